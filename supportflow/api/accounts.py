@@ -1,0 +1,81 @@
+"""Users and agents: who may chat and who may answer."""
+
+from __future__ import annotations
+
+import uuid
+
+from quart import Blueprint
+from quart_schema import validate_request, validate_response
+
+from supportflow.api.context import require, services
+from supportflow.api.models import (
+    Agent,
+    AgentList,
+    AgentWithToken,
+    Availability,
+    CreateAgent,
+    CreateUser,
+    User,
+)
+from supportflow.auth import AGENT_PREFIX, Role, new_token, token_digest
+from supportflow.errors import Forbidden
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/api")
+
+
+@blueprint.post("/users")
+@validate_request(CreateUser)
+@validate_response(User, 201)
+async def create_user(data: CreateUser) -> tuple[User, int]:
+    """Register a customer (admin)."""
+    await require(Role.ADMIN)
+    record = await services().store.create_user(data.user_id, data.name, data.email)
+    return User.of(record), 201
+
+
+@blueprint.post("/agents")
+@validate_request(CreateAgent)
+@validate_response(AgentWithToken, 201)
+async def create_agent(data: CreateAgent) -> tuple[AgentWithToken, int]:
+    """Register an agent (admin); the answer carries its token, shown this once."""
+    await require(Role.ADMIN)
+    token = new_token(AGENT_PREFIX)
+    record = await services().store.create_agent(
+        agent_id=data.agent_id or f"agent-{uuid.uuid4().hex[:12]}",
+        name=data.name,
+        token_digest=token_digest(token),
+        max_concurrent=data.max_concurrent,
+        is_available=data.is_available,
+    )
+    return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
+
+
+@blueprint.post("/agents/<agent_id>/token")
+@validate_response(AgentWithToken, 201)
+async def rotate_agent_token(agent_id: str) -> tuple[AgentWithToken, int]:
+    """Issue a new token for an agent (admin); the old one stops working at once."""
+    await require(Role.ADMIN)
+    token = new_token(AGENT_PREFIX)
+    record = await services().store.set_agent_token(agent_id, token_digest(token))
+    return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
+
+
+@blueprint.put("/agents/<agent_id>/availability")
+@validate_request(Availability)
+@validate_response(Agent, 200)
+async def set_availability(agent_id: str, data: Availability) -> Agent:
+    """Mark an agent available or away (admin, or that agent)."""
+    principal = await require(Role.ADMIN, Role.AGENT)
+    if principal.role is Role.AGENT and principal.id != agent_id:
+        raise Forbidden("an agent may only change its own availability")
+    record = await services().store.set_agent_availability(agent_id, data.is_available)
+    return Agent.of(record)
+
+
+@blueprint.get("/agents/available")
+@validate_response(AgentList, 200)
+async def available_agents() -> AgentList:
+    """Agents who are available, least loaded first (admin or agent)."""
+    await require(Role.ADMIN, Role.AGENT)
+    records = await services().store.available_agents()
+    return AgentList(agents=[Agent.of(record) for record in records])

@@ -1,0 +1,62 @@
+"""Every failure of an HTTP request answers `{"error": {"code", "message"}}`."""
+
+from __future__ import annotations
+
+import logging
+
+from quart import Quart, Response, jsonify
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+from supportflow.errors import SupportflowError
+
+log = logging.getLogger(__name__)
+
+# Werkzeug's HTTP errors (routing, body size, malformed JSON) by status.
+_HTTP_CODES = {
+    400: ("invalid_input", "the request is malformed (is the body valid JSON?)"),
+    401: ("unauthorized", "a valid bearer token is required"),
+    403: ("forbidden", "this token may not do that"),
+    404: ("not_found", "no such resource"),
+    405: ("method_not_allowed", "this resource does not accept that method"),
+    413: ("payload_too_large", "the request body is too large"),
+    415: ("unsupported_media_type", "send a JSON body (Content-Type: application/json)"),
+}
+
+
+def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def register_error_handlers(app: Quart) -> None:
+    @app.errorhandler(SupportflowError)
+    async def supportflow_error(error: SupportflowError) -> tuple[Response, int]:
+        return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def schema_error(error: RequestSchemaValidationError) -> tuple[Response, int]:
+        return error_response(400, "invalid_input", _describe_validation(error))
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> tuple[Response, int]:
+        status = error.code or 500
+        code, message = _HTTP_CODES.get(status, ("http_error", error.description or ""))
+        return error_response(status, code, message)
+
+    @app.errorhandler(Exception)
+    async def unexpected_error(error: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "something went wrong on our side")
+
+
+def _describe_validation(error: RequestSchemaValidationError) -> str:
+    """A one-line account of what was wrong with the body, field by field."""
+    validation = error.validation_error
+    errors = getattr(validation, "errors", None)
+    if not callable(errors):
+        return "the request body does not match the expected schema"
+    parts = []
+    for item in errors()[:5]:
+        where = ".".join(str(part) for part in item.get("loc", ())) or "body"
+        parts.append(f"{where}: {item.get('msg', 'invalid')}")
+    return "; ".join(parts) or "the request body does not match the expected schema"

@@ -1,0 +1,40 @@
+"""Liveness and readiness: what works, what does not."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from quart import Blueprint
+from quart_schema import validate_response
+
+from supportflow import __version__
+from supportflow.api.context import services
+from supportflow.api.models import Health
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("health", __name__, url_prefix="/api")
+
+
+@blueprint.get("/health")
+@validate_response(Health, 200)
+@validate_response(Health, 503)
+async def health() -> tuple[Health, int]:
+    """200 when every component works, 503 (same body) when one does not. No token needed."""
+    components: dict[str, dict[str, Any]] = {"database": await _database_status()}
+    components.update(await services().knowledge.health())
+    healthy = all(part.get("status") == "ok" for part in components.values())
+    body = Health(status="ok" if healthy else "degraded", version=__version__,
+                  components=components)
+    return body, 200 if healthy else 503
+
+
+async def _database_status() -> dict[str, Any]:
+    store = services().store
+    try:
+        await store.ping()
+        return {"status": "ok", "schema_version": await store.schema_version()}
+    except Exception as error:  # health must describe any failure, not raise it
+        log.warning("database health check failed", extra={"error": repr(error)})
+        return {"status": "error", "error": type(error).__name__}

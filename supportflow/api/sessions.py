@@ -1,0 +1,54 @@
+"""Customer sessions: each one is a chat room with its own customer token."""
+
+from __future__ import annotations
+
+from quart import Blueprint
+from quart_schema import validate_request, validate_response
+
+from supportflow.api.context import require, services
+from supportflow.api.models import CreateSession, Session, SessionWithToken
+from supportflow.auth import USER_PREFIX, Principal, Role, new_token, token_digest
+from supportflow.errors import Forbidden
+from supportflow.store import SessionRecord
+
+blueprint = Blueprint("sessions", __name__, url_prefix="/api")
+
+
+@blueprint.post("/sessions")
+@validate_request(CreateSession)
+@validate_response(SessionWithToken, 201)
+async def create_session(data: CreateSession) -> tuple[SessionWithToken, int]:
+    """Start a chat: a new session and room for `user_id` (created if unknown).
+
+    Open to anyone, like the chat widget on a website; the token it returns opens only
+    this session's room.
+    """
+    token = new_token(USER_PREFIX)
+    record = await services().store.create_session(data.user_id, token_digest(token))
+    return SessionWithToken(**Session.of(record).model_dump(), token=token), 201
+
+
+@blueprint.get("/sessions/<session_id>")
+@validate_response(Session, 200)
+async def get_session(session_id: str) -> Session:
+    """A session and its room's state (admin, its customer, or its agent)."""
+    principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
+    record = await services().store.get_session(session_id)
+    ensure_may_read(principal, record)
+    return Session.of(record)
+
+
+def ensure_may_read(principal: Principal, session: SessionRecord) -> None:
+    """Forbidden unless `principal` is the admin, the session's customer, or its agent.
+
+    An agent may also read a room that is waiting in the queue, so it can decide to claim.
+    """
+    if principal.role is Role.ADMIN:
+        return
+    if principal.role is Role.USER and principal.session_id == session.session_id:
+        return
+    if principal.role is Role.AGENT and (
+        session.agent_id == principal.id or session.status == "escalating"
+    ):
+        return
+    raise Forbidden("this token may not read that session")

@@ -1,0 +1,100 @@
+"""`create_app(settings)`: Quart for REST, python-socketio in front of it, one lifespan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import socketio
+from quart import Quart, Response, g, request
+from quart_cors import cors
+from quart_schema import Info, QuartSchema
+
+from supportflow import __version__
+from supportflow.api import accounts, docs, health, sessions
+from supportflow.api.errors import register_error_handlers
+from supportflow.auth import Authenticator, ensure_admin_token
+from supportflow.knowledge.runtime import open_knowledge
+from supportflow.realtime.server import create_socket_server
+from supportflow.services import Services
+from supportflow.settings import Settings
+from supportflow.store import Store
+
+log = logging.getLogger("supportflow.http")
+
+_BLUEPRINTS = (health.blueprint, accounts.blueprint, sessions.blueprint, docs.blueprint)
+
+
+def create_app(settings: Settings) -> Quart:
+    """The whole service as one ASGI app; resources open when it starts serving."""
+    admin_token = ensure_admin_token(settings)
+    app = Quart("supportflow")
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, **docs.swagger_config())
+    QuartSchema(
+        app,
+        info=Info(title="supportflow", version=__version__),
+        openapi_path="/openapi.json",
+        swagger_ui_path="/docs",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        security=[{"bearer": []}],
+    )
+    if settings.cors_origins:
+        app = cors(app, allow_origin=list(settings.cors_origins),
+                   allow_headers=["Authorization", "Content-Type"])
+    register_error_handlers(app)
+    for blueprint in _BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    _log_requests(app)
+
+    def current_services() -> Services:
+        found: Services = app.extensions["supportflow"]
+        return found
+
+    sio = create_socket_server(settings, current_services)
+    app.extensions["socketio"] = sio
+
+    @app.while_serving
+    async def lifespan() -> AsyncIterator[None]:
+        store = await Store.open(settings.database_file, settings.sqlite_synchronous)
+        knowledge = await open_knowledge(settings)
+        app.extensions["supportflow"] = Services(
+            settings=settings,
+            store=store,
+            authenticator=Authenticator(store, admin_token),
+            knowledge=knowledge,
+        )
+        log.info("supportflow ready", extra={"database": str(settings.database_file)})
+        try:
+            yield
+        finally:
+            await knowledge.close()
+            await store.close()
+            log.info("supportflow stopped")
+
+    # Socket.IO traffic (/socket.io/) goes to python-socketio, everything else (and the
+    # ASGI lifespan) to Quart, so `app` stays the one object Hypercorn serves.
+    app.asgi_app = socketio.ASGIApp(sio, other_asgi_app=app.asgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _log_requests(app: Quart) -> None:
+    @app.before_request
+    async def start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    async def log_request(response: Response) -> Response:
+        elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round(elapsed_ms, 1),
+            },
+        )
+        return response

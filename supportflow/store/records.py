@@ -1,0 +1,131 @@
+"""Rows as the rest of the code sees them: frozen, typed, no SQL."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+
+def utc_now() -> str:
+    """Now as ISO-8601 UTC with milliseconds, the one timestamp format stored."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    user_id: str
+    name: str | None
+    email: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> UserRecord:
+        return cls(row["user_id"], row["name"], row["email"], row["created_at"])
+
+
+@dataclass(frozen=True)
+class AgentRecord:
+    agent_id: str
+    name: str
+    is_available: bool
+    max_concurrent: int
+    active_rooms: int
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> AgentRecord:
+        return cls(
+            agent_id=row["agent_id"],
+            name=row["name"],
+            is_available=bool(row["is_available"]),
+            max_concurrent=row["max_concurrent"],
+            active_rooms=row["active_rooms"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A customer's session and the chat room it owns (one room per session)."""
+
+    session_id: str
+    room_id: str
+    user_id: str
+    agent_id: str | None
+    status: str  # the room's state-machine state
+    exchange_count: int
+    last_seq: int
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> SessionRecord:
+        return cls(
+            session_id=row["session_id"],
+            room_id=row["room_id"],
+            user_id=row["user_id"],
+            agent_id=row["agent_id"],
+            status=row["status"],
+            exchange_count=row["exchange_count"],
+            last_seq=row["last_seq"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    room_id: str
+    seq: int
+    sender_type: str
+    sender_id: str | None
+    body: str
+    client_msg_id: str | None
+    metadata: dict[str, Any]
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> MessageRecord:
+        return cls(
+            room_id=row["room_id"],
+            seq=row["seq"],
+            sender_type=row["sender_type"],
+            sender_id=row["sender_id"],
+            body=row["body"],
+            client_msg_id=row["client_msg_id"],
+            metadata=json.loads(row["metadata"]),
+            created_at=row["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    escalation_id: str
+    session_id: str
+    room_id: str
+    user_id: str
+    reasons: tuple[str, ...]
+    triggered_at: str
+    handled_at: str | None
+    handled_by: str | None
+    status: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> EscalationRecord:
+        return cls(
+            escalation_id=row["escalation_id"],
+            session_id=row["session_id"],
+            room_id=row["room_id"],
+            user_id=row["user_id"],
+            reasons=tuple(json.loads(row["reasons"])),
+            triggered_at=row["triggered_at"],
+            handled_at=row["handled_at"],
+            handled_by=row["handled_by"],
+            status=row["status"],
+        )

@@ -1,0 +1,28 @@
+"""Health reports each component, and says 503 when the database is gone."""
+
+from __future__ import annotations
+
+from quart import Quart
+from quart.typing import TestClientProtocol as QuartClient
+
+from supportflow import __version__
+
+
+async def test_health_reports_the_database(client: QuartClient) -> None:
+    response = await client.get("/api/health")
+    assert response.status_code == 200
+    body = await response.get_json()
+    assert body["status"] == "ok"
+    assert body["version"] == __version__
+    assert body["components"]["database"]["status"] == "ok"
+    assert body["components"]["database"]["schema_version"] >= 1
+
+
+async def test_health_is_503_when_the_database_is_unreachable(app: Quart) -> None:
+    store = app.extensions["supportflow"].store
+    await store.close()
+    response = await app.test_client().get("/api/health")
+    assert response.status_code == 503
+    body = await response.get_json()
+    assert body["status"] == "degraded"
+    assert body["components"]["database"]["status"] == "error"

@@ -1,0 +1,124 @@
+"""Test support: a real Hypercorn server on a free loopback port, in a thread of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from quart import Quart
+
+from supportflow.app import create_app
+from supportflow.services import Services
+from supportflow.settings import Settings
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def server_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test server: its own data dir, a known admin token, no demo KB."""
+    base = Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN, demo_kb=False, port=free_port())
+    return base.with_overrides(**overrides)
+
+
+@dataclass
+class LiveServer:
+    """Hypercorn serving `create_app(settings)` on its own event loop and thread.
+
+    A thread (not the test's loop) keeps the server independent of each test's event loop,
+    so one server can serve many tests, and a test can stop and restart it.
+    """
+
+    settings: Settings
+    app: Quart = field(init=False)
+    _loop: asyncio.AbstractEventLoop = field(init=False)
+    _thread: threading.Thread = field(init=False)
+    _stop: asyncio.Event = field(init=False)
+    _ready: threading.Event = field(default_factory=threading.Event)
+    _failure: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def services(self) -> Services:
+        found: Services = self.app.extensions["supportflow"]
+        return found
+
+    def start(self, timeout: float = 120.0) -> LiveServer:
+        self.app = create_app(self.settings)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError("the live server did not start in time")
+        if self._failure is not None:
+            raise RuntimeError("the live server failed to start") from self._failure
+        return self
+
+    def stop(self, timeout: float = 60.0) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError("the live server did not stop in time")
+
+    def call(self, make: Callable[[], Coroutine[Any, Any, T]], timeout: float = 30.0) -> T:
+        """Run a coroutine on the server's loop (to look at its store, say) and return."""
+        return asyncio.run_coroutine_threadsafe(make(), self._loop).result(timeout)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._stop = asyncio.Event()
+        try:
+            self._loop.run_until_complete(self._serve())
+        except BaseException as error:
+            self._failure = error
+            self._ready.set()
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        config = Config()
+        config.bind = [f"127.0.0.1:{self.settings.port}"]
+        config.graceful_timeout = 1
+        task = asyncio.create_task(serve(self.app, config, shutdown_trigger=self._stop.wait))  # type: ignore[arg-type]
+        await self._wait_until_serving(task)
+        self._ready.set()
+        await task
+
+    async def _wait_until_serving(self, task: asyncio.Task[None]) -> None:
+        async with httpx.AsyncClient() as client:
+            for _ in range(1200):
+                if task.done():
+                    task.result()
+                    raise RuntimeError("the server stopped before it was ready")
+                try:
+                    await client.get(f"{self.url}/api/health", timeout=1)
+                    return
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        raise TimeoutError("the server never answered /api/health")
+
+
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,72 @@
+"""The settings object: defaults, every variable, and clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from supportflow.errors import ConfigurationError
+from supportflow.settings import Settings
+
+
+def test_defaults_without_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, dotenv_path=tmp_path / "absent.env")
+    assert settings.port == 5000
+    assert settings.host == "127.0.0.1"
+    assert settings.data_dir == Path("instance")
+    assert settings.database_file == Path("instance/chatbot.db")
+    assert settings.admin_token is None
+    assert settings.demo_kb is True
+    assert settings.cors_origins == ()
+    assert settings.max_body_bytes == 1024 * 1024
+    assert settings.groq_model == "llama-3.1-8b-instant"
+
+
+def test_every_documented_variable_is_read(tmp_path: Path) -> None:
+    env = {
+        "PORT": "6001",
+        "DATABASE_URL": "sqlite:////var/lib/sf/db.sqlite",
+        "SUPPORTFLOW_DATA_DIR": str(tmp_path),
+        "SUPPORTFLOW_ADMIN_TOKEN": "secret",
+        "SUPPORTFLOW_DEMO_KB": "0",
+        "SUPPORTFLOW_CORS_ORIGINS": "https://a.example, https://b.example",
+        "LOG_LEVEL": "debug",
+        "GROQ_API_KEY": "gsk_x",
+        "SUPPORTFLOW_MAX_BODY_BYTES": "2048",
+    }
+    settings = Settings.from_env(env, dotenv_path=tmp_path / "absent.env")
+    assert settings.port == 6001
+    assert settings.database_file == Path("/var/lib/sf/db.sqlite")
+    assert settings.data_dir == tmp_path
+    assert settings.admin_token == "secret"
+    assert settings.demo_kb is False
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.log_level == "DEBUG"
+    assert settings.groq_api_key == "gsk_x"
+    assert settings.max_body_bytes == 2048
+
+
+def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("PORT=7000\nSUPPORTFLOW_ADMIN_TOKEN=from-file\n")
+    settings = Settings.from_env({"PORT": "7001"}, dotenv_path=dotenv)
+    assert settings.port == 7001
+    assert settings.admin_token == "from-file"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("PORT", "http", "PORT must be a whole number"),
+        ("PORT", "70000", "PORT must be at most"),
+        ("SUPPORTFLOW_DEMO_KB", "maybe", "SUPPORTFLOW_DEMO_KB must be 1 or 0"),
+        ("DATABASE_URL", "postgres://db", "DATABASE_URL must look like sqlite:///"),
+        ("SUPPORTFLOW_SQLITE_SYNCHRONOUS", "OFF", "must be one of FULL, NORMAL"),
+    ],
+)
+def test_bad_values_name_the_variable(
+    tmp_path: Path, name: str, value: str, fragment: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=fragment):
+        Settings.from_env({name: value}, dotenv_path=tmp_path / "absent.env")
