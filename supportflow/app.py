@@ -12,18 +12,27 @@ from quart_cors import cors
 from quart_schema import Info, QuartSchema
 
 from supportflow import __version__
-from supportflow.api import accounts, docs, health, sessions
+from supportflow.api import accounts, docs, health, rooms, sessions
 from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.knowledge.runtime import open_knowledge
+from supportflow.realtime.gateway import SocketGateway
 from supportflow.realtime.server import create_socket_server
+from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.registry import RoomRegistry
 from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.store import Store
 
 log = logging.getLogger("supportflow.http")
 
-_BLUEPRINTS = (health.blueprint, accounts.blueprint, sessions.blueprint, docs.blueprint)
+_BLUEPRINTS = (
+    health.blueprint,
+    accounts.blueprint,
+    sessions.blueprint,
+    rooms.blueprint,
+    docs.blueprint,
+)
 
 
 def create_app(settings: Settings) -> Quart:
@@ -42,8 +51,11 @@ def create_app(settings: Settings) -> Quart:
         security=[{"bearer": []}],
     )
     if settings.cors_origins:
-        app = cors(app, allow_origin=list(settings.cors_origins),
-                   allow_headers=["Authorization", "Content-Type"])
+        app = cors(
+            app,
+            allow_origin=list(settings.cors_origins),
+            allow_headers=["Authorization", "Content-Type"],
+        )
     register_error_handlers(app)
     for blueprint in _BLUEPRINTS:
         app.register_blueprint(blueprint)
@@ -60,16 +72,28 @@ def create_app(settings: Settings) -> Quart:
     async def lifespan() -> AsyncIterator[None]:
         store = await Store.open(settings.database_file, settings.sqlite_synchronous)
         knowledge = await open_knowledge(settings)
+        gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
+        effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit)
+        rooms = RoomRegistry(effects, settings.room_idle_seconds, settings.max_live_rooms)
+        gateway.attach(rooms)
         app.extensions["supportflow"] = Services(
             settings=settings,
             store=store,
             authenticator=Authenticator(store, admin_token),
             knowledge=knowledge,
+            gateway=gateway,
+            rooms=rooms,
         )
+        await gateway.watch_absent_agents()
         log.info("supportflow ready", extra={"database": str(settings.database_file)})
         try:
             yield
         finally:
+            # Order matters: finish every accepted room command (they still need the
+            # responder and the store), then stop timers, then close what they used.
+            await rooms.drain()
+            await gateway.close()
+            await sio.shutdown()
             await knowledge.close()
             await store.close()
             log.info("supportflow stopped")

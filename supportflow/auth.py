@@ -80,9 +80,7 @@ class Authenticator:
         elif token.startswith(USER_PREFIX):
             session = await self._store.session_by_token_digest(digest)
             if session is not None and session.status != "closed":
-                return Principal(
-                    Role.USER, session.user_id, session.session_id, session.room_id
-                )
+                return Principal(Role.USER, session.user_id, session.session_id, session.room_id)
         raise Unauthorized("the token is not valid")
 
 

@@ -35,7 +35,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default $PORT or 5000)")
     serve.add_argument(
-        "--config", type=Path, default=Path("hypercorn.toml"),
+        "--config",
+        type=Path,
+        default=Path("hypercorn.toml"),
         help="Hypercorn TOML settings (default ./hypercorn.toml when present)",
     )
     serve.set_defaults(func=_serve)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from supportflow.auth import Authenticator
 from supportflow.knowledge.runtime import KnowledgeRuntime
+from supportflow.realtime.gateway import SocketGateway
+from supportflow.rooms.registry import RoomRegistry
 from supportflow.settings import Settings
 from supportflow.store import Store
 
@@ -16,3 +18,5 @@ class Services:
     store: Store
     authenticator: Authenticator
     knowledge: KnowledgeRuntime
+    gateway: SocketGateway
+    rooms: RoomRegistry

@@ -59,7 +59,6 @@ class Settings:
     max_live_rooms: int = 2000
     unclaimed_realert_seconds: float = 300.0
 
-
     @property
     def database_file(self) -> Path:
         return self.database_path or self.data_dir / "chatbot.db"
@@ -212,7 +211,9 @@ def _database_path(url: str | None) -> Path | None:
     if url is None:
         return None
     if not url.startswith(_SQLITE_PREFIX) or len(url) == len(_SQLITE_PREFIX):
-        raise ConfigurationError(f"DATABASE_URL must look like sqlite:///path/to/file.db, not {url!r}")
+        raise ConfigurationError(
+            f"DATABASE_URL must look like sqlite:///path/to/file.db, not {url!r}"
+        )
     return Path(url[len(_SQLITE_PREFIX) :])
 
 

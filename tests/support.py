@@ -91,7 +91,17 @@ class LiveServer:
             self._failure = error
             self._ready.set()
         finally:
+            self._cancel_leftovers()
             self._loop.close()
+
+    def _cancel_leftovers(self) -> None:
+        # Client sockets a test left open keep engine.io ping tasks alive; end them here so
+        # closing the loop does not destroy pending tasks.
+        leftovers = asyncio.all_tasks(self._loop)
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            self._loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
 
     async def _serve(self) -> None:
         config = Config()

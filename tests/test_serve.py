@@ -62,7 +62,9 @@ def _wait_for_health(url: str, process: subprocess.Popen[str]) -> dict[str, obje
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+            raise AssertionError(
+                f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
+            )
         try:
             response = httpx.get(f"{url}/api/health", timeout=1)
             body: dict[str, object] = response.json()

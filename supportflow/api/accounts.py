@@ -69,6 +69,7 @@ async def set_availability(agent_id: str, data: Availability) -> Agent:
     if principal.role is Role.AGENT and principal.id != agent_id:
         raise Forbidden("an agent may only change its own availability")
     record = await services().store.set_agent_availability(agent_id, data.is_available)
+    await services().gateway.set_agent_available(agent_id, data.is_available)
     return Agent.of(record)
 
 

@@ -25,8 +25,9 @@ async def health() -> tuple[Health, int]:
     components: dict[str, dict[str, Any]] = {"database": await _database_status()}
     components.update(await services().knowledge.health())
     healthy = all(part.get("status") == "ok" for part in components.values())
-    body = Health(status="ok" if healthy else "degraded", version=__version__,
-                  components=components)
+    body = Health(
+        status="ok" if healthy else "degraded", version=__version__, components=components
+    )
     return body, 200 if healthy else 503
 
 

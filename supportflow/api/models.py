@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from supportflow.store import AgentRecord, SessionRecord, UserRecord
+from supportflow.store import (
+    AgentRecord,
+    EscalationRecord,
+    MessageRecord,
+    SessionRecord,
+    UserRecord,
+)
 
 Identifier = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$", strip_whitespace=True)
@@ -96,3 +102,66 @@ class Health(BaseModel):
     status: str
     version: str
     components: dict[str, dict[str, object]]
+
+
+class CreateEscalation(Body):
+    session_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "human_requested"
+
+
+class Escalation(BaseModel):
+    escalation_id: str
+    session_id: str
+    room_id: str
+    user_id: str
+    reasons: list[str]
+    status: str
+    triggered_at: str
+    handled_at: str | None
+    handled_by: str | None
+
+    @classmethod
+    def of(cls, record: EscalationRecord) -> Escalation:
+        return cls(**{**record.__dict__, "reasons": list(record.reasons)})
+
+
+class EscalationList(BaseModel):
+    escalations: list[Escalation]
+
+
+class EscalationQuery(BaseModel):
+    status: Literal["pending", "claimed", "cancelled"] = "pending"
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class MessagesQuery(BaseModel):
+    after_seq: int = Field(default=0, ge=0)
+    limit: int = Field(default=500, ge=1, le=1000)
+
+
+class TranscriptMessage(BaseModel):
+    room_id: str
+    seq: int
+    sender_type: str
+    sender_id: str | None
+    message: str
+    client_msg_id: str | None
+    metadata: dict[str, Any]
+    created_at: str
+
+    @classmethod
+    def of(cls, record: MessageRecord) -> TranscriptMessage:
+        return cls(
+            room_id=record.room_id,
+            seq=record.seq,
+            sender_type=record.sender_type,
+            sender_id=record.sender_id,
+            message=record.body,
+            client_msg_id=record.client_msg_id,
+            metadata=record.metadata,
+            created_at=record.created_at,
+        )
+
+
+class MessageList(BaseModel):
+    messages: list[TranscriptMessage]

@@ -1,20 +1,49 @@
-"""The Socket.IO "/" namespace: authenticate, validate, hand to the room's mailbox."""
+"""The Socket.IO "/" namespace: the event contract of DESIGN.md, top to bottom.
+
+Each handler authenticates (from the connection), validates its payload, checks that the
+caller may touch the room, then hands a command to the room's mailbox and acknowledges
+`{"ok": true, ...}`; any refusal acknowledges `{"ok": false, "error": {"code", "message"}}`.
+No handler changes room state itself.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import socketio
+from pydantic import ValidationError
 
 from supportflow.auth import Principal, Role
-from supportflow.errors import SupportflowError
+from supportflow.errors import Forbidden, InvalidInput, NotFound, SupportflowError
+from supportflow.realtime.payloads import (
+    EscalateRoom,
+    JoinRoom,
+    Payload,
+    RoomRef,
+    SendMessage,
+    Sync,
+    Typing,
+    message_event,
+)
+from supportflow.rooms.commands import (
+    Claim,
+    Close,
+    Escalate,
+    Posted,
+    PostMessage,
+    Release,
+    StateChange,
+)
 from supportflow.services import Services
+from supportflow.store import SessionRecord
 
 log = logging.getLogger(__name__)
 
-AGENTS_ROOM = "agents"  # every connected agent socket, for queue updates
+P = TypeVar("P", bound=Payload)
+
+_LIFECYCLE_EVENTS = {"connect", "disconnect"}
 
 
 class ChatNamespace(socketio.AsyncNamespace):
@@ -22,24 +51,206 @@ class ChatNamespace(socketio.AsyncNamespace):
         super().__init__(namespace)
         self._services = services
 
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Route to `on_<event>`, answering unknown events and odd arguments with an error ack."""
+        if event in _LIFECYCLE_EVENTS:
+            return await super().trigger_event(event, *args)
+        sid = args[0]
+        handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
+        if handler is None:
+            return InvalidInput(f"unknown event {event[:64]!r}", "unknown_event").to_ack()
+        if len(args) != 2:
+            return InvalidInput("send exactly one payload object").to_ack()
+        try:
+            principal = await self.principal(sid)
+            result: dict[str, Any] = await handler(sid, principal, args[1])
+        except SupportflowError as error:
+            return error.to_ack()
+        except Exception:
+            log.exception("socket event failed", extra={"event": event, "sid": sid})
+            return {
+                "ok": False,
+                "error": {"code": "internal_error", "message": "something went wrong on our side"},
+            }
+        return {"ok": True, **result}
+
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Accept only `auth={"token": ...}` with a valid token; refuse anything else."""
         token = auth.get("token") if isinstance(auth, dict) else None
+        services = self._services()
         try:
-            principal = await self._services().authenticator.authenticate(
+            principal = await services.authenticator.authenticate(
                 token if isinstance(token, str) else None
             )
         except SupportflowError as error:
             raise socketio.exceptions.ConnectionRefusedError(error.to_payload()["error"]) from None
         await self.save_session(sid, {"principal": principal})
         if principal.role is Role.AGENT:
-            await self.enter_room(sid, AGENTS_ROOM)
+            agent = await services.store.get_agent(principal.id)
+            await services.gateway.agent_connected(sid, agent.agent_id, agent.is_available)
         log.info("socket connected", extra={"sid": sid, "role": principal.role.value})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        session = await self.get_session(sid)
+        principal = session.get("principal") if session else None
+        if principal is not None and principal.role is Role.AGENT:
+            self._services().gateway.agent_disconnected(principal.id)
         log.info("socket disconnected", extra={"sid": sid})
+
+    async def on_join_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(JoinRoom, data)
+        _check_claimed_identity(principal, payload.user_type, payload.user_id)
+        session = await self._readable_room(principal, payload.room_id)
+        # Enter first, then read: a message sent in between arrives twice (same seq),
+        # never zero times.
+        await self.enter_room(sid, session.room_id)
+        services = self._services()
+        current = await services.store.session_by_room(session.room_id)
+        history = await services.store.recent_messages(
+            session.room_id, services.settings.history_limit
+        )
+        return {
+            "room_id": current.room_id,
+            "session_id": current.session_id,
+            "state": current.status,
+            "agent_id": current.agent_id,
+            "messages": [message_event(message) for message in history],
+        }
+
+    async def on_leave_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(RoomRef, data)
+        await self.leave_room(sid, payload.room_id)
+        return {"room_id": payload.room_id}
+
+    async def on_send_message(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(SendMessage, data)
+        _check_claimed_identity(principal, payload.user_type, payload.user_id)
+        limit = self._services().settings.message_max_chars
+        text = payload.message.strip()
+        if not text:
+            raise InvalidInput("the message is empty", "empty_message")
+        if len(payload.message) > limit:
+            raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
+        if principal.role is Role.USER:
+            room_id = self._own_room(principal, payload.room_id)
+        elif principal.role is Role.AGENT:
+            room_id = (await self._room(payload.room_id)).room_id
+        else:
+            raise Forbidden("only customers and agents send messages")
+        command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
+        posted: Posted = await self._services().rooms.submit(room_id, command)
+        return {"seq": posted.message.seq, "duplicate": posted.duplicate}
+
+    async def on_claim_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(RoomRef, data)
+        principal.require(Role.AGENT)
+        services = self._services()
+        session = await self._room(payload.room_id)
+        agent = await services.store.get_agent(principal.id)
+        change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
+        await self.enter_room(sid, session.room_id)
+        return _state_ack(change)
+
+    async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(RoomRef, data)
+        principal.require(Role.AGENT)
+        session = await self._room(payload.room_id)
+        change = await self._services().rooms.submit(session.room_id, Release(principal.id))
+        return _state_ack(change)
+
+    async def on_close_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(RoomRef, data)
+        if principal.role is Role.USER:
+            room_id = self._own_room(principal, payload.room_id)
+        else:
+            room_id = (await self._room(payload.room_id)).room_id
+        command = Close(principal.role.value, principal.id)
+        return _state_ack(await self._services().rooms.submit(room_id, command))
+
+    async def on_escalate(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """A customer asks for a human (or the admin forces it)."""
+        payload = _parse(EscalateRoom, data)
+        principal.require(Role.USER, Role.ADMIN)
+        if principal.role is Role.USER:
+            room_id = self._own_room(principal, payload.room_id)
+        else:
+            room_id = (await self._room(payload.room_id)).room_id
+        command = Escalate((payload.reason,), principal.role.value)
+        return _state_ack(await self._services().rooms.submit(room_id, command))
+
+    async def on_sync(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(Sync, data)
+        session = await self._readable_room(principal, payload.room_id)
+        messages = await self._services().store.messages_after(session.room_id, payload.after_seq)
+        return {"room_id": session.room_id, "messages": [message_event(m) for m in messages]}
+
+    async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        payload = _parse(Typing, data)
+        if payload.room_id not in self.rooms(sid):
+            raise Forbidden("join the room before typing in it", "not_in_room")
+        event = {
+            "room_id": payload.room_id,
+            "sender_type": principal.role.value,
+            "sender_id": principal.id,
+            "is_typing": payload.is_typing,
+        }
+        await self.emit("typing", event, to=payload.room_id, skip_sid=sid)
+        return {}
 
     async def principal(self, sid: str) -> Principal:
         session = await self.get_session(sid)
         found: Principal = session["principal"]
         return found
+
+    async def _room(self, room_id: str) -> SessionRecord:
+        return await self._services().store.session_by_room(room_id)
+
+    def _own_room(self, principal: Principal, room_id: str) -> str:
+        if principal.room_id != room_id:
+            raise Forbidden("a customer may only use its own room", "not_your_room")
+        return room_id
+
+    async def _readable_room(self, principal: Principal, room_id: str) -> SessionRecord:
+        """The room, if `principal` may read it: its customer, its agent, any agent while it
+        is queued, or the admin."""
+        if principal.role is Role.USER:
+            self._own_room(principal, room_id)
+        try:
+            session = await self._room(room_id)
+        except NotFound:
+            raise NotFound(f"no room {room_id!r}", "room_not_found") from None
+        if principal.role is Role.AGENT and not (
+            session.agent_id == principal.id or session.status == "escalating"
+        ):
+            raise Forbidden("agents may open rooms they hold or that are queued", "not_your_room")
+        return session
+
+
+def _parse(model: type[P], data: Any) -> P:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
+        raise InvalidInput(f"{where}: {first.get('msg', 'invalid')}") from None
+
+
+def _check_claimed_identity(
+    principal: Principal, user_type: str | None, user_id: str | None
+) -> None:
+    """The optional user_type/user_id of a payload must match the token's owner."""
+    if user_type is not None and user_type != principal.role.value:
+        raise Forbidden(f"this token belongs to a {principal.role.value}, not a {user_type}")
+    if user_id is not None and user_id != principal.id:
+        raise Forbidden("user_id does not match this token", "identity_mismatch")
+
+
+def _state_ack(change: StateChange | None) -> dict[str, Any]:
+    if change is None:
+        return {}
+    return {
+        "room_id": change.room_id,
+        "state": str(change.state),
+        "previous": str(change.previous),
+        "agent_id": change.agent_id,
+    }

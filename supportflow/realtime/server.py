@@ -11,7 +11,9 @@ from supportflow.services import Services
 from supportflow.settings import Settings
 
 
-def create_socket_server(settings: Settings, services: Callable[[], Services]) -> socketio.AsyncServer:
+def create_socket_server(
+    settings: Settings, services: Callable[[], Services]
+) -> socketio.AsyncServer:
     """An ASGI Socket.IO server whose "/" namespace is the chat contract of DESIGN.md."""
     server = socketio.AsyncServer(
         async_mode="asgi",

@@ -1,13 +1,84 @@
-"""SQL for rooms: transcripts, state transitions, claims and escalations."""
+"""SQL for rooms: transcripts, state transitions, claims and escalations.
+
+Every write here is one transaction, and each is made before the room announces it: a
+crash can lose an unannounced change, never announce a lost one.
+"""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database
-from supportflow.store.records import MessageRecord
+from supportflow.store.records import EscalationRecord, MessageRecord, SessionRecord, utc_now
+
+_ESCALATION_COLUMNS = "e.*, s.room_id, s.user_id"
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A message as stored; `duplicate` when its client_msg_id had been seen before."""
+
+    message: MessageRecord
+    duplicate: bool
 
 
 class RoomsRepository:
     _db: Database
+
+    async def append_message(
+        self,
+        room_id: str,
+        sender_type: str,
+        sender_id: str | None,
+        body: str,
+        client_msg_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> StoredMessage:
+        """Store a message with the room's next seq; a repeated client_msg_id stores nothing.
+
+        Customer messages also count one exchange (the long-conversation rule reads it).
+        """
+        async with self._db.unit() as sql:
+            if client_msg_id is not None:
+                existing = await _message_by_client_id(sql, room_id, client_msg_id)
+                if existing is not None:
+                    return StoredMessage(existing, duplicate=True)
+            now = utc_now()
+            cursor = await sql.execute(
+                "UPDATE sessions SET last_seq = last_seq + 1,"
+                " exchange_count = exchange_count + ?, updated_at = ?"
+                " WHERE room_id = ? RETURNING last_seq",
+                (int(sender_type == "user"), now, room_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise NotFound(f"no room {room_id!r}", "room_not_found")
+            seq = row[0]
+            await sql.execute(
+                "INSERT INTO messages (room_id, seq, sender_type, sender_id, body,"
+                " client_msg_id, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    room_id,
+                    seq,
+                    sender_type,
+                    sender_id,
+                    body,
+                    client_msg_id,
+                    json.dumps(metadata or {}),
+                    now,
+                ),
+            )
+        record = MessageRecord(
+            room_id, seq, sender_type, sender_id, body, client_msg_id, metadata or {}, now
+        )
+        return StoredMessage(record, duplicate=False)
 
     async def recent_messages(self, room_id: str, limit: int) -> list[MessageRecord]:
         """The last `limit` messages of a room, oldest first."""
@@ -31,3 +102,170 @@ class RoomsRepository:
             )
             rows = await cursor.fetchall()
         return [MessageRecord.from_row(row) for row in rows]
+
+    async def open_escalation(self, room_id: str, reasons: tuple[str, ...]) -> EscalationRecord:
+        """Move the room to `escalating` and queue a pending escalation, atomically."""
+        escalation_id = str(uuid.uuid4())
+        now = utc_now()
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "UPDATE sessions SET status = 'escalating', agent_id = NULL, updated_at = ?"
+                " WHERE room_id = ? AND status IN ('bot_active', 'agent_assigned')"
+                " RETURNING session_id",
+                (now, room_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise Conflict(f"room {room_id!r} cannot be escalated now", "invalid_transition")
+            await sql.execute(
+                "INSERT INTO escalations (escalation_id, session_id, reasons, triggered_at)"
+                " VALUES (?, ?, ?, ?)",
+                (escalation_id, row[0], json.dumps(list(reasons)), now),
+            )
+            return await _escalation(sql, escalation_id)
+
+    async def claim_room(self, room_id: str, agent_id: str) -> EscalationRecord:
+        """Give an escalating room to `agent_id`: one conditional UPDATE, capacity checked.
+
+        Raises Conflict `already_claimed` when the room is no longer waiting, `at_capacity`
+        when the agent already holds `max_concurrent` rooms, NotFound for an unknown agent.
+        """
+        now = utc_now()
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "SELECT a.max_concurrent, (SELECT COUNT(*) FROM sessions s WHERE"
+                " s.agent_id = a.agent_id AND s.status = 'agent_assigned')"
+                " FROM agents a WHERE a.agent_id = ?",
+                (agent_id,),
+            )
+            load = await cursor.fetchone()
+            if load is None:
+                raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
+            if load[1] >= load[0]:
+                raise Conflict(
+                    f"agent {agent_id!r} already holds {load[1]} of {load[0]} rooms", "at_capacity"
+                )
+            cursor = await sql.execute(
+                "UPDATE sessions SET status = 'agent_assigned', agent_id = ?, updated_at = ?"
+                " WHERE room_id = ? AND status = 'escalating' RETURNING session_id",
+                (agent_id, now, room_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise Conflict("another agent has already claimed this room", "already_claimed")
+            cursor = await sql.execute(
+                "UPDATE escalations SET status = 'claimed', handled_at = ?, handled_by = ?"
+                " WHERE session_id = ? AND status = 'pending' RETURNING escalation_id",
+                (now, agent_id, row[0]),
+            )
+            escalation = await cursor.fetchone()
+            if escalation is None:
+                raise Conflict("this room has no pending escalation", "already_claimed")
+            return await _escalation(sql, escalation[0])
+
+    async def set_room_state(
+        self, room_id: str, state: str, expected: tuple[str, ...], agent_id: str | None = None
+    ) -> SessionRecord:
+        """Set a room's state (and agent) if it is in one of `expected`; cancel its queue entry
+        when it leaves `escalating` for anything but a claim."""
+        now = utc_now()
+        async with self._db.unit() as sql:
+            placeholders = ",".join("?" * len(expected))
+            cursor = await sql.execute(
+                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
+                f" WHERE room_id = ? AND status IN ({placeholders}) RETURNING *",
+                (state, agent_id, now, room_id, *expected),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise Conflict(
+                    f"room {room_id!r} is not in {' or '.join(expected)}", "invalid_transition"
+                )
+            await sql.execute(
+                "UPDATE escalations SET status = 'cancelled', handled_at = ?"
+                " WHERE session_id = ? AND status = 'pending'",
+                (now, row["session_id"]),
+            )
+            return SessionRecord.from_row(row)
+
+    async def pending_escalations(self, limit: int = 500) -> list[EscalationRecord]:
+        """Escalations waiting for an agent, oldest first."""
+        return await self._escalations_where("e.status = 'pending'", (), limit)
+
+    async def escalations_with_status(
+        self, status: str, limit: int = 500
+    ) -> list[EscalationRecord]:
+        return await self._escalations_where("e.status = ?", (status,), limit)
+
+    async def queue_position(self, escalation: EscalationRecord) -> int:
+        """1 for the oldest pending escalation, and so on."""
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "SELECT COUNT(*) FROM escalations WHERE status = 'pending'"
+                " AND (triggered_at < ? OR (triggered_at = ? AND escalation_id <= ?))",
+                (escalation.triggered_at, escalation.triggered_at, escalation.escalation_id),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 1
+
+    async def recent_claim_waits(self, limit: int = 20) -> list[float]:
+        """Seconds from escalation to claim of the last `limit` claimed escalations."""
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "SELECT (julianday(handled_at) - julianday(triggered_at)) * 86400.0"
+                " FROM escalations WHERE status = 'claimed'"
+                " ORDER BY handled_at DESC LIMIT ?",
+                (limit,),
+            )
+            rows = await cursor.fetchall()
+        return [max(0.0, float(row[0])) for row in rows]
+
+    async def rooms_held_by(self, agent_id: str) -> list[SessionRecord]:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "SELECT * FROM sessions WHERE agent_id = ? AND status = 'agent_assigned'",
+                (agent_id,),
+            )
+            rows = await cursor.fetchall()
+        return [SessionRecord.from_row(row) for row in rows]
+
+    async def rooms_in_state(self, state: str) -> list[SessionRecord]:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute("SELECT * FROM sessions WHERE status = ?", (state,))
+            rows = await cursor.fetchall()
+        return [SessionRecord.from_row(row) for row in rows]
+
+    async def _escalations_where(
+        self, condition: str, params: tuple[Any, ...], limit: int
+    ) -> list[EscalationRecord]:
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                f"SELECT {_ESCALATION_COLUMNS} FROM escalations e"
+                f" JOIN sessions s ON s.session_id = e.session_id WHERE {condition}"
+                " ORDER BY e.triggered_at, e.escalation_id LIMIT ?",
+                (*params, limit),
+            )
+            rows = await cursor.fetchall()
+        return [EscalationRecord.from_row(row) for row in rows]
+
+
+async def _message_by_client_id(
+    sql: aiosqlite.Connection, room_id: str, client_msg_id: str
+) -> MessageRecord | None:
+    cursor = await sql.execute(
+        "SELECT * FROM messages WHERE room_id = ? AND client_msg_id = ?", (room_id, client_msg_id)
+    )
+    row = await cursor.fetchone()
+    return MessageRecord.from_row(row) if row else None
+
+
+async def _escalation(sql: aiosqlite.Connection, escalation_id: str) -> EscalationRecord:
+    cursor = await sql.execute(
+        f"SELECT {_ESCALATION_COLUMNS} FROM escalations e"
+        " JOIN sessions s ON s.session_id = e.session_id WHERE e.escalation_id = ?",
+        (escalation_id,),
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        raise sqlite3.DatabaseError(f"escalation {escalation_id} vanished in its transaction")
+    return EscalationRecord.from_row(row)

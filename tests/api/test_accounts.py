@@ -123,6 +123,8 @@ async def test_rotating_an_agent_token_retires_the_old_one(admin: httpx.AsyncCli
     new_token = rotated.json()["token"]
     assert new_token != old["token"]
 
-    assert (await admin.get("/api/agents/available", headers=bearer(old["token"]))).status_code == 401
+    assert (
+        await admin.get("/api/agents/available", headers=bearer(old["token"]))
+    ).status_code == 401
     assert (await admin.get("/api/agents/available", headers=bearer(new_token))).status_code == 200
     assert (await admin.post("/api/agents/zed/token")).status_code == 404

@@ -37,9 +37,7 @@ async def test_malformed_json_is_400(client: QuartClient) -> None:
 
 
 async def test_wrong_types_name_the_field(client: QuartClient) -> None:
-    response = await client.post(
-        "/api/users", json={"user_id": ["a"]}, headers=admin_headers()
-    )
+    response = await client.post("/api/users", json={"user_id": ["a"]}, headers=admin_headers())
     assert response.status_code == 400
     body = await response.get_json()
     assert_error(body, "invalid_input")

@@ -65,8 +65,6 @@ def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
         ("SUPPORTFLOW_SQLITE_SYNCHRONOUS", "OFF", "must be one of FULL, NORMAL"),
     ],
 )
-def test_bad_values_name_the_variable(
-    tmp_path: Path, name: str, value: str, fragment: str
-) -> None:
+def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
     with pytest.raises(ConfigurationError, match=fragment):
         Settings.from_env({name: value}, dotenv_path=tmp_path / "absent.env")

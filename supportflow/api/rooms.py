@@ -1,0 +1,83 @@
+"""Rooms over REST: escalations, transcripts, the queue, and the statechart."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response
+from quart_schema import validate_querystring, validate_request, validate_response
+
+from supportflow.api.context import require, services
+from supportflow.api.models import (
+    CreateEscalation,
+    Escalation,
+    EscalationList,
+    EscalationQuery,
+    MessageList,
+    MessagesQuery,
+    TranscriptMessage,
+)
+from supportflow.api.sessions import ensure_may_read
+from supportflow.auth import Role
+from supportflow.errors import Forbidden
+from supportflow.rooms.commands import Escalate, StateChange
+from supportflow.rooms.machine import RoomState
+from supportflow.rooms.statechart import render_mermaid
+
+blueprint = Blueprint("rooms", __name__, url_prefix="/api")
+
+MERMAID = "text/vnd.mermaid; charset=utf-8"
+
+
+@blueprint.post("/escalate")
+@validate_request(CreateEscalation)
+@validate_response(Escalation, 201)
+async def escalate(data: CreateEscalation) -> tuple[Escalation, int]:
+    """Send a session's room to the human queue (admin, its agent, or its customer)."""
+    principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
+    session = await services().store.get_session(data.session_id)
+    if principal.role is Role.USER and principal.session_id != session.session_id:
+        raise Forbidden("a customer may only escalate its own session")
+    if principal.role is Role.AGENT and principal.id != session.agent_id:
+        raise Forbidden("an agent may only escalate a session it holds")
+    command = Escalate((data.reason,), principal.role.value)
+    change: StateChange = await services().rooms.submit(session.room_id, command)
+    assert change.escalation is not None
+    return Escalation.of(change.escalation), 201
+
+
+@blueprint.get("/sessions/<session_id>/messages")
+@validate_querystring(MessagesQuery)
+@validate_response(MessageList, 200)
+async def transcript(session_id: str, query_args: MessagesQuery) -> MessageList:
+    """A session's messages with seq > after_seq, oldest first (its customer, agent, admin)."""
+    principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
+    session = await services().store.get_session(session_id)
+    ensure_may_read(principal, session)
+    records = await services().store.messages_after(
+        session.room_id, query_args.after_seq, query_args.limit
+    )
+    return MessageList(messages=[TranscriptMessage.of(record) for record in records])
+
+
+@blueprint.get("/escalations")
+@validate_querystring(EscalationQuery)
+@validate_response(EscalationList, 200)
+async def escalations(query_args: EscalationQuery) -> EscalationList:
+    """Escalations by status, oldest first (agents, admin): the queue is `status=pending`."""
+    await require(Role.ADMIN, Role.AGENT)
+    records = await services().store.escalations_with_status(query_args.status, query_args.limit)
+    return EscalationList(escalations=[Escalation.of(record) for record in records])
+
+
+@blueprint.get("/statecharts/room")
+async def room_statechart() -> Response:
+    """The room state machine as Mermaid text, drawn from the definition rooms run."""
+    return Response(render_mermaid(), content_type=MERMAID)
+
+
+@blueprint.get("/sessions/<session_id>/statechart")
+async def session_statechart(session_id: str) -> Response:
+    """The room machine with this session's current state highlighted."""
+    principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
+    session = await services().store.get_session(session_id)
+    ensure_may_read(principal, session)
+    return Response(render_mermaid(RoomState(session.status)), content_type=MERMAID)

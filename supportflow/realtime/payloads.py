@@ -1,0 +1,79 @@
+"""Socket.IO payloads: what each client event must carry, and what the server sends."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from supportflow.rooms.notifier import EscalationAlert
+from supportflow.store import MessageRecord
+
+RoomId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+ClientMsgId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class Payload(BaseModel):
+    # Strict: "5" is not a seq and 1 is not a room id. Unknown keys are ignored, so clients
+    # may send more than the contract asks for.
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class RoomRef(Payload):
+    room_id: RoomId
+
+
+class JoinRoom(RoomRef):
+    user_type: Literal["user", "agent"] | None = None
+    user_id: str | None = Field(default=None, max_length=128)
+
+
+class SendMessage(RoomRef):
+    # The length limit is checked by the handler, to answer `message_too_long`.
+    message: str
+    user_type: Literal["user", "agent"] | None = None
+    user_id: str | None = Field(default=None, max_length=128)
+    client_msg_id: ClientMsgId | None = None
+
+
+class Sync(RoomRef):
+    after_seq: int = Field(default=0, ge=0)
+
+
+class Typing(RoomRef):
+    is_typing: bool
+
+
+class EscalateRoom(RoomRef):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "human_requested"
+
+
+def message_event(message: MessageRecord) -> dict[str, Any]:
+    """The `new_message` payload (also each item of a join or sync history)."""
+    event: dict[str, Any] = {
+        "room_id": message.room_id,
+        "seq": message.seq,
+        "sender_type": message.sender_type,
+        "sender_id": message.sender_id,
+        "message": message.body,
+        "created_at": message.created_at,
+    }
+    if message.client_msg_id is not None:
+        event["client_msg_id"] = message.client_msg_id
+    for key in ("confidence", "sources", "queue_position", "estimated_wait_seconds"):
+        if key in message.metadata:
+            event[key] = message.metadata[key]
+    return event
+
+
+def alert_event(alert: EscalationAlert) -> dict[str, Any]:
+    return {
+        "escalation_id": alert.escalation_id,
+        "room_id": alert.room_id,
+        "session_id": alert.session_id,
+        "user_id": alert.user_id,
+        "reasons": list(alert.reasons),
+        "queued_at": alert.queued_at,
+        "preview": [{"sender_type": p.sender_type, "message": p.message} for p in alert.preview],
+        "realert": alert.realert,
+    }

@@ -1,0 +1,244 @@
+"""`RoomActor`: one chat room, one mailbox, one consumer task, one state machine.
+
+Every change to a room goes through its mailbox, so a room never handles two commands at
+once and its seq, state and escalations stay consistent without locks. Each command is
+handled in the same order: check the transition, store it, move the machine, then
+announce. The caller's future is answered as soon as the change is stored; slow follow-up
+work (the bot's reply) runs after that, still inside the room's turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from supportflow.errors import Conflict, Forbidden, InvalidInput, SupportflowError
+from supportflow.rooms.commands import (
+    AgentLost,
+    Claim,
+    Close,
+    Command,
+    Escalate,
+    Posted,
+    PostMessage,
+    ReAlert,
+    Release,
+    StateChange,
+)
+from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
+from supportflow.store import SessionRecord
+
+log = logging.getLogger(__name__)
+
+FollowUp = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A handled command: the caller's answer, and work to do after answering."""
+
+    result: Any
+    follow_up: FollowUp | None = None
+
+
+class ActorStopped(Exception):
+    """The actor stopped before it could take the command; the registry respawns it."""
+
+
+class RoomActor:
+    """The only code that changes one room's state."""
+
+    def __init__(self, session: SessionRecord, effects: RoomEffects) -> None:
+        self.room_id = session.room_id
+        self.session_id = session.session_id
+        self.user_id = session.user_id
+        self.exchange_count = session.exchange_count
+        self.lifecycle = RoomLifecycle(session.room_id, RoomState(session.status), session.agent_id)
+        self._effects = effects
+        self._mailbox: asyncio.Queue[tuple[Command, asyncio.Future[Any]] | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._accepting = True
+        self._busy = False
+        self.last_used = asyncio.get_running_loop().time()
+
+    @property
+    def state(self) -> RoomState:
+        return self.lifecycle.current
+
+    @property
+    def idle(self) -> bool:
+        return self._mailbox.empty() and not self._busy
+
+    def start(self, on_stop: Callable[[RoomActor], None], idle_seconds: float) -> None:
+        self._task = asyncio.create_task(
+            self._consume(on_stop, idle_seconds), name=f"room:{self.room_id}"
+        )
+
+    async def submit(self, command: Command) -> Any:
+        """Queue `command` and wait for its result (or its error)."""
+        if not self._accepting:
+            raise ActorStopped(self.room_id)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._mailbox.put_nowait((command, future))
+        self.last_used = asyncio.get_running_loop().time()
+        return await future
+
+    async def stop(self) -> None:
+        """Take no new commands, finish every queued one, then end the consumer task."""
+        if self._accepting:
+            self._accepting = False
+            self._mailbox.put_nowait(None)
+        if self._task is not None:
+            await self._task
+
+    async def _consume(self, on_stop: Callable[[RoomActor], None], idle_seconds: float) -> None:
+        try:
+            while True:
+                try:
+                    item = await asyncio.wait_for(self._mailbox.get(), idle_seconds)
+                except TimeoutError:
+                    # Checked and marked without an await in between, so no command can
+                    # slip into a mailbox nobody reads.
+                    if self._mailbox.empty():
+                        self._accepting = False
+                        return
+                    continue
+                if item is None:
+                    if self._mailbox.empty():
+                        return
+                    continue
+                self._busy = True
+                try:
+                    await self._handle(*item)
+                finally:
+                    self._busy = False
+        finally:
+            self._accepting = False
+            on_stop(self)
+
+    async def _handle(self, command: Command, future: asyncio.Future[Any]) -> None:
+        try:
+            outcome = await self._dispatch(command)
+        except SupportflowError as error:
+            _answer(future, error=error)
+            return
+        except Exception as error:  # one bad command must not kill the room
+            log.exception("room command failed", extra={"room_id": self.room_id})
+            _answer(future, error=error)
+            return
+        _answer(future, result=outcome.result)
+        if outcome.follow_up is not None:
+            try:
+                await outcome.follow_up()
+            except Exception:
+                log.exception("room follow-up failed", extra={"room_id": self.room_id})
+
+    async def _dispatch(self, command: Command) -> Outcome:
+        match command:
+            case PostMessage():
+                return await self._post(command)
+            case Escalate(reasons=reasons):
+                return Outcome(await self._escalate(reasons))
+            case Claim(agent_id=agent_id, agent_name=name):
+                return Outcome(await self._claim(agent_id, name))
+            case Release(agent_id=agent_id):
+                return Outcome(await self._release(agent_id))
+            case AgentLost(agent_id=agent_id):
+                return Outcome(await self._agent_lost(agent_id))
+            case Close():
+                return Outcome(await self._close(command))
+            case ReAlert():
+                return Outcome(await self._effects.realert(self.session_id, self.state))
+        raise InvalidInput(f"unknown command {type(command).__name__}")
+
+    async def _post(self, command: PostMessage) -> Outcome:
+        if command.sender_type == "agent":
+            self.lifecycle.check(Trigger.AGENT_MESSAGE, actor_id=command.sender_id)
+        else:
+            self.lifecycle.check(Trigger.USER_MESSAGE)
+        posted = await self._effects.store_message(self.room_id, command)
+        if posted.duplicate:
+            return Outcome(posted)
+        trigger = Trigger.AGENT_MESSAGE if command.sender_type == "agent" else Trigger.USER_MESSAGE
+        if trigger is Trigger.USER_MESSAGE:
+            self.exchange_count += 1
+        await self.lifecycle.fire(trigger, actor_id=command.sender_id)
+        await self._effects.announce(posted.message)
+        if command.sender_type == "user" and self.state is RoomState.BOT_ACTIVE:
+            return Outcome(posted, follow_up=lambda: self._bot_turn(posted))
+        return Outcome(posted)
+
+    async def _bot_turn(self, posted: Posted) -> None:
+        reply = await self._effects.bot_reply(
+            self.room_id, self.session_id, posted, self.exchange_count
+        )
+        if reply.escalate and self.state is RoomState.BOT_ACTIVE:
+            await self._escalate(reply.reasons or ("low_confidence",))
+
+    async def _escalate(self, reasons: tuple[str, ...]) -> StateChange:
+        self.lifecycle.check(Trigger.ESCALATE)
+        escalation = await self._effects.open_escalation(self.room_id, reasons)
+        result = await self.lifecycle.fire(Trigger.ESCALATE)
+        change = StateChange(self.room_id, result.state, result.previous, None, escalation)
+        await self._effects.announce_escalation(change, escalation)
+        return change
+
+    async def _claim(self, agent_id: str, agent_name: str) -> StateChange:
+        if self.state is RoomState.AGENT_ASSIGNED:
+            raise Conflict("another agent has already claimed this room", "already_claimed")
+        self.lifecycle.check(Trigger.CLAIM, actor_id=agent_id)
+        escalation = await self._effects.claim(self.room_id, agent_id)
+        result = await self.lifecycle.fire(Trigger.CLAIM, actor_id=agent_id)
+        change = StateChange(self.room_id, result.state, result.previous, agent_id, escalation)
+        await self._effects.announce_claim(change, agent_name)
+        return change
+
+    async def _release(self, agent_id: str) -> StateChange:
+        self.lifecycle.check(Trigger.RELEASE, actor_id=agent_id)
+        await self._effects.set_state(
+            self.room_id, RoomState.BOT_ACTIVE, expected=RoomState.AGENT_ASSIGNED
+        )
+        result = await self.lifecycle.fire(Trigger.RELEASE, actor_id=agent_id)
+        change = StateChange(self.room_id, result.state, result.previous, None)
+        await self._effects.announce_change(
+            change, "The agent handed this chat back to the assistant."
+        )
+        return change
+
+    async def _agent_lost(self, agent_id: str) -> StateChange | None:
+        # The agent may have come back, released or closed meanwhile: then nothing to do.
+        if self.state is not RoomState.AGENT_ASSIGNED or self.lifecycle.agent_id != agent_id:
+            return None
+        self.lifecycle.check(Trigger.AGENT_LOST)
+        escalation = await self._effects.open_escalation(self.room_id, ("agent_lost",))
+        result = await self.lifecycle.fire(Trigger.AGENT_LOST)
+        change = StateChange(self.room_id, result.state, result.previous, None, escalation)
+        await self._effects.announce_escalation(change, escalation)
+        return change
+
+    async def _close(self, command: Close) -> StateChange:
+        self.lifecycle.check(Trigger.CLOSE)
+        if command.sender_type == "agent" and command.sender_id != self.lifecycle.agent_id:
+            raise Forbidden("only the agent holding this room may close it", "not_assigned_agent")
+        previous = self.state
+        await self._effects.set_state(self.room_id, RoomState.CLOSED, expected=previous)
+        result = await self.lifecycle.fire(Trigger.CLOSE)
+        change = StateChange(self.room_id, result.state, result.previous, None)
+        await self._effects.announce_change(change, "This chat is closed. Thank you!")
+        return change
+
+
+def _answer(
+    future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None
+) -> None:
+    # The caller may have given up (a cancelled request); its future is then already done.
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

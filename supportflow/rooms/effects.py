@@ -1,0 +1,180 @@
+"""`RoomEffects`: what a room does to the world, in the order the actor asks for it.
+
+Stores first, announces after: each method either writes one transaction or announces
+what has been written. The actor decides when; this module knows how.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections.abc import Sequence
+
+from supportflow.rooms.commands import Posted, PostMessage, StateChange
+from supportflow.rooms.machine import RoomState
+from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
+from supportflow.rooms.responder import Reply, Responder, RoomView, Source, Turn
+from supportflow.store import EscalationRecord, MessageRecord, Store
+
+log = logging.getLogger(__name__)
+
+BOT_ID = "supportflow-bot"
+APOLOGY = "Sorry, I can't look that up right now. I'm passing your chat to a member of our team."
+_PREVIEW_LINES = 3
+_PREVIEW_CHARS = 200
+
+
+class RoomEffects:
+    """Persistence, announcements and bot turns for every room of one server."""
+
+    def __init__(
+        self, store: Store, responder: Responder, notifier: RoomNotifier, history_limit: int
+    ) -> None:
+        self.store = store
+        self.responder = responder
+        self.notifier = notifier
+        self.history_limit = history_limit
+
+    async def store_message(self, room_id: str, command: PostMessage) -> Posted:
+        stored = await self.store.append_message(
+            room_id, command.sender_type, command.sender_id, command.text, command.client_msg_id
+        )
+        return Posted(stored.message, stored.duplicate)
+
+    async def announce(self, message: MessageRecord) -> None:
+        await self.notifier.message(message)
+
+    async def bot_reply(
+        self, room_id: str, session_id: str, posted: Posted, exchange_count: int
+    ) -> Reply:
+        """Ask the responder about `posted`, store and announce its answer.
+
+        A responder that fails gives the customer an apology and the reason
+        `bot_unavailable`, so the room escalates instead of going silent.
+        """
+        history = await self.store.recent_messages(room_id, self.history_limit)
+        turns = [Turn(m.sender_type, m.body) for m in history if m.seq < posted.message.seq]
+        view = RoomView(room_id, session_id, exchange_count)
+        try:
+            reply = await self.responder.respond(view, turns, posted.message.body)
+        except Exception:
+            log.exception("responder failed", extra={"room_id": room_id})
+            reply = Reply(
+                APOLOGY, 0.0, escalate=True, reasons=("bot_unavailable",), provider="none"
+            )
+        stored = await self.store.append_message(
+            room_id, "bot", BOT_ID, reply.text, metadata=_reply_metadata(reply)
+        )
+        await self.notifier.message(stored.message)
+        return reply
+
+    async def open_escalation(self, room_id: str, reasons: Sequence[str]) -> EscalationRecord:
+        unique = tuple(dict.fromkeys(reasons))
+        return await self.store.open_escalation(room_id, unique)
+
+    async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
+        await self._announce_state(change)
+        await self._tell_queue_position(escalation)
+        await self.notifier.escalation_alert(await self._alert(escalation))
+
+    async def claim(self, room_id: str, agent_id: str) -> EscalationRecord:
+        return await self.store.claim_room(room_id, agent_id)
+
+    async def announce_claim(self, change: StateChange, agent_name: str) -> None:
+        assert change.agent_id is not None
+        await self._announce_state(change)
+        await self.notifier.escalation_claimed(change.room_id, change.agent_id)
+        await self.notifier.agent_joined(change.room_id, change.agent_id, agent_name)
+        await self.system_message(change.room_id, f"{agent_name} has joined the chat.")
+
+    async def set_state(self, room_id: str, state: RoomState, expected: RoomState) -> None:
+        await self.store.set_room_state(room_id, state.value, (expected.value,))
+
+    async def announce_change(self, change: StateChange, text: str) -> None:
+        await self._announce_state(change)
+        await self.system_message(change.room_id, text)
+
+    async def realert(self, session_id: str, state: RoomState) -> bool:
+        """Alert agents again about a room still waiting; tell its customer. False if it isn't."""
+        if state is not RoomState.ESCALATING:
+            return False
+        pending = [e for e in await self.store.pending_escalations() if e.session_id == session_id]
+        if not pending:
+            return False
+        escalation = pending[0]
+        await self.system_message(
+            escalation.room_id,
+            "Our agents are still busy, sorry for the wait. You can stay in the queue, or leave"
+            " a message here and we will answer it as soon as an agent is free.",
+        )
+        alert = await self._alert(escalation)
+        await self.notifier.escalation_alert(EscalationAlert(**{**alert.__dict__, "realert": True}))
+        return True
+
+    async def system_message(
+        self, room_id: str, text: str, metadata: dict[str, object] | None = None
+    ) -> MessageRecord:
+        stored = await self.store.append_message(room_id, "system", None, text, metadata=metadata)
+        await self.notifier.message(stored.message)
+        return stored.message
+
+    async def _announce_state(self, change: StateChange) -> None:
+        await self.notifier.state_changed(
+            change.room_id, str(change.state), str(change.previous), change.agent_id
+        )
+
+    async def _tell_queue_position(self, escalation: EscalationRecord) -> None:
+        position = await self.store.queue_position(escalation)
+        waits = await self.store.recent_claim_waits()
+        estimate = round(statistics.median(waits) * position) if waits else None
+        text = f"I've passed your chat to our support team. You are number {position} in the queue"
+        if estimate is None:
+            text += "; an agent will be with you as soon as possible."
+        else:
+            text += f"; the estimated wait is about {_humane_duration(estimate)}."
+        await self.system_message(
+            escalation.room_id,
+            text,
+            {
+                "queue_position": position,
+                "estimated_wait_seconds": estimate,
+                "reasons": list(escalation.reasons),
+            },
+        )
+
+    async def _alert(self, escalation: EscalationRecord) -> EscalationAlert:
+        recent = await self.store.recent_messages(escalation.room_id, _PREVIEW_LINES + 1)
+        preview = tuple(
+            PreviewLine(m.sender_type, m.body[:_PREVIEW_CHARS])
+            for m in recent
+            if m.sender_type != "system"
+        )[-_PREVIEW_LINES:]
+        return EscalationAlert(
+            escalation_id=escalation.escalation_id,
+            room_id=escalation.room_id,
+            session_id=escalation.session_id,
+            user_id=escalation.user_id,
+            reasons=escalation.reasons,
+            queued_at=escalation.triggered_at,
+            preview=preview,
+        )
+
+
+def _reply_metadata(reply: Reply) -> dict[str, object]:
+    return {
+        "confidence": round(reply.confidence, 4),
+        "sources": [_source(source) for source in reply.sources],
+        "provider": reply.provider,
+        "escalate": reply.escalate,
+        "reasons": list(reply.reasons),
+    }
+
+
+def _source(source: Source) -> dict[str, object]:
+    return {"id": source.id, "title": source.title, "score": round(source.score, 4)}
+
+
+def _humane_duration(seconds: int) -> str:
+    if seconds < 90:
+        return "a minute"
+    return f"{round(seconds / 60)} minutes"

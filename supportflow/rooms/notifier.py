@@ -1,0 +1,51 @@
+"""What a room announces, and to whom: the seam between rooms and the wire.
+
+Rooms call a `RoomNotifier` after each change is stored; the realtime package implements it
+with Socket.IO. A multi-process deployment would implement it over a message bus instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from supportflow.store import MessageRecord
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    sender_type: str
+    message: str
+
+
+@dataclass(frozen=True)
+class EscalationAlert:
+    """A room waiting for a human, as available agents see it in their queue."""
+
+    escalation_id: str
+    room_id: str
+    session_id: str
+    user_id: str
+    reasons: tuple[str, ...]
+    queued_at: str
+    preview: tuple[PreviewLine, ...] = field(default=())
+    realert: bool = False
+
+
+class RoomNotifier(Protocol):
+    async def message(self, message: MessageRecord) -> None:
+        """A stored message, to everyone in its room."""
+
+    async def state_changed(
+        self, room_id: str, state: str, previous: str, agent_id: str | None
+    ) -> None:
+        """The room's state machine moved: to the room and to every agent's queue."""
+
+    async def escalation_alert(self, alert: EscalationAlert) -> None:
+        """A room joined the queue: to every available agent."""
+
+    async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
+        """A queued room was claimed: to every agent, so their queues drop it."""
+
+    async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
+        """The claiming agent joined: to the room."""

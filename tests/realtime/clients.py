@@ -1,0 +1,98 @@
+"""A Socket.IO test client that records every event and can wait for one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import socketio
+
+Event = dict[str, Any]
+
+
+class ChatClient:
+    """A real `socketio.AsyncClient` with an inbox of (event, payload) pairs."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.inbox: list[tuple[str, Event]] = []
+        self._arrived = asyncio.Condition()
+        self.sio.on("*", self._record)
+
+    async def _record(self, event: str, data: Event) -> None:
+        async with self._arrived:
+            self.inbox.append((event, data))
+            self._arrived.notify_all()
+
+    async def connect(self) -> ChatClient:
+        await self.sio.connect(self.url, auth={"token": self.token}, transports=["websocket"])
+        return self
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
+
+    async def call(self, event: str, data: Any = None, timeout: float = 60) -> Event:
+        """Emit and return the acknowledgement."""
+        ack: Event = await self.sio.call(event, data, timeout=timeout)
+        return ack
+
+    async def ok(self, event: str, data: Any = None, timeout: float = 60) -> Event:
+        """Emit, assert the acknowledgement is ok, and return it."""
+        ack = await self.call(event, data, timeout)
+        assert ack.get("ok") is True, (event, data, ack)
+        return ack
+
+    async def wait_for(
+        self, event: str, match: Callable[[Event], bool] = lambda _: True, timeout: float = 60
+    ) -> Event:
+        """The first recorded `event` whose payload satisfies `match` (waiting if needed)."""
+        async with self._arrived:
+            found = await asyncio.wait_for(
+                self._arrived.wait_for(lambda: self._find(event, match) is not None), timeout
+            )
+            del found
+            result = self._find(event, match)
+            assert result is not None
+            return result
+
+    def received(self, event: str, match: Callable[[Event], bool] = lambda _: True) -> list[Event]:
+        return [data for name, data in self.inbox if name == event and match(data)]
+
+    def _find(self, event: str, match: Callable[[Event], bool]) -> Event | None:
+        for name, data in self.inbox:
+            if name == event and match(data):
+                return data
+        return None
+
+
+async def new_customer(url: str, user_id: str) -> tuple[ChatClient, dict[str, Any]]:
+    """A session for `user_id` and a connected client that has joined its room."""
+    async with httpx.AsyncClient(base_url=url) as http:
+        session = (await http.post("/api/sessions", json={"user_id": user_id})).json()
+    client = await ChatClient(url, session["token"]).connect()
+    await client.ok("join_room", {"room_id": session["room_id"]})
+    return client, session
+
+
+async def new_agent(
+    admin: httpx.AsyncClient, agent_id: str, *, available: bool = True, max_concurrent: int = 3
+) -> tuple[ChatClient, dict[str, Any]]:
+    """A registered agent (available by default) with a connected client."""
+    created = await admin.post(
+        "/api/agents",
+        json={
+            "agent_id": agent_id,
+            "name": agent_id.title(),
+            "is_available": available,
+            "max_concurrent": max_concurrent,
+        },
+    )
+    agent = created.json()
+    assert created.status_code == 201, agent
+    client = await ChatClient(str(admin.base_url).rstrip("/"), agent["token"]).connect()
+    return client, agent

@@ -1,0 +1,104 @@
+"""Every event refuses bad payloads with an error ack; the connection stays usable."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.realtime.clients import new_agent, new_customer
+from tests.support import LiveServer
+
+EVENTS = [
+    "join_room",
+    "leave_room",
+    "send_message",
+    "claim_room",
+    "release_room",
+    "close_room",
+    "sync",
+    "typing",
+    "escalate",
+]
+BAD_PAYLOADS = [
+    None,
+    [],
+    ["room"],
+    "room",
+    7,
+    {},
+    {"room_id": None},
+    {"room_id": 5},
+    {"room_id": ["x"]},
+    {"room_id": "x" * 5000},
+]
+
+
+@pytest.mark.parametrize("event", EVENTS)
+async def test_bad_payloads_get_error_acks(room_server: LiveServer, uid: str, event: str) -> None:
+    customer, session = await new_customer(room_server.url, f"bad-{uid}")
+    try:
+        for payload in BAD_PAYLOADS:
+            ack = await customer.call(event, payload)
+            assert ack["ok"] is False, (event, payload, ack)
+            assert ack["error"]["code"] and ack["error"]["message"]
+        # Still connected and served.
+        synced = await customer.ok("sync", {"room_id": session["room_id"], "after_seq": 0})
+        assert synced["messages"] == []
+    finally:
+        await customer.close()
+
+
+async def test_message_rules(room_server: LiveServer, uid: str) -> None:
+    customer, session = await new_customer(room_server.url, f"msg-{uid}")
+    room = session["room_id"]
+    try:
+        too_long = await customer.call("send_message", {"room_id": room, "message": "x" * 4001})
+        assert too_long["error"]["code"] == "message_too_long"
+        huge = await customer.call("send_message", {"room_id": room, "message": "x" * 900_000})
+        assert huge["ok"] is False
+        empty = await customer.call("send_message", {"room_id": room, "message": "   "})
+        assert empty["error"]["code"] == "empty_message"
+        wrong_type = await customer.call("send_message", {"room_id": room, "message": 42})
+        assert wrong_type["error"]["code"] == "invalid_input"
+        impostor = await customer.call(
+            "send_message", {"room_id": room, "message": "hi", "user_type": "agent"}
+        )
+        assert impostor["error"]["code"] == "forbidden"
+        other_id = await customer.call(
+            "send_message", {"room_id": room, "message": "hi", "user_id": "someone-else"}
+        )
+        assert other_id["error"]["code"] == "identity_mismatch"
+        bad_seq = await customer.call("sync", {"room_id": room, "after_seq": -1})
+        assert bad_seq["error"]["code"] == "invalid_input"
+        not_agent = await customer.call("claim_room", {"room_id": room})
+        assert not_agent["error"]["code"] == "forbidden"
+        unknown = await customer.call("no_such_event", {"room_id": room})
+        assert unknown["error"]["code"] == "unknown_event"
+        typing_elsewhere = await customer.call("typing", {"room_id": "other", "is_typing": True})
+        assert typing_elsewhere["error"]["code"] == "not_in_room"
+        assert (await customer.call("sync", {"room_id": room}))["ok"] is True
+    finally:
+        await customer.close()
+
+
+async def test_typing_reaches_the_others_in_the_room(
+    room_server: LiveServer, room_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(room_server.url, f"typ-{uid}")
+    agent, _ = await new_agent(room_admin, f"typ-{uid}")
+    room = session["room_id"]
+    try:
+        await customer.ok("escalate", {"room_id": room})
+        await agent.ok("claim_room", {"room_id": room})
+        await customer.ok("typing", {"room_id": room, "is_typing": True})
+        seen = await agent.wait_for("typing", lambda e: e["room_id"] == room)
+        assert seen == {
+            "room_id": room,
+            "sender_type": "user",
+            "sender_id": f"typ-{uid}",
+            "is_typing": True,
+        }
+        assert customer.received("typing") == []
+    finally:
+        await customer.close()
+        await agent.close()
