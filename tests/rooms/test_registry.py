@@ -1,0 +1,137 @@
+"""The registry: actors spawn on demand, retire when idle, stay capped, drain on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from supportflow.errors import Conflict, Unavailable
+from supportflow.rooms.commands import Claim, Escalate, PostMessage
+from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.notifier import EscalationAlert
+from supportflow.rooms.registry import RoomRegistry
+from supportflow.rooms.responder import Reply, RoomView, Turn
+from supportflow.store import MessageRecord, Store
+
+
+class RecordingNotifier:
+    """Collects announcements in order (the Socket.IO side is tested in tests/realtime)."""
+
+    def __init__(self) -> None:
+        self.messages: list[MessageRecord] = []
+        self.alerts: list[EscalationAlert] = []
+
+    async def message(self, message: MessageRecord) -> None:
+        self.messages.append(message)
+
+    async def state_changed(
+        self, room_id: str, state: str, previous: str, agent_id: str | None
+    ) -> None:
+        return None
+
+    async def escalation_alert(self, alert: EscalationAlert) -> None:
+        self.alerts.append(alert)
+
+    async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
+        return None
+
+    async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
+        return None
+
+
+class EchoResponder:
+    """Answers instantly and confidently, so these tests exercise only the rooms."""
+
+    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
+        await asyncio.sleep(0.01)
+        return Reply(text=f"echo: {text}", confidence=0.9)
+
+
+@pytest.fixture(name="store")
+async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
+    yield store
+    await store.close()
+
+
+def registry_for(store: Store, idle: float = 60, max_live: int = 100) -> RoomRegistry:
+    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), history_limit=50)
+    return RoomRegistry(effects, idle_seconds=idle, max_live=max_live)
+
+
+async def new_room(store: Store, user: str) -> str:
+    return (await store.create_session(user, token_digest=f"digest-{user}")).room_id
+
+
+async def test_idle_actors_retire_and_respawn_from_the_store(store: Store) -> None:
+    registry = registry_for(store, idle=0.2)
+    room = await new_room(store, "u1")
+    await registry.submit(room, Escalate(("human_requested",), "user"))
+    assert registry.live_count == 1
+    await asyncio.sleep(0.5)
+    assert registry.live_count == 0
+    # A fresh actor picks up the stored state: escalating, so no second escalation.
+    with pytest.raises(Conflict) as refused:
+        await registry.submit(room, Escalate(("human_requested",), "user"))
+    assert refused.value.code == "invalid_transition"
+    posted = await registry.submit(room, PostMessage("user", "u1", "still there?"))
+    assert posted.message.seq == (await store.session_by_room(room)).last_seq
+    await registry.drain()
+
+
+async def test_live_actors_are_capped(store: Store) -> None:
+    registry = registry_for(store, max_live=3)
+    rooms = [await new_room(store, f"u{i}") for i in range(8)]
+    for room in rooms:
+        await registry.submit(room, Escalate(("human_requested",), "user"))
+    await asyncio.sleep(0.1)
+    assert registry.live_count <= 3
+    await registry.drain()
+    assert registry.live_count == 0
+
+
+async def test_drain_finishes_every_accepted_command(store: Store) -> None:
+    registry = registry_for(store)
+    room = await new_room(store, "u1")
+    sends = [
+        asyncio.create_task(registry.submit(room, PostMessage("user", "u1", f"message {i}")))
+        for i in range(20)
+    ]
+    await asyncio.sleep(0)  # let every send reach the mailbox
+    await registry.drain()
+    results = await asyncio.gather(*sends)
+    assert sorted(r.message.seq for r in results) == [r.message.seq for r in results]
+    transcript = await store.messages_after(room, 0)
+    # 20 customer messages, each answered by the bot, all stored, seq gap-free.
+    assert [m.seq for m in transcript] == list(range(1, 41))
+    assert sum(1 for m in transcript if m.sender_type == "bot") == 20
+    with pytest.raises(Unavailable):
+        await registry.submit(room, PostMessage("user", "u1", "too late"))
+
+
+async def test_a_failing_command_leaves_the_actor_alive(store: Store) -> None:
+    registry = registry_for(store)
+    room = await new_room(store, "u1")
+    await registry.submit(room, Escalate(("human_requested",), "user"))
+    with pytest.raises(Conflict):
+        await registry.submit(room, Escalate(("again",), "user"))
+    posted = await registry.submit(room, PostMessage("user", "u1", "hello"))
+    assert posted.message.body == "hello"
+    await registry.drain()
+
+
+async def test_seq_is_gap_free_when_customer_and_agent_write_at_once(store: Store) -> None:
+    registry = registry_for(store)
+    room = await new_room(store, "u1")
+    await store.create_agent("ann", "Ann", "digest-ann", max_concurrent=3, is_available=True)
+    await registry.submit(room, Escalate(("human_requested",), "user"))
+    await registry.submit(room, Claim("ann", "Ann"))
+    writes = [PostMessage("user", "u1", f"u{i}") for i in range(15)]
+    writes += [PostMessage("agent", "ann", f"a{i}") for i in range(15)]
+    results = await asyncio.gather(*(registry.submit(room, w) for w in writes))
+    seqs = sorted(r.message.seq for r in results)
+    assert seqs == list(range(seqs[0], seqs[0] + 30))
+    await registry.drain()
