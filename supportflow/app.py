@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import socketio
 from quart import Quart, Response, g, request
@@ -20,6 +21,7 @@ from supportflow.realtime.gateway import SocketGateway
 from supportflow.realtime.server import create_socket_server
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.registry import RoomRegistry
+from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.store import Store
@@ -69,7 +71,7 @@ def create_app(settings: Settings) -> Quart:
     app.extensions["socketio"] = sio
 
     @app.while_serving
-    async def lifespan() -> AsyncIterator[None]:
+    async def lifespan() -> AsyncGenerator[None, None]:
         store = await Store.open(settings.database_file, settings.sqlite_synchronous)
         knowledge = await open_knowledge(settings)
         gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
@@ -85,12 +87,18 @@ def create_app(settings: Settings) -> Quart:
             rooms=rooms,
         )
         await gateway.watch_absent_agents()
+        watch = asyncio.create_task(
+            UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds).run(),
+            name="unclaimed-watch",
+        )
         log.info("supportflow ready", extra={"database": str(settings.database_file)})
         try:
             yield
         finally:
             # Order matters: finish every accepted room command (they still need the
             # responder and the store), then stop timers, then close what they used.
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
             await rooms.drain()
             await gateway.close()
             await sio.shutdown()

@@ -137,7 +137,7 @@ class Settings:
             ),
             max_live_rooms=reader.integer("SUPPORTFLOW_MAX_LIVE_ROOMS", cls.max_live_rooms, 1),
             unclaimed_realert_seconds=reader.number(
-                "SUPPORTFLOW_UNCLAIMED_REALERT_SECONDS", cls.unclaimed_realert_seconds, 1
+                "SUPPORTFLOW_UNCLAIMED_REALERT_SECONDS", cls.unclaimed_realert_seconds, 0.5
             ),
         )
 

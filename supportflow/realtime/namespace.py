@@ -46,7 +46,7 @@ P = TypeVar("P", bound=Payload)
 _LIFECYCLE_EVENTS = {"connect", "disconnect"}
 
 
-class ChatNamespace(socketio.AsyncNamespace):
+class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped library
     def __init__(self, namespace: str, services: Callable[[], Services]) -> None:
         super().__init__(namespace)
         self._services = services

@@ -117,3 +117,34 @@ async def test_an_agent_who_returns_within_the_grace_period_keeps_the_room(
         finally:
             await customer.close()
             await agent.close()
+
+
+async def test_a_room_waiting_too_long_is_realerted_and_the_customer_told(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    server = start_server(unclaimed_realert_seconds=1.0)
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers) as admin:
+        customer, session = await new_customer(server.url, "patient")
+        agent, _ = await new_agent(admin, "swamped")
+        room = session["room_id"]
+        try:
+            await customer.ok("escalate", {"room_id": room})
+            first = await agent.wait_for("escalation_alert", lambda a: a["room_id"] == room)
+            assert first["realert"] is False
+            again = await agent.wait_for(
+                "escalation_alert", lambda a: a["room_id"] == room and a["realert"], timeout=10
+            )
+            assert again["escalation_id"] == first["escalation_id"]
+            told = await customer.wait_for(
+                "new_message", lambda m: m["sender_type"] == "system" and "leave" in m["message"]
+            )
+            assert "still busy" in told["message"]
+            # Claimed rooms are left alone.
+            await agent.ok("claim_room", {"room_id": room})
+            count = len(agent.received("escalation_alert", lambda a: a["room_id"] == room))
+            await asyncio.sleep(2.5)
+            assert len(agent.received("escalation_alert", lambda a: a["room_id"] == room)) == count
+        finally:
+            await customer.close()
+            await agent.close()

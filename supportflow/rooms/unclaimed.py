@@ -1,0 +1,56 @@
+"""`UnclaimedWatch`: nothing waits in the queue forever unseen.
+
+Every few seconds it looks at pending escalations; a room that has waited
+`after_seconds` since it was queued (or last re-alerted) gets a `ReAlert` command: agents
+are alerted again and the customer is told, and offered to leave a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from supportflow.rooms.commands import ReAlert
+from supportflow.rooms.registry import RoomRegistry
+from supportflow.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class UnclaimedWatch:
+    def __init__(self, store: Store, rooms: RoomRegistry, after_seconds: float) -> None:
+        self._store = store
+        self._rooms = rooms
+        self._after = after_seconds
+        self._last_alert: dict[str, float] = {}  # escalation_id -> epoch seconds
+
+    async def run(self) -> None:
+        """Sweep forever (cancel the task to stop)."""
+        interval = min(max(self._after / 4, 0.25), 30.0)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("unclaimed sweep failed")
+
+    async def sweep(self) -> list[str]:
+        """Re-alert every room waiting too long; return their room ids."""
+        now = datetime.now().timestamp()
+        pending = await self._store.pending_escalations()
+        alive = {e.escalation_id for e in pending}
+        self._last_alert = {k: v for k, v in self._last_alert.items() if k in alive}
+        realerted = []
+        for escalation in pending:
+            since = self._last_alert.get(escalation.escalation_id, _epoch(escalation.triggered_at))
+            if now - since < self._after:
+                continue
+            self._last_alert[escalation.escalation_id] = now
+            if await self._rooms.submit(escalation.room_id, ReAlert()):
+                realerted.append(escalation.room_id)
+        return realerted
+
+
+def _epoch(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
