@@ -93,6 +93,11 @@ class SocketGateway:
             else:
                 await self._sio.leave_room(sid, AVAILABLE_AGENTS)
 
+    async def remove_agent_from_room(self, agent_id: str, room_id: str) -> None:
+        """Take every socket of an agent out of a room it no longer holds."""
+        for sid, _ in list(self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))):
+            await self._sio.leave_room(sid, room_id)
+
     async def watch_absent_agents(self) -> None:
         """After a restart, agents holding rooms get the same grace to reconnect."""
         holders = {s.agent_id for s in await self._store.rooms_in_state("agent_assigned")}

@@ -83,7 +83,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
                 token if isinstance(token, str) else None
             )
         except SupportflowError as error:
-            raise socketio.exceptions.ConnectionRefusedError(error.to_payload()["error"]) from None
+            # The client's connect_error gets {"message": ..., "data": {"code", "message"}}.
+            raise socketio.exceptions.ConnectionRefusedError(
+                error.message, error.to_payload()["error"]
+            ) from None
         await self.save_session(sid, {"principal": principal})
         if principal.role is Role.AGENT:
             agent = await services.store.get_agent(principal.id)
@@ -129,7 +132,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         text = payload.message.strip()
         if not text:
             raise InvalidInput("the message is empty", "empty_message")
-        if len(payload.message) > limit:
+        if len(text) > limit:
             raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
         if principal.role is Role.USER:
             room_id = self._own_room(principal, payload.room_id)
@@ -147,15 +150,24 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         services = self._services()
         session = await self._room(payload.room_id)
         agent = await services.store.get_agent(principal.id)
-        change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
+        # In the room before the claim runs, so the claimer hears its own announcements.
+        already_in = session.room_id in self.rooms(sid)
         await self.enter_room(sid, session.room_id)
+        try:
+            change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
+        except SupportflowError:
+            if not already_in:
+                await self.leave_room(sid, session.room_id)
+            raise
         return _state_ack(change)
 
     async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
         principal.require(Role.AGENT)
         session = await self._room(payload.room_id)
-        change = await self._services().rooms.submit(session.room_id, Release(principal.id))
+        services = self._services()
+        change = await services.rooms.submit(session.room_id, Release(principal.id))
+        await services.gateway.remove_agent_from_room(principal.id, session.room_id)
         return _state_ack(change)
 
     async def on_close_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -186,6 +198,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)
+        await self._readable_room(principal, payload.room_id)
         if payload.room_id not in self.rooms(sid):
             raise Forbidden("join the room before typing in it", "not_in_room")
         event = {
@@ -203,7 +216,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         return found
 
     async def _room(self, room_id: str) -> SessionRecord:
-        return await self._services().store.session_by_room(room_id)
+        try:
+            return await self._services().store.session_by_room(room_id)
+        except NotFound:
+            raise NotFound(f"no room {room_id!r}", "room_not_found") from None
 
     def _own_room(self, principal: Principal, room_id: str) -> str:
         if principal.room_id != room_id:
@@ -215,10 +231,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         is queued, or the admin."""
         if principal.role is Role.USER:
             self._own_room(principal, room_id)
-        try:
-            session = await self._room(room_id)
-        except NotFound:
-            raise NotFound(f"no room {room_id!r}", "room_not_found") from None
+        session = await self._room(room_id)
         if principal.role is Role.AGENT and not (
             session.agent_id == principal.id or session.status == "escalating"
         ):

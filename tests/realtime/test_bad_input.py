@@ -75,7 +75,11 @@ async def test_message_rules(room_server: LiveServer, uid: str) -> None:
         unknown = await customer.call("no_such_event", {"room_id": room})
         assert unknown["error"]["code"] == "unknown_event"
         typing_elsewhere = await customer.call("typing", {"room_id": "other", "is_typing": True})
-        assert typing_elsewhere["error"]["code"] == "not_in_room"
+        assert typing_elsewhere["error"]["code"] == "not_your_room"
+        padded = await customer.call(
+            "send_message", {"room_id": room, "message": " " + "x" * 4000 + "  "}
+        )
+        assert padded["ok"] is True  # the limit counts what is stored, not the padding
         assert (await customer.call("sync", {"room_id": room}))["ok"] is True
     finally:
         await customer.close()
@@ -99,6 +103,11 @@ async def test_typing_reaches_the_others_in_the_room(
             "is_typing": True,
         }
         assert customer.received("typing") == []
+        # Typing into a Socket.IO room that is not a chat room reaches nobody.
+        sneaky = await agent.call("typing", {"room_id": "agents", "is_typing": True})
+        assert sneaky["error"]["code"] == "room_not_found"
+        unknown = await agent.call("claim_room", {"room_id": "room-none"})
+        assert unknown["error"]["code"] == "room_not_found"
     finally:
         await customer.close()
         await agent.close()

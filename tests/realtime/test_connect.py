@@ -20,6 +20,20 @@ async def test_connect_without_a_valid_token_is_refused(server: LiveServer, auth
     assert not client.connected
 
 
+async def test_a_refused_connection_says_why(server: LiveServer) -> None:
+    client = socketio.AsyncClient(reconnection=False)
+    refusals: list[object] = []
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(server.url, auth={"token": "nope"}, transports=["websocket"])
+    assert refusals == [
+        {
+            "message": "the token is not valid",
+            "data": {"code": "unauthorized", "message": "the token is not valid"},
+        }
+    ]
+
+
 async def test_user_agent_and_admin_tokens_connect(
     server: LiveServer, admin: httpx.AsyncClient
 ) -> None:

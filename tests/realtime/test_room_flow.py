@@ -55,6 +55,8 @@ async def test_full_room_lifecycle(
             assert claimed["agent_id"] == f"a{winners[0]}-{uid}"
         joined = await customer.wait_for("agent_joined", lambda e: e["room_id"] == room)
         assert joined["agent_id"] == f"a{winners[0]}-{uid}"
+        # The winner hears its own arrival without having joined the room first.
+        await winner.wait_for("agent_joined", lambda e: e["room_id"] == room)
 
         # 4. Agent and customer talk; the bot stays silent; others may not speak.
         await winner.ok("send_message", {"room_id": room, "message": "Hi, I'm here to help."})
@@ -73,8 +75,10 @@ async def test_full_room_lifecycle(
         # 5. Hand back: the bot answers again.
         released = await winner.ok("release_room", {"room_id": room})
         assert released["state"] == "bot_active"
-        await customer.ok("send_message", {"room_id": room, "message": KB_QUESTION})
+        back = await customer.ok("send_message", {"room_id": room, "message": KB_QUESTION})
         await customer.wait_for("new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > 2)
+        # The agent who handed the room back no longer hears it.
+        assert winner.received("new_message", lambda m: m["seq"] == back["seq"]) == []
 
         # 6. Close: further messages are refused with a clear error.
         closed = await customer.ok("close_room", {"room_id": room})
