@@ -16,8 +16,12 @@ from supportflow.settings import Settings
 
 class _PlaceholderResponder:
     async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
-        return Reply(text="Let me find someone who can help.", confidence=0.0,
-                     escalate=True, reasons=("low_confidence",))
+        return Reply(
+            text="Let me find someone who can help.",
+            confidence=0.0,
+            escalate=True,
+            reasons=("low_confidence",),
+        )
 
 
 @dataclass
