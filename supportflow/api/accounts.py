@@ -50,6 +50,14 @@ async def create_agent(data: CreateAgent) -> tuple[AgentWithToken, int]:
     return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
 
 
+@blueprint.get("/agents/me")
+@validate_response(Agent, 200)
+async def current_agent() -> Agent:
+    """The agent a token belongs to (agent token): how a console learns who signed in."""
+    principal = await require(Role.AGENT)
+    return Agent.of(await services().store.get_agent(principal.id))
+
+
 @blueprint.post("/agents/<agent_id>/token")
 @validate_response(AgentWithToken, 201)
 async def rotate_agent_token(agent_id: str) -> tuple[AgentWithToken, int]:

@@ -128,3 +128,24 @@ async def test_rotating_an_agent_token_retires_the_old_one(admin: httpx.AsyncCli
     ).status_code == 401
     assert (await admin.get("/api/agents/available", headers=bearer(new_token))).status_code == 200
     assert (await admin.post("/api/agents/zed/token")).status_code == 404
+
+
+async def test_agents_me_names_the_token_s_agent(admin: httpx.AsyncClient) -> None:
+    created = await admin.post("/api/agents", json={"agent_id": "zoe", "name": "Zoe"})
+    token = created.json()["token"]
+    await admin.post("/api/agents", json={"agent_id": "yan", "name": "Yan"})
+
+    me = await admin.get("/api/agents/me", headers=bearer(token))
+    assert me.status_code == 200
+    assert me.json()["agent_id"] == "zoe"
+    assert me.json()["name"] == "Zoe"
+    assert "token" not in me.json()
+
+    # Only an agent token has a "me": the admin and customers are refused, guesses too.
+    as_admin = await admin.get("/api/agents/me")
+    assert as_admin.status_code == 403
+    session = (await admin.post("/api/sessions", json={"user_id": "carl"})).json()
+    as_user = await admin.get("/api/agents/me", headers=bearer(session["token"]))
+    assert as_user.status_code == 403
+    unknown = await admin.get("/api/agents/me", headers=bearer("sfa_not-a-real-token"))
+    assert unknown.status_code == 401
