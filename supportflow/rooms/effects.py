@@ -74,8 +74,10 @@ class RoomEffects:
 
     async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
         await self._announce_state(change)
-        await self._tell_queue_position(escalation)
+        # Agents first: the alert is what someone is waiting on; the customer's queue
+        # position follows a moment later.
         await self.notifier.escalation_alert(await self._alert(escalation))
+        await self._tell_queue_position(escalation)
 
     async def claim(self, room_id: str, agent_id: str) -> EscalationRecord:
         return await self.store.claim_room(room_id, agent_id)
