@@ -79,7 +79,8 @@ class Authenticator:
                 return Principal(Role.AGENT, agent.agent_id)
         elif token.startswith(USER_PREFIX):
             session = await self._store.session_by_token_digest(digest)
-            if session is not None and session.status != "closed":
+            # A customer token dies with its room, and in any case at its expiry.
+            if session is not None and session.status != "closed" and not session.expired:
                 return Principal(Role.USER, session.user_id, session.session_id, session.room_id)
         raise Unauthorized("the token is not valid")
 

@@ -58,6 +58,15 @@ class Settings:
     room_idle_seconds: float = 300.0
     max_live_rooms: int = 2000
     unclaimed_realert_seconds: float = 300.0
+    # Seconds the shutdown waits for accepted room commands (and their bot replies) before
+    # abandoning them; an abandoned reply is owned up to after the restart.
+    shutdown_drain_seconds: float = 10.0
+
+    # Abuse limits (docs/reliability.md).
+    socket_rate_per_second: float = 10.0  # token bucket per Socket.IO connection...
+    socket_rate_burst: int = 20  # ...and its size
+    max_connections_per_token: int = 10
+    user_token_ttl_seconds: float = 24 * 3600.0
 
     @property
     def database_file(self) -> Path:
@@ -138,6 +147,21 @@ class Settings:
             max_live_rooms=reader.integer("SUPPORTFLOW_MAX_LIVE_ROOMS", cls.max_live_rooms, 1),
             unclaimed_realert_seconds=reader.number(
                 "SUPPORTFLOW_UNCLAIMED_REALERT_SECONDS", cls.unclaimed_realert_seconds, 0.5
+            ),
+            shutdown_drain_seconds=reader.number(
+                "SUPPORTFLOW_SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, 0
+            ),
+            socket_rate_per_second=reader.number(
+                "SUPPORTFLOW_SOCKET_RATE_PER_SECOND", cls.socket_rate_per_second, 0.1
+            ),
+            socket_rate_burst=reader.integer(
+                "SUPPORTFLOW_SOCKET_RATE_BURST", cls.socket_rate_burst, 1
+            ),
+            max_connections_per_token=reader.integer(
+                "SUPPORTFLOW_MAX_CONNECTIONS_PER_TOKEN", cls.max_connections_per_token, 1
+            ),
+            user_token_ttl_seconds=reader.number(
+                "SUPPORTFLOW_USER_TOKEN_TTL_SECONDS", cls.user_token_ttl_seconds, 1
             ),
         )
 

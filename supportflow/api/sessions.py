@@ -9,7 +9,7 @@ from supportflow.api.context import require, services
 from supportflow.api.models import CreateSession, Session, SessionWithToken
 from supportflow.auth import USER_PREFIX, Principal, Role, new_token, token_digest
 from supportflow.errors import Forbidden
-from supportflow.store import SessionRecord
+from supportflow.store import SessionRecord, utc_in
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 
@@ -24,7 +24,9 @@ async def create_session(data: CreateSession) -> tuple[SessionWithToken, int]:
     this session's room.
     """
     token = new_token(USER_PREFIX)
-    record = await services().store.create_session(data.user_id, token_digest(token))
+    # The lifetime is fixed when the token is issued, like a certificate's.
+    expires_at = utc_in(services().settings.user_token_ttl_seconds)
+    record = await services().store.create_session(data.user_id, token_digest(token), expires_at)
     return SessionWithToken(**Session.of(record).model_dump(), token=token), 201
 
 

@@ -9,6 +9,7 @@ from supportflow.store.records import (
     MessageRecord,
     SessionRecord,
     UserRecord,
+    utc_in,
     utc_now,
 )
 from supportflow.store.repository import Store
@@ -22,5 +23,6 @@ __all__ = [
     "SessionRecord",
     "Store",
     "UserRecord",
+    "utc_in",
     "utc_now",
 ]

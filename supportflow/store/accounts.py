@@ -107,8 +107,14 @@ class AccountsRepository:
             rows = await cursor.fetchall()
         return [AgentRecord.from_row(row) for row in rows]
 
-    async def create_session(self, user_id: str, token_digest: str) -> SessionRecord:
-        """A new session and its room for `user_id`, creating the user if unknown."""
+    async def create_session(
+        self, user_id: str, token_digest: str, expires_at: str | None = None
+    ) -> SessionRecord:
+        """A new session and its room for `user_id`, creating the user if unknown.
+
+        `expires_at` (ISO-8601 UTC, as `utc_now()`) is when its token stops working; None
+        means never (only tests and scripts ask for that).
+        """
         session_id = str(uuid.uuid4())
         room_id = f"room-{session_id}"
         now = utc_now()
@@ -118,8 +124,8 @@ class AccountsRepository:
             )
             await sql.execute(
                 "INSERT INTO sessions (session_id, room_id, user_id, token_digest,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, room_id, user_id, token_digest, now, now),
+                " created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, room_id, user_id, token_digest, now, now, expires_at),
             )
         return await self.get_session(session_id)
 

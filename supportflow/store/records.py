@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -12,7 +12,13 @@ import aiosqlite
 
 def utc_now() -> str:
     """Now as ISO-8601 UTC with milliseconds, the one timestamp format stored."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_in(0)
+
+
+def utc_in(seconds: float) -> str:
+    """`seconds` from now, in the format of `utc_now()`."""
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,12 @@ class SessionRecord:
     last_seq: int
     created_at: str
     updated_at: str
+    expires_at: str | None = None  # when the customer's token stops working
+
+    @property
+    def expired(self) -> bool:
+        # Same fixed-width ISO format on both sides, so text order is time order.
+        return self.expires_at is not None and self.expires_at <= utc_now()
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> SessionRecord:
@@ -76,6 +88,7 @@ class SessionRecord:
             last_seq=row["last_seq"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            expires_at=row["expires_at"],
         )
 
 

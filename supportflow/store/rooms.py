@@ -235,6 +235,18 @@ class RoomsRepository:
             rows = await cursor.fetchall()
         return [SessionRecord.from_row(row) for row in rows]
 
+    async def rooms_awaiting_reply(self, limit: int = 10_000) -> list[SessionRecord]:
+        """`bot_active` rooms whose last message is the customer's: a bot reply is owed."""
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "SELECT s.* FROM sessions s JOIN messages m"
+                " ON m.room_id = s.room_id AND m.seq = s.last_seq"
+                " WHERE s.status = 'bot_active' AND m.sender_type = 'user' LIMIT ?",
+                (limit,),
+            )
+            rows = await cursor.fetchall()
+        return [SessionRecord.from_row(row) for row in rows]
+
     async def _escalations_where(
         self, condition: str, params: tuple[Any, ...], limit: int
     ) -> list[EscalationRecord]:
