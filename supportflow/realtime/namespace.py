@@ -15,8 +15,15 @@ from typing import Any, TypeVar
 import socketio
 from pydantic import ValidationError
 
-from supportflow.auth import Principal, Role
-from supportflow.errors import Forbidden, InvalidInput, NotFound, SupportflowError
+from supportflow.auth import Principal, Role, token_digest
+from supportflow.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    SupportflowError,
+)
+from supportflow.realtime.limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.payloads import (
     EscalateRoom,
     JoinRoom,
@@ -47,15 +54,28 @@ _LIFECYCLE_EVENTS = {"connect", "disconnect"}
 
 
 class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped library
-    def __init__(self, namespace: str, services: Callable[[], Services]) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        services: Callable[[], Services],
+        rate_limit: EventRateLimit,
+        connections: ConnectionCount,
+    ) -> None:
         super().__init__(namespace)
         self._services = services
+        self._rate_limit = rate_limit
+        self._connections = connections
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Route to `on_<event>`, answering unknown events and odd arguments with an error ack."""
         if event in _LIFECYCLE_EVENTS:
             return await super().trigger_event(event, *args)
         sid = args[0]
+        try:
+            # Before anything else, so a flood of junk or unknown events costs nothing.
+            self._rate_limit.check(sid)
+        except SupportflowError as error:
+            return error.to_ack()
         handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
         if handler is None:
             return InvalidInput(f"unknown event {event[:64]!r}", "unknown_event").to_ack()
@@ -77,24 +97,40 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Accept only `auth={"token": ...}` with a valid token; refuse anything else."""
         token = auth.get("token") if isinstance(auth, dict) else None
+        token = token if isinstance(token, str) else ""
         services = self._services()
         try:
-            principal = await services.authenticator.authenticate(
-                token if isinstance(token, str) else None
-            )
+            principal = await services.authenticator.authenticate(token)
         except SupportflowError as error:
             # The client's connect_error gets {"message": ..., "data": {"code", "message"}}.
             raise socketio.exceptions.ConnectionRefusedError(
                 error.message, error.to_payload()["error"]
             ) from None
-        await self.save_session(sid, {"principal": principal})
-        if principal.role is Role.AGENT:
-            agent = await services.store.get_agent(principal.id)
-            await services.gateway.agent_connected(sid, agent.agent_id, agent.is_available)
+        # Keyed by digest, so the token itself is kept nowhere, not even in memory here.
+        token_key = token_digest(token)
+        if not self._connections.acquire(token_key):
+            refusal = RateLimited(
+                f"this token already has {self._connections.limit} open connections",
+                "too_many_connections",
+            )
+            raise socketio.exceptions.ConnectionRefusedError(
+                refusal.message, refusal.to_payload()["error"]
+            )
+        try:
+            await self.save_session(sid, {"principal": principal, "token_key": token_key})
+            if principal.role is Role.AGENT:
+                agent = await services.store.get_agent(principal.id)
+                await services.gateway.agent_connected(sid, agent.agent_id, agent.is_available)
+        except BaseException:
+            self._connections.release(token_key)
+            raise
         log.info("socket connected", extra={"sid": sid, "role": principal.role.value})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
+        self._rate_limit.forget(sid)
+        if session and "token_key" in session:
+            self._connections.release(session["token_key"])
         principal = session.get("principal") if session else None
         if principal is not None and principal.role is Role.AGENT:
             self._services().gateway.agent_disconnected(principal.id)
