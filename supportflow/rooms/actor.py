@@ -15,13 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from supportflow.errors import Conflict, Forbidden, InvalidInput, SupportflowError
+from supportflow.errors import Conflict, Forbidden, InvalidInput, SupportflowError, Unavailable
 from supportflow.rooms.commands import (
     AgentLost,
     Claim,
     Close,
     Command,
     Escalate,
+    OwnUpToInterruption,
     Posted,
     PostMessage,
     ReAlert,
@@ -70,6 +71,10 @@ class RoomActor:
         return self.lifecycle.current
 
     @property
+    def stopped(self) -> bool:
+        return self._task is not None and self._task.done()
+
+    @property
     def idle(self) -> bool:
         return self._mailbox.empty() and not self._busy
 
@@ -94,6 +99,21 @@ class RoomActor:
             self._mailbox.put_nowait(None)
         if self._task is not None:
             await self._task
+
+    async def abandon(self) -> None:
+        """Stop now: cut off the command (or bot reply) in progress, refuse the queued ones.
+
+        For a shutdown that cannot wait any longer. A cut-off bot reply is owned up to
+        after the restart (`rooms.recovery`); queued commands were never acknowledged.
+        """
+        self._accepting = False
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        while not self._mailbox.empty():
+            item = self._mailbox.get_nowait()
+            if item is not None:
+                _answer(item[1], error=Unavailable("the server is shutting down", "shutting_down"))
 
     async def _consume(self, on_stop: Callable[[RoomActor], None], idle_seconds: float) -> None:
         try:
@@ -153,6 +173,8 @@ class RoomActor:
                 return Outcome(await self._close(command))
             case ReAlert():
                 return Outcome(await self._effects.realert(self.session_id, self.state))
+            case OwnUpToInterruption():
+                return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
         raise InvalidInput(f"unknown command {type(command).__name__}")
 
     async def _post(self, command: PostMessage) -> Outcome:

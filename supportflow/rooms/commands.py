@@ -63,7 +63,14 @@ class ReAlert:
     """The room has waited too long unclaimed: alert agents again, tell the customer."""
 
 
-Command = PostMessage | Escalate | Claim | Release | AgentLost | Close | ReAlert
+@dataclass(frozen=True)
+class OwnUpToInterruption:
+    """After a restart: if the bot never answered the customer's last message, say so."""
+
+
+Command = (
+    PostMessage | Escalate | Claim | Release | AgentLost | Close | ReAlert | OwnUpToInterruption
+)
 
 
 @dataclass(frozen=True)

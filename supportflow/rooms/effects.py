@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 BOT_ID = "supportflow-bot"
 APOLOGY = "Sorry, I can't look that up right now. I'm passing your chat to a member of our team."
+INTERRUPTED = (
+    "Sorry, we were interrupted before we could answer your last message. Please send it"
+    " again, or ask for a person if you would rather talk to our team."
+)
 _PREVIEW_LINES = 3
 _PREVIEW_CHARS = 200
 
@@ -111,6 +115,20 @@ class RoomEffects:
         )
         alert = await self._alert(escalation)
         await self.notifier.escalation_alert(EscalationAlert(**{**alert.__dict__, "realert": True}))
+        return True
+
+    async def own_up_to_interruption(self, room_id: str, state: RoomState) -> bool:
+        """Tell the customer if their last message went unanswered; False if it did not.
+
+        Only meaningful in the room's turn: then no bot reply is in progress, so a customer
+        message last in a `bot_active` room means a reply was lost to a crash or shutdown.
+        """
+        if state is not RoomState.BOT_ACTIVE:
+            return False
+        last = await self.store.recent_messages(room_id, 1)
+        if not last or last[0].sender_type != "user":
+            return False
+        await self.system_message(room_id, INTERRUPTED, {"interrupted": True})
         return True
 
     async def system_message(

@@ -4,7 +4,8 @@ Actors exist only while rooms are busy: one is spawned (rehydrated from the stor
 room's first command, stops by itself after `idle_seconds` without mail, and the least
 recently used idle actors are stopped early when more than `max_live` are running. So
 10,000 quiet rooms cost rows in SQLite, not 10,000 tasks. On shutdown every mailbox is
-drained: accepted commands finish, new ones are refused.
+drained: accepted commands finish, new ones are refused, and whatever is still running after
+`drain_seconds` is abandoned so the process exits within a known bound.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ log = logging.getLogger(__name__)
 
 
 class RoomRegistry:
-    def __init__(self, effects: RoomEffects, idle_seconds: float, max_live: int) -> None:
+    def __init__(
+        self,
+        effects: RoomEffects,
+        idle_seconds: float,
+        max_live: int,
+        drain_seconds: float = 10.0,
+    ) -> None:
         self.effects = effects
+        self._drain_seconds = drain_seconds
         self._idle_seconds = idle_seconds
         self._max_live = max_live
         self._actors: dict[str, RoomActor] = {}
@@ -52,13 +60,25 @@ class RoomRegistry:
         raise Unavailable("the room is restarting, try again", "room_unavailable")
 
     async def drain(self) -> None:
-        """Refuse new commands, let every accepted one finish, stop every actor."""
+        """Refuse new commands, let every accepted one finish, stop every actor.
+
+        Rooms still busy after `drain_seconds` (a bot reply stuck on a slow LLM, say) are
+        abandoned: the shutdown is bounded, and the restart tells their customers.
+        """
         self._closing = True
         while self._spawning:
             await asyncio.gather(*self._spawning.values(), return_exceptions=True)
         actors = list(self._actors.values())
-        await asyncio.gather(*(actor.stop() for actor in actors))
-        log.info("rooms drained", extra={"actors": len(actors)})
+        stopping = [asyncio.ensure_future(actor.stop()) for actor in actors]
+        late: set[asyncio.Future[None]] = set()
+        if stopping:
+            _, late = await asyncio.wait(stopping, timeout=self._drain_seconds)
+        if late:
+            stuck = [actor for actor in actors if not actor.stopped]
+            log.warning("abandoning busy rooms at shutdown", extra={"rooms": len(stuck)})
+            await asyncio.gather(*(actor.abandon() for actor in stuck))
+            await asyncio.gather(*late, return_exceptions=True)
+        log.info("rooms drained", extra={"actors": len(actors), "abandoned": len(late)})
 
     async def _actor(self, room_id: str) -> RoomActor:
         if self._closing:

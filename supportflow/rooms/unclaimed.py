@@ -3,6 +3,10 @@
 Every few seconds it looks at pending escalations; a room that has waited
 `after_seconds` since it was queued (or last re-alerted) gets a `ReAlert` command: agents
 are alerted again and the customer is told, and offered to leave a message.
+
+It is the one room sweeper that starts with the server, so it also makes the start-up
+pass of `rooms.recovery` before its first sweep: a customer whose bot reply was lost to
+the last shutdown or crash is told, rather than left waiting unseen.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 from datetime import datetime
 
 from supportflow.rooms.commands import ReAlert
+from supportflow.rooms.recovery import own_up_to_interrupted_replies
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import Store
 
@@ -28,6 +33,10 @@ class UnclaimedWatch:
     async def run(self) -> None:
         """Sweep forever (cancel the task to stop)."""
         interval = min(max(self._after / 4, 0.25), 30.0)
+        try:
+            await own_up_to_interrupted_replies(self._rooms)
+        except Exception:
+            log.exception("start-up recovery of interrupted replies failed")
         while True:
             await asyncio.sleep(interval)
             try:
