@@ -1,0 +1,169 @@
+"""The knowledge base: ingest, list, read, delete and search documents.
+
+Every way documents arrive (REST JSON, file upload, the CLI through REST, the demo articles)
+goes through `KnowledgeBase.ingest`, so the same limits and the same chunking hold for all.
+Re-ingesting an id replaces every passage it had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from supportflow.errors import InvalidInput, NotFound, PayloadTooLarge
+from supportflow.knowledge.documents import (
+    PASSAGE,
+    Document,
+    Passage,
+    document_id_for,
+    split_passages,
+    split_sentence_units,
+)
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.passage_store import PassageStore
+from supportflow.knowledge.retrieval import Retrieval, Retriever
+
+MAX_TITLE_CHARS = 300
+MAX_ID_CHARS = 200
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    chunk_chars: int
+    overlap_chars: int
+    max_documents: int
+    max_document_chars: int
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    ingested: int
+    chunks: int
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    id: str
+    title: str
+    category: str
+    passages: int
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class DocumentDetail:
+    summary: DocumentSummary
+    passages: tuple[Passage, ...]
+
+
+class KnowledgeBase:
+    """Documents in, passages stored, questions answered with ranked documents."""
+
+    def __init__(
+        self, embedder: Embedder, store: PassageStore, retriever: Retriever, limits: IngestLimits
+    ) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.retriever = retriever
+        self.limits = limits
+        # Ingests and deletes of one document must not interleave (delete-then-upsert).
+        self._write_lock = asyncio.Lock()
+
+    def validate(self, documents: Sequence[Document]) -> list[Document]:
+        """Documents with ids filled in; InvalidInput / PayloadTooLarge for bad batches."""
+        if not documents:
+            raise InvalidInput("documents must hold at least one document", "no_documents")
+        if len(documents) > self.limits.max_documents:
+            raise PayloadTooLarge(
+                f"at most {self.limits.max_documents} documents per ingest, got {len(documents)}",
+                "too_many_documents",
+            )
+        checked: list[Document] = []
+        for index, doc in enumerate(documents):
+            checked.append(self._validate_one(index, doc))
+        return checked
+
+    def _validate_one(self, index: int, doc: Document) -> Document:
+        where = f"documents[{index}]"
+        title, content, category = doc.title.strip(), doc.content.strip(), doc.category.strip()
+        if not title:
+            raise InvalidInput(f"{where}.title must not be empty", "missing_title")
+        if len(title) > MAX_TITLE_CHARS:
+            raise InvalidInput(f"{where}.title is longer than {MAX_TITLE_CHARS} characters")
+        if not content:
+            raise InvalidInput(f"{where}.content must not be empty", "empty_content")
+        if len(content) > self.limits.max_document_chars:
+            raise PayloadTooLarge(
+                f"{where}.content is longer than {self.limits.max_document_chars} characters",
+                "document_too_large",
+            )
+        doc_id = doc.id.strip() or document_id_for(title, content)
+        if len(doc_id) > MAX_ID_CHARS or "::" in doc_id:
+            raise InvalidInput(f"{where}.id must be under {MAX_ID_CHARS} characters without '::'")
+        return Document(doc_id, title, category or "general", content)
+
+    async def ingest(self, documents: Sequence[Document]) -> IngestResult:
+        """Validate, chunk, embed and upsert; each id's old passages are replaced."""
+        checked = self.validate(documents)
+        split = [
+            split_passages(doc, self.limits.chunk_chars, self.limits.overlap_chars)
+            + split_sentence_units(doc)
+            for doc in checked
+        ]
+        flat = [unit for units in split for unit in units]
+        vectors = await self.embedder.embed_documents([_embedded_text(u) for u in flat])
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        offset = 0
+        async with self._write_lock:
+            for doc, units in zip(checked, split, strict=True):
+                doc_vectors = vectors[offset : offset + len(units)]
+                offset += len(units)
+                await self.store.replace_document(doc.id, units, doc_vectors, when)
+            self.retriever.invalidate()
+        chunks = sum(1 for unit in flat if unit.kind == PASSAGE)
+        return IngestResult(len(checked), chunks, tuple(doc.id for doc in checked))
+
+    async def list_documents(self) -> list[DocumentSummary]:
+        rows = await self.store.passages()
+        summaries: dict[str, DocumentSummary] = {}
+        for row in rows:
+            p = row.passage
+            seen = summaries.get(p.doc_id)
+            count = seen.passages + 1 if seen else 1
+            summaries[p.doc_id] = DocumentSummary(
+                p.doc_id, p.title, p.category, count, row.updated_at
+            )
+        return sorted(summaries.values(), key=lambda s: (s.category, s.title, s.id))
+
+    async def get_document(self, doc_id: str) -> DocumentDetail:
+        rows = await self.store.passages(doc_id)
+        if not rows:
+            raise NotFound(f"no document {doc_id!r}", "document_not_found")
+        first = rows[0].passage
+        summary = DocumentSummary(
+            doc_id, first.title, first.category, len(rows), rows[0].updated_at
+        )
+        return DocumentDetail(summary, tuple(row.passage for row in rows))
+
+    async def delete_document(self, doc_id: str) -> int:
+        async with self._write_lock:
+            removed = await self.store.delete_document(doc_id)
+            self.retriever.invalidate()
+        if removed == 0:
+            raise NotFound(f"no document {doc_id!r}", "document_not_found")
+        return removed
+
+    async def search(self, question: str, max_documents: int = 5) -> Retrieval:
+        return await self.retriever.search(question, max_documents)
+
+    async def passage_count(self) -> int:
+        return await self.store.count()
+
+
+def _embedded_text(unit: Passage) -> str:
+    # The title names the topic in the customer's words more often than the body does;
+    # sentences stay bare so that they match on their own meaning.
+    return f"{unit.title}. {unit.text}" if unit.kind == PASSAGE else unit.text

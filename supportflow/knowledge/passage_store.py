@@ -1,0 +1,185 @@
+"""Passages and their vectors in Chroma: embedded on disk, or a Chroma server.
+
+One collection in cosine space. Chroma never embeds anything itself (its default function
+would download a model): every vector comes from our `Embedder`. Chroma's client is
+blocking, so every call runs in a worker thread.
+
+To use a Chroma server instead of the embedded store:
+    chroma run --path /var/lib/supportflow/chroma --host 127.0.0.1 --port 8000
+    SUPPORTFLOW_CHROMA_URL=http://127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlparse
+
+from supportflow.errors import ConfigurationError
+from supportflow.knowledge.documents import PASSAGE, Passage
+
+COLLECTION_NAME = "supportflow_passages"
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage as kept in the store, with its ingest time."""
+
+    passage: Passage
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    """A passage matched by a query, with its cosine similarity (1 is identical)."""
+
+    passage: Passage
+    similarity: float
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def _open_collection(chroma_dir: Path | None, chroma_url: str | None) -> Any:
+    import chromadb
+
+    if chroma_url:
+        parsed = urlparse(chroma_url)
+        if not parsed.hostname:
+            raise ConfigurationError(f"SUPPORTFLOW_CHROMA_URL is not a URL: {chroma_url!r}")
+        client: Any = chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=_chroma_settings(),
+        )
+    else:
+        if chroma_dir is None:
+            raise ConfigurationError("an embedded vector store needs a directory")
+        chroma_dir.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+    return client.get_or_create_collection(
+        COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+
+
+class PassageStore:
+    """The vector store behind the knowledge base (async facade over Chroma)."""
+
+    def __init__(self, collection: Any, location: str) -> None:
+        self._collection = collection
+        self.location = location
+
+    @classmethod
+    async def open(cls, chroma_dir: Path | None, chroma_url: str | None) -> PassageStore:
+        collection = await asyncio.to_thread(_open_collection, chroma_dir, chroma_url)
+        return cls(collection, chroma_url or str(chroma_dir))
+
+    async def count(self) -> int:
+        """How many passages (not sentence units) are stored."""
+
+        def count_passages() -> int:
+            return len(self._collection.get(where={"kind": PASSAGE}, include=[])["ids"])
+
+        return await asyncio.to_thread(count_passages)
+
+    async def replace_document(
+        self, doc_id: str, passages: Sequence[Passage], vectors: Sequence[list[float]], when: str
+    ) -> None:
+        """Make `passages` the whole of `doc_id`: older passages of it are removed first."""
+        await asyncio.to_thread(self._replace_blocking, doc_id, passages, vectors, when)
+
+    def _replace_blocking(
+        self, doc_id: str, passages: Sequence[Passage], vectors: Sequence[list[float]], when: str
+    ) -> None:
+        self._collection.delete(where={"doc_id": doc_id})
+        if not passages:
+            return
+        self._collection.upsert(
+            ids=[passage.passage_id for passage in passages],
+            embeddings=[list(vector) for vector in vectors],
+            documents=[passage.text for passage in passages],
+            metadatas=[_metadata(passage, when) for passage in passages],
+        )
+
+    async def delete_document(self, doc_id: str) -> int:
+        """Remove every passage of `doc_id`; returns how many there were."""
+
+        def delete() -> int:
+            found = self._collection.get(where={"doc_id": doc_id}, include=[])
+            if found["ids"]:
+                self._collection.delete(ids=found["ids"])
+            return len(found["ids"])
+
+        return await asyncio.to_thread(delete)
+
+    async def passages(self, doc_id: str | None = None) -> list[StoredPassage]:
+        """Every stored passage (of one document when `doc_id` is given), in order.
+
+        Sentence units are left out: they repeat the passages' text.
+        """
+
+        def read() -> list[StoredPassage]:
+            where: dict[str, Any] = {"kind": PASSAGE}
+            if doc_id is not None:
+                where = {"$and": [where, {"doc_id": doc_id}]}
+            found = self._collection.get(where=where, include=["documents", "metadatas"])
+            rows = [
+                _stored(text, meta)
+                for text, meta in zip(found["documents"], found["metadatas"], strict=True)
+            ]
+            return sorted(rows, key=lambda row: (row.passage.doc_id, row.passage.position))
+
+        return await asyncio.to_thread(read)
+
+    async def nearest(self, vector: list[float], limit: int, kind: str) -> list[PassageHit]:
+        """The `limit` units of `kind` closest to `vector`, most similar first."""
+
+        def query() -> list[PassageHit]:
+            total = self._collection.count()
+            if total == 0:
+                return []
+            found = self._collection.query(
+                query_embeddings=[vector],
+                n_results=min(limit, total),
+                where={"kind": kind},
+                include=["documents", "metadatas", "distances"],
+            )
+            return [
+                PassageHit(_stored(text, meta).passage, 1.0 - float(distance))
+                for text, meta, distance in zip(
+                    found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+                )
+            ]
+
+        return await asyncio.to_thread(query)
+
+
+def _metadata(passage: Passage, when: str) -> dict[str, str | int]:
+    return {
+        "doc_id": passage.doc_id,
+        "title": passage.title,
+        "category": passage.category,
+        "position": passage.position,
+        "kind": passage.kind,
+        "updated_at": when,
+    }
+
+
+def _stored(text: str, meta: Any) -> StoredPassage:
+    fields = cast(dict[str, Any], meta)
+    passage = Passage(
+        doc_id=str(fields["doc_id"]),
+        title=str(fields["title"]),
+        category=str(fields["category"]),
+        position=int(fields["position"]),
+        text=text,
+        kind=str(fields.get("kind", PASSAGE)),
+    )
+    return StoredPassage(passage, str(fields["updated_at"]))

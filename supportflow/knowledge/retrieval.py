@@ -1,0 +1,150 @@
+"""Finding the documents that answer a question.
+
+The question (identifiers dropped, typos repaired against the knowledge base's words) is
+embedded once and compared (cosine) with two kinds of stored units: passages (title plus a
+few paragraphs) and single sentences. Units are grouped by document. Documents are ranked by
+
+    passage similarity + SENTENCE_WEIGHT * sentence similarity + LEXICAL_WEIGHT * BM25
+
+where BM25 is normalised to the best document. Passages capture the topic; a sentence
+pinpoints a short question's exact match; BM25 rewards rare exact terms. The reported
+`similarity` stays the plain passage similarity: it is what the confidence calibration
+reads, and it means the same whatever else is indexed. The weights were chosen on the dev
+set's retrieval questions (see scripts/evaluate.py and the README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from supportflow.knowledge.documents import PASSAGE, SENTENCE
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.lexical import LexicalIndex
+from supportflow.knowledge.passage_store import PassageHit, PassageStore
+from supportflow.knowledge.spelling import Vocabulary
+
+SENTENCE_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.1
+# Units fetched per question: enough to see ~5 documents of several passages/sentences.
+_PASSAGES_PER_QUERY = 20
+_SENTENCES_PER_QUERY = 40
+
+
+@dataclass(frozen=True)
+class DocumentMatch:
+    """A document that matched a question; its passages and sentences best first."""
+
+    doc_id: str
+    title: str
+    category: str
+    similarity: float
+    rank_score: float
+    passages: tuple[PassageHit, ...]
+    sentences: tuple[PassageHit, ...]
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The documents that matched a question, best first (may be empty)."""
+
+    question: str
+    documents: tuple[DocumentMatch, ...]
+
+    @property
+    def best(self) -> DocumentMatch | None:
+        return self.documents[0] if self.documents else None
+
+    def context(self, max_chars: int) -> list[PassageHit]:
+        """Best passages, one per document in rank order then the rest, within `max_chars`."""
+        ordered = [doc.passages[0] for doc in self.documents if doc.passages]
+        ordered += [hit for doc in self.documents for hit in doc.passages[1:]]
+        chosen: list[PassageHit] = []
+        used = 0
+        for hit in ordered:
+            if used + len(hit.passage.text) > max_chars:
+                continue
+            chosen.append(hit)
+            used += len(hit.passage.text)
+        return chosen
+
+
+class Retriever:
+    """Dense retrieval over passages and sentences, re-ranked lexically."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        store: PassageStore,
+        sentence_weight: float = SENTENCE_WEIGHT,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        repair_spelling: bool = True,
+    ) -> None:
+        self._embedder = embedder
+        self._store = store
+        self._sentence_weight = sentence_weight
+        self._lexical_weight = lexical_weight
+        self._repair_spelling = repair_spelling
+        self._indexes: tuple[LexicalIndex, Vocabulary] | None = None
+
+    def invalidate(self) -> None:
+        """Forget the lexical indexes; the next search rebuilds them from the store."""
+        self._indexes = None
+
+    async def search(self, question: str, max_documents: int = 5) -> Retrieval:
+        lexical, vocabulary = await self._current_indexes()
+        query = vocabulary.clean_query(question) if self._repair_spelling else question
+        vector = await self._embedder.embed_query(query)
+        passages = await self._store.nearest(vector, _PASSAGES_PER_QUERY, PASSAGE)
+        sentences = await self._store.nearest(vector, _SENTENCES_PER_QUERY, SENTENCE)
+        lexical_scores = lexical.document_scores(query) if self._lexical_weight > 0 else {}
+        documents = self._rank(passages, sentences, lexical_scores)
+        return Retrieval(question, tuple(documents[:max_documents]))
+
+    async def _current_indexes(self) -> tuple[LexicalIndex, Vocabulary]:
+        if self._indexes is None:
+            passages = [row.passage for row in await self._store.passages()]
+            vocabulary = Vocabulary.from_texts(
+                (f"{p.title} {p.text}" for p in passages), self._embedder.known_words()
+            )
+            self._indexes = (LexicalIndex(passages), vocabulary)
+        return self._indexes
+
+    def _rank(
+        self,
+        passages: Sequence[PassageHit],
+        sentences: Sequence[PassageHit],
+        lexical_scores: dict[str, float],
+    ) -> list[DocumentMatch]:
+        passages_by_doc = _by_document(passages)
+        sentences_by_doc = _by_document(sentences)
+        documents: list[DocumentMatch] = []
+        for doc_id, doc_passages in passages_by_doc.items():
+            doc_sentences = sentences_by_doc.get(doc_id, [])
+            similarity = doc_passages[0].similarity
+            sentence_similarity = doc_sentences[0].similarity if doc_sentences else 0.0
+            rank_score = (
+                similarity
+                + self._sentence_weight * sentence_similarity
+                + self._lexical_weight * lexical_scores.get(doc_id, 0.0)
+            )
+            first = doc_passages[0].passage
+            documents.append(
+                DocumentMatch(
+                    doc_id,
+                    first.title,
+                    first.category,
+                    similarity,
+                    rank_score,
+                    tuple(doc_passages),
+                    tuple(doc_sentences),
+                )
+            )
+        return sorted(documents, key=lambda doc: doc.rank_score, reverse=True)
+
+
+def _by_document(hits: Sequence[PassageHit]) -> dict[str, list[PassageHit]]:
+    grouped: dict[str, list[PassageHit]] = {}
+    for hit in hits:  # already most similar first
+        grouped.setdefault(hit.passage.doc_id, []).append(hit)
+    return grouped
