@@ -37,6 +37,11 @@ def register_error_handlers(app: Quart) -> None:
     async def schema_error(error: RequestSchemaValidationError) -> tuple[Response, int]:
         return error_response(400, "invalid_input", _describe_validation(error))
 
+    @app.errorhandler(UnicodeDecodeError)
+    async def undecodable_body(error: UnicodeDecodeError) -> tuple[Response, int]:
+        # Quart decodes JSON bodies as UTF-8 and lets the error escape; it is the client's.
+        return error_response(400, "invalid_input", "the request body is not valid UTF-8")
+
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> tuple[Response, int]:
         status = error.code or 500
