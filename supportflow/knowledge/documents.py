@@ -71,7 +71,7 @@ def split_passages(document: Document, chunk_chars: int, overlap_chars: int) -> 
     texts: list[str] = []
     current: list[str] = []
     for unit in units:
-        if current and len(_join(current + [unit])) > chunk_chars:
+        if current and len(_join([*current, unit])) > chunk_chars:
             texts.append(_join(current))
             current = _overlap_tail(current, overlap_chars, chunk_chars - len(unit))
         current.append(unit)

@@ -43,7 +43,7 @@ def load_sentence_model(name_or_path: str | None) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # a server log is no place for bars
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no bars in logs
     model = SentenceTransformer(
         name_or_path or default_model_path(), device="cpu", local_files_only=True
     )
@@ -62,8 +62,9 @@ class Embedder:
         self._model = model
         self.model_name = model_name
         self._lock = threading.Lock()
-        get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        dimension = get_dimension()
+        # sentence-transformers 6 renamed the method; the old name warns.
+        get_dimension = getattr(model, "get_embedding_dimension", None)
+        dimension = get_dimension() if get_dimension else model.get_sentence_embedding_dimension()
         self.dimension = int(dimension) if dimension is not None else 0
 
     @classmethod

@@ -1,27 +1,33 @@
 """The knowledge side as the app sees it: opened once at start-up, closed at shutdown.
 
-PLACEHOLDER until the knowledge issue lands: answers with a fixed low-confidence reply so
-the rest of the service can be built and tested.
+`open_knowledge` loads the embedding model in a worker thread (warmed up), opens the vector
+store, embeds the escalation exemplars, loads the demo articles into an empty store when
+`settings.demo_kb` is on, and builds the one `Responder` that rooms and `/api/ask` share:
+Groq when `GROQ_API_KEY` is set, the offline grounded answerer otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any
 
-from supportflow.rooms.responder import Reply, Responder, RoomView, Turn
+from supportflow.escalation.policy import EscalationPolicy, WordRules
+from supportflow.escalation.rules_file import load_rules
+from supportflow.escalation.semantic import ExemplarIndex
+from supportflow.knowledge.base import IngestLimits, KnowledgeBase
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.passage_store import PassageStore
+from supportflow.knowledge.responder import KnowledgeResponder
+from supportflow.knowledge.retrieval import Retriever
+from supportflow.knowledge.sources import demo_documents
+from supportflow.llm.answer import Answerer
+from supportflow.llm.groq_answerer import GroqAnswerer
+from supportflow.llm.offline import OfflineAnswerer
+from supportflow.rooms.responder import Responder
 from supportflow.settings import Settings
 
-
-class _PlaceholderResponder:
-    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
-        return Reply(
-            text="Let me find someone who can help.",
-            confidence=0.0,
-            escalate=True,
-            reasons=("low_confidence",),
-        )
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -29,15 +35,86 @@ class KnowledgeRuntime:
     """Everything knowledge-related that lives as long as the server."""
 
     responder: Responder
+    knowledge: KnowledgeBase
+    policy: EscalationPolicy
+    provider: str
+    groq: GroqAnswerer | None = field(default=None)
 
     async def health(self) -> dict[str, Any]:
         """Components to merge into /api/health: name -> {"status": "ok"|"error", ...}."""
-        return {}
+        embedder = self.knowledge.embedder
+        components: dict[str, Any] = {
+            "embedder": {"status": "ok", "model": embedder.model_name},
+            "llm": {"status": "ok", "provider": self.provider},
+        }
+        try:
+            passages = await self.knowledge.passage_count()
+            components["vector_store"] = {"status": "ok", "passages": passages}
+        except Exception as error:  # health must report, never raise
+            components["vector_store"] = {"status": "error", "error": str(error)}
+        if self.groq is not None:
+            components["llm"]["fallbacks"] = dict(self.groq.failures)
+        return components
 
     async def close(self) -> None:
-        return None
+        if self.groq is not None:
+            await self.groq.close()
 
 
 async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
     """Load the embedder, open the vector store, build the responder (off the event loop)."""
-    return KnowledgeRuntime(responder=_PlaceholderResponder())
+    embedder = await Embedder.load(settings.embedding_model)
+    store = await PassageStore.open(settings.chroma_dir, settings.chroma_url)
+    knowledge = KnowledgeBase(
+        embedder,
+        store,
+        Retriever(embedder, store),
+        IngestLimits(
+            chunk_chars=settings.chunk_chars,
+            overlap_chars=settings.chunk_overlap_chars,
+            max_documents=settings.max_documents_per_ingest,
+            max_document_chars=settings.max_document_chars,
+        ),
+    )
+    policy = await build_policy(settings, embedder)
+    if settings.demo_kb and await store.count() == 0:
+        await load_demo_articles(knowledge)
+    offline = OfflineAnswerer()
+    groq: GroqAnswerer | None = None
+    answerer: Answerer = offline
+    if settings.groq_api_key:
+        groq = GroqAnswerer.connect(
+            api_key=settings.groq_api_key,
+            model=settings.groq_model,
+            base_url=settings.groq_base_url,
+            timeout_seconds=settings.groq_timeout_seconds,
+            max_retries=settings.groq_max_retries,
+            fallback=offline,
+            context_chars=settings.context_chars,
+        )
+        answerer = groq
+    responder = KnowledgeResponder(knowledge, answerer, policy)
+    return KnowledgeRuntime(responder, knowledge, policy, answerer.name, groq)
+
+
+async def build_policy(settings: Settings, embedder: Embedder) -> EscalationPolicy:
+    """The escalation policy from the rules file, with its exemplars embedded."""
+    rules = load_rules(settings.rules_path)
+    exemplars = await ExemplarIndex.build(
+        embedder,
+        rules.semantic.exemplars,
+        rules.semantic.neutral,
+        rules.semantic.threshold,
+        rules.semantic.margin,
+    )
+    return EscalationPolicy(rules, WordRules(rules, embedder.known_words()), exemplars)
+
+
+async def load_demo_articles(knowledge: KnowledgeBase) -> int:
+    """Ingest the shipped telecom articles in batches; returns how many were loaded."""
+    documents = demo_documents()
+    batch = knowledge.limits.max_documents
+    for start in range(0, len(documents), batch):
+        await knowledge.ingest(documents[start : start + batch])
+    logger.info("loaded %d demo knowledge-base articles", len(documents))
+    return len(documents)

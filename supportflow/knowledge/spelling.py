@@ -1,8 +1,9 @@
 """Query clean-up before retrieval: drop identifiers, repair typos against the KB's words.
 
-Customers type fast: "refnd", "acount", "chdcking". A word that is neither in the knowledge base
-nor a known English word (the embedding model's whole-word vocabulary), one edit away (two
-for words of ten letters or more) from exactly one word the knowledge base contains, is replaced by that word. Long digit runs (order, account and phone numbers) carry no topic and
+Customers type fast: "refnd", "acount", "chdcking". A word that is neither in the knowledge
+base nor a known English word (the embedding model's whole-word vocabulary), one edit away
+(two for words of ten letters or more) from exactly one word the knowledge base contains, is
+replaced by that word. Long digit runs (order, account and phone numbers) carry no topic and
 only add noise to the query vector, so they are dropped.
 """
 

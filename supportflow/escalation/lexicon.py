@@ -1,0 +1,118 @@
+"""Word and phrase matching for the escalation rules: whole words, typos, negation.
+
+Text is split into word tokens; both sides of a comparison are lightly stemmed
+("cancelling", "cancelled", "cancels" -> "cancel"), so a rule lists one form per word. A
+message word that is not a real English word may be one typo away (two for long words) from a
+rule word ("refnud", "cancle", "angyr"); a real word only matches exactly, so "cancer" never
+reads as "cancel". A term is negated when a negator ("not", "never", "n't", ...) precedes it
+within a few words of the same clause: "I'm not angry" is not anger, "not working" (a phrase
+that contains its own negator) still is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from supportflow.knowledge.spelling import allowed_edits as allowed_stem_edits
+from supportflow.knowledge.spelling import edit_distance
+
+# Words with apostrophes are kept whole ("don't"); hyphens split ("add-on" -> "add", "on").
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,.;:!?]")
+_CLAUSE_BREAK = frozenset(",.;:!?")
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
+
+
+def allowed_edits(word: str) -> int:
+    """Typos tolerated in a word of this length: none below 4 letters ("cat" is not "chat")."""
+    if len(word) < 4:
+        return 0
+    return 1 if len(word) < 10 else 2
+
+
+def stem(word: str) -> str:
+    """A crude but consistent stem: inflection suffixes off, a doubled last letter undone."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens and clause punctuation; curly apostrophes straightened."""
+    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a term matched: token positions [start, end)."""
+
+    term: str
+    start: int
+    end: int
+
+
+class Lexicon:
+    """A set of terms (words or phrases) matched against tokenised text."""
+
+    def __init__(self, terms: Iterable[str], known_words: frozenset[str] = frozenset()) -> None:
+        self._terms = [(term, [(w, stem(w)) for w in tokenize(term)]) for term in terms]
+        self._known_words = known_words
+
+    def find(self, tokens: Sequence[str]) -> list[Hit]:
+        """Every occurrence of every term in `tokens`."""
+        hits: list[Hit] = []
+        for term, parts in self._terms:
+            if not parts:
+                continue
+            for start in range(len(tokens) - len(parts) + 1):
+                if all(self._word_matches(tokens[start + i], part) for i, part in enumerate(parts)):
+                    hits.append(Hit(term, start, start + len(parts)))
+        return hits
+
+    def _word_matches(self, token: str, term_word: tuple[str, str]) -> bool:
+        word, word_stem = term_word
+        token_stem = stem(token)
+        if token_stem == word_stem:
+            return True
+        if token in self._known_words or token in _CLAUSE_BREAK:
+            return False
+        # Compare raw forms too: stemming a typo ("caess") can hide how close it is.
+        limit = min(allowed_edits(token), allowed_edits(word))
+        if limit > 0 and edit_distance(token, word, limit) <= limit:
+            return True
+        # Stems are shorter, so they need a longer minimum ("shiping" is not "shit").
+        stem_limit = min(allowed_stem_edits(token_stem), allowed_stem_edits(word_stem))
+        return stem_limit > 0 and edit_distance(token_stem, word_stem, stem_limit) <= stem_limit
+
+
+class Negation:
+    """Decides whether a hit is negated by a preceding negator in the same clause."""
+
+    def __init__(self, negators: Iterable[str], window: int, breakers: Iterable[str]) -> None:
+        self._negators = frozenset(n.lower() for n in negators)
+        self._window = window
+        self._breakers = frozenset(b.lower() for b in breakers) | _CLAUSE_BREAK
+
+    def is_negator(self, token: str) -> bool:
+        return token in self._negators or token.endswith("n't")
+
+    def negated(self, tokens: Sequence[str], hit: Hit) -> bool:
+        # A phrase that carries its own negator ("not working") is affirmative as a whole.
+        if any(self.is_negator(token) for token in tokens[hit.start : hit.end]):
+            return False
+        for index in range(hit.start - 1, max(-1, hit.start - self._window - 1), -1):
+            if tokens[index] in self._breakers:
+                return False
+            if self.is_negator(tokens[index]):
+                return True
+        return False
+
+
+def near(first: Hit, second: Hit, window: int) -> bool:
+    """`second` starts after `first` ends, at most `window` tokens later."""
+    return 0 <= second.start - first.end <= window

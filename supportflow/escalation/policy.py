@@ -1,0 +1,153 @@
+"""The escalation decision: should a person take this conversation, and why.
+
+Reasons (the exact strings the rooms and the agents' console show):
+    low_confidence     the answer's confidence is below the rules' `min_confidence`
+    long_conversation  more customer messages than `max_exchanges`
+    frustration        anger, profanity, complaints, "still not working"
+    sensitive_topic    cancellations, refunds, payment problems, disputes, fraud, outages
+    human_requested    the customer asks for a person
+Every reason that fires is returned, in that order. Words and phrases decide first (see
+`lexicon.py`); the semantic layer (`semantic.py`) adds reasons that words missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from supportflow.escalation.lexicon import Hit, Lexicon, Negation, near, tokenize
+from supportflow.escalation.rules_file import EscalationRules
+from supportflow.escalation.semantic import ExemplarIndex
+
+LOW_CONFIDENCE = "low_confidence"
+LONG_CONVERSATION = "long_conversation"
+FRUSTRATION = "frustration"
+SENSITIVE_TOPIC = "sensitive_topic"
+HUMAN_REQUESTED = "human_requested"
+REASON_ORDER = (LOW_CONFIDENCE, LONG_CONVERSATION, FRUSTRATION, SENSITIVE_TOPIC, HUMAN_REQUESTED)
+
+
+@dataclass(frozen=True)
+class EscalationDecision:
+    """Whether to hand over, and every reason that fired."""
+
+    reasons: tuple[str, ...]
+
+    @property
+    def escalate(self) -> bool:
+        return bool(self.reasons)
+
+
+class WordRules:
+    """The word-and-phrase half of the policy (synchronous, microseconds)."""
+
+    def __init__(self, rules: EscalationRules, known_words: frozenset[str]) -> None:
+        def lexicon(terms: Sequence[str]) -> Lexicon:
+            return Lexicon(terms, known_words)
+
+        self._negation = Negation(
+            rules.negation.negators, rules.negation.window, rules.negation.clause_breakers
+        )
+        self._frustration = lexicon(rules.frustration_terms)
+        self._profanity = lexicon(rules.unconditional_frustration_terms)
+        self._sensitive = lexicon(rules.sensitive_terms)
+        cancel = rules.cancellation
+        self._cancel_strong = lexicon(cancel.strong_verbs)
+        self._cancel_weak = lexicon(cancel.weak_verbs)
+        self._cancel_objects = lexicon(cancel.objects)
+        self._containers = lexicon(cancel.container_words)
+        self._self_service = lexicon(cancel.self_service_objects)
+        self._cancel_nouns = lexicon(cancel.nouns)
+        self._cancel_questions = lexicon(cancel.question_words)
+        self._object_window = cancel.object_window
+        self._refund = lexicon(rules.refund.terms)
+        self._refund_policy = lexicon(rules.refund.policy_words)
+        self._pay_topics = lexicon(rules.payment_problem.topics)
+        self._pay_problems = lexicon(rules.payment_problem.problems)
+        self._pay_window = rules.payment_problem.window
+        self._contact_verbs = lexicon(rules.human_request.verbs)
+        self._people = lexicon(rules.human_request.people)
+        self._human_terms = lexicon(rules.human_request.terms)
+        self._human_window = rules.human_request.window
+
+    def reasons(self, text: str) -> set[str]:
+        tokens = tokenize(text)
+        found: set[str] = set()
+        if self._profanity.find(tokens) or self._affirmed(self._frustration, tokens):
+            found.add(FRUSTRATION)
+        if (
+            self._affirmed(self._sensitive, tokens)
+            or self._cancellation(tokens)
+            or self._refund_request(tokens)
+            or self._payment_problem(tokens)
+        ):
+            found.add(SENSITIVE_TOPIC)
+        if self._human_request(tokens):
+            found.add(HUMAN_REQUESTED)
+        return found
+
+    def _affirmed(self, lexicon: Lexicon, tokens: Sequence[str]) -> list[Hit]:
+        return [hit for hit in lexicon.find(tokens) if not self._negation.negated(tokens, hit)]
+
+    def _cancellation(self, tokens: Sequence[str]) -> bool:
+        objects = self._cancel_objects.find(tokens)
+        routine = self._self_service.find(tokens)
+        for verb in self._affirmed(self._cancel_strong, tokens):
+            if not any(near(verb, item, self._object_window) for item in routine):
+                return True
+        containers = self._containers.find(tokens)
+        for verb in self._affirmed(self._cancel_weak, tokens):
+            for item in objects:
+                if near(verb, item, self._object_window) and not any(
+                    verb.end <= box.start < item.start for box in containers
+                ):
+                    return True
+        questions = self._cancel_questions.find(tokens)
+        for noun in self._affirmed(self._cancel_nouns, tokens):
+            if not any(abs(question.start - noun.end) <= 1 for question in questions):
+                return True
+        return False
+
+    def _refund_request(self, tokens: Sequence[str]) -> bool:
+        return bool(self._affirmed(self._refund, tokens)) and not self._refund_policy.find(tokens)
+
+    def _payment_problem(self, tokens: Sequence[str]) -> bool:
+        topics = self._pay_topics.find(tokens)
+        problems = self._affirmed(self._pay_problems, tokens)
+        return any(
+            near(a, b, self._pay_window) or near(b, a, self._pay_window)
+            for a in topics
+            for b in problems
+        )
+
+    def _human_request(self, tokens: Sequence[str]) -> bool:
+        if self._affirmed(self._human_terms, tokens):
+            return True
+        people = self._people.find(tokens)
+        return any(
+            near(verb, person, self._human_window)
+            for verb in self._affirmed(self._contact_verbs, tokens)
+            for person in people
+        )
+
+
+class EscalationPolicy:
+    """Combines the word rules, the semantic layer and the numeric thresholds."""
+
+    def __init__(
+        self, rules: EscalationRules, words: WordRules, exemplars: ExemplarIndex | None
+    ) -> None:
+        self.rules = rules
+        self._words = words
+        self._exemplars = exemplars
+
+    async def decide(self, text: str, confidence: float, exchange_count: int) -> EscalationDecision:
+        """Every reason to escalate `text`, given the answer's confidence and the room."""
+        fired = self._words.reasons(text)
+        if self._exemplars is not None:
+            fired |= await self._exemplars.reasons(text)
+        if confidence < self.rules.min_confidence:
+            fired.add(LOW_CONFIDENCE)
+        if exchange_count > self.rules.max_exchanges:
+            fired.add(LONG_CONVERSATION)
+        return EscalationDecision(tuple(reason for reason in REASON_ORDER if reason in fired))

@@ -1,0 +1,157 @@
+"""Answers written by Groq (OpenAI-compatible chat completions) from the retrieved context.
+
+The system prompt keeps the model to the numbered context, asks it to cite article ids in
+brackets and to begin with NO_ANSWER when the context does not answer the question. When
+anything goes wrong (timeout, 429 after the SDK's retries, 5xx, a malformed or empty body)
+the customer gets the offline answer instead; the failure is logged and counted by kind.
+
+Confidence: the shared retrieval calibration, capped at NO_ANSWER_CONFIDENCE when the model
+says it cannot answer. The model can lower confidence, never raise it: a fluent reply is no
+evidence that the knowledge base holds the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import groq
+
+from supportflow.knowledge.retrieval import Retrieval
+from supportflow.llm.answer import Answer, Answerer, calibrated_confidence
+from supportflow.rooms.responder import Turn
+
+PROVIDER = "groq"
+NO_ANSWER_MARKER = "NO_ANSWER"
+NO_ANSWER_CONFIDENCE = 0.3
+HISTORY_TURNS = 6
+_CITATION = re.compile(r"\[([^\[\]\s]{1,200})\]")
+_ROLES = {"user": "user", "bot": "assistant", "agent": "assistant"}
+
+SYSTEM_PROMPT = f"""You are the customer-support assistant of a telecom company.
+Answer the customer's last message using ONLY the numbered help-article context below.
+- Be brief (at most 4 sentences), friendly and concrete. Plain text, no markdown headings.
+- Cite the articles you used by their id in square brackets, e.g. [billing-basics].
+- If the context does not contain the answer, reply with {NO_ANSWER_MARKER} followed by one
+  sentence telling the customer you will connect them with a colleague. Never guess.
+- Never invent prices, dates, phone numbers or policies."""
+
+logger = logging.getLogger(__name__)
+
+
+class GroqAnswerer:
+    """Groq-written answers with the offline answerer as the safety net."""
+
+    name = PROVIDER
+
+    def __init__(
+        self,
+        client: groq.AsyncGroq,
+        model: str,
+        fallback: Answerer,
+        context_chars: int,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._fallback = fallback
+        self._context_chars = context_chars
+        self.failures: Counter[str] = Counter()
+
+    @classmethod
+    def connect(
+        cls,
+        api_key: str,
+        model: str,
+        base_url: str | None,
+        timeout_seconds: float,
+        max_retries: int,
+        fallback: Answerer,
+        context_chars: int,
+    ) -> GroqAnswerer:
+        client = groq.AsyncGroq(
+            api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries
+        )
+        return cls(client, model, fallback, context_chars)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def answer(self, question: str, retrieval: Retrieval, history: Sequence[Turn]) -> Answer:
+        if retrieval.best is None:
+            return await self._fallback.answer(question, retrieval, history)
+        try:
+            reply = await self._complete(
+                build_messages(question, retrieval, history, self._context_chars)
+            )
+        except Exception as error:  # any provider failure must still answer the customer
+            kind = _failure_kind(error)
+            self.failures[kind] += 1
+            logger.warning("groq failed (%s): %s; answering offline", kind, error)
+            return await self._fallback.answer(question, retrieval, history)
+        return _to_answer(reply, retrieval)
+
+    async def _complete(self, messages: list[dict[str, str]]) -> str:
+        completion: Any = await self._client.chat.completions.create(
+            model=self._model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=0.2,
+            max_tokens=400,
+        )
+        content = completion.choices[0].message.content
+        if not isinstance(content, str) or not content.strip():
+            raise MalformedReply("the completion has no text")
+        return content.strip()
+
+
+class MalformedReply(ValueError):
+    """Groq answered 200 with something that is not a usable reply."""
+
+
+def build_messages(
+    question: str, retrieval: Retrieval, history: Sequence[Turn], context_chars: int
+) -> list[dict[str, str]]:
+    """System prompt with numbered context, recent history, then the question."""
+    blocks = [
+        f"({number}) [{hit.passage.doc_id}] {hit.passage.title}\n{hit.passage.text}"
+        for number, hit in enumerate(retrieval.context(context_chars), 1)
+    ]
+    messages = [
+        {"role": "system", "content": SYSTEM_PROMPT + "\n\nContext:\n" + "\n\n".join(blocks)}
+    ]
+    for turn in list(history)[-HISTORY_TURNS:]:
+        role = _ROLES.get(turn.sender_type)
+        if role is not None and turn.text.strip():
+            messages.append({"role": role, "content": turn.text})
+    messages.append({"role": "user", "content": question})
+    return messages
+
+
+def _to_answer(reply: str, retrieval: Retrieval) -> Answer:
+    confidence = calibrated_confidence(retrieval)
+    if reply.startswith(NO_ANSWER_MARKER):
+        reply = (
+            reply[len(NO_ANSWER_MARKER) :].lstrip(" :.-\n")
+            or "Let me connect you with a colleague."
+        )
+        confidence = min(confidence, NO_ANSWER_CONFIDENCE)
+    known = {doc.doc_id for doc in retrieval.documents}
+    cited = tuple(dict.fromkeys(ref for ref in _CITATION.findall(reply) if ref in known))
+    best = retrieval.best
+    if not cited and best is not None:
+        cited = (best.doc_id,)
+    return Answer(reply, confidence, PROVIDER, cited)
+
+
+def _failure_kind(error: Exception) -> str:
+    if isinstance(error, groq.APITimeoutError):
+        return "timeout"
+    if isinstance(error, groq.RateLimitError):
+        return "rate_limited"
+    if isinstance(error, groq.APIStatusError):
+        return "server_error" if error.status_code >= 500 else "client_error"
+    if isinstance(error, groq.APIConnectionError):
+        return "connection"
+    return "malformed"
