@@ -1,0 +1,57 @@
+"""`/console` (agents) and `/chat` (customers): static pages over the public REST + Socket.IO.
+
+The pages hold no server-side state and no templates: everything they show comes from the
+same REST and Socket.IO contract any other client uses, so they double as its live demo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quart import Blueprint, Response, send_from_directory
+
+from supportflow.errors import NotFound
+
+STATIC_DIR = Path(__file__).parent / "static"
+# `make install` puts npm's socket.io-client here (gitignored): a third-party library is
+# installed from its registry, never committed. Missing, the pages say so instead of failing.
+VENDOR_DIR = Path(__file__).parent / "vendor" / "node_modules" / "socket.io-client" / "dist"
+SOCKET_IO_CLIENT = "socket.io.min.js"
+
+# Everything the pages load comes from this server; the policy makes that a guarantee,
+# not a habit (an accidental CDN link is blocked by the browser, and visible in tests).
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+blueprint = Blueprint("web", __name__, static_folder="static", static_url_path="/web/static")
+
+
+@blueprint.get("/console")
+async def console() -> Response:
+    """The agent console: sign in with an agent token, work the queue, chat."""
+    return await _page("console.html")
+
+
+@blueprint.get("/chat")
+async def chat() -> Response:
+    """The customer chat page."""
+    return await _page("chat.html")
+
+
+@blueprint.get(f"/web/vendor/{SOCKET_IO_CLIENT}")
+async def socket_io_client() -> Response:
+    """The Socket.IO browser client installed by `make install` (404 when it was not)."""
+    if not (VENDOR_DIR / SOCKET_IO_CLIENT).is_file():
+        raise NotFound("socket.io-client is not installed: run `make install` with npm present")
+    return await send_from_directory(VENDOR_DIR, SOCKET_IO_CLIENT)
+
+
+async def _page(name: str) -> Response:
+    response = await send_from_directory(STATIC_DIR, name)
+    response.headers["Content-Security-Policy"] = _CSP
+    # The pages are tiny and change with the server; always fetch them fresh.
+    response.headers["Cache-Control"] = "no-cache"
+    return response

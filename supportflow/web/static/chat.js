@@ -1,0 +1,242 @@
+// The customer chat page: one session (kept in localStorage so a reload resumes it), its
+// room over Socket.IO, and the transcript restored by `sync` after every (re)connect.
+import {
+  ApiError,
+  STATE_LABELS,
+  Transcript,
+  api,
+  connect,
+  emit,
+  isRefusal,
+  newClientMsgId,
+  notify,
+  socketIoOrExplain,
+  typingSender,
+} from "./common.js";
+
+const STORE_KEY = "supportflow.chat.session";
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+  connection: $("connection"),
+  state: $("room-state"),
+  queue: $("queue-info"),
+  agent: $("agent-info"),
+  typing: $("typing"),
+  welcome: $("welcome"),
+  composer: $("composer"),
+  input: $("message-input"),
+  send: document.querySelector('[data-testid="send-button"]'),
+  escalate: $("escalate-button"),
+  close: $("close-button"),
+  newChat: $("new-chat-button"),
+};
+
+const transcript = new Transcript($("transcript"), { viewer: "user" });
+let session = loadSession();
+Object.assign(transcript.names, session?.agent_names || {});
+let socket = null;
+let roomState = null;
+let joining = null; // the join + sync of the latest (re)connect
+const io = socketIoOrExplain();
+
+function loadSession() {
+  try {
+    const stored = JSON.parse(localStorage.getItem(STORE_KEY) || "null");
+    return stored && stored.token && stored.room_id ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveSession(value) {
+  session = value;
+  if (value) localStorage.setItem(STORE_KEY, JSON.stringify(value));
+  else localStorage.removeItem(STORE_KEY);
+}
+
+function setConnection(state, text) {
+  ui.connection.dataset.state = state;
+  ui.connection.textContent = text;
+}
+
+function showState(state, agentName) {
+  roomState = state;
+  ui.state.dataset.state = state || "none";
+  ui.state.textContent = state ? STATE_LABELS[state] || state : "New chat";
+  if (state !== "escalating") ui.queue.textContent = "";
+  if (state !== "agent_assigned") ui.agent.textContent = "";
+  else if (agentName) ui.agent.textContent = `${agentName} is helping you`;
+  const closed = state === "closed";
+  ui.escalate.hidden = closed;
+  ui.escalate.disabled = Boolean(state) && state !== "bot_active";
+  ui.close.hidden = closed || !session;
+  ui.newChat.hidden = !closed;
+  ui.input.disabled = closed || !io;
+  ui.send.disabled = closed || !io;
+  ui.welcome.hidden = transcript.bySeq.size > 0 || closed;
+}
+
+function showQueue(message) {
+  if (typeof message.queue_position !== "number") return;
+  const wait = message.estimated_wait_seconds;
+  const waitText = typeof wait === "number" ? ` · about ${Math.max(1, Math.round(wait / 60))} min` : "";
+  ui.queue.textContent = `You are number ${message.queue_position} in the queue${waitText}`;
+}
+
+async function startSession() {
+  const userId = `guest-${newClientMsgId().slice(4, 16)}`;
+  const created = await api("/api/sessions", { method: "POST", body: { user_id: userId } });
+  saveSession({
+    session_id: created.session_id,
+    room_id: created.room_id,
+    token: created.token,
+    user_id: created.user_id,
+  });
+  openSocket();
+  // Send only once the room is joined, so our own message and the reply arrive live.
+  await new Promise((resolve) => socket.once("connect", resolve));
+  await joining;
+}
+
+function openSocket() {
+  if (socket) socket.close();
+  setConnection("connecting", "Connecting…");
+  socket = connect(io, session.token);
+  socket.on("connect", () => {
+    joining = joinAndCatchUp().catch(reportError);
+  });
+  socket.on("disconnect", (reason) => {
+    if (reason === "io client disconnect") return;
+    setConnection("offline", "Connection lost — reconnecting…");
+  });
+  socket.on("connect_error", (error) => {
+    if (isRefusal(socket, error)) {
+      // The token stops working when its room closes: this chat is over for good.
+      saveSession(null);
+      setConnection("idle", "Not connected");
+      transcript.clear();
+      showState(null);
+      notify("Your previous chat has ended. Ask a new question to start another.");
+    } else {
+      setConnection("offline", "Cannot reach the server — retrying…");
+    }
+  });
+  socket.on("new_message", (message) => {
+    if (message.room_id !== session.room_id) return;
+    transcript.add(message);
+    showQueue(message);
+    ui.welcome.hidden = true;
+  });
+  socket.on("room_state", (change) => {
+    if (change.room_id === session.room_id) showState(change.state);
+  });
+  socket.on("agent_joined", (joined) => {
+    if (joined.room_id !== session.room_id) return;
+    transcript.names[joined.agent_id] = joined.name;
+    // agent_joined is not replayed after a reload: remember the name with the session.
+    saveSession({ ...session, agent_names: { ...transcript.names } });
+    ui.agent.textContent = `${joined.name} is helping you`;
+  });
+  socket.on("typing", (event) => {
+    if (event.room_id !== session.room_id || event.sender_type === "user") return;
+    const who = event.sender_type === "agent" ? transcript.names[event.sender_id] || "The agent" : "Someone";
+    ui.typing.textContent = event.is_typing ? `${who} is typing…` : "";
+  });
+}
+
+/** Join the room, then `sync` everything after the last seq on screen (0 after a reload). */
+async function joinAndCatchUp() {
+  const wasReconnect = ui.connection.dataset.state === "offline";
+  const joined = await emit(socket, "join_room", { room_id: session.room_id });
+  setConnection("online", "Connected");
+  transcript.addAll(joined.messages);
+  // The state is shown before the sync: any room_state arriving meanwhile is newer and wins.
+  showState(joined.state);
+  if (joined.state === "agent_assigned" && joined.agent_id) {
+    ui.agent.textContent = `${transcript.names[joined.agent_id] || "An agent"} is helping you`;
+  }
+  const synced = await emit(socket, "sync", { room_id: session.room_id, after_seq: transcript.lastSeq });
+  transcript.addAll(synced.messages);
+  const notices = [...joined.messages, ...synced.messages].filter((m) => typeof m.queue_position === "number");
+  if (notices.length && roomState === "escalating") showQueue(notices[notices.length - 1]);
+  ui.welcome.hidden = transcript.bySeq.size > 0 || roomState === "closed";
+  if (wasReconnect) notify("Reconnected — you are up to date.");
+}
+
+async function sendMessage(event) {
+  event.preventDefault();
+  const text = ui.input.value.trim();
+  if (!text || !io) return;
+  ui.send.disabled = true;
+  try {
+    if (!session) await startSession();
+    typing.stop();
+    await emit(socket, "send_message", {
+      room_id: session.room_id,
+      message: text,
+      client_msg_id: newClientMsgId(),
+    });
+    ui.input.value = "";
+  } catch (error) {
+    reportError(error);
+  } finally {
+    ui.send.disabled = roomState === "closed";
+    ui.input.focus();
+  }
+}
+
+async function roomAction(eventName, button) {
+  if (!io) return;
+  button.disabled = true;
+  try {
+    // "Talk to a person" is a fine first move: it starts the chat it escalates.
+    if (!session && eventName === "escalate") await startSession();
+    if (!session) return;
+    await emit(socket, eventName, { room_id: session.room_id });
+  } catch (error) {
+    reportError(error);
+  } finally {
+    button.disabled = false;
+    showState(roomState);
+  }
+}
+
+function reportError(error) {
+  const text = error instanceof ApiError ? error.message : "Something went wrong.";
+  notify(text.charAt(0).toUpperCase() + text.slice(1), "error");
+}
+
+const typing = typingSender((isTyping) => {
+  if (socket && socket.connected && session) {
+    socket.emit("typing", { room_id: session.room_id, is_typing: isTyping });
+  }
+});
+
+ui.composer.addEventListener("submit", sendMessage);
+ui.input.addEventListener("input", () => typing.input());
+ui.input.addEventListener("keydown", (event) => {
+  // Enter sends, Shift+Enter is a new line: what every chat box does.
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.composer.requestSubmit();
+  }
+});
+ui.escalate.addEventListener("click", () => roomAction("escalate", ui.escalate));
+ui.close.addEventListener("click", () => roomAction("close_room", ui.close));
+ui.newChat.addEventListener("click", () => {
+  if (socket) socket.close();
+  socket = null;
+  saveSession(null);
+  transcript.clear();
+  setConnection("idle", "Not connected");
+  showState(null);
+  ui.input.focus();
+});
+
+showState(null);
+if (!io) {
+  setConnection("offline", "Live chat unavailable");
+} else if (session) {
+  openSocket();
+}

@@ -1,0 +1,85 @@
+"""Headless Chromium (Debian's) driven by Playwright, against a real server on loopback.
+
+Every test module here is marked `needs_browser`: without /usr/bin/chromium or Playwright
+they are skipped with that reason (`make test` says so too); `.ci/run` installs chromium.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
+from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Route
+
+NewContext = Callable[..., Awaitable["BrowserContext"]]
+
+
+@pytest.fixture(name="web_server", scope="package")
+def fixture_web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server (demo knowledge base loaded) for every browser test; ids keep them apart."""
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    server = LiveServer(server_settings(data_dir, demo_kb=True)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="web_admin")
+async def fixture_web_admin(web_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=web_server.url, headers=headers, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(name="uid")
+def fixture_uid() -> str:
+    """A short unique suffix, so tests sharing the server never share ids."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(name="browser")
+async def fixture_browser() -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(name="new_context")
+async def fixture_new_context(browser: Browser) -> AsyncIterator[NewContext]:
+    """Make isolated browser profiles; a request to any host but 127.0.0.1 fails the test."""
+    offsite: list[str] = []
+    contexts: list[BrowserContext] = []
+
+    async def guard(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            await route.continue_()
+        else:
+            offsite.append(route.request.url)
+            await route.abort()
+
+    async def make(width: int = 1280, height: int = 860) -> BrowserContext:
+        context = await browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(20_000)
+        await context.route("**/*", guard)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        await context.close()
+    assert offsite == [], f"the pages tried to reach other hosts: {offsite}"

@@ -1,0 +1,98 @@
+"""Take the README's screenshots: `.venv/bin/python -m tests.browser.screenshots`.
+
+Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
+short conversation, and writes docs/screenshots/chat.png and console.png. A browser test
+runs the same steps into a temporary folder, so this script cannot quietly rot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, escalated_customer, queue_item, sign_in
+from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+
+OUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> list[Path]:
+    """A customer chat and an agent console mid-conversation, as two small PNGs.
+
+    `out_dir` must exist; `base_url` is a fresh server (it registers the agent "ann").
+    """
+    from playwright.async_api import expect
+
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as admin:
+        created = await admin.post(
+            "/api/agents", json={"agent_id": "ann", "name": "Ann", "is_available": True}
+        )
+        token = created.json()["token"]
+
+    chat = await browser.new_page(viewport={"width": 420, "height": 760})
+    await chat.goto(f"{base_url}/chat")
+    await chat.get_by_test_id("message-input").fill("How do I reset my voicemail PIN?")
+    await chat.get_by_test_id("send-button").click()
+    await expect(chat.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
+    if await chat.get_by_test_id("escalate-button").is_enabled():
+        await chat.get_by_test_id("escalate-button").click()
+    await expect(chat.get_by_test_id("room-state")).to_have_attribute("data-state", "escalating")
+    await chat.get_by_test_id("message-input").fill("Thanks! Can a person check my last bill too?")
+    await chat.get_by_test_id("send-button").click()
+    await expect(chat.get_by_test_id("user-message")).to_have_count(2)
+
+    console = await browser.new_page(viewport={"width": 1280, "height": 760})
+    await sign_in(console, base_url, token)
+    waiting, _ = await escalated_customer(base_url, "bea", "My internet is down since this morning")
+    room_id = (await chat.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))"))[
+        "room_id"
+    ]
+    await queue_item(console, room_id).get_by_test_id("claim-button").click()
+    room = console.locator(".room:not([hidden])")
+    await expect(room.get_by_test_id("room-state")).to_have_attribute(
+        "data-state", "agent_assigned"
+    )
+    await room.get_by_test_id("message-input").fill("Hi, Ann here. I'm opening your last bill now.")
+    await room.get_by_test_id("send-button").click()
+    await expect(chat.get_by_test_id("agent-message")).to_be_visible()
+    # No focus rings in the pictures: they show the pages, not where a test last typed.
+    for page in (chat, console):
+        await page.evaluate("document.activeElement && document.activeElement.blur()")
+
+    paths = [out_dir / "chat.png", out_dir / "console.png"]
+    await chat.screenshot(path=str(paths[0]))
+    await console.screenshot(path=str(paths[1]))
+    await waiting.close()
+    await chat.close()
+    await console.close()
+    return paths
+
+
+async def _main() -> None:
+    from playwright.async_api import async_playwright
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = LiveServer(server_settings(Path(data_dir), demo_kb=True)).start()
+        try:
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                )
+                OUT_DIR.mkdir(parents=True, exist_ok=True)
+                for path in await take_screenshots(browser, server.url, OUT_DIR):
+                    print(f"{path} {path.stat().st_size // 1024} KB")
+                await browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

@@ -1,0 +1,72 @@
+"""What every browser test needs: the chromium launch, the skip rule, page helpers."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from supportflow.web.pages import SOCKET_IO_CLIENT, VENDOR_DIR
+from tests.realtime.clients import ChatClient, Event, new_customer
+
+if TYPE_CHECKING:
+    from playwright.async_api import Locator, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags keep Chromium from phoning home (component updates, sync, QUIC probes): the
+# tests may talk to 127.0.0.1 and nothing else.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _why_not() -> str | None:
+    if not CHROMIUM.exists():
+        return f"browser tests SKIPPED: {CHROMIUM} not found (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "browser tests SKIPPED: playwright is not installed (pip install -e '.[test]')"
+    if not (VENDOR_DIR / SOCKET_IO_CLIENT).is_file():
+        return "browser tests SKIPPED: socket.io-client is not installed (`make install` with npm)"
+    return None
+
+
+SKIP_REASON = _why_not()
+needs_browser = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
+
+
+async def sign_in(page: Page, base_url: str, token: str) -> None:
+    """Open the console and sign in with `token`; returns once the socket is connected."""
+    from playwright.async_api import expect
+
+    await page.goto(f"{base_url}/console")
+    await page.get_by_test_id("token-input").fill(token)
+    await page.get_by_test_id("login-button").click()
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+
+
+async def escalated_customer(base_url: str, user_id: str, text: str) -> tuple[ChatClient, Event]:
+    """A customer (Socket.IO test client) whose room is waiting in the agents' queue.
+
+    Whether the bot escalates `text` by itself depends on the answerer; asking for a person
+    afterwards settles it either way (`invalid_transition` means it already had).
+    """
+    customer, session = await new_customer(base_url, user_id)
+    await customer.ok("send_message", {"room_id": session["room_id"], "message": text})
+    await customer.wait_for("new_message", lambda m: m["sender_type"] == "bot")
+    ack = await customer.call("escalate", {"room_id": session["room_id"]})
+    assert ack["ok"] or ack["error"]["code"] == "invalid_transition", ack
+    await customer.wait_for("room_state", lambda s: s["state"] == "escalating")
+    return customer, session
+
+
+def queue_item(page: Page, room_id: str) -> Locator:
+    return page.locator(f'[data-testid="queue-item"][data-room-id="{room_id}"]')
