@@ -25,6 +25,7 @@ from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.store import Store
+from supportflow.web import pages as web
 
 log = logging.getLogger("supportflow.http")
 
@@ -34,6 +35,7 @@ _BLUEPRINTS = (
     sessions.blueprint,
     rooms.blueprint,
     docs.blueprint,
+    web.blueprint,
 )
 
 
