@@ -109,13 +109,14 @@ class PassageStore:
         )
 
     async def delete_document(self, doc_id: str) -> int:
-        """Remove every passage of `doc_id`; returns how many there were."""
+        """Remove every unit of `doc_id`; returns how many passages there were."""
 
         def delete() -> int:
-            found = self._collection.get(where={"doc_id": doc_id}, include=[])
+            found = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
             if found["ids"]:
                 self._collection.delete(ids=found["ids"])
-            return len(found["ids"])
+            kinds = [meta.get("kind", PASSAGE) for meta in found["metadatas"] or []]
+            return kinds.count(PASSAGE)
 
         return await asyncio.to_thread(delete)
 

@@ -1,0 +1,196 @@
+"""Knowledge-base REST: ask the bot, ingest documents, list, read and delete them.
+
+POST   /api/ask              any valid token (a customer only with its own session)
+POST   /api/ingest           admin; JSON {documents: [...]} or multipart file upload
+GET    /api/knowledge        admin or agent
+GET    /api/knowledge/<id>   admin or agent
+DELETE /api/knowledge/<id>   admin
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from quart import Blueprint, request
+from quart_schema import DataSource, document_request, validate_request, validate_response
+
+from supportflow.api.context import require, services
+from supportflow.auth import Role
+from supportflow.errors import Forbidden, InvalidInput
+from supportflow.knowledge.base import DocumentSummary
+from supportflow.knowledge.documents import Document
+from supportflow.knowledge.sources import documents_from_bytes
+from supportflow.rooms.responder import RoomView, Turn
+
+blueprint = Blueprint("knowledge", __name__, url_prefix="/api")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    session_id: str | None = None
+
+
+class SourceOut(BaseModel):
+    id: str
+    title: str
+    score: float
+
+
+class AskResponse(BaseModel):
+    answer: str
+    confidence: float
+    sources: list[SourceOut]
+    escalate: bool
+    reasons: list[str]
+    provider: str
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: str
+    title: str
+    category: str = "general"
+    id: str | None = None
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentIn] = Field(description="articles to chunk, embed and upsert")
+
+
+class IngestResponse(BaseModel):
+    ingested: int
+    chunks: int
+    ids: list[str]
+
+
+class DocumentOut(BaseModel):
+    id: str
+    title: str
+    category: str
+    passages: int
+    updated_at: str
+
+    @classmethod
+    def of(cls, summary: DocumentSummary) -> DocumentOut:
+        return cls(**summary.__dict__)
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+
+
+class PassageOut(BaseModel):
+    position: int
+    text: str
+
+
+class DocumentDetailOut(DocumentOut):
+    chunks: list[PassageOut]
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted_passages: int
+
+
+@blueprint.post("/ask")
+@validate_request(AskRequest)
+@validate_response(AskResponse, 200)
+async def ask(data: AskRequest) -> AskResponse:
+    """The bot's answer and escalation decision for a message, exactly as a room decides.
+
+    With `session_id`, that session's recent messages are the conversation history and the
+    message counts as its next exchange; nothing is stored.
+    """
+    principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
+    app_services = services()
+    room = RoomView(room_id=None, session_id=None, exchange_count=1)
+    history: list[Turn] = []
+    if data.session_id is not None:
+        if principal.role is Role.USER and principal.session_id != data.session_id:
+            raise Forbidden("a customer token may only ask within its own session")
+        session = await app_services.store.get_session(data.session_id)
+        records = await app_services.store.recent_messages(
+            session.room_id, app_services.settings.history_limit
+        )
+        history = [Turn(record.sender_type, record.body) for record in records]
+        room = RoomView(session.room_id, session.session_id, session.exchange_count + 1)
+    reply = await app_services.knowledge.responder.respond(room, history, data.message)
+    return AskResponse(
+        answer=reply.text,
+        confidence=reply.confidence,
+        sources=[SourceOut(id=s.id, title=s.title, score=s.score) for s in reply.sources],
+        escalate=reply.escalate,
+        reasons=list(reply.reasons),
+        provider=reply.provider,
+    )
+
+
+@blueprint.post("/ingest")
+@document_request(IngestRequest, source=DataSource.JSON)
+@validate_response(IngestResponse, 200)
+async def ingest() -> IngestResponse:
+    """Chunk, embed and upsert documents (admin): JSON, or multipart `files` uploads.
+
+    Re-ingesting an id replaces all its passages. Files: .md (front matter id/title/
+    category), .txt, .json, .jsonl, .pdf.
+    """
+    await require(Role.ADMIN)
+    documents = await _documents_from_request()
+    result = await services().knowledge.knowledge.ingest(documents)
+    return IngestResponse(ingested=result.ingested, chunks=result.chunks, ids=list(result.ids))
+
+
+@blueprint.get("/knowledge")
+@validate_response(DocumentList, 200)
+async def list_documents() -> DocumentList:
+    """Every document in the knowledge base (admin or agent)."""
+    await require(Role.ADMIN, Role.AGENT)
+    summaries = await services().knowledge.knowledge.list_documents()
+    return DocumentList(documents=[DocumentOut.of(summary) for summary in summaries])
+
+
+@blueprint.get("/knowledge/<doc_id>")
+@validate_response(DocumentDetailOut, 200)
+async def get_document(doc_id: str) -> DocumentDetailOut:
+    """One document with its passages (admin or agent)."""
+    await require(Role.ADMIN, Role.AGENT)
+    detail = await services().knowledge.knowledge.get_document(doc_id)
+    return DocumentDetailOut(
+        **DocumentOut.of(detail.summary).model_dump(),
+        chunks=[PassageOut(position=p.position, text=p.text) for p in detail.passages],
+    )
+
+
+@blueprint.delete("/knowledge/<doc_id>")
+@validate_response(Deleted, 200)
+async def delete_document(doc_id: str) -> Deleted:
+    """Remove a document and all its passages (admin)."""
+    await require(Role.ADMIN)
+    removed = await services().knowledge.knowledge.delete_document(doc_id)
+    return Deleted(id=doc_id, deleted_passages=removed)
+
+
+async def _documents_from_request() -> list[Document]:
+    if request.mimetype == "multipart/form-data":
+        files = await request.files
+        uploads = files.getlist("files") or list(files.values())
+        if not uploads:
+            raise InvalidInput("upload at least one file in the 'files' field", "no_documents")
+        documents: list[Document] = []
+        for upload in uploads:
+            documents.extend(documents_from_bytes(upload.filename or "upload.txt", upload.read()))
+        return documents
+    body = await request.get_json(force=True, silent=True)
+    if body is None:
+        raise InvalidInput("send JSON {documents: [...]} or multipart files", "invalid_json")
+    try:
+        parsed = IngestRequest.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidInput(f"{where}: {first['msg']}") from None
+    return [Document(d.id or "", d.title, d.category, d.content) for d in parsed.documents]
