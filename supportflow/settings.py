@@ -66,6 +66,9 @@ class Settings:
     socket_rate_per_second: float = 10.0  # token bucket per Socket.IO connection...
     socket_rate_burst: int = 20  # ...and its size
     max_connections_per_token: int = 10
+    # Larger than any valid event on purpose: an oversized field (a 2 MB message) should get
+    # an error ack on a live connection; only a packet above this drops the connection.
+    max_socket_packet_bytes: int = 4 * 1024 * 1024
     user_token_ttl_seconds: float = 24 * 3600.0
 
     @property
@@ -156,6 +159,9 @@ class Settings:
             ),
             socket_rate_burst=reader.integer(
                 "SUPPORTFLOW_SOCKET_RATE_BURST", cls.socket_rate_burst, 1
+            ),
+            max_socket_packet_bytes=reader.integer(
+                "SUPPORTFLOW_MAX_SOCKET_PACKET_BYTES", cls.max_socket_packet_bytes, 1024
             ),
             max_connections_per_token=reader.integer(
                 "SUPPORTFLOW_MAX_CONNECTIONS_PER_TOKEN", cls.max_connections_per_token, 1

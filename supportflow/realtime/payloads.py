@@ -36,8 +36,12 @@ class SendMessage(RoomRef):
     client_msg_id: ClientMsgId | None = None
 
 
+# SQLite's INTEGER is 64-bit: a larger number must be refused here, not crash the query.
+MAX_SEQ = 2**63 - 1
+
+
 class Sync(RoomRef):
-    after_seq: int = Field(default=0, ge=0)
+    after_seq: int = Field(default=0, ge=0, le=MAX_SEQ)
 
 
 class Typing(RoomRef):

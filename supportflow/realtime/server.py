@@ -22,7 +22,7 @@ def create_socket_server(
         # Same origins as REST, plus the page's own origin. Never `[]`: to engine.io an
         # empty list means "do not check Origin at all".
         cors_allowed_origins=_origin_check(settings.cors_origins),
-        max_http_buffer_size=settings.max_body_bytes,
+        max_http_buffer_size=settings.max_socket_packet_bytes,
         logger=False,
         engineio_logger=False,
     )

@@ -19,6 +19,7 @@ from supportflow.store.database import Database
 from supportflow.store.records import EscalationRecord, MessageRecord, SessionRecord, utc_now
 
 _ESCALATION_COLUMNS = "e.*, s.room_id, s.user_id"
+_MAX_INTEGER = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class RoomsRepository:
         self, room_id: str, after_seq: int, limit: int = 1000
     ) -> list[MessageRecord]:
         """Messages with seq > `after_seq`, oldest first, at most `limit`."""
+        # Past SQLite's 64-bit INTEGER nothing can match; clamp rather than overflow.
+        after_seq = min(after_seq, _MAX_INTEGER)
         async with self._db.unit() as sql:
             cursor = await sql.execute(
                 "SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?",
