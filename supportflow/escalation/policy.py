@@ -42,8 +42,13 @@ class WordRules:
     """The word-and-phrase half of the policy (synchronous, microseconds)."""
 
     def __init__(self, rules: EscalationRules, known_words: frozenset[str]) -> None:
+        # A word that appears in any rule is a real word, never a typo of another rule word
+        # ("outage" is not a misspelt "outraged").
+        rule_words = frozenset(word for term in _all_terms(rules) for word in tokenize(term))
+        known = known_words | rule_words
+
         def lexicon(terms: Sequence[str]) -> Lexicon:
-            return Lexicon(terms, known_words)
+            return Lexicon(terms, known)
 
         self._negation = Negation(
             rules.negation.negators, rules.negation.window, rules.negation.clause_breakers
@@ -129,6 +134,33 @@ class WordRules:
             for verb in self._affirmed(self._contact_verbs, tokens)
             for person in people
         )
+
+
+def _all_terms(rules: EscalationRules) -> list[str]:
+    cancel, refund, payment, human = (
+        rules.cancellation,
+        rules.refund,
+        rules.payment_problem,
+        rules.human_request,
+    )
+    return [
+        *rules.frustration_terms,
+        *rules.unconditional_frustration_terms,
+        *rules.sensitive_terms,
+        *cancel.strong_verbs,
+        *cancel.weak_verbs,
+        *cancel.objects,
+        *cancel.self_service_objects,
+        *cancel.nouns,
+        *cancel.question_words,
+        *refund.terms,
+        *refund.policy_words,
+        *payment.topics,
+        *payment.problems,
+        *human.verbs,
+        *human.people,
+        *human.terms,
+    ]
 
 
 class EscalationPolicy:
