@@ -65,6 +65,9 @@ async def rotate_agent_token(agent_id: str) -> tuple[AgentWithToken, int]:
     await require(Role.ADMIN)
     token = new_token(AGENT_PREFIX)
     record = await services().store.set_agent_token(agent_id, token_digest(token))
+    # Sockets opened with the old token would otherwise outlive it; the agent reconnects
+    # with the new one within the grace period and keeps its rooms.
+    await services().gateway.disconnect_agent(agent_id)
     return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
 
 

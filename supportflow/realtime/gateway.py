@@ -98,6 +98,11 @@ class SocketGateway:
         for sid, _ in list(self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))):
             await self._sio.leave_room(sid, room_id)
 
+    async def disconnect_agent(self, agent_id: str) -> None:
+        """Drop every open socket of an agent (its token was rotated: the old one is dead)."""
+        for sid, _ in list(self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))):
+            await self._sio.disconnect(sid)
+
     async def watch_absent_agents(self) -> None:
         """After a restart, agents holding rooms get the same grace to reconnect."""
         holders = {s.agent_id for s in await self._store.rooms_in_state("agent_assigned")}
