@@ -32,6 +32,9 @@ class Database:
     @classmethod
     async def open(cls, path: Path, synchronous: str = "FULL") -> Database:
         """Open (creating if needed) and migrate the database at `path`."""
+        # A PRAGMA takes no parameters, so its value is checked before it joins the SQL.
+        if synchronous not in {"FULL", "NORMAL", "EXTRA", "OFF"}:
+            raise ValueError(f"not a SQLite synchronous mode: {synchronous!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: autocommit mode, so transactions are exactly the
         # BEGIN/COMMIT that unit() issues and never an implicit one left open.

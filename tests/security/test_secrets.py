@@ -1,0 +1,158 @@
+"""Secrets stay secret: tokens never reach the logs, cross-site pages get nothing, SQL is
+never built from input."""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import socketio
+
+import supportflow.store
+from supportflow.logs import KeyValueFormatter
+from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.support import ADMIN_TOKEN, LiveServer, bearer
+
+
+async def test_tokens_never_reach_the_logs(
+    server: LiveServer, admin: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    customer, session = await new_customer(server.url, "secretive")
+    agent, info = await new_agent(admin, "ann")
+    rotated = (await admin.post("/api/agents/ann/token")).json()
+    try:
+        await customer.ok("send_message", {"room_id": session["room_id"], "message": "hi"})
+        await customer.call("no_such_event", {"token": session["token"]})
+        await admin.get(f"/api/sessions/{session['session_id']}", headers=bearer(session["token"]))
+        await admin.get("/api/agents/available", headers=bearer(rotated["token"]))
+        await admin.get("/api/agents/available", headers=bearer("sfa_a-wrong-guess"))
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await ChatClient(server.url, "sfu_another-wrong-guess").connect()
+    finally:
+        await customer.close()
+        await agent.close()
+    formatter = KeyValueFormatter()
+    logged = "\n".join(formatter.format(record) for record in caplog.records)
+    assert "socket connected" in logged and "request" in logged, "nothing was captured"
+    secrets = [
+        session["token"],
+        info["token"],
+        rotated["token"],
+        ADMIN_TOKEN,
+        "sfa_a-wrong-guess",
+        "sfu_another-wrong-guess",
+    ]
+    for secret in secrets:
+        assert secret not in logged, f"a token ({secret[:6]}...) was logged"
+
+
+async def _handshake(url: str, origin: str | None) -> bool:
+    client = socketio.AsyncClient(reconnection=False)
+    headers = {"Origin": origin} if origin else {}
+    try:
+        await client.connect(
+            url, auth={"token": ADMIN_TOKEN}, headers=headers, transports=["websocket"]
+        )
+    except socketio.exceptions.ConnectionError:
+        # Refused before engine.io connected, so the client keeps its HTTP session open.
+        if client.eio.http is not None:
+            await client.eio.http.close()
+        return False
+    await client.disconnect()
+    return True
+
+
+async def test_without_configured_origins_only_the_same_origin_may_connect(
+    server: LiveServer,
+) -> None:
+    assert await _handshake(server.url, None)  # scripts and apps send no Origin
+    assert await _handshake(server.url, server.url)
+    assert not await _handshake(server.url, "http://evil.test")
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        answer = await http.get("/api/health", headers={"Origin": "http://evil.test"})
+        assert "access-control-allow-origin" not in answer.headers
+
+
+async def test_configured_origins_and_no_others_get_cors(
+    start_server: Callable[..., LiveServer],
+) -> None:
+    server = start_server(cors_origins=("http://shop.test",))
+    assert await _handshake(server.url, "http://shop.test")
+    assert await _handshake(server.url, server.url)
+    assert not await _handshake(server.url, "http://evil.test")
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        preflight = {
+            "Origin": "http://shop.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        }
+        allowed = await http.options("/api/sessions", headers=preflight)
+        assert allowed.headers.get("access-control-allow-origin") == "http://shop.test"
+        refused = await http.options(
+            "/api/sessions", headers={**preflight, "Origin": "http://evil.test"}
+        )
+        assert "access-control-allow-origin" not in refused.headers
+        simple = await http.get("/api/health", headers={"Origin": "http://evil.test"})
+        assert "access-control-allow-origin" not in simple.headers
+
+
+async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
+    customer, session = await new_customer(server.url, "o-brien")
+    try:
+        for room_id in ("' OR '1'='1", "x'; DROP TABLE sessions; --", '" OR 1=1 --'):
+            ack = await customer.call("sync", {"room_id": room_id})
+            assert ack["error"]["code"] == "not_your_room"
+        text = "Robert'); DROP TABLE messages; --"
+        await customer.ok("send_message", {"room_id": session["room_id"], "message": text})
+        synced = await customer.ok("sync", {"room_id": session["room_id"]})
+        assert synced["messages"][0]["message"] == text
+    finally:
+        await customer.close()
+
+
+# Names that may be interpolated into SQL text: fixed fragments and placeholder lists built
+# in the store itself, the migration scripts shipped in the package and their number, and
+# the PRAGMA value checked against a fixed set (PRAGMAs take no parameters). Never a value
+# that came from a request.
+_SQL_FRAGMENTS = {
+    "_AGENT_COLUMNS",
+    "_ESCALATION_COLUMNS",
+    "condition",
+    "placeholders",
+    "sql",
+    "version",
+    "synchronous",
+}
+
+
+def test_every_sql_statement_is_parameterised() -> None:
+    """Static review of store/: the SQL text of each execute() is a literal, or an f-string
+    over the fixed fragments above; every value travels as a parameter."""
+    store_dir = Path(supportflow.store.__file__).parent
+    checked = 0
+    for source in sorted(store_dir.glob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for call in ast.walk(tree):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr in {"execute", "executemany", "executescript"}
+                and call.args
+            ):
+                continue
+            checked += 1
+            sql = call.args[0]
+            where = f"{source.name}:{call.lineno}"
+            if isinstance(sql, ast.Constant) and isinstance(sql.value, str):
+                continue
+            assert isinstance(sql, ast.JoinedStr), f"{where}: SQL built at run time"
+            for part in sql.values:
+                if isinstance(part, ast.FormattedValue):
+                    assert isinstance(part.value, ast.Name), f"{where}: complex interpolation"
+                    assert part.value.id in _SQL_FRAGMENTS, f"{where}: {part.value.id} in SQL"
+    assert checked > 20, "the review found too few statements to be looking at the store"
