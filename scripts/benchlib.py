@@ -1,0 +1,125 @@
+"""Shared pieces of the benchmarks: a server process to measure, and honest statistics.
+
+Benchmarks print figures; they never assert. Every address they touch is on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    url: str
+    pid: int
+    admin_token: str
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server_process(extra_env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """`supportflow serve` in a subprocess over a temporary data dir, stopped with SIGTERM."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="supportflow-bench-") as data_dir:
+        env = {
+            **os.environ,
+            "SUPPORTFLOW_DATA_DIR": data_dir,
+            "SUPPORTFLOW_ADMIN_TOKEN": BENCH_ADMIN_TOKEN,
+            "SUPPORTFLOW_DEMO_KB": "0",
+            "LOG_LEVEL": "WARNING",
+            "HF_HUB_OFFLINE": "1",
+            **(extra_env or {}),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "supportflow", "serve", "--port", str(port)],
+            env=env,
+            cwd=data_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for_health(url, process)
+            yield ServerProcess(url, process.pid, BENCH_ADMIN_TOKEN)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_for_health(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        try:
+            httpx.get(f"{url}/api/health", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError("the server did not answer /api/health in time")
+
+
+def resident_mib(pid: int) -> float:
+    """Resident memory of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The `fraction` quantile (nearest rank) of `samples`."""
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+def summary_ms(samples: Sequence[float]) -> str:
+    """p50/p95/p99 of latencies given in seconds, as milliseconds."""
+    if not samples:
+        return "no samples"
+    return (
+        f"p50 {percentile(samples, 0.50) * 1000:7.1f} ms  "
+        f"p95 {percentile(samples, 0.95) * 1000:7.1f} ms  "
+        f"p99 {percentile(samples, 0.99) * 1000:7.1f} ms  "
+        f"mean {statistics.fmean(samples) * 1000:7.1f} ms"
+    )
+
+
+def machine_description() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
