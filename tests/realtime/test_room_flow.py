@@ -10,6 +10,7 @@ from tests.realtime.clients import ChatClient, new_agent, new_customer
 from tests.support import LiveServer
 
 KB_QUESTION = "How do I reset my voicemail PIN?"
+ASK_FOR_HUMAN = "I want to talk to a human agent please"
 
 
 async def test_full_room_lifecycle(
@@ -28,9 +29,9 @@ async def test_full_room_lifecycle(
         assert reply["sources"] and 0.0 <= reply["confidence"] <= 1.0
         assert any("voicemail" in source["id"] for source in reply["sources"])
 
-        # 2. The customer asks for a human: queued, told the position, agents alerted.
-        asked = await customer.ok("escalate", {"room_id": room})
-        assert asked["state"] == "escalating"
+        # 2. The customer asks for a person: the rules escalate; queued, told the position,
+        # and every available agent alerted (with a preview of the conversation).
+        await customer.ok("send_message", {"room_id": room, "message": ASK_FOR_HUMAN})
         state = await customer.wait_for("room_state", lambda e: e["room_id"] == room)
         assert (state["state"], state["previous"]) == ("escalating", "bot_active")
         queued = await customer.wait_for("new_message", lambda m: "queue_position" in m)
@@ -38,8 +39,8 @@ async def test_full_room_lifecycle(
         for agent in agents:
             alert = await agent.wait_for("escalation_alert", lambda a: a["room_id"] == room)
             assert alert["session_id"] == session["session_id"]
-            assert alert["reasons"] == ["human_requested"]
-            assert alert["preview"][0]["message"] == KB_QUESTION
+            assert "human_requested" in alert["reasons"]
+            assert ASK_FOR_HUMAN in [line["message"] for line in alert["preview"]]
         await asyncio.sleep(0.3)
         assert away.received("escalation_alert", lambda a: a["room_id"] == room) == []
 
@@ -59,6 +60,7 @@ async def test_full_room_lifecycle(
         await winner.wait_for("agent_joined", lambda e: e["room_id"] == room)
 
         # 4. Agent and customer talk; the bot stays silent; others may not speak.
+        bot_replies = len(customer.received("new_message", lambda m: m["sender_type"] == "bot"))
         await winner.ok("send_message", {"room_id": room, "message": "Hi, I'm here to help."})
         heard = await customer.wait_for("new_message", lambda m: m["sender_type"] == "agent")
         assert heard["message"] == "Hi, I'm here to help."
@@ -70,13 +72,18 @@ async def test_full_room_lifecycle(
         refused = await loser.call("send_message", {"room_id": room, "message": "me too"})
         assert refused["error"]["code"] == "not_assigned_agent"
         await asyncio.sleep(0.5)
-        assert len(customer.received("new_message", lambda m: m["sender_type"] == "bot")) == 1
+        assert (
+            len(customer.received("new_message", lambda m: m["sender_type"] == "bot"))
+            == bot_replies
+        )
 
         # 5. Hand back: the bot answers again.
         released = await winner.ok("release_room", {"room_id": room})
         assert released["state"] == "bot_active"
         back = await customer.ok("send_message", {"room_id": room, "message": KB_QUESTION})
-        await customer.wait_for("new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > 2)
+        await customer.wait_for(
+            "new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > back["seq"]
+        )
         # The agent who handed the room back no longer hears it.
         assert winner.received("new_message", lambda m: m["seq"] == back["seq"]) == []
 
