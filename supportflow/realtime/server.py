@@ -43,7 +43,11 @@ def _origin_check(configured: tuple[str, ...]) -> Callable[[str, dict[str, Any]]
     """
     allowed = {origin.rstrip("/") for origin in configured}
 
-    def check(origin: str, environ: dict[str, Any]) -> bool:
+    def check(origin: str | None, environ: dict[str, Any]) -> bool:
+        # engine.io asks about handshakes without an Origin too; only browsers send one,
+        # and cross-origin browser pages are what this check is for.
+        if origin is None:
+            return True
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
         return origin == own or origin.rstrip("/") in allowed
 
