@@ -133,7 +133,7 @@ async def ask(data: AskRequest) -> AskResponse:
 @document_request(IngestRequest, source=DataSource.JSON)
 @validate_response(IngestResponse, 200)
 async def ingest() -> IngestResponse:
-    """Chunk, embed and upsert documents (admin): JSON, or multipart `files` uploads.
+    """Chunk, embed and upsert documents (admin): JSON, or multipart file uploads.
 
     Re-ingesting an id replaces all its passages. Files: .md (front matter id/title/
     category), .txt, .json, .jsonl, .pdf.
@@ -177,9 +177,9 @@ async def delete_document(doc_id: str) -> Deleted:
 async def _documents_from_request() -> list[Document]:
     if request.mimetype == "multipart/form-data":
         files = await request.files
-        uploads = files.getlist("files") or list(files.values())
+        uploads = [upload for field in files for upload in files.getlist(field)]
         if not uploads:
-            raise InvalidInput("upload at least one file in the 'files' field", "no_documents")
+            raise InvalidInput("upload at least one file", "no_documents")
         documents: list[Document] = []
         for upload in uploads:
             documents.extend(documents_from_bytes(upload.filename or "upload.txt", upload.read()))
