@@ -51,11 +51,26 @@ def compose_from(document: DocumentMatch) -> str:
     used = 0
     for hit in chosen:
         sentence = _LIST_MARKER.sub("", hit.passage.text).strip()
+        if sentence.endswith(":"):
+            # A lead-in ("To cancel a line:") is useless without the steps that follow it.
+            sentence = f"{sentence} {_continuation(document, hit.passage.text)}".strip()
         if parts and used + len(sentence) > MAX_REPLY_CHARS:
             break
         parts.append(sentence)
         used += len(sentence) + 1
     return " ".join(parts)
+
+
+def _continuation(document: DocumentMatch, lead_in: str) -> str:
+    """The text right after `lead_in` in the document's passages (its list, usually)."""
+    for hit in document.passages:
+        text = hit.passage.text
+        index = text.find(lead_in)
+        if index >= 0:
+            rest = text[index + len(lead_in) :].strip()
+            lines = [_LIST_MARKER.sub("", line).strip() for line in rest.splitlines()]
+            return _shorten(" ".join(line for line in lines if line), _FALLBACK_CHARS)
+    return ""
 
 
 def _shorten(text: str, limit: int) -> str:

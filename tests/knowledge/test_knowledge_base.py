@@ -112,3 +112,14 @@ async def test_bad_batches_are_refused(
         await empty_kb.ingest(documents)
     assert getattr(raised.value, "code", None) == code
     assert await empty_kb.passage_count() == 0
+
+
+async def test_a_lead_in_sentence_brings_its_steps(empty_kb: KnowledgeBase) -> None:
+    content = (
+        "Cancelling needs a call to our team.\n\nTo cancel a line or your whole account:\n"
+        "1. Call 611 from your phone.\n2. Have your account PIN ready."
+    )
+    await empty_kb.ingest([Document("cancel", "Cancelling your service", "service", content)])
+    question = "how do I cancel a line"
+    answer = await OfflineAnswerer().answer(question, await empty_kb.search(question), [])
+    assert "To cancel a line or your whole account: Call 611" in answer.text
