@@ -13,7 +13,7 @@ from quart_cors import cors
 from quart_schema import Info, QuartSchema
 
 from supportflow import __version__
-from supportflow.api import accounts, docs, health, rooms, sessions
+from supportflow.api import accounts, docs, health, knowledge, rooms, sessions
 from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.knowledge.runtime import open_knowledge
@@ -34,6 +34,7 @@ _BLUEPRINTS = (
     accounts.blueprint,
     sessions.blueprint,
     rooms.blueprint,
+    knowledge.blueprint,
     docs.blueprint,
     web.blueprint,
 )

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from quart import Quart
+from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as QuartClient
 
 from supportflow.app import create_app
@@ -30,7 +31,8 @@ def fixture_settings(tmp_path: Path) -> Settings:
 async def fixture_app(settings: Settings) -> AsyncIterator[Quart]:
     """The app with its lifespan run (store and knowledge open), for in-process tests."""
     app = create_app(settings)
-    async with app.test_app():
+    # Start-up loads the embedding model: more than Quart's default 6 s on a cold cache.
+    async with TestApp(app, startup_timeout=120, shutdown_timeout=60):
         yield app
 
 

@@ -10,7 +10,6 @@ import pytest_asyncio
 from quart import Quart
 from quart.testing.app import TestApp as RunningApp
 
-from supportflow.api import knowledge as knowledge_api
 from supportflow.app import create_app
 from tests.knowledge.shared import ARTICLES
 from tests.support import ADMIN_TOKEN, server_settings
@@ -19,19 +18,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-def with_knowledge_routes(app: Quart) -> Quart:
-    # Until app.py registers this blueprint itself.
-    if "knowledge" not in app.blueprints:
-        app.register_blueprint(knowledge_api.blueprint)
-    return app
-
-
 @pytest_asyncio.fixture(name="app", scope="module", loop_scope="module")
 async def fixture_app(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Quart]:
     settings = server_settings(
         tmp_path_factory.mktemp("data"), max_documents_per_ingest=5, max_document_chars=5000
     )
-    app = with_knowledge_routes(create_app(settings))
+    app = create_app(settings)
     # Loading the model can take longer than Quart's default 6 s start-up allowance.
     async with RunningApp(app, startup_timeout=120, shutdown_timeout=60):
         client = app.test_client()

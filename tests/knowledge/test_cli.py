@@ -8,12 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from quart import Quart
 
-from supportflow.api import knowledge as knowledge_api
 from supportflow.knowledge.cli import add_ingest_command
-from supportflow.settings import Settings
-from tests import support
 from tests.support import ADMIN_TOKEN, LiveServer
 
 pytestmark = pytest.mark.slow
@@ -26,18 +22,7 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 @pytest.fixture(name="live")
-def fixture_live(
-    start_server: Callable[..., LiveServer], monkeypatch: pytest.MonkeyPatch
-) -> LiveServer:
-    original = support.create_app
-
-    def create_app(settings: Settings) -> Quart:
-        app = original(settings)
-        if "knowledge" not in app.blueprints:  # until app.py registers it
-            app.register_blueprint(knowledge_api.blueprint)
-        return app
-
-    monkeypatch.setattr(support, "create_app", create_app)
+def fixture_live(start_server: Callable[..., LiveServer]) -> LiveServer:
     return start_server()
 
 
