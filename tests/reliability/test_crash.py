@@ -76,7 +76,11 @@ async def test_acknowledged_messages_and_states_survive_sigkill(tmp_path: Path) 
                 for n in range(1000):
                     sender = holder if (holder is not None and n % 2) else customer
                     text = f"{room} message {n}"
-                    ack = await sender.call("send_message", {"room_id": room, "message": text})
+                    # A short timeout: after the kill, calls in flight never get an ack and
+                    # would otherwise hold the test for the client's default minute.
+                    ack = await sender.call(
+                        "send_message", {"room_id": room, "message": text}, timeout=5
+                    )
                     if ack.get("ok"):
                         acked[room].append((ack["seq"], text))
 
