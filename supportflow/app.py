@@ -20,6 +20,7 @@ from supportflow.knowledge.runtime import open_knowledge
 from supportflow.realtime.gateway import SocketGateway
 from supportflow.realtime.server import create_socket_server
 from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.recovery import own_up_to_interrupted_replies
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
@@ -79,7 +80,12 @@ def create_app(settings: Settings) -> Quart:
         knowledge = await open_knowledge(settings)
         gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
         effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit)
-        rooms = RoomRegistry(effects, settings.room_idle_seconds, settings.max_live_rooms)
+        rooms = RoomRegistry(
+            effects,
+            settings.room_idle_seconds,
+            settings.max_live_rooms,
+            drain_seconds=settings.shutdown_drain_seconds,
+        )
         gateway.attach(rooms)
         app.extensions["supportflow"] = Services(
             settings=settings,
@@ -90,6 +96,7 @@ def create_app(settings: Settings) -> Quart:
             rooms=rooms,
         )
         await gateway.watch_absent_agents()
+        await own_up_to_interrupted_replies(rooms)
         watch = asyncio.create_task(
             UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds).run(),
             name="unclaimed-watch",

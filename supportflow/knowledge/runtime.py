@@ -48,6 +48,15 @@ class KnowledgeRuntime:
             "llm": {"status": "ok", "provider": self.provider},
         }
         try:
+            # One short encode: a loaded model that cannot embed is as down as no model.
+            await embedder.embed_query("health check")
+        except Exception as error:  # health must report, never raise
+            components["embedder"] = {
+                "status": "error",
+                "model": embedder.model_name,
+                "error": type(error).__name__,
+            }
+        try:
             passages = await self.knowledge.passage_count()
             components["vector_store"] = {"status": "ok", "passages": passages}
         except Exception as error:  # health must report, never raise

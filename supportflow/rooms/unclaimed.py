@@ -16,7 +16,6 @@ import logging
 from datetime import datetime
 
 from supportflow.rooms.commands import ReAlert
-from supportflow.rooms.recovery import own_up_to_interrupted_replies
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import Store
 
@@ -33,10 +32,6 @@ class UnclaimedWatch:
     async def run(self) -> None:
         """Sweep forever (cancel the task to stop)."""
         interval = min(max(self._after / 4, 0.25), 30.0)
-        try:
-            await own_up_to_interrupted_replies(self._rooms)
-        except Exception:
-            log.exception("start-up recovery of interrupted replies failed")
         while True:
             await asyncio.sleep(interval)
             try:

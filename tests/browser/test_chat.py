@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.browser.conftest import NewContext
 from tests.browser.support import needs_browser
@@ -13,10 +12,6 @@ from tests.support import LiveServer
 pytestmark = needs_browser
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs the real offline answerer (knowledge issue); the placeholder cites nothing",
-)
 async def test_the_bot_answers_with_a_cited_article(
     web_server: LiveServer, new_context: NewContext
 ) -> None:

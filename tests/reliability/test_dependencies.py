@@ -114,8 +114,5 @@ async def test_the_embedder_failing_mid_run(
 ) -> None:
     embedder = kb_server.services.knowledge.knowledge.embedder
     health = await _fault_then_recovery(kb_server, kb_admin, embedder, "_model", "embedder")
-    # The knowledge runtime's health reports the embedder as configured, without probing
-    # it (supportflow/knowledge/runtime.py): a broken model does not show there yet.
-    if health.status_code == 200:
-        pytest.xfail("/api/health does not probe the embedding model (knowledge runtime)")
+    assert health.status_code == 503
     assert health.json()["components"]["embedder"]["status"] == "error"
