@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quart import Blueprint, Response, send_from_directory
+from quart_schema import hide
 from swagger_ui_bundle import swagger_ui_path
 
 from supportflow.errors import NotFound
@@ -17,6 +18,7 @@ blueprint = Blueprint("docs", __name__)
 
 
 @blueprint.get(f"{ASSET_PREFIX}/<name>")
+@hide
 async def docs_asset(name: str) -> Response:
     if name not in _SERVED:
         raise NotFound(f"no docs asset {name!r}")

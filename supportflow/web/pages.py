@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quart import Blueprint, Response, send_from_directory
+from quart_schema import hide
 
 from supportflow.errors import NotFound
 
@@ -26,22 +27,32 @@ _CSP = (
     "frame-ancestors 'none'; form-action 'self'"
 )
 
-blueprint = Blueprint("web", __name__, static_folder="static", static_url_path="/web/static")
+blueprint = Blueprint("web", __name__)
 
 
 @blueprint.get("/console")
+@hide
 async def console() -> Response:
     """The agent console: sign in with an agent token, work the queue, chat."""
     return await _page("console.html")
 
 
 @blueprint.get("/chat")
+@hide
 async def chat() -> Response:
     """The customer chat page."""
     return await _page("chat.html")
 
 
+@blueprint.get("/web/static/<path:filename>")
+@hide
+async def static_file(filename: str) -> Response:
+    """The pages' CSS and JavaScript (a route of our own, so the API schema can omit it)."""
+    return await send_from_directory(STATIC_DIR, filename)
+
+
 @blueprint.get(f"/web/vendor/{SOCKET_IO_CLIENT}")
+@hide
 async def socket_io_client() -> Response:
     """The Socket.IO browser client installed by `make install` (404 when it was not)."""
     if not (VENDOR_DIR / SOCKET_IO_CLIENT).is_file():
