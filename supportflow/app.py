@@ -14,9 +14,11 @@ from quart_schema import Info, QuartSchema
 
 from supportflow import __version__
 from supportflow.api import accounts, docs, health, knowledge, rooms, sessions
+from supportflow.api import metrics as metrics_api
 from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.knowledge.runtime import open_knowledge
+from supportflow.metrics import Metrics
 from supportflow.realtime.gateway import SocketGateway
 from supportflow.realtime.server import create_socket_server
 from supportflow.rooms.effects import RoomEffects
@@ -36,6 +38,7 @@ _BLUEPRINTS = (
     sessions.blueprint,
     rooms.blueprint,
     knowledge.blueprint,
+    metrics_api.blueprint,
     docs.blueprint,
     web.blueprint,
 )
@@ -77,9 +80,12 @@ def create_app(settings: Settings) -> Quart:
     @app.while_serving
     async def lifespan() -> AsyncGenerator[None, None]:
         store = await Store.open(settings.database_file, settings.sqlite_synchronous)
+        # Per app, not the process-wide default registry: tests run several apps at once.
+        metrics = Metrics()
         knowledge = await open_knowledge(settings)
+        knowledge.instrument(metrics)
         gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
-        effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit)
+        effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit, metrics)
         rooms = RoomRegistry(
             effects,
             settings.room_idle_seconds,
@@ -94,6 +100,7 @@ def create_app(settings: Settings) -> Quart:
             knowledge=knowledge,
             gateway=gateway,
             rooms=rooms,
+            metrics=metrics,
         )
         await gateway.watch_absent_agents()
         await own_up_to_interrupted_replies(rooms)

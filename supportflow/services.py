@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from supportflow.auth import Authenticator
 from supportflow.knowledge.runtime import KnowledgeRuntime
+from supportflow.metrics import Metrics
 from supportflow.realtime.gateway import SocketGateway
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.settings import Settings
@@ -20,3 +21,4 @@ class Services:
     knowledge: KnowledgeRuntime
     gateway: SocketGateway
     rooms: RoomRegistry
+    metrics: Metrics

@@ -50,6 +50,11 @@ class Settings:
     context_chars: int = 2000
     max_documents_per_ingest: int = 100
     max_document_chars: int = 200_000
+    # Cross-room micro-batching of query embeddings and Chroma queries (knowledge/batching.py).
+    batch_max_size: int = 32
+    batch_max_wait_ms: float = 2.0  # only spent when requests are already queued
+    embedding_cache_size: int = 1024  # recent query vectors remembered
+    metrics_token: str | None = None  # bearer token for GET /metrics (the admin token works too)
 
     # Rooms.
     message_max_chars: int = 4000
@@ -137,6 +142,14 @@ class Settings:
             max_document_chars=reader.integer(
                 "SUPPORTFLOW_MAX_DOCUMENT_CHARS", cls.max_document_chars, 1
             ),
+            batch_max_size=reader.integer("SUPPORTFLOW_BATCH_MAX_SIZE", cls.batch_max_size, 1),
+            batch_max_wait_ms=reader.number(
+                "SUPPORTFLOW_BATCH_MAX_WAIT_MS", cls.batch_max_wait_ms, 0
+            ),
+            embedding_cache_size=reader.integer(
+                "SUPPORTFLOW_EMBEDDING_CACHE_SIZE", cls.embedding_cache_size, 0
+            ),
+            metrics_token=reader.optional("SUPPORTFLOW_METRICS_TOKEN"),
             message_max_chars=reader.integer(
                 "SUPPORTFLOW_MESSAGE_MAX_CHARS", cls.message_max_chars, 1
             ),

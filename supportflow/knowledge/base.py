@@ -107,21 +107,43 @@ class KnowledgeBase:
 
     async def ingest(self, documents: Sequence[Document]) -> IngestResult:
         """Validate, chunk, embed and upsert; each id's old passages are replaced."""
-        checked = self.validate(documents)
+        return await self._ingest_checked(self.validate(documents))
+
+    async def ingest_trusted(self, documents: Sequence[Document]) -> IngestResult:
+        """`ingest` without the per-call document limit (shipped articles, benchmarks).
+
+        Every document is still checked; only the REST batch-size cap is lifted, so the
+        whole set is encoded and written in one go.
+        """
+        if not documents:
+            raise InvalidInput("documents must hold at least one document", "no_documents")
+        return await self._ingest_checked(
+            [self._validate_one(index, doc) for index, doc in enumerate(documents)]
+        )
+
+    async def _ingest_checked(self, checked: list[Document]) -> IngestResult:
         split = [
             split_passages(doc, self.limits.chunk_chars, self.limits.overlap_chars)
             + split_sentence_units(doc)
             for doc in checked
         ]
         flat = [unit for units in split for unit in units]
+        # One encode for the whole batch and one delete plus a few large upserts: the model
+        # and Chroma both pay per call, not per row.
         vectors = await self.embedder.embed_documents([_embedded_text(u) for u in flat])
         when = datetime.now(UTC).isoformat(timespec="seconds")
-        offset = 0
+        # A document repeated in one batch: its last copy wins, as if ingested in order.
+        last = {doc.id: index for index, doc in enumerate(checked)}
+        kept = [
+            (unit, vector)
+            for index, (doc, units) in enumerate(zip(checked, split, strict=True))
+            if last[doc.id] == index
+            for unit, vector in zip(units, _slice_for(split, index, vectors), strict=True)
+        ]
         async with self._write_lock:
-            for doc, units in zip(checked, split, strict=True):
-                doc_vectors = vectors[offset : offset + len(units)]
-                offset += len(units)
-                await self.store.replace_document(doc.id, units, doc_vectors, when)
+            await self.store.replace_documents(
+                list(last), [unit for unit, _ in kept], [vector for _, vector in kept], when
+            )
             self.retriever.invalidate()
         chunks = sum(1 for unit in flat if unit.kind == PASSAGE)
         return IngestResult(len(checked), chunks, tuple(doc.id for doc in checked))
@@ -161,6 +183,13 @@ class KnowledgeBase:
 
     async def passage_count(self) -> int:
         return await self.store.count()
+
+
+def _slice_for(
+    split: Sequence[Sequence[Passage]], index: int, vectors: Sequence[list[float]]
+) -> Sequence[list[float]]:
+    start = sum(len(units) for units in split[:index])
+    return vectors[start : start + len(split[index])]
 
 
 def _embedded_text(unit: Passage) -> str:

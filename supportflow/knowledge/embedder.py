@@ -11,17 +11,23 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from supportflow.knowledge.batching import BatchObserver, BatchPolicy, MicroBatcher
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vector = list[float]
-_ENCODE_BATCH = 32
+# Rows per forward pass. Ingest hands over thousands of texts at once; sentence-transformers
+# sorts them by length, so larger passes waste little on padding and amortise the overhead.
+_ENCODE_BATCH = 64
 
 
 def _force_offline() -> None:
@@ -55,23 +61,45 @@ class Embedder:
     """Normalised sentence vectors; `embed_*` run the model in a worker thread.
 
     One lock serialises encodes: torch already uses every core for one batch, and two
-    interleaved batches only thrash the cache.
+    interleaved batches only thrash the cache. Queries from concurrent rooms are
+    micro-batched (`batching.py`), and recent query vectors are remembered: a bot turn embeds
+    the same message for retrieval and again for the escalation rules' semantic layer.
     """
 
-    def __init__(self, model: SentenceTransformer, model_name: str) -> None:
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        model_name: str,
+        policy: BatchPolicy | None = None,
+        cache_size: int = 1024,
+        observe: BatchObserver | None = None,
+    ) -> None:
         self._model = model
         self.model_name = model_name
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, Vector] = OrderedDict()
+        self._cache_size = cache_size
+        self._queries: MicroBatcher[str, Vector] = MicroBatcher(
+            self._encode_unique, policy or BatchPolicy(), observe, name="embed"
+        )
+        # Called with (texts, seconds) after every encode, batched or not (metrics).
+        self.on_encode: Callable[[int, float], None] | None = None
         # sentence-transformers 6 renamed the method; the old name warns.
         get_dimension = getattr(model, "get_embedding_dimension", None)
         dimension = get_dimension() if get_dimension else model.get_sentence_embedding_dimension()
         self.dimension = int(dimension) if dimension is not None else 0
 
     @classmethod
-    async def load(cls, name_or_path: str | None) -> Embedder:
+    async def load(
+        cls,
+        name_or_path: str | None,
+        policy: BatchPolicy | None = None,
+        cache_size: int = 1024,
+        observe: BatchObserver | None = None,
+    ) -> Embedder:
         """Load and warm up the model without blocking the event loop."""
         model = await asyncio.to_thread(load_sentence_model, name_or_path)
-        return cls(model, name_or_path or "all-MiniLM-L6-v2")
+        return cls(model, name_or_path or "all-MiniLM-L6-v2", policy, cache_size, observe)
 
     def known_words(self) -> frozenset[str]:
         """Whole words of the model's tokenizer vocabulary: a lexicon of real words."""
@@ -80,8 +108,20 @@ class Embedder:
         return frozenset(token for token in vocab if token.isalpha() and token.islower())
 
     async def embed_query(self, text: str) -> Vector:
-        vectors = await asyncio.to_thread(self.encode_blocking, [text])
-        return vectors[0]
+        """One query's vector, batched with other rooms' concurrent queries.
+
+        The returned list may be shared with other callers: read it, never change it.
+        """
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        vector = await self._queries.submit(text)
+        if self._cache_size > 0:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
 
     async def embed_documents(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
@@ -91,6 +131,7 @@ class Embedder:
     def encode_blocking(self, texts: list[str]) -> list[Vector]:
         """Encode on the calling thread; for worker threads and offline scripts only."""
         with self._lock:
+            started = time.perf_counter()
             matrix: npt.NDArray[np.float32] = self._model.encode(
                 texts,
                 batch_size=_ENCODE_BATCH,
@@ -98,4 +139,17 @@ class Embedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        return [[float(value) for value in row] for row in matrix]
+            elapsed = time.perf_counter() - started
+        if self.on_encode is not None:
+            self.on_encode(len(texts), elapsed)
+        # tolist() converts the whole matrix in C: a Python loop per float costs more than
+        # the encode itself on a large ingest.
+        vectors: list[Vector] = matrix.tolist()
+        return vectors
+
+    def _encode_unique(self, texts: list[str]) -> list[Vector]:
+        # Rooms asking the same question at once (or one room's retrieval and escalation
+        # check) share one row of the batch.
+        unique = list(dict.fromkeys(texts))
+        by_text = dict(zip(unique, self.encode_blocking(unique), strict=True))
+        return [by_text[text] for text in texts]

@@ -2,7 +2,8 @@
 
 One collection in cosine space. Chroma never embeds anything itself (its default function
 would download a model): every vector comes from our `Embedder`. Chroma's client is
-blocking, so every call runs in a worker thread.
+blocking, so every call runs in a worker thread. Nearest-neighbour queries of one kind from
+concurrent rooms are micro-batched into one `collection.query` with many query vectors.
 
 To use a Chroma server instead of the embedded store:
     chroma run --path /var/lib/supportflow/chroma --host 127.0.0.1 --port 8000
@@ -14,14 +15,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlparse
 
 from supportflow.errors import ConfigurationError
-from supportflow.knowledge.documents import PASSAGE, Passage
+from supportflow.knowledge.batching import BatchObserver, BatchPolicy, MicroBatcher
+from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
 
 COLLECTION_NAME = "supportflow_passages"
+# Rows per upsert: below Chroma's own maximum batch (~5,400 on SQLite), far above a document.
+_UPSERT_CHUNK = 4000
+
+NearestRequest = tuple[list[float], int]  # (query vector, how many units)
 
 
 @dataclass(frozen=True)
@@ -72,14 +79,36 @@ def _open_collection(chroma_dir: Path | None, chroma_url: str | None) -> Any:
 class PassageStore:
     """The vector store behind the knowledge base (async facade over Chroma)."""
 
-    def __init__(self, collection: Any, location: str) -> None:
+    def __init__(
+        self,
+        collection: Any,
+        location: str,
+        policy: BatchPolicy | None = None,
+        observe: BatchObserver | None = None,
+    ) -> None:
         self._collection = collection
         self.location = location
+        self._nearest = {
+            kind: MicroBatcher[NearestRequest, list[PassageHit]](
+                partial(self._query_blocking, kind=kind),
+                policy or BatchPolicy(),
+                observe,
+                name=f"chroma-{kind}",
+            )
+            for kind in (PASSAGE, SENTENCE)
+        }
 
     @classmethod
-    async def open(cls, chroma_dir: Path | None, chroma_url: str | None) -> PassageStore:
+    async def open(
+        cls, chroma_dir: Path | None, chroma_url: str | None, policy: BatchPolicy | None = None
+    ) -> PassageStore:
         collection = await asyncio.to_thread(_open_collection, chroma_dir, chroma_url)
-        return cls(collection, chroma_url or str(chroma_dir))
+        return cls(collection, chroma_url or str(chroma_dir), policy)
+
+    def observe_queries(self, observe: BatchObserver) -> None:
+        """Call `observe(queries, seconds)` after every batched nearest-neighbour call."""
+        for batcher in self._nearest.values():
+            batcher.observe = observe
 
     async def count(self) -> int:
         """How many passages (not sentence units) are stored."""
@@ -95,18 +124,46 @@ class PassageStore:
         """Make `passages` the whole of `doc_id`: older passages of it are removed first."""
         await asyncio.to_thread(self._replace_blocking, doc_id, passages, vectors, when)
 
+    async def replace_documents(
+        self,
+        doc_ids: Sequence[str],
+        units: Sequence[Passage],
+        vectors: Sequence[list[float]],
+        when: str,
+    ) -> None:
+        """Make `units` the whole of every document in `doc_ids`, in as few calls as possible.
+
+        One delete for all the documents' old units, then upserts of thousands of rows:
+        per-document round trips cost more than the writes themselves on a large ingest.
+        """
+        await asyncio.to_thread(self._replace_many_blocking, doc_ids, units, vectors, when)
+
     def _replace_blocking(
         self, doc_id: str, passages: Sequence[Passage], vectors: Sequence[list[float]], when: str
     ) -> None:
-        self._collection.delete(where={"doc_id": doc_id})
-        if not passages:
+        self._replace_many_blocking([doc_id], passages, vectors, when)
+
+    def _replace_many_blocking(
+        self,
+        doc_ids: Sequence[str],
+        units: Sequence[Passage],
+        vectors: Sequence[list[float]],
+        when: str,
+    ) -> None:
+        if not doc_ids:
             return
-        self._collection.upsert(
-            ids=[passage.passage_id for passage in passages],
-            embeddings=[list(vector) for vector in vectors],
-            documents=[passage.text for passage in passages],
-            metadatas=[_metadata(passage, when) for passage in passages],
+        where: dict[str, Any] = (
+            {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
         )
+        self._collection.delete(where=where)
+        for start in range(0, len(units), _UPSERT_CHUNK):
+            chunk = units[start : start + _UPSERT_CHUNK]
+            self._collection.upsert(
+                ids=[unit.passage_id for unit in chunk],
+                embeddings=list(vectors[start : start + _UPSERT_CHUNK]),
+                documents=[unit.text for unit in chunk],
+                metadatas=[_metadata(unit, when) for unit in chunk],
+            )
 
     async def delete_document(self, doc_id: str) -> int:
         """Remove every unit of `doc_id`; returns how many passages there were."""
@@ -141,25 +198,32 @@ class PassageStore:
 
     async def nearest(self, vector: list[float], limit: int, kind: str) -> list[PassageHit]:
         """The `limit` units of `kind` closest to `vector`, most similar first."""
+        batcher = self._nearest.get(kind)
+        if batcher is None:
+            found = await asyncio.to_thread(self._query_blocking, [(vector, limit)], kind)
+            return found[0]
+        return await batcher.submit((vector, limit))
 
-        def query() -> list[PassageHit]:
-            total = self._collection.count()
-            if total == 0:
-                return []
-            found = self._collection.query(
-                query_embeddings=[vector],
-                n_results=min(limit, total),
-                where={"kind": kind},
-                include=["documents", "metadatas", "distances"],
-            )
-            return [
+    def _query_blocking(self, requests: list[NearestRequest], kind: str) -> list[list[PassageHit]]:
+        total = self._collection.count()
+        if total == 0:
+            return [[] for _ in requests]
+        most = max(limit for _, limit in requests)
+        found = self._collection.query(
+            query_embeddings=[vector for vector, _ in requests],
+            n_results=min(most, total),
+            where={"kind": kind},
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            [
                 PassageHit(_stored(text, meta).passage, 1.0 - float(distance))
-                for text, meta, distance in zip(
-                    found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
-                )
-            ]
-
-        return await asyncio.to_thread(query)
+                for text, meta, distance in zip(texts, metas, distances, strict=True)
+            ][:limit]
+            for (_, limit), texts, metas, distances in zip(
+                requests, found["documents"], found["metadatas"], found["distances"], strict=True
+            )
+        ]
 
 
 def _metadata(passage: Passage, when: str) -> dict[str, str | int]:

@@ -15,7 +15,9 @@ set's retrieval questions (see scripts/evaluate.py and the README).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from supportflow.knowledge.documents import PASSAGE, SENTENCE
@@ -86,19 +88,27 @@ class Retriever:
         self._lexical_weight = lexical_weight
         self._repair_spelling = repair_spelling
         self._indexes: tuple[LexicalIndex, Vocabulary] | None = None
+        # Called with the seconds each search took (metrics).
+        self.on_search: Callable[[float], None] | None = None
 
     def invalidate(self) -> None:
         """Forget the lexical indexes; the next search rebuilds them from the store."""
         self._indexes = None
 
     async def search(self, question: str, max_documents: int = 5) -> Retrieval:
+        started = time.perf_counter()
         lexical, vocabulary = await self._current_indexes()
         query = vocabulary.clean_query(question) if self._repair_spelling else question
         vector = await self._embedder.embed_query(query)
-        passages = await self._store.nearest(vector, _PASSAGES_PER_QUERY, PASSAGE)
-        sentences = await self._store.nearest(vector, _SENTENCES_PER_QUERY, SENTENCE)
+        # Both kinds at once: each joins its own batch, and the two run side by side.
+        passages, sentences = await asyncio.gather(
+            self._store.nearest(vector, _PASSAGES_PER_QUERY, PASSAGE),
+            self._store.nearest(vector, _SENTENCES_PER_QUERY, SENTENCE),
+        )
         lexical_scores = lexical.document_scores(query) if self._lexical_weight > 0 else {}
         documents = self._rank(passages, sentences, lexical_scores)
+        if self.on_search is not None:
+            self.on_search(time.perf_counter() - started)
         return Retrieval(question, tuple(documents[:max_documents]))
 
     async def _current_indexes(self) -> tuple[LexicalIndex, Vocabulary]:

@@ -16,6 +16,7 @@ from supportflow.escalation.policy import EscalationPolicy, WordRules
 from supportflow.escalation.rules_file import load_rules
 from supportflow.escalation.semantic import ExemplarIndex
 from supportflow.knowledge.base import IngestLimits, KnowledgeBase
+from supportflow.knowledge.batching import BatchPolicy
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.responder import KnowledgeResponder
@@ -24,6 +25,7 @@ from supportflow.knowledge.sources import demo_documents
 from supportflow.llm.answer import Answerer
 from supportflow.llm.groq_answerer import GroqAnswerer
 from supportflow.llm.offline import OfflineAnswerer
+from supportflow.metrics import Metrics
 from supportflow.rooms.responder import Responder
 from supportflow.settings import Settings
 
@@ -65,6 +67,14 @@ class KnowledgeRuntime:
             components["llm"]["fallbacks"] = dict(self.groq.failures)
         return components
 
+    def instrument(self, metrics: Metrics) -> None:
+        """Feed `metrics` from the embedder, the vector store, retrieval and Groq."""
+        self.knowledge.embedder.on_encode = metrics.observe_embedding
+        self.knowledge.store.observe_queries(metrics.observe_vector_query)
+        self.knowledge.retriever.on_search = metrics.retrieval_seconds.observe
+        if self.groq is not None:
+            self.groq.metrics = metrics
+
     async def close(self) -> None:
         if self.groq is not None:
             await self.groq.close()
@@ -72,12 +82,14 @@ class KnowledgeRuntime:
 
 async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
     """Load the embedder, open the vector store, build the responder (off the event loop)."""
-    embedder = await Embedder.load(settings.embedding_model)
-    store = await PassageStore.open(settings.chroma_dir, settings.chroma_url)
+    policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
+    embedder = await Embedder.load(settings.embedding_model, policy, settings.embedding_cache_size)
+    store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy)
+    retriever = Retriever(embedder, store)
     knowledge = KnowledgeBase(
         embedder,
         store,
-        Retriever(embedder, store),
+        retriever,
         IngestLimits(
             chunk_chars=settings.chunk_chars,
             overlap_chars=settings.chunk_overlap_chars,
@@ -85,7 +97,7 @@ async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
             max_document_chars=settings.max_document_chars,
         ),
     )
-    policy = await build_policy(settings, embedder)
+    escalation_policy = await build_policy(settings, embedder)
     if settings.demo_kb and await store.count() == 0:
         await load_demo_articles(knowledge)
     offline = OfflineAnswerer()
@@ -102,8 +114,8 @@ async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
             context_chars=settings.context_chars,
         )
         answerer = groq
-    responder = KnowledgeResponder(knowledge, answerer, policy)
-    return KnowledgeRuntime(responder, knowledge, policy, answerer.name, groq)
+    responder = KnowledgeResponder(knowledge, answerer, escalation_policy)
+    return KnowledgeRuntime(responder, knowledge, escalation_policy, answerer.name, groq)
 
 
 async def build_policy(settings: Settings, embedder: Embedder) -> EscalationPolicy:
@@ -122,8 +134,7 @@ async def build_policy(settings: Settings, embedder: Embedder) -> EscalationPoli
 async def load_demo_articles(knowledge: KnowledgeBase) -> int:
     """Ingest the shipped telecom articles in batches; returns how many were loaded."""
     documents = demo_documents()
-    batch = knowledge.limits.max_documents
-    for start in range(0, len(documents), batch):
-        await knowledge.ingest(documents[start : start + batch])
+    # One ingest, whatever the REST limit per call: one encode and one write for all.
+    await knowledge.ingest_trusted(documents)
     logger.info("loaded %d demo knowledge-base articles", len(documents))
     return len(documents)

@@ -22,6 +22,7 @@ import groq
 
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, calibrated_confidence
+from supportflow.metrics import Metrics
 from supportflow.rooms.responder import Turn
 
 PROVIDER = "groq"
@@ -58,6 +59,7 @@ class GroqAnswerer:
         self._model = model
         self._fallback = fallback
         self._context_chars = context_chars
+        self.metrics: Metrics | None = None  # set by KnowledgeRuntime.instrument
         self.failures: Counter[str] = Counter()
 
     @classmethod
@@ -82,6 +84,8 @@ class GroqAnswerer:
     async def answer(self, question: str, retrieval: Retrieval, history: Sequence[Turn]) -> Answer:
         if retrieval.best is None:
             return await self._fallback.answer(question, retrieval, history)
+        if self.metrics is not None:
+            self.metrics.groq_calls.inc()
         try:
             reply = await self._complete(
                 build_messages(question, retrieval, history, self._context_chars)
@@ -89,6 +93,8 @@ class GroqAnswerer:
         except Exception as error:  # any provider failure must still answer the customer
             kind = _failure_kind(error)
             self.failures[kind] += 1
+            if self.metrics is not None:
+                self.metrics.groq_failures.labels(kind=kind).inc()
             logger.warning("groq failed (%s): %s; answering offline", kind, error)
             return await self._fallback.answer(question, retrieval, history)
         return _to_answer(reply, retrieval)

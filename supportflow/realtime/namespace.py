@@ -124,6 +124,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         except BaseException:
             self._connections.release(token_key)
             raise
+        services.metrics.sockets.labels(role=principal.role.value).inc()
         log.info("socket connected", extra={"sid": sid, "role": principal.role.value})
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -132,6 +133,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         if session and "token_key" in session:
             self._connections.release(session["token_key"])
         principal = session.get("principal") if session else None
+        if principal is not None:
+            self._services().metrics.sockets.labels(role=principal.role.value).dec()
         if principal is not None and principal.role is Role.AGENT:
             self._services().gateway.agent_disconnected(principal.id)
         log.info("socket disconnected", extra={"sid": sid})

@@ -164,7 +164,7 @@ class RoomActor:
             case Escalate(reasons=reasons):
                 return Outcome(await self._escalate(reasons))
             case Claim(agent_id=agent_id, agent_name=name):
-                return Outcome(await self._claim(agent_id, name))
+                return Outcome(await self._counted_claim(agent_id, name))
             case Release(agent_id=agent_id):
                 return Outcome(await self._release(agent_id))
             case AgentLost(agent_id=agent_id):
@@ -207,6 +207,18 @@ class RoomActor:
         result = await self.lifecycle.fire(Trigger.ESCALATE)
         change = StateChange(self.room_id, result.state, result.previous, None, escalation)
         await self._effects.announce_escalation(change, escalation)
+        return change
+
+    async def _counted_claim(self, agent_id: str, agent_name: str) -> StateChange:
+        metrics = self._effects.metrics
+        try:
+            change = await self._claim(agent_id, agent_name)
+        except SupportflowError:
+            if metrics is not None:
+                metrics.claims.labels(outcome="lost").inc()
+            raise
+        if metrics is not None:
+            metrics.claims.labels(outcome="won").inc()
         return change
 
     async def _claim(self, agent_id: str, agent_name: str) -> StateChange:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import statistics
+import time
 from collections.abc import Sequence
 
+from supportflow.metrics import Metrics
 from supportflow.rooms.commands import Posted, PostMessage, StateChange
 from supportflow.rooms.machine import RoomState
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
@@ -32,17 +34,25 @@ class RoomEffects:
     """Persistence, announcements and bot turns for every room of one server."""
 
     def __init__(
-        self, store: Store, responder: Responder, notifier: RoomNotifier, history_limit: int
+        self,
+        store: Store,
+        responder: Responder,
+        notifier: RoomNotifier,
+        history_limit: int,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.responder = responder
         self.notifier = notifier
         self.history_limit = history_limit
+        self.metrics = metrics
 
     async def store_message(self, room_id: str, command: PostMessage) -> Posted:
         stored = await self.store.append_message(
             room_id, command.sender_type, command.sender_id, command.text, command.client_msg_id
         )
+        if not stored.duplicate:
+            self._count_message(command.sender_type)
         return Posted(stored.message, stored.duplicate)
 
     async def announce(self, message: MessageRecord) -> None:
@@ -56,6 +66,7 @@ class RoomEffects:
         A responder that fails gives the customer an apology and the reason
         `bot_unavailable`, so the room escalates instead of going silent.
         """
+        started = time.perf_counter()
         history = await self.store.recent_messages(room_id, self.history_limit)
         turns = [Turn(m.sender_type, m.body) for m in history if m.seq < posted.message.seq]
         view = RoomView(room_id, session_id, exchange_count)
@@ -70,11 +81,18 @@ class RoomEffects:
             room_id, "bot", BOT_ID, reply.text, metadata=_reply_metadata(reply)
         )
         await self.notifier.message(stored.message)
+        self._count_message("bot")
+        if self.metrics is not None:
+            self.metrics.bot_reply_seconds.observe(time.perf_counter() - started)
         return reply
 
     async def open_escalation(self, room_id: str, reasons: Sequence[str]) -> EscalationRecord:
         unique = tuple(dict.fromkeys(reasons))
-        return await self.store.open_escalation(room_id, unique)
+        escalation = await self.store.open_escalation(room_id, unique)
+        if self.metrics is not None:
+            for reason in unique:
+                self.metrics.escalations.labels(reason=reason).inc()
+        return escalation
 
     async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
         await self._announce_state(change)
@@ -136,7 +154,12 @@ class RoomEffects:
     ) -> MessageRecord:
         stored = await self.store.append_message(room_id, "system", None, text, metadata=metadata)
         await self.notifier.message(stored.message)
+        self._count_message("system")
         return stored.message
+
+    def _count_message(self, sender_type: str) -> None:
+        if self.metrics is not None:
+            self.metrics.messages.labels(sender_type=sender_type).inc()
 
     async def _announce_state(self, change: StateChange) -> None:
         await self.notifier.state_changed(

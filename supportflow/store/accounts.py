@@ -37,9 +37,7 @@ class AccountsRepository:
             return UserRecord.from_row(await _one(cursor))
 
     async def get_user(self, user_id: str) -> UserRecord:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         if row is None:
             raise NotFound(f"no user {user_id!r}", "user_not_found")
         return UserRecord.from_row(row)
@@ -60,21 +58,17 @@ class AccountsRepository:
         return await self.get_agent(agent_id)
 
     async def get_agent(self, agent_id: str) -> AgentRecord:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.agent_id = ?", (agent_id,)
-            )
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.agent_id = ?", (agent_id,)
+        )
         if row is None:
             raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
         return AgentRecord.from_row(row)
 
     async def agent_by_token_digest(self, digest: str) -> AgentRecord | None:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.token_digest = ?", (digest,)
-            )
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.token_digest = ?", (digest,)
+        )
         return AgentRecord.from_row(row) if row else None
 
     async def set_agent_availability(self, agent_id: str, is_available: bool) -> AgentRecord:
@@ -99,12 +93,10 @@ class AccountsRepository:
 
     async def available_agents(self) -> list[AgentRecord]:
         """Agents marked available, least loaded first."""
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.is_available = 1"
-                " ORDER BY active_rooms, a.agent_id"
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.is_available = 1"
+            " ORDER BY active_rooms, a.agent_id"
+        )
         return [AgentRecord.from_row(row) for row in rows]
 
     async def create_session(
@@ -142,9 +134,7 @@ class AccountsRepository:
             return None
 
     async def _session_where(self, condition: str, value: str, missing: str) -> SessionRecord:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(f"SELECT * FROM sessions WHERE {condition}", (value,))
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(f"SELECT * FROM sessions WHERE {condition}", (value,))
         if row is None:
             raise NotFound(missing, "session_not_found")
         return SessionRecord.from_row(row)

@@ -4,16 +4,22 @@ aiosqlite runs every statement on one background thread, so the event loop never
 disk. A single asyncio lock serialises units of work: each repository method runs whole
 inside `Database.unit()`, which makes it atomic (one `BEGIN IMMEDIATE ... COMMIT`), so two
 coroutines never interleave statements inside one transaction.
+
+Reads of one statement use `fetch_all` / `fetch_one` instead: a lone SELECT in autocommit
+mode is already its own consistent snapshot, so it needs neither the write lock that
+BEGIN IMMEDIATE takes nor the three extra trips to the database thread (BEGIN, fetch,
+COMMIT). Profiling the Socket.IO connect path showed those trips, not SQL, as its cost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -63,6 +69,17 @@ class Database:
                 await self._connection.execute("ROLLBACK")
                 raise
             await self._connection.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """The rows of one read-only statement, in one trip to the database thread."""
+        async with self._lock:
+            rows = await self._connection.execute_fetchall(sql, params)
+        return list(rows)
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """The first row of one read-only statement, or None."""
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def schema_version(self) -> int:
         async with self._lock:

@@ -83,13 +83,11 @@ class RoomsRepository:
 
     async def recent_messages(self, room_id: str, limit: int) -> list[MessageRecord]:
         """The last `limit` messages of a room, oldest first."""
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT * FROM (SELECT * FROM messages WHERE room_id = ?"
-                " ORDER BY seq DESC LIMIT ?) ORDER BY seq",
-                (room_id, limit),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT * FROM (SELECT * FROM messages WHERE room_id = ?"
+            " ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            (room_id, limit),
+        )
         return [MessageRecord.from_row(row) for row in rows]
 
     async def messages_after(
@@ -98,12 +96,10 @@ class RoomsRepository:
         """Messages with seq > `after_seq`, oldest first, at most `limit`."""
         # Past SQLite's 64-bit INTEGER nothing can match; clamp rather than overflow.
         after_seq = min(after_seq, _MAX_INTEGER)
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (room_id, after_seq, limit),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (room_id, after_seq, limit),
+        )
         return [MessageRecord.from_row(row) for row in rows]
 
     async def open_escalation(self, room_id: str, reasons: tuple[str, ...]) -> EscalationRecord:
@@ -202,65 +198,58 @@ class RoomsRepository:
 
     async def queue_position(self, escalation: EscalationRecord) -> int:
         """1 for the oldest pending escalation, and so on."""
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT COUNT(*) FROM escalations WHERE status = 'pending'"
-                " AND (triggered_at < ? OR (triggered_at = ? AND escalation_id <= ?))",
-                (escalation.triggered_at, escalation.triggered_at, escalation.escalation_id),
-            )
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM escalations WHERE status = 'pending'"
+            " AND (triggered_at < ? OR (triggered_at = ? AND escalation_id <= ?))",
+            (escalation.triggered_at, escalation.triggered_at, escalation.escalation_id),
+        )
         return int(row[0]) if row else 1
 
     async def recent_claim_waits(self, limit: int = 20) -> list[float]:
         """Seconds from escalation to claim of the last `limit` claimed escalations."""
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT (julianday(handled_at) - julianday(triggered_at)) * 86400.0"
-                " FROM escalations WHERE status = 'claimed'"
-                " ORDER BY handled_at DESC LIMIT ?",
-                (limit,),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT (julianday(handled_at) - julianday(triggered_at)) * 86400.0"
+            " FROM escalations WHERE status = 'claimed'"
+            " ORDER BY handled_at DESC LIMIT ?",
+            (limit,),
+        )
         return [max(0.0, float(row[0])) for row in rows]
 
     async def rooms_held_by(self, agent_id: str) -> list[SessionRecord]:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT * FROM sessions WHERE agent_id = ? AND status = 'agent_assigned'",
-                (agent_id,),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT * FROM sessions WHERE agent_id = ? AND status = 'agent_assigned'",
+            (agent_id,),
+        )
         return [SessionRecord.from_row(row) for row in rows]
 
+    async def room_counts(self) -> dict[str, int]:
+        """How many rooms are in each state (states with none are left out)."""
+        rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM sessions GROUP BY status")
+        return {str(row[0]): int(row[1]) for row in rows}
+
     async def rooms_in_state(self, state: str) -> list[SessionRecord]:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute("SELECT * FROM sessions WHERE status = ?", (state,))
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all("SELECT * FROM sessions WHERE status = ?", (state,))
         return [SessionRecord.from_row(row) for row in rows]
 
     async def rooms_awaiting_reply(self, limit: int = 10_000) -> list[SessionRecord]:
         """`bot_active` rooms whose last message is the customer's: a bot reply is owed."""
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT s.* FROM sessions s JOIN messages m"
-                " ON m.room_id = s.room_id AND m.seq = s.last_seq"
-                " WHERE s.status = 'bot_active' AND m.sender_type = 'user' LIMIT ?",
-                (limit,),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            "SELECT s.* FROM sessions s JOIN messages m"
+            " ON m.room_id = s.room_id AND m.seq = s.last_seq"
+            " WHERE s.status = 'bot_active' AND m.sender_type = 'user' LIMIT ?",
+            (limit,),
+        )
         return [SessionRecord.from_row(row) for row in rows]
 
     async def _escalations_where(
         self, condition: str, params: tuple[Any, ...], limit: int
     ) -> list[EscalationRecord]:
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                f"SELECT {_ESCALATION_COLUMNS} FROM escalations e"
-                f" JOIN sessions s ON s.session_id = e.session_id WHERE {condition}"
-                " ORDER BY e.triggered_at, e.escalation_id LIMIT ?",
-                (*params, limit),
-            )
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch_all(
+            f"SELECT {_ESCALATION_COLUMNS} FROM escalations e"
+            f" JOIN sessions s ON s.session_id = e.session_id WHERE {condition}"
+            " ORDER BY e.triggered_at, e.escalation_id LIMIT ?",
+            (*params, limit),
+        )
         return [EscalationRecord.from_row(row) for row in rows]
 
 
