@@ -1,0 +1,305 @@
+"""Bot reply latency and throughput over Socket.IO, against the bare retrieval floor.
+
+Starts `supportflow serve` with the demo knowledge base (or targets --url), or ingests
+--kb FILE.jsonl; then for N in {1, 10, 50, 200}: N customers, each in a room of its own on
+its own socket, send M questions one after another, each waiting for the bot's reply.
+Prints p50/p95/p99 reply latency (send to the bot's `new_message`) and replies per second.
+
+The floor is measured in the same run, in this process, on the same knowledge base: embed
+one question and run one Chroma query, in a tight loop, without a server. Every figure is
+also printed as a ratio to it.
+
+The benchmark server's per-connection event rate limit is raised (one customer sends at
+most one event per reply, but bursts at N=200 must not be refused), and every customer has
+its own token, so the connections-per-token cap never applies. Rooms escalate after 10
+customer messages (the default rules), so M is at most 10; replies that escalate are counted
+and shown.
+
+    python scripts/bench_chat.py --questions-per-room 5 [--plot latency.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import socketio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import machine_description, percentile, server_process
+
+from supportflow.knowledge.base import IngestLimits, KnowledgeBase
+from supportflow.knowledge.documents import PASSAGE, Document
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.passage_store import PassageStore
+from supportflow.knowledge.retrieval import Retriever
+from supportflow.knowledge.sources import demo_documents, documents_from_bytes
+
+# Questions the demo knowledge base answers without escalating (checked with /api/ask).
+DEMO_QUESTIONS = (
+    "How do I set up voicemail?",
+    "How do I reset my voicemail PIN?",
+    "How do I set up an eSIM?",
+    "How do I turn on wifi calling?",
+    "How can I block spam calls?",
+    "How do I unlock my phone?",
+    "How does the trade-in program work?",
+    "How do I set up my router?",
+    "What are the APN settings?",
+    "How do I use my phone as a mobile hotspot?",
+    "How do I buy a travel pass?",
+    "How do I activate my new SIM card?",
+    "How do I set up parental controls?",
+    "How do I reset my account password?",
+    "How do I set up autopay?",
+    "How do I upgrade my phone?",
+    "Why is my data slowed down after I use a lot?",
+    "How do I add more data to my plan?",
+    "How do I change my plan?",
+    "Does my plan include 5G coverage?",
+)
+COUNTS = (1, 10, 50, 200)
+SERVER_ENV = {
+    "SUPPORTFLOW_DEMO_KB": "1",
+    # One event per reply per customer at most, but never refused in a burst.
+    "SUPPORTFLOW_SOCKET_RATE_PER_SECOND": "1000",
+    "SUPPORTFLOW_SOCKET_RATE_BURST": "1000",
+    "SUPPORTFLOW_MAX_LIVE_ROOMS": "5000",
+}
+
+
+@dataclass
+class Round:
+    rooms: int
+    latencies: list[float] = field(default_factory=list)
+    escalated: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+class Customer:
+    """One customer socket in its own room; `ask` sends and waits for the bot's reply."""
+
+    def __init__(self, url: str, session: dict[str, Any]) -> None:
+        self.url = url
+        self.session = session
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.escalated = False
+        self.client.on("new_message", self._on_message)
+        self.client.on("room_state", self._on_state)
+
+    async def _on_message(self, message: dict[str, Any]) -> None:
+        if message.get("sender_type") == "bot":
+            self.replies.put_nowait(message)
+
+    async def _on_state(self, event: dict[str, Any]) -> None:
+        if event.get("state") == "escalating":
+            self.escalated = True
+
+    async def open(self) -> None:
+        await self.client.connect(
+            self.url, auth={"token": self.session["token"]}, transports=["websocket"]
+        )
+        ack = await self.client.call("join_room", {"room_id": self.session["room_id"]})
+        if not ack.get("ok"):
+            raise RuntimeError(f"join_room refused: {ack}")
+
+    async def ask(self, question: str) -> float:
+        started = time.perf_counter()
+        ack = await self.client.call(
+            "send_message", {"room_id": self.session["room_id"], "message": question}, timeout=120
+        )
+        if not ack.get("ok"):
+            raise RuntimeError(f"send_message refused: {ack}")
+        await asyncio.wait_for(self.replies.get(), 120)
+        return time.perf_counter() - started
+
+
+async def run_round(url: str, rooms: int, per_room: int, questions: list[str]) -> Round:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        sessions = [
+            (await http.post("/api/sessions", json={"user_id": f"bench-{rooms}-{i}"})).json()
+            for i in range(rooms)
+        ]
+    customers = [Customer(url, session) for session in sessions]
+    for start in range(0, rooms, 50):
+        await asyncio.gather(*(c.open() for c in customers[start : start + 50]))
+    result = Round(rooms)
+
+    async def converse(index: int, customer: Customer) -> None:
+        for turn in range(per_room):
+            if customer.escalated:
+                return  # the bot is silent in a queued room: nothing more to time
+            question = questions[(index * per_room + turn) % len(questions)]
+            result.latencies.append(await customer.ask(question))
+        result.escalated += customer.escalated
+
+    started = time.perf_counter()
+    await asyncio.gather(*(converse(i, c) for i, c in enumerate(customers)))
+    result.elapsed = time.perf_counter() - started
+    await asyncio.gather(*(c.client.disconnect() for c in customers))
+    return result
+
+
+async def measure_floor(documents: list[Document], questions: list[str], repeats: int) -> float:
+    """Seconds per question of the bare pipeline: one encode and one Chroma query."""
+    embedder = await Embedder.load(None)
+    with tempfile.TemporaryDirectory(prefix="supportflow-bench-floor-") as tmp:
+        store = await PassageStore.open(Path(tmp) / "chroma", None)
+        limits = IngestLimits(800, 120, len(documents), 10**7)
+        await KnowledgeBase(embedder, store, Retriever(embedder, store), limits).ingest_trusted(
+            documents
+        )
+        collection = store._collection  # the bare Chroma collection: no batching, no threads
+
+        def loop() -> float:
+            for question in questions[:3]:  # warm-up
+                vector = embedder.encode_blocking([question])[0]
+                collection.query(query_embeddings=[vector], n_results=20, where={"kind": PASSAGE})
+            started = time.perf_counter()
+            for i in range(repeats):
+                vector = embedder.encode_blocking([questions[i % len(questions)]])[0]
+                collection.query(query_embeddings=[vector], n_results=20, where={"kind": PASSAGE})
+            return (time.perf_counter() - started) / repeats
+
+        return await asyncio.to_thread(loop)
+
+
+async def ingest_kb(url: str, admin_token: str, documents: list[Document]) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=600) as http:
+        for start in range(0, len(documents), 100):
+            batch = [
+                {"id": d.id, "title": d.title, "category": d.category, "content": d.content}
+                for d in documents[start : start + 100]
+            ]
+            (await http.post("/api/ingest", json={"documents": batch})).raise_for_status()
+
+
+async def measure(
+    url: str,
+    admin_token: str | None,
+    documents: list[Document],
+    questions: list[str],
+    per_room: int,
+    counts: tuple[int, ...],
+    plot: Path | None,
+    kb_given: bool,
+) -> None:
+    print(f"machine: {machine_description()}")
+    if kb_given:
+        if admin_token is None:
+            raise SystemExit("--kb needs the server's admin token")
+        await ingest_kb(url, admin_token, documents)
+    floor = await measure_floor(documents, questions, repeats=100)
+    floor_rate = 1 / floor
+    print(
+        f"floor (embed 1 question + 1 Chroma query, in-process, sequential): "
+        f"{floor * 1000:.1f} ms/question, {floor_rate:.1f} questions/s"
+    )
+    rounds = []
+    for rooms in counts:
+        result = await run_round(url, rooms, per_room, questions)
+        rounds.append(result)
+        p50, p95, p99 = (percentile(result.latencies, q) for q in (0.5, 0.95, 0.99))
+        print(
+            f"N={rooms:4d} rooms x {per_room} questions: {len(result.latencies):5d} replies "
+            f"in {result.elapsed:6.1f} s, {result.rate:6.1f} replies/s "
+            f"({result.rate / floor_rate:4.2f}x floor)  p50 {p50 * 1000:7.1f} ms "
+            f"({p50 / floor:4.2f}x)  p95 {p95 * 1000:7.1f} ms ({p95 / floor:4.2f}x)  "
+            f"p99 {p99 * 1000:7.1f} ms ({p99 / floor:4.2f}x)  escalated rooms {result.escalated}"
+        )
+    by_rooms = {r.rooms: r for r in rounds}
+    if 1 in by_rooms:
+        ratio = percentile(by_rooms[1].latencies, 0.5) / floor
+        print(f"target 1 room p50 <= 1.5x floor: {ratio:.2f}x -> {_verdict(ratio <= 1.5)}")
+    if 50 in by_rooms:
+        ratio = by_rooms[50].rate / floor_rate
+        print(f"target 50 rooms >= 2x floor replies/s: {ratio:.2f}x -> {_verdict(ratio >= 2)}")
+    if plot is not None:
+        _plot(rounds, floor, plot)
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def _plot(rounds: list[Round], floor: float, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot")
+        return
+    xs = [r.rooms for r in rounds]
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for q, label in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
+        axis.plot(xs, [percentile(r.latencies, q) * 1000 for r in rounds], marker="o", label=label)
+    axis.axhline(floor * 1000, color="grey", linestyle="--", label="floor")
+    axis.set(xscale="log", yscale="log", xlabel="concurrent rooms", ylabel="reply latency (ms)")
+    axis.legend()
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    print(f"plot written to {path}")
+
+
+def load_kb(path: Path) -> list[Document]:
+    return documents_from_bytes(path.name, path.read_bytes())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions-per-room", type=int, default=5, choices=range(1, 11))
+    parser.add_argument("--rooms", type=int, nargs="*", default=list(COUNTS))
+    parser.add_argument("--kb", type=Path, help="a .jsonl knowledge base instead of the demo")
+    parser.add_argument("--questions", type=Path, help="questions, one a line (with --kb)")
+    parser.add_argument("--url", help="a running server (its KB must match --kb or the demo)")
+    parser.add_argument("--admin-token", help="the running server's admin token (with --kb)")
+    parser.add_argument("--plot", type=Path, help="write a PNG (needs matplotlib)")
+    args = parser.parse_args()
+    documents = load_kb(args.kb) if args.kb else demo_documents()
+    questions = list(DEMO_QUESTIONS)
+    if args.questions:
+        questions = [q.strip() for q in args.questions.read_text().splitlines() if q.strip()]
+    elif args.kb:
+        parser.error("--kb needs --questions (questions its documents answer)")
+
+    def run(url: str, token: str | None) -> None:
+        asyncio.run(
+            measure(
+                url,
+                token,
+                documents,
+                questions,
+                args.questions_per_room,
+                tuple(args.rooms),
+                args.plot,
+                args.kb is not None,
+            )
+        )
+
+    if args.url:
+        run(args.url, args.admin_token)
+        return 0
+    env = dict(SERVER_ENV)
+    if args.kb:
+        env["SUPPORTFLOW_DEMO_KB"] = "0"
+    with server_process(env) as server:
+        run(server.url, server.admin_token)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Ingest speed: passages per second into the knowledge base vs the model's raw encode rate.
+
+In one process and one run: builds N one-passage documents from the demo articles'
+paragraphs, encodes exactly the texts an ingest embeds with the bare model (the raw rate),
+then ingests the documents through `KnowledgeBase.ingest_trusted` into a fresh embedded
+Chroma (chunk, embed, one delete, large upserts). An ingest embeds one vector per passage
+and one per sentence, so both passages/s and vectors/s are printed, and the ratio compares
+like with like: the same vectors, bare encode vs the whole ingest. Last, the demo knowledge
+base's load on first start is timed.
+
+    python scripts/bench_ingest.py --passages 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import machine_description
+
+from supportflow.knowledge.base import IngestLimits, KnowledgeBase, _embedded_text
+from supportflow.knowledge.documents import (
+    Document,
+    split_passages,
+    split_sentence_units,
+)
+from supportflow.knowledge.embedder import _ENCODE_BATCH, Embedder
+from supportflow.knowledge.passage_store import PassageStore
+from supportflow.knowledge.retrieval import Retriever
+from supportflow.knowledge.sources import demo_documents
+from supportflow.settings import Settings
+
+_DEFAULTS = Settings()
+LIMITS = IngestLimits(
+    chunk_chars=_DEFAULTS.chunk_chars,
+    overlap_chars=_DEFAULTS.chunk_overlap_chars,
+    max_documents=_DEFAULTS.max_documents_per_ingest,
+    max_document_chars=_DEFAULTS.max_document_chars,
+)
+
+
+def synthetic_documents(count: int) -> list[Document]:
+    """`count` distinct documents of one passage each, from the demo articles' paragraphs."""
+    paragraphs = [
+        (doc.title, doc.category, paragraph.strip())
+        for doc in demo_documents()
+        for paragraph in doc.content.split("\n\n")
+        if len(paragraph.strip()) > 80
+    ]
+    documents = []
+    for i in range(count):
+        title, category, text = paragraphs[i % len(paragraphs)]
+        # The number makes every document distinct (no dedup helps the encoder).
+        documents.append(Document(f"bench-{i}", f"{title} (part {i})", category, text))
+    return documents
+
+
+def embedded_texts(documents: list[Document]) -> tuple[list[str], int]:
+    units = [
+        unit
+        for doc in documents
+        for unit in split_passages(doc, LIMITS.chunk_chars, LIMITS.overlap_chars)
+        + split_sentence_units(doc)
+    ]
+    passages = sum(1 for unit in units if unit.kind == "passage")
+    return [_embedded_text(unit) for unit in units], passages
+
+
+async def measure(count: int) -> None:
+    print(f"machine: {machine_description()}")
+    embedder = await Embedder.load(None)
+    documents = synthetic_documents(count)
+    texts, passages = embedded_texts(documents)
+    print(f"{len(documents)} documents -> {passages} passages + {len(texts) - passages} sentences")
+
+    model = embedder._model  # the bare model: the rate to compare against
+    started = time.perf_counter()
+    await asyncio.to_thread(
+        model.encode,
+        texts,
+        batch_size=_ENCODE_BATCH,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+    )
+    raw = time.perf_counter() - started
+    print(
+        f"raw encode    : {len(texts) / raw:7.1f} vectors/s  "
+        f"({passages / raw:6.1f} passages/s with their sentences)  {raw:6.1f} s"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="supportflow-bench-ingest-") as tmp:
+        store = await PassageStore.open(Path(tmp) / "chroma", None)
+        knowledge = KnowledgeBase(embedder, store, Retriever(embedder, store), LIMITS)
+        started = time.perf_counter()
+        result = await knowledge.ingest_trusted(documents)
+        ingest = time.perf_counter() - started
+        stored = await store.count()
+    print(
+        f"ingest        : {len(texts) / ingest:7.1f} vectors/s  "
+        f"({result.chunks / ingest:6.1f} passages/s)  {ingest:6.1f} s  ({stored} stored)"
+    )
+    ratio = raw / ingest
+    print(
+        f"ingest / raw  : {ratio:.2f}x (same vectors)  target >= 0.9x -> "
+        f"{'met' if ratio >= 0.9 else 'NOT met'}"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="supportflow-bench-demo-") as tmp:
+        store = await PassageStore.open(Path(tmp) / "chroma", None)
+        knowledge = KnowledgeBase(embedder, store, Retriever(embedder, store), LIMITS)
+        demo = demo_documents()
+        demo_texts, demo_passages = embedded_texts(demo)
+        started = time.perf_counter()
+        await knowledge.ingest_trusted(demo)
+        elapsed = time.perf_counter() - started
+    print(
+        f"demo KB load  : {len(demo)} articles, {demo_passages} passages, "
+        f"{len(demo_texts)} vectors in {elapsed:.1f} s (model already loaded)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=5000)
+    args = parser.parse_args()
+    asyncio.run(measure(args.passages))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
