@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,11 @@ from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as QuartClient
 
 from supportflow.app import create_app
+from supportflow.knowledge.base import KnowledgeBase
+from supportflow.knowledge.embedder import Embedder
 from supportflow.settings import Settings
-from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
+from tests.support import LiveServer, admin_http, server_settings
 
 # Belt and braces: nothing in a test may reach the Hugging Face hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -72,6 +77,25 @@ async def fixture_http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(name="admin")
 async def fixture_admin(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the live server that sends the admin token."""
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as client:
+    async with admin_http(server) as client:
         yield client
+
+
+@pytest.fixture(name="uid")
+def fixture_uid() -> str:
+    """A short unique suffix, so tests sharing a server never share ids."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(name="embedder", scope="session")
+def fixture_embedder() -> Embedder:
+    """The real embedding model, loaded once per test run."""
+    return shared_embedder()
+
+
+@pytest.fixture(name="articles_kb", scope="module")
+def fixture_articles_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """A knowledge base holding the test articles, shared by one module's read-only tests."""
+    knowledge = open_knowledge_base(tmp_path_factory.mktemp("chroma"))
+    asyncio.run(knowledge.ingest(ARTICLES))
+    return knowledge

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -107,6 +108,8 @@ class LiveServer:
         config = Config()
         config.bind = [f"127.0.0.1:{self.settings.port}"]
         config.graceful_timeout = 1
+        # Start-up loads the model and may embed the demo KB: slow on a loaded 2-core box.
+        config.startup_timeout = 300
         task = asyncio.create_task(serve(self.app, config, shutdown_trigger=self._stop.wait))  # type: ignore[arg-type]
         await self._wait_until_serving(task)
         self._ready.set()
@@ -132,3 +135,22 @@ def admin_headers() -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def serving(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
+    """A live server over `data_dir` for the duration of the block (module fixtures)."""
+    server = LiveServer(server_settings(data_dir, **overrides)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def admin_http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on `server` that sends the admin token."""
+    async with httpx.AsyncClient(
+        base_url=server.url, headers=admin_headers(), timeout=60
+    ) as client:
+        yield client

@@ -6,7 +6,6 @@ they are skipped with that reason (`make test` says so too); `.ci/run` installs 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
-from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+from tests.support import LiveServer, admin_http, serving
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Route
@@ -26,23 +25,14 @@ NewContext = Callable[..., Awaitable["BrowserContext"]]
 @pytest.fixture(name="web_server", scope="package")
 def fixture_web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server (demo knowledge base loaded) for every browser test; ids keep them apart."""
-    data_dir = tmp_path_factory.mktemp("browser") / "data"
-    server = LiveServer(server_settings(data_dir, demo_kb=True)).start()
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("browser") / "data", demo_kb=True) as server:
+        yield server
 
 
 @pytest.fixture(name="web_admin")
 async def fixture_web_admin(web_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=web_server.url, headers=headers, timeout=60) as client:
+    async with admin_http(web_server) as client:
         yield client
-
-
-@pytest.fixture(name="uid")
-def fixture_uid() -> str:
-    """A short unique suffix, so tests sharing the server never share ids."""
-    return uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(name="browser")

@@ -3,51 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.reliability.processes import start_server_process
 from tests.support import ADMIN_TOKEN, free_port
 
 ROOMS = 12
 
 
-def start_process(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "SUPPORTFLOW_DATA_DIR": str(data_dir),
-        "SUPPORTFLOW_ADMIN_TOKEN": ADMIN_TOKEN,
-        "SUPPORTFLOW_DEMO_KB": "0",
-        "HF_HUB_OFFLINE": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "supportflow", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited during start-up"
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("the server never answered")
-
-
 async def test_acknowledged_messages_and_states_survive_sigkill(tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = start_process(tmp_path / "data", port)
+    process = start_server_process(tmp_path / "data", port)
     clients: list[ChatClient] = []
     acked: dict[str, list[tuple[int, str]]] = {}
     try:
@@ -96,7 +67,7 @@ async def test_acknowledged_messages_and_states_survive_sigkill(tmp_path: Path) 
             process.kill()
 
     assert sum(len(v) for v in acked.values()) > ROOMS, "no traffic was acknowledged"
-    restarted = start_process(tmp_path / "data", port)
+    restarted = start_server_process(tmp_path / "data", port)
     try:
         async with httpx.AsyncClient(
             base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30

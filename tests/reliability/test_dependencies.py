@@ -16,7 +16,7 @@ import pytest
 
 from supportflow.rooms.effects import APOLOGY
 from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+from tests.support import LiveServer, admin_http, serving
 
 QUESTION = "How do I reset my voicemail PIN?"
 
@@ -46,16 +46,13 @@ def broken(owner: object, attribute: str, what: str) -> Iterator[None]:
 
 @pytest.fixture(name="kb_server", scope="module")
 def fixture_kb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("deps") / "data"
-    server = LiveServer(server_settings(data_dir, demo_kb=True)).start()
-    yield server
-    server.stop()
+    with serving(tmp_path_factory.mktemp("deps") / "data", demo_kb=True) as server:
+        yield server
 
 
 @pytest.fixture(name="kb_admin")
 async def fixture_kb_admin(kb_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=kb_server.url, headers=headers, timeout=60) as client:
+    async with admin_http(kb_server) as client:
         yield client
 
 
