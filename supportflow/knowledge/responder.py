@@ -6,6 +6,7 @@ very same object, so what /api/ask reports is what the room would do.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
@@ -34,7 +35,12 @@ class KnowledgeResponder:
         return self._answerer.name
 
     async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
-        retrieval = await self._knowledge.search(text)
+        # The escalation rules' semantic layer embeds the raw message after the answer;
+        # asking for it now puts it in the same micro-batch as the retrieval query (one row
+        # if they are equal) and leaves the embedder's cache to answer the later call.
+        retrieval, _ = await asyncio.gather(
+            self._knowledge.search(text), self._knowledge.embedder.embed_query(text)
+        )
         answer = await self._answerer.answer(text, retrieval, history)
         decision = await self._policy.decide(text, answer.confidence, room.exchange_count)
         sources = tuple(
