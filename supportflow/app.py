@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator
+from contextlib import AsyncExitStack
 
 import socketio
 from quart import Quart, Response, g, request
@@ -79,49 +80,16 @@ def create_app(settings: Settings) -> Quart:
 
     @app.while_serving
     async def lifespan() -> AsyncGenerator[None, None]:
-        store = await Store.open(settings.database_file, settings.sqlite_synchronous)
-        # Per app, not the process-wide default registry: tests run several apps at once.
-        metrics = Metrics()
-        knowledge = await open_knowledge(settings)
-        knowledge.instrument(metrics)
-        gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
-        effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit, metrics)
-        rooms = RoomRegistry(
-            effects,
-            settings.room_idle_seconds,
-            settings.max_live_rooms,
-            drain_seconds=settings.shutdown_drain_seconds,
-        )
-        gateway.attach(rooms)
-        app.extensions["supportflow"] = Services(
-            settings=settings,
-            store=store,
-            authenticator=Authenticator(store, admin_token),
-            knowledge=knowledge,
-            gateway=gateway,
-            rooms=rooms,
-            metrics=metrics,
-        )
-        await gateway.watch_absent_agents()
-        await own_up_to_interrupted_replies(rooms)
-        watch = asyncio.create_task(
-            UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds).run(),
-            name="unclaimed-watch",
-        )
-        log.info("supportflow ready", extra={"database": str(settings.database_file)})
-        try:
+        # Each resource registers its clean-up as soon as it is open, so a start-up that
+        # fails half-way still closes what it opened. Clean-ups run in reverse: rooms drain
+        # first (their commands still need the responder and the store), the store last.
+        async with AsyncExitStack() as cleanup:
+            app.extensions["supportflow"] = await _open_services(
+                settings, sio, admin_token, cleanup
+            )
+            log.info("supportflow ready", extra={"database": str(settings.database_file)})
             yield
-        finally:
-            # Order matters: finish every accepted room command (they still need the
-            # responder and the store), then stop timers, then close what they used.
-            watch.cancel()
-            await asyncio.gather(watch, return_exceptions=True)
-            await rooms.drain()
-            await gateway.close()
-            await sio.shutdown()
-            await knowledge.close()
-            await store.close()
-            log.info("supportflow stopped")
+        log.info("supportflow stopped")
 
     # Socket.IO traffic (/socket.io/) goes to python-socketio, everything else (and the
     # ASGI lifespan) to Quart, so `app` stays the one object Hypercorn serves.
@@ -147,3 +115,50 @@ def _log_requests(app: Quart) -> None:
             },
         )
         return response
+
+
+async def _open_services(
+    settings: Settings, sio: socketio.AsyncServer, admin_token: str, cleanup: AsyncExitStack
+) -> Services:
+    """Open the store, the knowledge side and the rooms; register how to close each."""
+    store = await Store.open(settings.database_file, settings.sqlite_synchronous)
+    cleanup.push_async_callback(store.close)
+    # Per app, not the process-wide default registry: tests run several apps at once.
+    metrics = Metrics()
+    knowledge = await open_knowledge(settings)
+    cleanup.push_async_callback(knowledge.close)
+    knowledge.instrument(metrics)
+    cleanup.push_async_callback(sio.shutdown)
+    gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
+    cleanup.push_async_callback(gateway.close)
+    effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit, metrics)
+    rooms = RoomRegistry(
+        effects,
+        settings.room_idle_seconds,
+        settings.max_live_rooms,
+        drain_seconds=settings.shutdown_drain_seconds,
+    )
+    cleanup.push_async_callback(rooms.drain)
+    gateway.attach(rooms)
+    services = Services(
+        settings=settings,
+        store=store,
+        authenticator=Authenticator(store, admin_token),
+        knowledge=knowledge,
+        gateway=gateway,
+        rooms=rooms,
+        metrics=metrics,
+    )
+    await gateway.watch_absent_agents()
+    await own_up_to_interrupted_replies(rooms)
+    watch = asyncio.create_task(
+        UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds).run(),
+        name="unclaimed-watch",
+    )
+    cleanup.push_async_callback(_cancel, watch)
+    return services
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
