@@ -48,7 +48,7 @@ DEMO_QUESTIONS = (
     "How do I reset my voicemail PIN?",
     "How do I set up an eSIM?",
     "How do I turn on wifi calling?",
-    "How can I block spam calls?",
+    "How do I set up call blocking?",
     "How do I unlock my phone?",
     "How does the trade-in program work?",
     "How do I set up my router?",

@@ -13,8 +13,11 @@ import pytest
 from supportflow.knowledge import batching
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.batching import BatchPolicy, MicroBatcher
-from supportflow.knowledge.documents import PASSAGE
+from supportflow.knowledge.documents import PASSAGE, Document
 from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.passage_store import PassageStore
+from supportflow.knowledge.retrieval import Retriever
+from tests.knowledge.shared import LIMITS
 
 QUESTIONS = [
     "How do I set up voicemail?",
@@ -136,3 +139,17 @@ async def test_batched_vector_queries_equal_one_at_a_time(
     for one, batched in zip(alone, together, strict=True):
         assert [h.passage.passage_id for h in one[0]] == [h.passage.passage_id for h in batched]
         assert np.allclose([h.similarity for h in one[0]], [h.similarity for h in batched])
+
+
+async def test_a_reingested_document_is_never_read_stale(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    store = await PassageStore.open(tmp_path / "chroma", None)
+    knowledge = KnowledgeBase(embedder, store, Retriever(embedder, store), LIMITS)
+    before = Document("pin", "Voicemail PIN", "calls", "Your voicemail PIN has four digits.")
+    after = Document("pin", "Voicemail PIN", "calls", "Your voicemail PIN has six digits.")
+    vector = embedder.encode_blocking(["How long is the voicemail PIN?"])[0]
+    await knowledge.ingest([before])
+    assert "four" in (await store.nearest(vector, 1, PASSAGE))[0].passage.text  # now cached
+    await knowledge.ingest([after])
+    assert "six" in (await store.nearest(vector, 1, PASSAGE))[0].passage.text
