@@ -53,7 +53,6 @@ class Settings:
     # Cross-room micro-batching of query embeddings and Chroma queries (knowledge/batching.py).
     batch_max_size: int = 32
     batch_max_wait_ms: float = 2.0  # only spent when requests are already queued
-    embedding_cache_size: int = 1024  # recent query vectors remembered
     metrics_token: str | None = None  # bearer token for GET /metrics (the admin token works too)
 
     # Rooms.
@@ -145,9 +144,6 @@ class Settings:
             batch_max_size=reader.integer("SUPPORTFLOW_BATCH_MAX_SIZE", cls.batch_max_size, 1),
             batch_max_wait_ms=reader.number(
                 "SUPPORTFLOW_BATCH_MAX_WAIT_MS", cls.batch_max_wait_ms, 0
-            ),
-            embedding_cache_size=reader.integer(
-                "SUPPORTFLOW_EMBEDDING_CACHE_SIZE", cls.embedding_cache_size, 0
             ),
             metrics_token=reader.optional("SUPPORTFLOW_METRICS_TOKEN"),
             message_max_chars=reader.integer(

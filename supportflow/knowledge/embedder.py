@@ -12,8 +12,9 @@ import asyncio
 import os
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vector = list[float]
+# Vectors one task has already computed (`Embedder.primed`); task-local, so one room's
+# turn never answers another's, and nothing outlives the turn that computed it.
+_PRIMED: ContextVar[Mapping[str, Vector] | None] = ContextVar("supportflow_primed", default=None)
+
 # Rows per forward pass. Ingest hands over thousands of texts at once; sentence-transformers
 # sorts them by length, so larger passes waste little on padding and amortise the overhead.
 _ENCODE_BATCH = 64
@@ -62,8 +67,7 @@ class Embedder:
 
     One lock serialises encodes: torch already uses every core for one batch, and two
     interleaved batches only thrash the cache. Queries from concurrent rooms are
-    micro-batched (`batching.py`), and recent query vectors are remembered: a bot turn embeds
-    the same message for retrieval and again for the escalation rules' semantic layer.
+    micro-batched (`batching.py`); identical texts in one batch share a row.
     """
 
     def __init__(
@@ -71,14 +75,11 @@ class Embedder:
         model: SentenceTransformer,
         model_name: str,
         policy: BatchPolicy | None = None,
-        cache_size: int = 1024,
         observe: BatchObserver | None = None,
     ) -> None:
         self._model = model
         self.model_name = model_name
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, Vector] = OrderedDict()
-        self._cache_size = cache_size
         self._queries: MicroBatcher[str, Vector] = MicroBatcher(
             self._encode_unique, policy or BatchPolicy(), observe, name="embed"
         )
@@ -94,12 +95,11 @@ class Embedder:
         cls,
         name_or_path: str | None,
         policy: BatchPolicy | None = None,
-        cache_size: int = 1024,
         observe: BatchObserver | None = None,
     ) -> Embedder:
         """Load and warm up the model without blocking the event loop."""
         model = await asyncio.to_thread(load_sentence_model, name_or_path)
-        return cls(model, name_or_path or "all-MiniLM-L6-v2", policy, cache_size, observe)
+        return cls(model, name_or_path or "all-MiniLM-L6-v2", policy, observe)
 
     def known_words(self) -> frozenset[str]:
         """Whole words of the model's tokenizer vocabulary: a lexicon of real words."""
@@ -112,16 +112,23 @@ class Embedder:
 
         The returned list may be shared with other callers: read it, never change it.
         """
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
-        vector = await self._queries.submit(text)
-        if self._cache_size > 0:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+        primed = (_PRIMED.get() or {}).get(text)
+        if primed is not None:
+            return primed
+        return await self._queries.submit(text)
+
+    @contextmanager
+    def primed(self, vectors: Mapping[str, Vector]) -> Iterator[None]:
+        """Inside the block, in this task only, `embed_query` answers these texts directly.
+
+        A bot turn embeds the customer's message for retrieval and again in the escalation
+        rules' semantic layer; the turn primes the first result for the second.
+        """
+        token = _PRIMED.set({**(_PRIMED.get() or {}), **vectors})
+        try:
+            yield
+        finally:
+            _PRIMED.reset(token)
 
     async def embed_documents(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:

@@ -35,14 +35,16 @@ class KnowledgeResponder:
         return self._answerer.name
 
     async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
-        # The escalation rules' semantic layer embeds the raw message after the answer;
-        # asking for it now puts it in the same micro-batch as the retrieval query (one row
-        # if they are equal) and leaves the embedder's cache to answer the later call.
-        retrieval, _ = await asyncio.gather(
-            self._knowledge.search(text), self._knowledge.embedder.embed_query(text)
+        # The escalation rules' semantic layer embeds the raw message again after the
+        # answer: embedding it now puts it in the same micro-batch as the retrieval query
+        # (one row when they are equal), and priming hands the vector to the rules.
+        embedder = self._knowledge.embedder
+        retrieval, vector = await asyncio.gather(
+            self._knowledge.search(text), embedder.embed_query(text)
         )
         answer = await self._answerer.answer(text, retrieval, history)
-        decision = await self._policy.decide(text, answer.confidence, room.exchange_count)
+        with embedder.primed({text: vector}):
+            decision = await self._policy.decide(text, answer.confidence, room.exchange_count)
         sources = tuple(
             Source(doc.doc_id, doc.title, round(doc.similarity, 4))
             for doc in retrieval.documents[:SOURCES_PER_REPLY]

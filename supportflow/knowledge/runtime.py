@@ -83,7 +83,7 @@ class KnowledgeRuntime:
 async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
     """Load the embedder, open the vector store, build the responder (off the event loop)."""
     policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
-    embedder = await Embedder.load(settings.embedding_model, policy, settings.embedding_cache_size)
+    embedder = await Embedder.load(settings.embedding_model, policy)
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy)
     retriever = Retriever(embedder, store)
     knowledge = KnowledgeBase(

@@ -32,8 +32,8 @@ QUESTIONS = [
 
 
 def batched_embedder(shared: Embedder, sizes: list[int], policy: BatchPolicy) -> Embedder:
-    # The shared model with a fresh batcher and no cache, so every call reaches the batcher.
-    return Embedder(shared._model, shared.model_name, policy, cache_size=0, observe=_sizes(sizes))
+    # The shared model with a fresh batcher of its own.
+    return Embedder(shared._model, shared.model_name, policy, observe=_sizes(sizes))
 
 
 def _sizes(sizes: list[int]) -> batching.BatchObserver:
@@ -115,14 +115,16 @@ async def test_an_error_reaches_every_waiter() -> None:
     assert await ok.submit("four") == 4
 
 
-async def test_repeated_query_is_served_from_the_cache(embedder: Embedder) -> None:
+async def test_a_primed_vector_answers_only_inside_its_block(embedder: Embedder) -> None:
     encodes: list[int] = []
-    cached = Embedder(embedder._model, embedder.model_name, BatchPolicy(), cache_size=8)
-    cached.on_encode = lambda texts, _seconds: encodes.append(texts)
-    first = await cached.embed_query("How do I set up voicemail?")
-    second = await cached.embed_query("How do I set up voicemail?")
-    assert first == second
+    fresh = Embedder(embedder._model, embedder.model_name, BatchPolicy())
+    fresh.on_encode = lambda texts, _seconds: encodes.append(texts)
+    vector = await fresh.embed_query("How do I set up voicemail?")
+    with fresh.primed({"How do I set up voicemail?": vector}):
+        assert await fresh.embed_query("How do I set up voicemail?") is vector
     assert encodes == [1]
+    await fresh.embed_query("How do I set up voicemail?")  # outside: the model again
+    assert encodes == [1, 1]
 
 
 async def test_batched_vector_queries_equal_one_at_a_time(
