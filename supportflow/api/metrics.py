@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 
 from quart import Blueprint, Response
+from quart_schema import hide
 
 from supportflow.api.context import bearer_token, require, services
 from supportflow.auth import Role
@@ -21,7 +22,9 @@ blueprint = Blueprint("metrics", __name__)
 _STATES = tuple(state.value for state in RoomState)
 
 
+# Hidden from the OpenAPI schema: it is Prometheus text for a scraper, not the JSON API.
 @blueprint.get("/metrics")
+@hide
 async def metrics() -> Response:
     """Prometheus text format; needs the metrics token or the admin token."""
     current = services()
