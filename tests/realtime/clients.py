@@ -11,6 +11,19 @@ import socketio
 
 Event = dict[str, Any]
 
+# Every client-to-server event of the contract (docs/socketio.md).
+CLIENT_EVENTS = (
+    "join_room",
+    "leave_room",
+    "send_message",
+    "claim_room",
+    "release_room",
+    "close_room",
+    "sync",
+    "typing",
+    "escalate",
+)
+
 
 class ChatClient:
     """A real `socketio.AsyncClient` with an inbox of (event, payload) pairs."""

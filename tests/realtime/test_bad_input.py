@@ -5,20 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.realtime.clients import new_agent, new_customer
+from tests.realtime.clients import CLIENT_EVENTS, new_agent, new_customer
 from tests.support import LiveServer
 
-EVENTS = [
-    "join_room",
-    "leave_room",
-    "send_message",
-    "claim_room",
-    "release_room",
-    "close_room",
-    "sync",
-    "typing",
-    "escalate",
-]
 BAD_PAYLOADS = [
     None,
     [],
@@ -33,7 +22,7 @@ BAD_PAYLOADS = [
 ]
 
 
-@pytest.mark.parametrize("event", EVENTS)
+@pytest.mark.parametrize("event", CLIENT_EVENTS)
 async def test_bad_payloads_get_error_acks(room_server: LiveServer, uid: str, event: str) -> None:
     customer, session = await new_customer(room_server.url, f"bad-{uid}")
     try:

@@ -6,10 +6,8 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.support import ADMIN_TOKEN, LiveServer, server_settings
+from tests.support import LiveServer, admin_http, server_settings
 
 
 async def test_restart_resumes_every_room_in_its_state(
@@ -17,8 +15,7 @@ async def test_restart_resumes_every_room_in_its_state(
 ) -> None:
     settings = server_settings(tmp_path / "data")
     server = start_server(settings)
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as admin:
+    async with admin_http(server) as admin:
         agent, agent_info = await new_agent(admin, "ann")
         plan = {"queued": "escalating", "held": "agent_assigned", "done": "closed"}
         sessions = {}
@@ -40,7 +37,7 @@ async def test_restart_resumes_every_room_in_its_state(
 
     server.stop()
     restarted = start_server(settings.with_overrides())
-    async with httpx.AsyncClient(base_url=restarted.url, headers=headers) as admin:
+    async with admin_http(restarted) as admin:
         for name, (_, session) in sessions.items():
             info = (await admin.get(f"/api/sessions/{session['session_id']}")).json()
             assert info["status"] == plan[name], name
@@ -68,8 +65,7 @@ async def test_a_lost_agents_room_is_requeued_after_the_grace_period(
     start_server: Callable[..., LiveServer],
 ) -> None:
     server = start_server(agent_grace_seconds=0.5)
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as admin:
+    async with admin_http(server) as admin:
         customer, session = await new_customer(server.url, "cust")
         room = session["room_id"]
         leaving, _ = await new_agent(admin, "leaving")
@@ -101,8 +97,7 @@ async def test_an_agent_who_returns_within_the_grace_period_keeps_the_room(
     start_server: Callable[..., LiveServer],
 ) -> None:
     server = start_server(agent_grace_seconds=1.5)
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as admin:
+    async with admin_http(server) as admin:
         customer, session = await new_customer(server.url, "cust")
         room = session["room_id"]
         agent, info = await new_agent(admin, "flaky")
@@ -123,8 +118,7 @@ async def test_a_room_waiting_too_long_is_realerted_and_the_customer_told(
     start_server: Callable[..., LiveServer],
 ) -> None:
     server = start_server(unclaimed_realert_seconds=1.0)
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    async with httpx.AsyncClient(base_url=server.url, headers=headers) as admin:
+    async with admin_http(server) as admin:
         customer, session = await new_customer(server.url, "patient")
         agent, _ = await new_agent(admin, "swamped")
         room = session["room_id"]

@@ -17,22 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.realtime.clients import ChatClient
+from tests.realtime.clients import CLIENT_EVENTS, ChatClient
 from tests.support import LiveServer, server_settings
 
 T = TypeVar("T")
 
-EVENTS = [
-    "join_room",
-    "leave_room",
-    "send_message",
-    "claim_room",
-    "release_room",
-    "close_room",
-    "sync",
-    "typing",
-    "escalate",
-]
+
 # About 2 MB each on the wire (JSON sends "é" as a 6-byte escape): far past every field's
 # limit, and one of them fits in a packet (SUPPORTFLOW_MAX_SOCKET_PACKET_BYTES, 4 MiB). A
 # packet above that drops the connection by design (tests/security/test_limits.py).
@@ -132,7 +122,7 @@ def test_random_json_on_every_event_gets_contract_acks(
     fuzz_target: tuple[LiveServer, LoopThread, ChatClient, str],
 ) -> None:
     server, loop, client, room_id = fuzz_target
-    events = st.one_of(st.sampled_from(EVENTS), st.text(min_size=1, max_size=24))
+    events = st.one_of(st.sampled_from(CLIENT_EVENTS), st.text(min_size=1, max_size=24))
 
     @given(event=events, payload=st.data())
     @settings(
