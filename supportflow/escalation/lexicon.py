@@ -22,6 +22,7 @@ from supportflow.knowledge.spelling import edit_distance
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,.;:!?]")
 _CLAUSE_BREAK = frozenset(",.;:!?")
 _SUFFIXES = ("ing", "ed", "es", "s", "e")
+_MATCH_CACHE_SIZE = 200_000
 
 
 def allowed_edits(word: str) -> int:
@@ -62,6 +63,10 @@ class Lexicon:
     def __init__(self, terms: Iterable[str], known_words: frozenset[str] = frozenset()) -> None:
         self._terms = [(term, [(w, stem(w)) for w in tokenize(term)]) for term in terms]
         self._known_words = known_words
+        # (message token, rule word) -> match. Matching is a pure function of the two, and
+        # the typo check behind it (edit distances) dominated the cost of a bot turn; the
+        # same everyday words recur in every message, so most lookups are hits.
+        self._matches: dict[tuple[str, str], bool] = {}
 
     def find(self, tokens: Sequence[str]) -> list[Hit]:
         """Every occurrence of every term in `tokens`."""
@@ -70,9 +75,18 @@ class Lexicon:
             if not parts:
                 continue
             for start in range(len(tokens) - len(parts) + 1):
-                if all(self._word_matches(tokens[start + i], part) for i, part in enumerate(parts)):
+                if all(self._cached_match(tokens[start + i], part) for i, part in enumerate(parts)):
                     hits.append(Hit(term, start, start + len(parts)))
         return hits
+
+    def _cached_match(self, token: str, term_word: tuple[str, str]) -> bool:
+        key = (token, term_word[0])
+        found = self._matches.get(key)
+        if found is None:
+            if len(self._matches) >= _MATCH_CACHE_SIZE:
+                self._matches.clear()  # bounded: rare words must not grow it forever
+            found = self._matches[key] = self._word_matches(token, term_word)
+        return found
 
     def _word_matches(self, token: str, term_word: tuple[str, str]) -> bool:
         word, word_stem = term_word
