@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quart import Blueprint, Response, send_from_directory
+from quart import Blueprint, Response
 from quart_schema import hide
 from swagger_ui_bundle import swagger_ui_path
 
 from supportflow.errors import NotFound
+from supportflow.static_files import file_response
 
 ASSET_PREFIX = "/docs/assets"
 _ASSETS = Path(swagger_ui_path)
@@ -22,7 +23,7 @@ blueprint = Blueprint("docs", __name__)
 async def docs_asset(name: str) -> Response:
     if name not in _SERVED:
         raise NotFound(f"no docs asset {name!r}")
-    return await send_from_directory(_ASSETS, name)
+    return await file_response(_ASSETS, name)
 
 
 def swagger_config() -> dict[str, str]:

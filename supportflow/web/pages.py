@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quart import Blueprint, Response, send_from_directory
+from quart import Blueprint, Response
 from quart_schema import hide
 
 from supportflow.errors import NotFound
+from supportflow.static_files import file_response
 
 STATIC_DIR = Path(__file__).parent / "static"
 # `make install` puts npm's socket.io-client here (gitignored): a third-party library is
@@ -48,7 +49,7 @@ async def chat() -> Response:
 @hide
 async def static_file(filename: str) -> Response:
     """The pages' CSS and JavaScript (a route of our own, so the API schema can omit it)."""
-    return await send_from_directory(STATIC_DIR, filename)
+    return await file_response(STATIC_DIR, filename)
 
 
 @blueprint.get(f"/web/vendor/{SOCKET_IO_CLIENT}")
@@ -57,11 +58,11 @@ async def socket_io_client() -> Response:
     """The Socket.IO browser client installed by `make install` (404 when it was not)."""
     if not (VENDOR_DIR / SOCKET_IO_CLIENT).is_file():
         raise NotFound("socket.io-client is not installed: run `make install` with npm present")
-    return await send_from_directory(VENDOR_DIR, SOCKET_IO_CLIENT)
+    return await file_response(VENDOR_DIR, SOCKET_IO_CLIENT)
 
 
 async def _page(name: str) -> Response:
-    response = await send_from_directory(STATIC_DIR, name)
+    response = await file_response(STATIC_DIR, name)
     response.headers["Content-Security-Policy"] = _CSP
     # The pages are tiny and change with the server; always fetch them fresh.
     response.headers["Cache-Control"] = "no-cache"
