@@ -122,10 +122,9 @@ class RoomEffects:
         """Alert agents again about a room still waiting; tell its customer. False if it isn't."""
         if state is not RoomState.ESCALATING:
             return False
-        pending = [e for e in await self.store.pending_escalations() if e.session_id == session_id]
-        if not pending:
+        escalation = await self.store.pending_escalation(session_id)
+        if escalation is None:
             return False
-        escalation = pending[0]
         await self.system_message(
             escalation.room_id,
             "Our agents are still busy, sorry for the wait. You can stay in the queue, or leave"

@@ -189,7 +189,14 @@ class RoomsRepository:
 
     async def pending_escalations(self, limit: int = 500) -> list[EscalationRecord]:
         """Escalations waiting for an agent, oldest first."""
-        return await self._escalations_where("e.status = 'pending'", (), limit)
+        return await self.escalations_with_status("pending", limit)
+
+    async def pending_escalation(self, session_id: str) -> EscalationRecord | None:
+        """The escalation a session is waiting on, if any."""
+        found = await self._escalations_where(
+            "e.status = 'pending' AND e.session_id = ?", (session_id,), 1
+        )
+        return found[0] if found else None
 
     async def escalations_with_status(
         self, status: str, limit: int = 500
