@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from supportflow.errors import Forbidden, Unauthorized
 from supportflow.settings import Settings
-from supportflow.store import Store
+from supportflow.store import SessionRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,15 @@ class Principal:
     id: str  # "admin", the agent_id, or the user_id
     session_id: str | None = None
     room_id: str | None = None
+
+    def may_read(self, session: SessionRecord) -> bool:
+        """The admin, the session's customer, or its agent; any agent while it is queued
+        (so it can decide to claim)."""
+        if self.role is Role.ADMIN:
+            return True
+        if self.role is Role.USER:
+            return self.session_id == session.session_id
+        return session.agent_id == self.id or session.status == "escalating"
 
     def require(self, *roles: Role) -> Principal:
         """This principal, if it has one of `roles`; Forbidden otherwise."""

@@ -41,16 +41,6 @@ async def get_session(session_id: str) -> Session:
 
 
 def ensure_may_read(principal: Principal, session: SessionRecord) -> None:
-    """Forbidden unless `principal` is the admin, the session's customer, or its agent.
-
-    An agent may also read a room that is waiting in the queue, so it can decide to claim.
-    """
-    if principal.role is Role.ADMIN:
-        return
-    if principal.role is Role.USER and principal.session_id == session.session_id:
-        return
-    if principal.role is Role.AGENT and (
-        session.agent_id == principal.id or session.status == "escalating"
-    ):
-        return
-    raise Forbidden("this token may not read that session")
+    """Forbidden unless `principal` may read the session (see `Principal.may_read`)."""
+    if not principal.may_read(session):
+        raise Forbidden("this token may not read that session")

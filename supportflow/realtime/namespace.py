@@ -271,9 +271,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         if principal.role is Role.USER:
             self._own_room(principal, room_id)
         session = await self._room(room_id)
-        if principal.role is Role.AGENT and not (
-            session.agent_id == principal.id or session.status == "escalating"
-        ):
+        if not principal.may_read(session):
             raise Forbidden("agents may open rooms they hold or that are queued", "not_your_room")
         return session
 
