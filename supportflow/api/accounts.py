@@ -29,7 +29,7 @@ blueprint = Blueprint("accounts", __name__, url_prefix="/api")
 async def create_user(data: CreateUser) -> tuple[User, int]:
     """Register a customer (admin)."""
     await require(Role.ADMIN)
-    record = await services().store.create_user(data.user_id, data.name, data.email)
+    record = await services().store.create_user(data.user_id, data.name, data.email, data.phone)
     return User.of(record), 201
 
 
@@ -43,11 +43,22 @@ async def create_agent(data: CreateAgent) -> tuple[AgentWithToken, int]:
     record = await services().store.create_agent(
         agent_id=data.agent_id or f"agent-{uuid.uuid4().hex[:12]}",
         name=data.name,
+        email=data.email,
+        phone=data.phone,
         token_digest=token_digest(token),
         max_concurrent=data.max_concurrent,
         is_available=data.is_available,
     )
     return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
+
+
+@blueprint.get("/agents")
+@validate_response(AgentList, 200)
+async def list_agents() -> AgentList:
+    """Every agent, available or not, by id (admin): the admin page's team list."""
+    await require(Role.ADMIN)
+    records = await services().store.all_agents()
+    return AgentList(agents=[Agent.of(record) for record in records])
 
 
 @blueprint.get("/agents/me")

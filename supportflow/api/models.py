@@ -18,6 +18,13 @@ Identifier = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$", strip_whitespace=True)
 ]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# Form only, as the seed checked it: one "@", a dot in the domain, no spaces. Whether the
+# address receives mail is not this server's to know.
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$", max_length=254)
+]
+# International or national numbers: digits with the usual separators, a leading "+".
+Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9(][0-9 ().-]{5,30}$")]
 
 
 class Body(BaseModel):
@@ -27,13 +34,15 @@ class Body(BaseModel):
 class CreateUser(Body):
     user_id: Identifier
     name: ShortText | None = None
-    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    email: Email | None = None
+    phone: Phone | None = None
 
 
 class User(BaseModel):
     user_id: str
     name: str | None
     email: str | None
+    phone: str | None
     created_at: str
 
     @classmethod
@@ -44,6 +53,8 @@ class User(BaseModel):
 class CreateAgent(Body):
     agent_id: Identifier | None = None
     name: ShortText
+    email: Email | None = None
+    phone: Phone | None = None
     max_concurrent: int = Field(default=3, ge=1, le=100)
     is_available: bool = False
 
@@ -51,6 +62,8 @@ class CreateAgent(Body):
 class Agent(BaseModel):
     agent_id: str
     name: str
+    email: str | None
+    phone: str | None
     is_available: bool
     max_concurrent: int
     active_rooms: int

@@ -13,7 +13,7 @@ from supportflow.store.records import AgentRecord, SessionRecord, UserRecord, ut
 
 # Rooms an agent holds: the capacity that max_concurrent bounds.
 _AGENT_COLUMNS = """
-    a.agent_id, a.name, a.is_available, a.max_concurrent, a.created_at, a.updated_at,
+    a.agent_id, a.name, a.email, a.phone, a.is_available, a.max_concurrent, a.created_at, a.updated_at,
     (SELECT COUNT(*) FROM sessions s
       WHERE s.agent_id = a.agent_id AND s.status = 'agent_assigned') AS active_rooms
 """
@@ -23,13 +23,18 @@ class AccountsRepository:
     _db: Database
 
     async def create_user(
-        self, user_id: str, name: str | None = None, email: str | None = None
+        self,
+        user_id: str,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
     ) -> UserRecord:
         async with self._db.unit() as sql:
             try:
                 await sql.execute(
-                    "INSERT INTO users (user_id, name, email, created_at) VALUES (?, ?, ?, ?)",
-                    (user_id, name, email, utc_now()),
+                    "INSERT INTO users (user_id, name, email, phone, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (user_id, name, email, phone, utc_now()),
                 )
             except sqlite3.IntegrityError:
                 raise Conflict(f"user {user_id!r} already exists", "user_exists") from None
@@ -43,15 +48,33 @@ class AccountsRepository:
         return UserRecord.from_row(row)
 
     async def create_agent(
-        self, agent_id: str, name: str, token_digest: str, max_concurrent: int, is_available: bool
+        self,
+        agent_id: str,
+        name: str,
+        token_digest: str,
+        max_concurrent: int,
+        is_available: bool,
+        email: str | None = None,
+        phone: str | None = None,
     ) -> AgentRecord:
         now = utc_now()
         async with self._db.unit() as sql:
             try:
                 await sql.execute(
-                    "INSERT INTO agents (agent_id, name, token_digest, is_available,"
-                    " max_concurrent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (agent_id, name, token_digest, int(is_available), max_concurrent, now, now),
+                    "INSERT INTO agents (agent_id, name, email, phone, token_digest,"
+                    " is_available, max_concurrent, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        agent_id,
+                        name,
+                        email,
+                        phone,
+                        token_digest,
+                        int(is_available),
+                        max_concurrent,
+                        now,
+                        now,
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise Conflict(f"agent {agent_id!r} already exists", "agent_exists") from None
@@ -90,6 +113,11 @@ class AccountsRepository:
             if cursor.rowcount == 0:
                 raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
         return await self.get_agent(agent_id)
+
+    async def all_agents(self) -> list[AgentRecord]:
+        """Every agent, by id."""
+        rows = await self._db.fetch_all(f"SELECT {_AGENT_COLUMNS} FROM agents a ORDER BY a.agent_id")
+        return [AgentRecord.from_row(row) for row in rows]
 
     async def available_agents(self) -> list[AgentRecord]:
         """Agents marked available, least loaded first."""

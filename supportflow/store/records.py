@@ -26,17 +26,20 @@ class UserRecord:
     user_id: str
     name: str | None
     email: str | None
+    phone: str | None
     created_at: str
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> UserRecord:
-        return cls(row["user_id"], row["name"], row["email"], row["created_at"])
+        return cls(row["user_id"], row["name"], row["email"], row["phone"], row["created_at"])
 
 
 @dataclass(frozen=True)
 class AgentRecord:
     agent_id: str
     name: str
+    email: str | None
+    phone: str | None
     is_available: bool
     max_concurrent: int
     active_rooms: int
@@ -48,6 +51,8 @@ class AgentRecord:
         return cls(
             agent_id=row["agent_id"],
             name=row["name"],
+            email=row["email"],
+            phone=row["phone"],
             is_available=bool(row["is_available"]),
             max_concurrent=row["max_concurrent"],
             active_rooms=row["active_rooms"],
