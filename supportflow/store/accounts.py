@@ -13,7 +13,8 @@ from supportflow.store.records import AgentRecord, SessionRecord, UserRecord, ut
 
 # Rooms an agent holds: the capacity that max_concurrent bounds.
 _AGENT_COLUMNS = """
-    a.agent_id, a.name, a.email, a.phone, a.is_available, a.max_concurrent, a.created_at, a.updated_at,
+    a.agent_id, a.name, a.email, a.phone, a.is_available, a.max_concurrent,
+    a.created_at, a.updated_at,
     (SELECT COUNT(*) FROM sessions s
       WHERE s.agent_id = a.agent_id AND s.status = 'agent_assigned') AS active_rooms
 """
@@ -116,7 +117,9 @@ class AccountsRepository:
 
     async def all_agents(self) -> list[AgentRecord]:
         """Every agent, by id."""
-        rows = await self._db.fetch_all(f"SELECT {_AGENT_COLUMNS} FROM agents a ORDER BY a.agent_id")
+        rows = await self._db.fetch_all(
+            f"SELECT {_AGENT_COLUMNS} FROM agents a ORDER BY a.agent_id"
+        )
         return [AgentRecord.from_row(row) for row in rows]
 
     async def available_agents(self) -> list[AgentRecord]:
