@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from supportflow.bot.runtime import BotRuntime, open_bot
 from supportflow.knowledge.documents import Document
-from supportflow.knowledge.runtime import KnowledgeRuntime, open_knowledge
 from supportflow.rooms.responder import Reply, RoomView
 from supportflow.settings import Settings
 
@@ -34,13 +34,11 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-async def ask(runtime: KnowledgeRuntime, text: str) -> Reply:
+async def ask(runtime: BotRuntime, text: str) -> Reply:
     return await runtime.responder.respond(FIRST_MESSAGE, [], text)
 
 
-async def evaluate_retrieval(
-    runtime: KnowledgeRuntime, rows: list[dict[str, Any]], show: bool
-) -> None:
+async def evaluate_retrieval(runtime: BotRuntime, rows: list[dict[str, Any]], show: bool) -> None:
     hits1 = hits3 = 0
     reciprocal = 0.0
     for row in rows:
@@ -60,9 +58,7 @@ async def evaluate_retrieval(
     )
 
 
-async def evaluate_escalation(
-    runtime: KnowledgeRuntime, rows: list[dict[str, Any]], show: bool
-) -> None:
+async def evaluate_escalation(runtime: BotRuntime, rows: list[dict[str, Any]], show: bool) -> None:
     table: Counter[tuple[bool, bool]] = Counter()
     reasons: Counter[str] = Counter()
     for row in rows:
@@ -97,7 +93,7 @@ async def main(folder: Path, show: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="supportflow-eval-") as data_dir:
         # Offline answerer and a private store: the figures never depend on a network.
         settings = Settings(data_dir=Path(data_dir), demo_kb=False, groq_api_key=None)
-        runtime = await open_knowledge(settings)
+        runtime = await open_bot(settings)
         try:
             batch = settings.max_documents_per_ingest
             for start in range(0, len(documents), batch):

@@ -18,7 +18,7 @@ from supportflow.api import accounts, docs, health, knowledge, rooms, sessions
 from supportflow.api import metrics as metrics_api
 from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
-from supportflow.knowledge.runtime import open_knowledge
+from supportflow.bot.runtime import open_bot
 from supportflow.metrics import Metrics
 from supportflow.realtime.gateway import SocketGateway
 from supportflow.realtime.server import create_socket_server
@@ -120,18 +120,18 @@ def _log_requests(app: Quart) -> None:
 async def _open_services(
     settings: Settings, sio: socketio.AsyncServer, admin_token: str, cleanup: AsyncExitStack
 ) -> Services:
-    """Open the store, the knowledge side and the rooms; register how to close each."""
+    """Open the store, the bot and the rooms; register how to close each."""
     store = await Store.open(settings.database_file, settings.sqlite_synchronous)
     cleanup.push_async_callback(store.close)
     # Per app, not the process-wide default registry: tests run several apps at once.
     metrics = Metrics()
-    knowledge = await open_knowledge(settings)
-    cleanup.push_async_callback(knowledge.close)
-    knowledge.instrument(metrics)
+    bot = await open_bot(settings)
+    cleanup.push_async_callback(bot.close)
+    bot.instrument(metrics)
     cleanup.push_async_callback(sio.shutdown)
     gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
     cleanup.push_async_callback(gateway.close)
-    effects = RoomEffects(store, knowledge.responder, gateway, settings.history_limit, metrics)
+    effects = RoomEffects(store, bot.responder, gateway, settings.history_limit, metrics)
     rooms = RoomRegistry(
         effects,
         settings.room_idle_seconds,
@@ -144,7 +144,7 @@ async def _open_services(
         settings=settings,
         store=store,
         authenticator=Authenticator(store, admin_token),
-        knowledge=knowledge,
+        bot=bot,
         gateway=gateway,
         rooms=rooms,
         metrics=metrics,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from supportflow.auth import Authenticator
-from supportflow.knowledge.runtime import KnowledgeRuntime
+from supportflow.bot.runtime import BotRuntime
 from supportflow.metrics import Metrics
 from supportflow.realtime.gateway import SocketGateway
 from supportflow.rooms.registry import RoomRegistry
@@ -18,7 +18,7 @@ class Services:
     settings: Settings
     store: Store
     authenticator: Authenticator
-    knowledge: KnowledgeRuntime
+    bot: BotRuntime
     gateway: SocketGateway
     rooms: RoomRegistry
     metrics: Metrics

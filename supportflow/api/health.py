@@ -23,7 +23,7 @@ blueprint = Blueprint("health", __name__, url_prefix="/api")
 async def health() -> tuple[Health, int]:
     """200 when every component works, 503 (same body) when one does not. No token needed."""
     components: dict[str, dict[str, Any]] = {"database": await _database_status()}
-    components.update(await services().knowledge.health())
+    components.update(await services().bot.health())
     healthy = all(part.get("status") == "ok" for part in components.values())
     body = Health(
         status="ok" if healthy else "degraded", version=__version__, components=components

@@ -118,7 +118,7 @@ async def ask(data: AskRequest) -> AskResponse:
         )
         history = [Turn(record.sender_type, record.body) for record in records]
         room = RoomView(session.room_id, session.session_id, session.exchange_count + 1)
-    reply = await app_services.knowledge.responder.respond(room, history, data.message)
+    reply = await app_services.bot.responder.respond(room, history, data.message)
     return AskResponse(
         answer=reply.text,
         confidence=reply.confidence,
@@ -140,7 +140,7 @@ async def ingest() -> IngestResponse:
     """
     await require(Role.ADMIN)
     documents = await _documents_from_request()
-    result = await services().knowledge.knowledge.ingest(documents)
+    result = await services().bot.knowledge.ingest(documents)
     return IngestResponse(ingested=result.ingested, chunks=result.chunks, ids=list(result.ids))
 
 
@@ -149,7 +149,7 @@ async def ingest() -> IngestResponse:
 async def list_documents() -> DocumentList:
     """Every document in the knowledge base (admin or agent)."""
     await require(Role.ADMIN, Role.AGENT)
-    summaries = await services().knowledge.knowledge.list_documents()
+    summaries = await services().bot.knowledge.list_documents()
     return DocumentList(documents=[DocumentOut.of(summary) for summary in summaries])
 
 
@@ -158,7 +158,7 @@ async def list_documents() -> DocumentList:
 async def get_document(doc_id: str) -> DocumentDetailOut:
     """One document with its passages (admin or agent)."""
     await require(Role.ADMIN, Role.AGENT)
-    detail = await services().knowledge.knowledge.get_document(doc_id)
+    detail = await services().bot.knowledge.get_document(doc_id)
     return DocumentDetailOut(
         **DocumentOut.of(detail.summary).model_dump(),
         chunks=[PassageOut(position=p.position, text=p.text) for p in detail.passages],
@@ -170,7 +170,7 @@ async def get_document(doc_id: str) -> DocumentDetailOut:
 async def delete_document(doc_id: str) -> Deleted:
     """Remove a document and all its passages (admin)."""
     await require(Role.ADMIN)
-    removed = await services().knowledge.knowledge.delete_document(doc_id)
+    removed = await services().bot.knowledge.delete_document(doc_id)
     return Deleted(id=doc_id, deleted_passages=removed)
 
 

@@ -11,41 +11,20 @@ that contains its own negator) still is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from supportflow.knowledge.spelling import allowed_edits as allowed_stem_edits
-from supportflow.knowledge.spelling import edit_distance
+from supportflow.text import (
+    CLAUSE_BREAKS,
+    LOOSE_TYPO_MIN_LETTERS,
+    STRICT_TYPO_MIN_LETTERS,
+    allowed_edits,
+    edit_distance,
+    rule_stem,
+    tokenize,
+)
 
-# Words with apostrophes are kept whole ("don't"); hyphens split ("add-on" -> "add", "on").
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,.;:!?]")
-_CLAUSE_BREAK = frozenset(",.;:!?")
-_SUFFIXES = ("ing", "ed", "es", "s", "e")
 _MATCH_CACHE_SIZE = 200_000
-
-
-def allowed_edits(word: str) -> int:
-    """Typos tolerated in a word of this length: none below 4 letters ("cat" is not "chat")."""
-    if len(word) < 4:
-        return 0
-    return 1 if len(word) < 10 else 2
-
-
-def stem(word: str) -> str:
-    """A crude but consistent stem: inflection suffixes off, a doubled last letter undone."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
-        word = word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens and clause punctuation; curly apostrophes straightened."""
-    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
 
 
 @dataclass(frozen=True)
@@ -61,7 +40,7 @@ class Lexicon:
     """A set of terms (words or phrases) matched against tokenised text."""
 
     def __init__(self, terms: Iterable[str], known_words: frozenset[str] = frozenset()) -> None:
-        self._terms = [(term, [(w, stem(w)) for w in tokenize(term)]) for term in terms]
+        self._terms = [(term, [(w, rule_stem(w)) for w in tokenize(term)]) for term in terms]
         self._known_words = known_words
         # (message token, rule word) -> match. Matching is a pure function of the two, and
         # the typo check behind it (edit distances) dominated the cost of a bot turn; the
@@ -90,17 +69,23 @@ class Lexicon:
 
     def _word_matches(self, token: str, term_word: tuple[str, str]) -> bool:
         word, word_stem = term_word
-        token_stem = stem(token)
+        token_stem = rule_stem(token)
         if token_stem == word_stem:
             return True
-        if token in self._known_words or token in _CLAUSE_BREAK:
+        if token in self._known_words or token in CLAUSE_BREAKS:
             return False
         # Compare raw forms too: stemming a typo ("caess") can hide how close it is.
-        limit = min(allowed_edits(token), allowed_edits(word))
+        limit = min(
+            allowed_edits(token, LOOSE_TYPO_MIN_LETTERS),
+            allowed_edits(word, LOOSE_TYPO_MIN_LETTERS),
+        )
         if limit > 0 and edit_distance(token, word, limit) <= limit:
             return True
         # Stems are shorter, so they need a longer minimum ("shiping" is not "shit").
-        stem_limit = min(allowed_stem_edits(token_stem), allowed_stem_edits(word_stem))
+        stem_limit = min(
+            allowed_edits(token_stem, STRICT_TYPO_MIN_LETTERS),
+            allowed_edits(word_stem, STRICT_TYPO_MIN_LETTERS),
+        )
         return stem_limit > 0 and edit_distance(token_stem, word_stem, stem_limit) <= stem_limit
 
 
@@ -110,7 +95,7 @@ class Negation:
     def __init__(self, negators: Iterable[str], window: int, breakers: Iterable[str]) -> None:
         self._negators = frozenset(n.lower() for n in negators)
         self._window = window
-        self._breakers = frozenset(b.lower() for b in breakers) | _CLAUSE_BREAK
+        self._breakers = frozenset(b.lower() for b in breakers) | CLAUSE_BREAKS
 
     def is_negator(self, token: str) -> bool:
         return token in self._negators or token.endswith("n't")

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.escalation.lexicon import Hit, Lexicon, Negation, near, tokenize
+from supportflow.escalation.lexicon import Hit, Lexicon, Negation, near
 from supportflow.escalation.rules_file import EscalationRules
 from supportflow.escalation.semantic import ExemplarIndex
+from supportflow.text import tokenize
 
 LOW_CONFIDENCE = "low_confidence"
 LONG_CONVERSATION = "long_conversation"

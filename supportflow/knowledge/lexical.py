@@ -9,14 +9,13 @@ passages, so it runs on the event loop.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from supportflow.knowledge.documents import Passage
+from supportflow.text import index_stem, words
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Function words carry no topic; dropping them keeps BM25 from rewarding "how do I".
 STOPWORDS = frozenset(
     [
@@ -102,15 +101,7 @@ _B = 0.75
 
 def terms(text: str) -> list[str]:
     """Lower-case word tokens without stopwords, lightly stemmed."""
-    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
-
-
-def _stem(word: str) -> str:
-    # Plural and -ing/-ed folding only: enough to match "charges"/"charged"/"charge".
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    return [index_stem(word) for word in words(text) if word not in STOPWORDS]
 
 
 @dataclass(frozen=True)

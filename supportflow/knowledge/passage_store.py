@@ -154,12 +154,6 @@ class PassageStore:
 
         return await asyncio.to_thread(count_passages)
 
-    async def replace_document(
-        self, doc_id: str, passages: Sequence[Passage], vectors: Sequence[list[float]], when: str
-    ) -> None:
-        """Make `passages` the whole of `doc_id`: older passages of it are removed first."""
-        await asyncio.to_thread(self._replace_blocking, doc_id, passages, vectors, when)
-
     async def replace_documents(
         self,
         doc_ids: Sequence[str],
@@ -173,11 +167,6 @@ class PassageStore:
         per-document round trips cost more than the writes themselves on a large ingest.
         """
         await asyncio.to_thread(self._replace_many_blocking, doc_ids, units, vectors, when)
-
-    def _replace_blocking(
-        self, doc_id: str, passages: Sequence[Passage], vectors: Sequence[list[float]], when: str
-    ) -> None:
-        self._replace_many_blocking([doc_id], passages, vectors, when)
 
     def _replace_many_blocking(
         self,

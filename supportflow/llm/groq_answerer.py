@@ -59,7 +59,7 @@ class GroqAnswerer:
         self._model = model
         self._fallback = fallback
         self._context_chars = context_chars
-        self.metrics: Metrics | None = None  # set by KnowledgeRuntime.instrument
+        self.metrics: Metrics | None = None  # set by BotRuntime.instrument
         self.failures: Counter[str] = Counter()
 
     @classmethod

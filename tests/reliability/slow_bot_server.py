@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from supportflow import app, cli
-from supportflow.knowledge.runtime import KnowledgeRuntime
+from supportflow.bot.runtime import BotRuntime
 from supportflow.rooms.responder import Reply, Responder, RoomView, Turn
 from supportflow.settings import Settings
 
@@ -35,15 +35,15 @@ class SlowResponder:
         return await self._real.respond(room, history, text)
 
 
-_open_knowledge = app.open_knowledge
+_open_bot = app.open_bot
 
 
-async def open_slow_knowledge(settings: Settings) -> KnowledgeRuntime:
-    runtime = await _open_knowledge(settings)
+async def open_slow_bot(settings: Settings) -> BotRuntime:
+    runtime = await _open_bot(settings)
     runtime.responder = SlowResponder(runtime.responder)
     return runtime
 
 
 if __name__ == "__main__":
-    app.open_knowledge = open_slow_knowledge  # type: ignore[assignment]
+    app.open_bot = open_slow_bot  # type: ignore[assignment]
     sys.exit(cli.main(sys.argv[1:]))

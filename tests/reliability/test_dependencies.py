@@ -100,7 +100,7 @@ async def _fault_then_recovery(
 
 
 async def test_chroma_failing_mid_run(kb_server: LiveServer, kb_admin: httpx.AsyncClient) -> None:
-    store = kb_server.services.knowledge.knowledge.store
+    store = kb_server.services.bot.knowledge.store
     health = await _fault_then_recovery(kb_server, kb_admin, store, "_collection", "chroma")
     assert health.status_code == 503
     assert health.json()["components"]["vector_store"]["status"] == "error"
@@ -109,7 +109,7 @@ async def test_chroma_failing_mid_run(kb_server: LiveServer, kb_admin: httpx.Asy
 async def test_the_embedder_failing_mid_run(
     kb_server: LiveServer, kb_admin: httpx.AsyncClient
 ) -> None:
-    embedder = kb_server.services.knowledge.knowledge.embedder
+    embedder = kb_server.services.bot.knowledge.embedder
     health = await _fault_then_recovery(kb_server, kb_admin, embedder, "_model", "embedder")
     assert health.status_code == 503
     assert health.json()["components"]["embedder"]["status"] == "error"

@@ -1,6 +1,6 @@
-"""The knowledge side as the app sees it: opened once at start-up, closed at shutdown.
+"""The bot as the app sees it: opened once at start-up, closed at shutdown.
 
-`open_knowledge` loads the embedding model in a worker thread (warmed up), opens the vector
+`open_bot` loads the embedding model in a worker thread (warmed up), opens the vector
 store, embeds the escalation exemplars, loads the demo articles into an empty store when
 `settings.demo_kb` is on, and builds the one `Responder` that rooms and `/api/ask` share:
 Groq when `GROQ_API_KEY` is set, the offline grounded answerer otherwise.
@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from supportflow.bot.responder import BotResponder
 from supportflow.escalation.policy import EscalationPolicy, WordRules
 from supportflow.escalation.rules_file import load_rules
 from supportflow.escalation.semantic import ExemplarIndex
@@ -19,7 +20,6 @@ from supportflow.knowledge.base import IngestLimits, KnowledgeBase
 from supportflow.knowledge.batching import BatchPolicy
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.passage_store import PassageStore
-from supportflow.knowledge.responder import KnowledgeResponder
 from supportflow.knowledge.retrieval import Retriever
 from supportflow.knowledge.sources import demo_documents
 from supportflow.llm.answer import Answerer
@@ -33,12 +33,11 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class KnowledgeRuntime:
-    """Everything knowledge-related that lives as long as the server."""
+class BotRuntime:
+    """The bot's parts that live as long as the server: its responder and knowledge base."""
 
     responder: Responder
     knowledge: KnowledgeBase
-    policy: EscalationPolicy
     provider: str
     groq: GroqAnswerer | None = field(default=None)
 
@@ -80,7 +79,7 @@ class KnowledgeRuntime:
             await self.groq.close()
 
 
-async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
+async def open_bot(settings: Settings) -> BotRuntime:
     """Load the embedder, open the vector store, build the responder (off the event loop)."""
     policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
     embedder = await Embedder.load(settings.embedding_model, policy)
@@ -114,8 +113,8 @@ async def open_knowledge(settings: Settings) -> KnowledgeRuntime:
             context_chars=settings.context_chars,
         )
         answerer = groq
-    responder = KnowledgeResponder(knowledge, answerer, escalation_policy)
-    return KnowledgeRuntime(responder, knowledge, escalation_policy, answerer.name, groq)
+    responder = BotResponder(knowledge, answerer, escalation_policy)
+    return BotRuntime(responder, knowledge, answerer.name, groq)
 
 
 async def build_policy(settings: Settings, embedder: Embedder) -> EscalationPolicy:

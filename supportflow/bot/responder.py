@@ -22,7 +22,7 @@ HANDOVER_TEXT = (
 HANDOVER_SUFFIX = "A member of our team will take it from here."
 
 
-class KnowledgeResponder:
+class BotResponder:
     """Answers from the knowledge base with the configured answerer and escalation policy."""
 
     def __init__(self, knowledge: KnowledgeBase, answerer: Answerer, policy: EscalationPolicy):

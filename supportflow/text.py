@@ -1,0 +1,89 @@
+"""Text helpers shared by the knowledge base and the escalation rules.
+
+One place for how supportflow reads a customer's words: normalising (lower case, straight
+apostrophes), splitting into word tokens, folding inflections, and how many typos a word may
+carry. Both `knowledge/` (BM25, typo repair of the query) and `escalation/` (rule matching)
+import this module; it imports nothing of supportflow, so it sits below both.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words with apostrophes are kept whole ("don't"); hyphens split ("add-on" -> "add", "on").
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,.;:!?]")
+# Letters only and case kept: the words of a query that typo repair may replace in place.
+LETTER_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+CLAUSE_BREAKS = frozenset(",.;:!?")
+
+# Fewest letters a word needs before a typo in it is tolerated. Rule words match message
+# words from four letters ("cat" is not "chat"); a stem, or a query word repaired against the
+# knowledge base's words, needs five ("shiping" is not "shit").
+LOOSE_TYPO_MIN_LETTERS = 4
+STRICT_TYPO_MIN_LETTERS = 5
+# From this length on, two typos are tolerated instead of one.
+_TWO_TYPOS_FROM = 10
+
+_INFLECTIONS = ("ing", "ed", "es", "s", "e")
+_PLURAL_AND_TENSE = ("ing", "ed", "es", "s")
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly apostrophes straightened."""
+    return text.lower().replace("\u2019", "'")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens and clause punctuation."""
+    return _TOKEN.findall(normalise(text))
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, punctuation dropped."""
+    return _WORD.findall(text.lower())
+
+
+def allowed_edits(word: str, min_letters: int) -> int:
+    """Typos tolerated in `word`: none below `min_letters`, one, two from ten letters."""
+    if len(word) < min_letters:
+        return 0
+    return 1 if len(word) < _TWO_TYPOS_FROM else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance, capped at `limit + 1`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def rule_stem(word: str) -> str:
+    """A crude but consistent stem: inflection suffixes off, a doubled last letter undone."""
+    for suffix in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]
+    return word
+
+
+def index_stem(word: str) -> str:
+    """Plural and -ing/-ed folding only: enough to match "charges"/"charged"/"charge"."""
+    for suffix in _PLURAL_AND_TENSE:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
