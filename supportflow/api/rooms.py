@@ -18,7 +18,7 @@ from supportflow.api.models import (
 from supportflow.api.sessions import ensure_may_read
 from supportflow.auth import Role
 from supportflow.errors import Forbidden
-from supportflow.rooms.commands import Escalate, StateChange
+from supportflow.rooms.commands import Escalate
 from supportflow.rooms.machine import RoomState
 from supportflow.rooms.statechart import render_mermaid
 
@@ -38,8 +38,7 @@ async def escalate(data: CreateEscalation) -> tuple[Escalation, int]:
         raise Forbidden("a customer may only escalate its own session")
     if principal.role is Role.AGENT and principal.id != session.agent_id:
         raise Forbidden("an agent may only escalate a session it holds")
-    command = Escalate((data.reason,), principal.role.value)
-    change: StateChange = await services().rooms.submit(session.room_id, command)
+    change = await services().rooms.submit(session.room_id, Escalate((data.reason,)))
     assert change.escalation is not None
     return Escalation.of(change.escalation), 201
 

@@ -38,7 +38,6 @@ from supportflow.rooms.commands import (
     Claim,
     Close,
     Escalate,
-    Posted,
     PostMessage,
     Release,
     StateChange,
@@ -180,7 +179,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         else:
             raise Forbidden("only customers and agents send messages")
         command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
-        posted: Posted = await self._services().rooms.submit(room_id, command)
+        posted = await self._services().rooms.submit(room_id, command)
         return {"seq": posted.message.seq, "duplicate": posted.duplicate}
 
     async def on_claim_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -226,8 +225,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             room_id = self._own_room(principal, payload.room_id)
         else:
             room_id = (await self._room(payload.room_id)).room_id
-        command = Escalate((payload.reason,), principal.role.value)
-        return _state_ack(await self._services().rooms.submit(room_id, command))
+        return _state_ack(await self._services().rooms.submit(room_id, Escalate((payload.reason,))))
 
     async def on_sync(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Sync, data)

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from supportflow.errors import Conflict, Forbidden, InvalidInput, SupportflowError, Unavailable
+from supportflow.errors import Conflict, Forbidden, SupportflowError, Unavailable
 from supportflow.rooms.commands import (
     AgentLost,
     Claim,
     Close,
     Command,
     Escalate,
+    Outcome,
     OwnUpToInterruption,
-    Posted,
     PostMessage,
     ReAlert,
     Release,
@@ -31,19 +31,19 @@ from supportflow.rooms.commands import (
 )
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
-from supportflow.store import SessionRecord
+from supportflow.store import SessionRecord, StoredMessage
 
 log = logging.getLogger(__name__)
 
-FollowUp = Callable[[], Awaitable[None]]
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """A handled command: the caller's answer, and work to do after answering."""
+class _Letter(Generic[R]):
+    """A command in the mailbox, with the future its sender awaits."""
 
-    result: Any
-    follow_up: FollowUp | None = None
+    command: Command[R]
+    reply: asyncio.Future[R]
 
 
 class ActorStopped(Exception):
@@ -56,11 +56,10 @@ class RoomActor:
     def __init__(self, session: SessionRecord, effects: RoomEffects) -> None:
         self.room_id = session.room_id
         self.session_id = session.session_id
-        self.user_id = session.user_id
         self.exchange_count = session.exchange_count
         self.lifecycle = RoomLifecycle(session.room_id, RoomState(session.status), session.agent_id)
         self._effects = effects
-        self._mailbox: asyncio.Queue[tuple[Command, asyncio.Future[Any]] | None] = asyncio.Queue()
+        self._mailbox: asyncio.Queue[_Letter[Any] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._accepting = True
         self._busy = False
@@ -83,12 +82,12 @@ class RoomActor:
             self._consume(on_stop, idle_seconds), name=f"room:{self.room_id}"
         )
 
-    async def submit(self, command: Command) -> Any:
+    async def submit(self, command: Command[R]) -> R:
         """Queue `command` and wait for its result (or its error)."""
         if not self._accepting:
             raise ActorStopped(self.room_id)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._mailbox.put_nowait((command, future))
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._mailbox.put_nowait(_Letter(command, future))
         self.last_used = asyncio.get_running_loop().time()
         return await future
 
@@ -113,7 +112,7 @@ class RoomActor:
         while not self._mailbox.empty():
             item = self._mailbox.get_nowait()
             if item is not None:
-                _answer(item[1], error=Unavailable("the server is shutting down", "shutting_down"))
+                _refuse(item.reply, Unavailable("the server is shutting down", "shutting_down"))
 
     async def _consume(self, on_stop: Callable[[RoomActor], None], idle_seconds: float) -> None:
         try:
@@ -133,51 +132,57 @@ class RoomActor:
                     continue
                 self._busy = True
                 try:
-                    await self._handle(*item)
+                    await self._handle(item)
                 finally:
                     self._busy = False
         finally:
             self._accepting = False
             on_stop(self)
 
-    async def _handle(self, command: Command, future: asyncio.Future[Any]) -> None:
+    async def _handle(self, letter: _Letter[R]) -> None:
         try:
-            outcome = await self._dispatch(command)
+            outcome = await letter.command.apply(self)
         except SupportflowError as error:
-            _answer(future, error=error)
+            _refuse(letter.reply, error)
             return
         except Exception as error:  # one bad command must not kill the room
             log.exception("room command failed", extra={"room_id": self.room_id})
-            _answer(future, error=error)
+            _refuse(letter.reply, error)
             return
-        _answer(future, result=outcome.result)
+        _answer(letter.reply, outcome.result)
         if outcome.follow_up is not None:
             try:
                 await outcome.follow_up()
             except Exception:
                 log.exception("room follow-up failed", extra={"room_id": self.room_id})
 
-    async def _dispatch(self, command: Command) -> Outcome:
-        match command:
-            case PostMessage():
-                return await self._post(command)
-            case Escalate(reasons=reasons):
-                return Outcome(await self._escalate(reasons))
-            case Claim(agent_id=agent_id, agent_name=name):
-                return Outcome(await self._counted_claim(agent_id, name))
-            case Release(agent_id=agent_id):
-                return Outcome(await self._release(agent_id))
-            case AgentLost(agent_id=agent_id):
-                return Outcome(await self._agent_lost(agent_id))
-            case Close():
-                return Outcome(await self._close(command))
-            case ReAlert():
-                return Outcome(await self._effects.realert(self.session_id, self.state))
-            case OwnUpToInterruption():
-                return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
-        raise InvalidInput(f"unknown command {type(command).__name__}")
+    # The command handlers (`RoomHandlers`): only `_handle` calls them, through `apply`.
 
-    async def _post(self, command: PostMessage) -> Outcome:
+    async def handle_post_message(self, command: PostMessage) -> Outcome[StoredMessage]:
+        return await self._post(command)
+
+    async def handle_escalate(self, command: Escalate) -> Outcome[StateChange]:
+        return Outcome(await self._escalate(command.reasons))
+
+    async def handle_claim(self, command: Claim) -> Outcome[StateChange]:
+        return Outcome(await self._counted_claim(command.agent_id, command.agent_name))
+
+    async def handle_release(self, command: Release) -> Outcome[StateChange]:
+        return Outcome(await self._release(command.agent_id))
+
+    async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]:
+        return Outcome(await self._agent_lost(command.agent_id))
+
+    async def handle_close(self, command: Close) -> Outcome[StateChange]:
+        return Outcome(await self._close(command))
+
+    async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
+        return Outcome(await self._effects.realert(self.session_id, self.state))
+
+    async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
+        return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
+
+    async def _post(self, command: PostMessage) -> Outcome[StoredMessage]:
         if command.sender_type == "agent":
             self.lifecycle.check(Trigger.AGENT_MESSAGE, actor_id=command.sender_id)
         else:
@@ -194,7 +199,7 @@ class RoomActor:
             return Outcome(posted, follow_up=lambda: self._bot_turn(posted))
         return Outcome(posted)
 
-    async def _bot_turn(self, posted: Posted) -> None:
+    async def _bot_turn(self, posted: StoredMessage) -> None:
         reply = await self._effects.bot_reply(
             self.room_id, self.session_id, posted, self.exchange_count
         )
@@ -266,13 +271,12 @@ class RoomActor:
         return change
 
 
-def _answer(
-    future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None
-) -> None:
+def _answer(future: asyncio.Future[R], result: R) -> None:
     # The caller may have given up (a cancelled request); its future is then already done.
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
+    if not future.done():
         future.set_result(result)
+
+
+def _refuse(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)

@@ -1,21 +1,59 @@
-"""What can be asked of a room: the commands its mailbox accepts, and their results.
+"""What can be asked of a room: the commands its mailbox accepts, each typed by its result.
 
 Socket.IO handlers and REST routes build these after validating input; only the room's
-actor acts on them, one at a time.
+actor acts on them, one at a time. A `Command[R]` answers an `R`: `RoomRegistry.submit`
+returns exactly that type, so mypy checks every caller against what the room does. Each
+command names the actor's handler for it (`apply`), and `RoomHandlers` spells out the
+handlers an actor must have, so a command and its handler cannot disagree on the result.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
-from supportflow.store import EscalationRecord, MessageRecord
+from supportflow.rooms.machine import RoomState
+from supportflow.store import EscalationRecord, StoredMessage
 
 # Who sent a command: "user", "agent", "admin" (REST) or "system" (timers, the server).
 SenderType = str
 
+# Covariant: a command answering a StateChange answers a `StateChange | None` too.
+R = TypeVar("R", covariant=True)
+FollowUp = Callable[[], Awaitable[None]]
+
 
 @dataclass(frozen=True)
-class PostMessage:
+class Outcome(Generic[R]):
+    """A handled command: the caller's answer, and work to do after answering."""
+
+    result: R
+    follow_up: FollowUp | None = None
+
+
+class Command(ABC, Generic[R]):
+    """A request to one room, answered with an `R` (or an error)."""
+
+    @abstractmethod
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[R]]:
+        """Run this command through `room`'s handler for it (called by the room's actor)."""
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """A lifecycle transition as stored: the room went from `previous` to `state`."""
+
+    room_id: str
+    state: RoomState
+    previous: RoomState
+    agent_id: str | None
+    escalation: EscalationRecord | None = None
+
+
+@dataclass(frozen=True)
+class PostMessage(Command[StoredMessage]):
     """A customer's or an agent's message. Customers in bot_active get a bot turn after it."""
 
     sender_type: SenderType  # "user" or "agent"
@@ -23,68 +61,100 @@ class PostMessage:
     text: str
     client_msg_id: str | None = None
 
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StoredMessage]]:
+        return room.handle_post_message(self)
+
 
 @dataclass(frozen=True)
-class Escalate:
+class Escalate(Command[StateChange]):
     """Hand the room to the human queue, for every reason given."""
 
     reasons: tuple[str, ...]
-    requested_by: SenderType
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_escalate(self)
 
 
 @dataclass(frozen=True)
-class Claim:
+class Claim(Command[StateChange]):
     agent_id: str
     agent_name: str
 
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_claim(self)
+
 
 @dataclass(frozen=True)
-class Release:
+class Release(Command[StateChange]):
     """The assigned agent hands the room back to the bot."""
 
     agent_id: str
 
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_release(self)
+
 
 @dataclass(frozen=True)
-class AgentLost:
-    """The assigned agent vanished past the grace period: back to the queue."""
+class AgentLost(Command[StateChange | None]):
+    """The assigned agent vanished past the grace period: back to the queue.
+
+    None when there is nothing to do (the agent came back, released or closed meanwhile).
+    """
 
     agent_id: str
 
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange | None]]:
+        return room.handle_agent_lost(self)
+
 
 @dataclass(frozen=True)
-class Close:
+class Close(Command[StateChange]):
     sender_type: SenderType
     sender_id: str
 
-
-@dataclass(frozen=True)
-class ReAlert:
-    """The room has waited too long unclaimed: alert agents again, tell the customer."""
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_close(self)
 
 
 @dataclass(frozen=True)
-class OwnUpToInterruption:
-    """After a restart: if the bot never answered the customer's last message, say so."""
+class ReAlert(Command[bool]):
+    """The room has waited too long unclaimed: alert agents again, tell the customer.
 
+    False when the room is no longer waiting.
+    """
 
-Command = (
-    PostMessage | Escalate | Claim | Release | AgentLost | Close | ReAlert | OwnUpToInterruption
-)
-
-
-@dataclass(frozen=True)
-class Posted:
-    """A stored message; `duplicate` when its client_msg_id had been stored before."""
-
-    message: MessageRecord
-    duplicate: bool
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[bool]]:
+        return room.handle_realert(self)
 
 
 @dataclass(frozen=True)
-class StateChange:
-    room_id: str
-    state: str
-    previous: str
-    agent_id: str | None
-    escalation: EscalationRecord | None = None
+class OwnUpToInterruption(Command[bool]):
+    """After a restart: if the bot never answered the customer's last message, say so.
+
+    False when the last message was answered.
+    """
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[bool]]:
+        return room.handle_own_up_to_interruption(self)
+
+
+class RoomHandlers(Protocol):
+    """One handler per command: what a room actor must implement (see `RoomActor`)."""
+
+    async def handle_post_message(self, command: PostMessage) -> Outcome[StoredMessage]: ...
+
+    async def handle_escalate(self, command: Escalate) -> Outcome[StateChange]: ...
+
+    async def handle_claim(self, command: Claim) -> Outcome[StateChange]: ...
+
+    async def handle_release(self, command: Release) -> Outcome[StateChange]: ...
+
+    async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]: ...
+
+    async def handle_close(self, command: Close) -> Outcome[StateChange]: ...
+
+    async def handle_realert(self, command: ReAlert) -> Outcome[bool]: ...
+
+    async def handle_own_up_to_interruption(
+        self, command: OwnUpToInterruption
+    ) -> Outcome[bool]: ...

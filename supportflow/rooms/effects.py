@@ -12,11 +12,11 @@ import time
 from collections.abc import Sequence
 
 from supportflow.metrics import Metrics
-from supportflow.rooms.commands import Posted, PostMessage, StateChange
+from supportflow.rooms.commands import PostMessage, StateChange
 from supportflow.rooms.machine import RoomState
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source, Turn
-from supportflow.store import EscalationRecord, MessageRecord, Store
+from supportflow.store import EscalationRecord, MessageRecord, Store, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +47,19 @@ class RoomEffects:
         self.history_limit = history_limit
         self.metrics = metrics
 
-    async def store_message(self, room_id: str, command: PostMessage) -> Posted:
+    async def store_message(self, room_id: str, command: PostMessage) -> StoredMessage:
         stored = await self.store.append_message(
             room_id, command.sender_type, command.sender_id, command.text, command.client_msg_id
         )
         if not stored.duplicate:
             self._count_message(command.sender_type)
-        return Posted(stored.message, stored.duplicate)
+        return stored
 
     async def announce(self, message: MessageRecord) -> None:
         await self.notifier.message(message)
 
     async def bot_reply(
-        self, room_id: str, session_id: str, posted: Posted, exchange_count: int
+        self, room_id: str, session_id: str, posted: StoredMessage, exchange_count: int
     ) -> Reply:
         """Ask the responder about `posted`, store and announce its answer.
 

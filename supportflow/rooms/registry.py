@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TypeVar
 
 from supportflow.errors import Unavailable
 from supportflow.rooms.actor import ActorStopped, RoomActor
@@ -20,6 +20,8 @@ from supportflow.rooms.commands import Command
 from supportflow.rooms.effects import RoomEffects
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 
 class RoomRegistry:
@@ -49,7 +51,7 @@ class RoomRegistry:
             counts[actor.state.value] = counts.get(actor.state.value, 0) + 1
         return counts
 
-    async def submit(self, room_id: str, command: Command) -> Any:
+    async def submit(self, room_id: str, command: Command[R]) -> R:
         """Run `command` in `room_id`'s actor and return its result (or raise its error)."""
         for _ in range(3):
             actor = await self._actor(room_id)

@@ -13,6 +13,7 @@ from supportflow.store.records import (
     utc_now,
 )
 from supportflow.store.repository import Store
+from supportflow.store.rooms import StoredMessage
 
 __all__ = [
     "LATEST_SCHEMA_VERSION",
@@ -22,6 +23,7 @@ __all__ = [
     "MessageRecord",
     "SessionRecord",
     "Store",
+    "StoredMessage",
     "UserRecord",
     "utc_in",
     "utc_now",

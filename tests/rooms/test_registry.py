@@ -69,13 +69,13 @@ async def new_room(store: Store, user: str) -> str:
 async def test_idle_actors_retire_and_respawn_from_the_store(store: Store) -> None:
     registry = registry_for(store, idle=0.2)
     room = await new_room(store, "u1")
-    await registry.submit(room, Escalate(("human_requested",), "user"))
+    await registry.submit(room, Escalate(("human_requested",)))
     assert registry.live_count == 1
     await asyncio.sleep(0.5)
     assert registry.live_count == 0
     # A fresh actor picks up the stored state: escalating, so no second escalation.
     with pytest.raises(Conflict) as refused:
-        await registry.submit(room, Escalate(("human_requested",), "user"))
+        await registry.submit(room, Escalate(("human_requested",)))
     assert refused.value.code == "invalid_transition"
     posted = await registry.submit(room, PostMessage("user", "u1", "still there?"))
     assert posted.message.seq == (await store.session_by_room(room)).last_seq
@@ -86,7 +86,7 @@ async def test_live_actors_are_capped(store: Store) -> None:
     registry = registry_for(store, max_live=3)
     rooms = [await new_room(store, f"u{i}") for i in range(8)]
     for room in rooms:
-        await registry.submit(room, Escalate(("human_requested",), "user"))
+        await registry.submit(room, Escalate(("human_requested",)))
     await asyncio.sleep(0.1)
     assert registry.live_count <= 3
     await registry.drain()
@@ -115,9 +115,9 @@ async def test_drain_finishes_every_accepted_command(store: Store) -> None:
 async def test_a_failing_command_leaves_the_actor_alive(store: Store) -> None:
     registry = registry_for(store)
     room = await new_room(store, "u1")
-    await registry.submit(room, Escalate(("human_requested",), "user"))
+    await registry.submit(room, Escalate(("human_requested",)))
     with pytest.raises(Conflict):
-        await registry.submit(room, Escalate(("again",), "user"))
+        await registry.submit(room, Escalate(("again",)))
     posted = await registry.submit(room, PostMessage("user", "u1", "hello"))
     assert posted.message.body == "hello"
     await registry.drain()
@@ -127,7 +127,7 @@ async def test_seq_is_gap_free_when_customer_and_agent_write_at_once(store: Stor
     registry = registry_for(store)
     room = await new_room(store, "u1")
     await store.create_agent("ann", "Ann", "digest-ann", max_concurrent=3, is_available=True)
-    await registry.submit(room, Escalate(("human_requested",), "user"))
+    await registry.submit(room, Escalate(("human_requested",)))
     await registry.submit(room, Claim("ann", "Ann"))
     writes = [PostMessage("user", "u1", f"u{i}") for i in range(15)]
     writes += [PostMessage("agent", "ann", f"a{i}") for i in range(15)]
