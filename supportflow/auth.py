@@ -35,23 +35,70 @@ class Role(StrEnum):
     USER = "user"
 
 
+class Action(StrEnum):
+    """What a principal may ask of a room; `Principal.may` decides each one."""
+
+    READ = "read"  # join, sync, typing, transcripts, /api/ask with a session
+    POST = "post"  # send a message
+    HANDLE = "handle"  # claim, release: agents only (the room checks who holds it)
+    ESCALATE = "escalate"
+    CLOSE = "close"
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the admin, an agent, or the user of one session."""
+    """Who is calling: the admin, an agent, or the user of one session.
+
+    Every permission decision of supportflow is here: which room a token may address at
+    all, and what it may do in a room (`may`). What depends on the room's state beyond
+    that (only the holding agent may release or talk) is the room machine's guard.
+    """
 
     role: Role
     id: str  # "admin", the agent_id, or the user_id
     session_id: str | None = None
     room_id: str | None = None
 
-    def may_read(self, session: SessionRecord) -> bool:
-        """The admin, the session's customer, or its agent; any agent while it is queued
-        (so it can decide to claim)."""
-        if self.role is Role.ADMIN:
+    def may_address(self, room_id: str | None = None, session_id: str | None = None) -> bool:
+        """False when no action on that room or session can be allowed (a customer's
+        other rooms). Checked before any lookup, so a customer never learns what exists."""
+        if self.role is not Role.USER:
             return True
+        return (room_id is None or room_id == self.room_id) and (
+            session_id is None or session_id == self.session_id
+        )
+
+    def may(self, action: Action, session: SessionRecord) -> bool:
+        """Whether this principal may do `action` in `session`'s room."""
         if self.role is Role.USER:
-            return self.session_id == session.session_id
-        return session.agent_id == self.id or session.status == "escalating"
+            return self.session_id == session.session_id and action is not Action.HANDLE
+        if self.role is Role.ADMIN:
+            return action is not Action.POST and action is not Action.HANDLE
+        if action is Action.READ:
+            # Any agent while it is queued, so it can decide to claim.
+            return session.agent_id == self.id or session.status == "escalating"
+        if action is Action.ESCALATE:
+            return session.agent_id == self.id
+        return True  # post, handle, close: the room's guard checks the holder
+
+    def may_read(self, session: SessionRecord) -> bool:
+        """The admin, the session's customer, or its agent; any agent while it is queued."""
+        return self.may(Action.READ, session)
+
+    def ensure(self, action: Action, session: SessionRecord) -> SessionRecord:
+        """`session`, if this principal may do `action` in it; Forbidden otherwise."""
+        if not self.may_address(session.room_id) or not self.may(action, session):
+            raise self.refusal(action)
+        return session
+
+    def refusal(self, action: Action) -> Forbidden:
+        """The error a refused `action` answers with (also for rooms that do not exist,
+        to those who could not have used them anyway)."""
+        return Forbidden(*_refusal(self.role, action))
+
+    def may_manage_agent(self, agent_id: str) -> bool:
+        """The admin, or that agent itself (its availability)."""
+        return self.role is Role.ADMIN or (self.role is Role.AGENT and self.id == agent_id)
 
     def require(self, *roles: Role) -> Principal:
         """This principal, if it has one of `roles`; Forbidden otherwise."""
@@ -59,6 +106,19 @@ class Principal:
             allowed = " or ".join(role.value for role in roles)
             raise Forbidden(f"this needs an {allowed} token")
         return self
+
+
+def _refusal(role: Role, action: Action) -> tuple[str, str]:
+    """The message and code a refused `action` answers with."""
+    if action is Action.HANDLE:
+        return "only agents claim and release rooms", "forbidden"
+    if role is Role.USER:
+        return "a customer may only use its own room", "not_your_room"
+    if role is Role.ADMIN:
+        return "only customers and agents send messages", "forbidden"
+    if action is Action.READ:
+        return "agents may open rooms they hold or that are queued", "not_your_room"
+    return "an agent may only escalate a room it holds", "forbidden"
 
 
 def new_token(prefix: str) -> str:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import ValidationError
+
 
 class SupportflowError(Exception):
     """Base of every error a client can see."""
@@ -80,6 +82,18 @@ class Unavailable(SupportflowError):
     default_code = "unavailable"
 
 
+def invalid_input(error: ValidationError, where: str = "payload") -> InvalidInput:
+    """The `InvalidInput` a failed pydantic validation answers with: field by field.
+
+    At most five problems, and field names cut short: both come from the client.
+    """
+    parts = []
+    for item in error.errors()[:5]:
+        loc = ".".join(str(part)[:64] for part in item.get("loc", ())) or where
+        parts.append(f"{loc}: {item.get('msg', 'invalid')}")
+    return InvalidInput("; ".join(parts) or f"the {where} does not match the expected schema")
+
+
 class ConfigurationError(Exception):
     """A setting that cannot be used; raised before the server starts."""
 
@@ -95,4 +109,5 @@ __all__ = [
     "SupportflowError",
     "Unauthorized",
     "Unavailable",
+    "invalid_input",
 ]

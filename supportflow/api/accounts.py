@@ -88,7 +88,7 @@ async def rotate_agent_token(agent_id: str) -> tuple[AgentWithToken, int]:
 async def set_availability(agent_id: str, data: Availability) -> Agent:
     """Mark an agent available or away (admin, or that agent)."""
     principal = await require(Role.ADMIN, Role.AGENT)
-    if principal.role is Role.AGENT and principal.id != agent_id:
+    if not principal.may_manage_agent(agent_id):
         raise Forbidden("an agent may only change its own availability")
     record = await services().store.set_agent_availability(agent_id, data.is_available)
     await services().gateway.set_agent_available(agent_id, data.is_available)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from quart import current_app, request
 
-from supportflow.auth import Principal, Role
+from supportflow.auth import Action, Principal, Role
+from supportflow.errors import NotFound
 from supportflow.services import Services
+from supportflow.store import SessionRecord
 
 
 def services() -> Services:
@@ -27,3 +29,20 @@ async def require(*roles: Role) -> Principal:
     """
     principal = await services().authenticator.authenticate(bearer_token())
     return principal.require(*roles)
+
+
+async def session_for(principal: Principal, session_id: str, action: Action) -> SessionRecord:
+    """The session, if `principal` may do `action` in it (see `Principal.may`).
+
+    A caller who may not gets the same 403 whether the session exists or not, so a refusal
+    never tells it which sessions exist; only the admin sees 404 for an unknown id.
+    """
+    if not principal.may_address(session_id=session_id):
+        raise principal.refusal(action)
+    try:
+        session = await services().store.get_session(session_id)
+    except NotFound:
+        if principal.role is Role.ADMIN:
+            raise
+        raise principal.refusal(action) from None
+    return principal.ensure(action, session)

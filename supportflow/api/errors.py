@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from quart import Quart, Response, jsonify
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
-from supportflow.errors import SupportflowError
+from supportflow.errors import SupportflowError, invalid_input
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,10 @@ def register_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(RequestSchemaValidationError)
     async def schema_error(error: RequestSchemaValidationError) -> tuple[Response, int]:
-        return error_response(400, "invalid_input", _describe_validation(error))
+        if isinstance(error.validation_error, ValidationError):
+            refusal = invalid_input(error.validation_error, "body")
+            return error_response(refusal.status, refusal.code, refusal.message)
+        return error_response(400, "invalid_input", "the request body does not match the schema")
 
     @app.errorhandler(UnicodeDecodeError)
     async def undecodable_body(error: UnicodeDecodeError) -> tuple[Response, int]:
@@ -52,16 +56,3 @@ def register_error_handlers(app: Quart) -> None:
     async def unexpected_error(error: Exception) -> tuple[Response, int]:
         log.exception("unhandled error")
         return error_response(500, "internal_error", "something went wrong on our side")
-
-
-def _describe_validation(error: RequestSchemaValidationError) -> str:
-    """A one-line account of what was wrong with the body, field by field."""
-    validation = error.validation_error
-    errors = getattr(validation, "errors", None)
-    if not callable(errors):
-        return "the request body does not match the expected schema"
-    parts = []
-    for item in errors()[:5]:
-        where = ".".join(str(part) for part in item.get("loc", ())) or "body"
-        parts.append(f"{where}: {item.get('msg', 'invalid')}")
-    return "; ".join(parts) or "the request body does not match the expected schema"

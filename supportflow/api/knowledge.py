@@ -15,12 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from quart import Blueprint, request
 from quart_schema import DataSource, document_request, validate_request, validate_response
 
-from supportflow.api.context import require, services
-from supportflow.auth import Role
-from supportflow.errors import Forbidden, InvalidInput
+from supportflow.api.context import require, services, session_for
+from supportflow.auth import Action, Role
+from supportflow.errors import InvalidInput, invalid_input
 from supportflow.knowledge.base import DocumentSummary
 from supportflow.knowledge.documents import Document
 from supportflow.knowledge.sources import documents_from_bytes
+from supportflow.rooms.history import conversation_history
 from supportflow.rooms.responder import RoomView, Turn
 
 blueprint = Blueprint("knowledge", __name__, url_prefix="/api")
@@ -110,13 +111,11 @@ async def ask(data: AskRequest) -> AskResponse:
     room = RoomView(room_id=None, session_id=None, exchange_count=1)
     history: list[Turn] = []
     if data.session_id is not None:
-        if principal.role is Role.USER and principal.session_id != data.session_id:
-            raise Forbidden("a customer token may only ask within its own session")
-        session = await app_services.store.get_session(data.session_id)
-        records = await app_services.store.recent_messages(
-            session.room_id, app_services.settings.history_limit
+        # The session's messages become the LLM's history: reading them needs the read right.
+        session = await session_for(principal, data.session_id, Action.READ)
+        history = await conversation_history(
+            app_services.store, session.room_id, app_services.settings.history_limit
         )
-        history = [Turn(record.sender_type, record.body) for record in records]
         room = RoomView(session.room_id, session.session_id, session.exchange_count + 1)
     reply = await app_services.bot.responder.respond(room, history, data.message)
     return AskResponse(
@@ -190,7 +189,5 @@ async def _documents_from_request() -> list[Document]:
     try:
         parsed = IngestRequest.model_validate(body)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidInput(f"{where}: {first['msg']}") from None
+        raise invalid_input(error, "body") from None
     return [Document(d.id or "", d.title, d.category, d.content) for d in parsed.documents]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, Response
 from quart_schema import validate_querystring, validate_request, validate_response
 
-from supportflow.api.context import require, services
+from supportflow.api.context import require, services, session_for
 from supportflow.api.models import (
     CreateEscalation,
     Escalation,
@@ -15,9 +15,7 @@ from supportflow.api.models import (
     MessagesQuery,
     TranscriptMessage,
 )
-from supportflow.api.sessions import ensure_may_read
-from supportflow.auth import Role
-from supportflow.errors import Forbidden
+from supportflow.auth import Action, Role
 from supportflow.rooms.commands import Escalate
 from supportflow.rooms.machine import RoomState
 from supportflow.rooms.statechart import render_mermaid
@@ -33,11 +31,7 @@ MERMAID = "text/vnd.mermaid; charset=utf-8"
 async def escalate(data: CreateEscalation) -> tuple[Escalation, int]:
     """Send a session's room to the human queue (admin, its agent, or its customer)."""
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
-    session = await services().store.get_session(data.session_id)
-    if principal.role is Role.USER and principal.session_id != session.session_id:
-        raise Forbidden("a customer may only escalate its own session")
-    if principal.role is Role.AGENT and principal.id != session.agent_id:
-        raise Forbidden("an agent may only escalate a session it holds")
+    session = await session_for(principal, data.session_id, Action.ESCALATE)
     change = await services().rooms.submit(session.room_id, Escalate((data.reason,)))
     assert change.escalation is not None
     return Escalation.of(change.escalation), 201
@@ -49,8 +43,7 @@ async def escalate(data: CreateEscalation) -> tuple[Escalation, int]:
 async def transcript(session_id: str, query_args: MessagesQuery) -> MessageList:
     """A session's messages with seq > after_seq, oldest first (its customer, agent, admin)."""
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
-    session = await services().store.get_session(session_id)
-    ensure_may_read(principal, session)
+    session = await session_for(principal, session_id, Action.READ)
     records = await services().store.messages_after(
         session.room_id, query_args.after_seq, query_args.limit
     )
@@ -77,6 +70,5 @@ async def room_statechart() -> Response:
 async def session_statechart(session_id: str) -> Response:
     """The room machine with this session's current state highlighted."""
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
-    session = await services().store.get_session(session_id)
-    ensure_may_read(principal, session)
+    session = await session_for(principal, session_id, Action.READ)
     return Response(render_mermaid(RoomState(session.status)), content_type=MERMAID)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from quart import Blueprint
 from quart_schema import validate_request, validate_response
 
-from supportflow.api.context import require, services
+from supportflow.api.context import require, services, session_for
 from supportflow.api.models import CreateSession, Session, SessionWithToken
-from supportflow.auth import USER_PREFIX, Principal, Role, new_token, token_digest
-from supportflow.errors import Forbidden
-from supportflow.store import SessionRecord, utc_in
+from supportflow.auth import USER_PREFIX, Action, Role, new_token, token_digest
+from supportflow.store import utc_in
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api")
 
@@ -35,12 +34,4 @@ async def create_session(data: CreateSession) -> tuple[SessionWithToken, int]:
 async def get_session(session_id: str) -> Session:
     """A session and its room's state (admin, its customer, or its agent)."""
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
-    record = await services().store.get_session(session_id)
-    ensure_may_read(principal, record)
-    return Session.of(record)
-
-
-def ensure_may_read(principal: Principal, session: SessionRecord) -> None:
-    """Forbidden unless `principal` may read the session (see `Principal.may_read`)."""
-    if not principal.may_read(session):
-        raise Forbidden("this token may not read that session")
+    return Session.of(await session_for(principal, session_id, Action.READ))

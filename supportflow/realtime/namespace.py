@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 import socketio
 from pydantic import ValidationError
 
-from supportflow.auth import Principal, Role, token_digest
+from supportflow.auth import Action, Principal, Role, token_digest
 from supportflow.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
     RateLimited,
     SupportflowError,
+    invalid_input,
 )
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.payloads import (
@@ -141,7 +142,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_join_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(JoinRoom, data)
         _check_claimed_identity(principal, payload.user_type, payload.user_id)
-        session = await self._readable_room(principal, payload.room_id)
+        session = await self._room_for(principal, payload.room_id, Action.READ)
         # Enter first, then read: a message sent in between arrives twice (same seq),
         # never zero times.
         await self.enter_room(sid, session.room_id)
@@ -172,12 +173,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             raise InvalidInput("the message is empty", "empty_message")
         if len(text) > limit:
             raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
-        if principal.role is Role.USER:
-            room_id = self._own_room(principal, payload.room_id)
-        elif principal.role is Role.AGENT:
-            room_id = (await self._room(payload.room_id)).room_id
-        else:
-            raise Forbidden("only customers and agents send messages")
+        room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
         command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
         posted = await self._services().rooms.submit(room_id, command)
         return {"seq": posted.message.seq, "duplicate": posted.duplicate}
@@ -186,7 +182,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         payload = _parse(RoomRef, data)
         principal.require(Role.AGENT)
         services = self._services()
-        session = await self._room(payload.room_id)
+        session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         agent = await services.store.get_agent(principal.id)
         # In the room before the claim runs, so the claimer hears its own announcements.
         already_in = session.room_id in self.rooms(sid)
@@ -202,7 +198,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
         principal.require(Role.AGENT)
-        session = await self._room(payload.room_id)
+        session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         services = self._services()
         change = await services.rooms.submit(session.room_id, Release(principal.id))
         await services.gateway.remove_agent_from_room(principal.id, session.room_id)
@@ -210,32 +206,25 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
 
     async def on_close_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
-        if principal.role is Role.USER:
-            room_id = self._own_room(principal, payload.room_id)
-        else:
-            room_id = (await self._room(payload.room_id)).room_id
+        room_id = (await self._room_for(principal, payload.room_id, Action.CLOSE)).room_id
         command = Close(principal.role.value, principal.id)
         return _state_ack(await self._services().rooms.submit(room_id, command))
 
     async def on_escalate(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
-        """A customer asks for a human (or the admin forces it)."""
+        """A customer asks for a human (or the admin, or the agent holding the room)."""
         payload = _parse(EscalateRoom, data)
-        principal.require(Role.USER, Role.ADMIN)
-        if principal.role is Role.USER:
-            room_id = self._own_room(principal, payload.room_id)
-        else:
-            room_id = (await self._room(payload.room_id)).room_id
+        room_id = (await self._room_for(principal, payload.room_id, Action.ESCALATE)).room_id
         return _state_ack(await self._services().rooms.submit(room_id, Escalate((payload.reason,))))
 
     async def on_sync(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Sync, data)
-        session = await self._readable_room(principal, payload.room_id)
+        session = await self._room_for(principal, payload.room_id, Action.READ)
         messages = await self._services().store.messages_after(session.room_id, payload.after_seq)
         return {"room_id": session.room_id, "messages": [message_event(m) for m in messages]}
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)
-        await self._readable_room(principal, payload.room_id)
+        await self._room_for(principal, payload.room_id, Action.READ)
         if payload.room_id not in self.rooms(sid):
             raise Forbidden("join the room before typing in it", "not_in_room")
         event = {
@@ -258,29 +247,18 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         except NotFound:
             raise NotFound(f"no room {room_id!r}", "room_not_found") from None
 
-    def _own_room(self, principal: Principal, room_id: str) -> str:
-        if principal.room_id != room_id:
-            raise Forbidden("a customer may only use its own room", "not_your_room")
-        return room_id
-
-    async def _readable_room(self, principal: Principal, room_id: str) -> SessionRecord:
-        """The room, if `principal` may read it: its customer, its agent, any agent while it
-        is queued, or the admin."""
-        if principal.role is Role.USER:
-            self._own_room(principal, room_id)
-        session = await self._room(room_id)
-        if not principal.may_read(session):
-            raise Forbidden("agents may open rooms they hold or that are queued", "not_your_room")
-        return session
+    async def _room_for(self, principal: Principal, room_id: str, action: Action) -> SessionRecord:
+        """The room, if `principal` may do `action` in it (the one rule: `Principal.may`)."""
+        if not principal.may_address(room_id=room_id):
+            raise principal.refusal(action)
+        return principal.ensure(action, await self._room(room_id))
 
 
 def _parse(model: type[P], data: Any) -> P:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "payload"
-        raise InvalidInput(f"{where}: {first.get('msg', 'invalid')}") from None
+        raise invalid_input(error) from None
 
 
 def _check_claimed_identity(

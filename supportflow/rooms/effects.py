@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from supportflow.metrics import Metrics
 from supportflow.rooms.commands import PostMessage, StateChange
+from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
-from supportflow.rooms.responder import Reply, Responder, RoomView, Source, Turn
+from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.store import EscalationRecord, MessageRecord, Store, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ class RoomEffects:
         `bot_unavailable`, so the room escalates instead of going silent.
         """
         started = time.perf_counter()
-        history = await self.store.recent_messages(room_id, self.history_limit)
-        turns = [Turn(m.sender_type, m.body) for m in history if m.seq < posted.message.seq]
+        turns = await conversation_history(
+            self.store, room_id, self.history_limit, before_seq=posted.message.seq
+        )
         view = RoomView(room_id, session_id, exchange_count)
         try:
             reply = await self.responder.respond(view, turns, posted.message.body)
