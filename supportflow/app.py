@@ -14,7 +14,7 @@ from quart_cors import cors
 from quart_schema import Info, QuartSchema
 
 from supportflow import __version__
-from supportflow.api import accounts, docs, health, knowledge, rooms, sessions
+from supportflow.api import accounts, canned_replies, docs, health, knowledge, rooms, sessions
 from supportflow.api import metrics as metrics_api
 from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
@@ -39,6 +39,7 @@ _BLUEPRINTS = (
     sessions.blueprint,
     rooms.blueprint,
     knowledge.blueprint,
+    canned_replies.blueprint,
     metrics_api.blueprint,
     docs.blueprint,
     web.blueprint,

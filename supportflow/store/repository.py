@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from supportflow.store.accounts import AccountsRepository
+from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
 from supportflow.store.rooms import RoomsRepository
 
 
-class Store(AccountsRepository, RoomsRepository):
+class Store(AccountsRepository, RoomsRepository, CannedRepliesRepository):
     """Typed reads and atomic writes over the SQLite database; nothing else writes SQL."""
 
     def __init__(self, database: Database) -> None:
