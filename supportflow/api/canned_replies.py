@@ -18,8 +18,7 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 
 from supportflow.api.context import require, services
 from supportflow.api.models import Body
-from supportflow.api.sessions import ensure_may_read
-from supportflow.auth import Principal, Role
+from supportflow.auth import Action, Principal, Role
 from supportflow.canned import PLACEHOLDERS, ReplyContext, check_template, fill
 from supportflow.errors import NotFound
 from supportflow.store.canned import CannedReplyRecord
@@ -145,7 +144,7 @@ async def _context(principal: Principal, room_id: str) -> ReplyContext:
         session = await store.session_by_room(room_id)
     except NotFound:
         raise NotFound(f"no room {room_id!r}", "room_not_found") from None
-    ensure_may_read(principal, session)
+    principal.ensure(Action.READ, session)
     customer = await store.get_user(session.user_id)
     agent_id = principal.id if principal.role is Role.AGENT else session.agent_id
     agent_name = (await store.get_agent(agent_id)).name if agent_id else None
