@@ -9,6 +9,10 @@ import this module; it imports nothing of supportflow, so it sits below both.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # Words with apostrophes are kept whole ("don't"); hyphens split ("add-on" -> "add", "on").
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -53,21 +57,17 @@ def allowed_edits(word: str, min_letters: int) -> int:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Damerau-Levenshtein (optimal string alignment) distance, capped at `limit + 1`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, 1):
-            cost = 0 if char_a == char_b else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    return int(OSA.distance(a, b, score_cutoff=limit))
+
+
+def within_edits(word: str, choices: Sequence[str], limit: int) -> list[tuple[int, int]]:
+    """(index in `choices`, distance) of every choice at most `limit` edits from `word`.
+
+    Optimal string alignment distance, as `edit_distance`; closest first. One call into
+    rapidfuzz (C++) compares the word with every choice, instead of a Python loop of pairs.
+    """
+    found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    return [(index, int(distance)) for _, distance, index in found]
 
 
 def rule_stem(word: str) -> str:

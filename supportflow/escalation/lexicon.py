@@ -19,12 +19,12 @@ from supportflow.text import (
     LOOSE_TYPO_MIN_LETTERS,
     STRICT_TYPO_MIN_LETTERS,
     allowed_edits,
-    edit_distance,
     rule_stem,
     tokenize,
+    within_edits,
 )
 
-_MATCH_CACHE_SIZE = 200_000
+_MATCH_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -36,57 +36,87 @@ class Hit:
     end: int
 
 
-class Lexicon:
-    """A set of terms (words or phrases) matched against tokenised text."""
+class WordMatcher:
+    """Which rule words a message word stands for: same stem, or a typo of one.
 
-    def __init__(self, terms: Iterable[str], known_words: frozenset[str] = frozenset()) -> None:
-        self._terms = [(term, [(w, rule_stem(w)) for w in tokenize(term)]) for term in terms]
+    Built once over every word of every rule, so a message word is compared with all of
+    them in two rapidfuzz calls (raw forms, then stems) and the answer is remembered: the
+    same everyday words recur in every message, so most lookups are cache hits.
+    """
+
+    def __init__(self, rule_words: Iterable[str], known_words: frozenset[str]) -> None:
+        self._word_set = frozenset(rule_words)
+        self._words = sorted(self._word_set)
+        self._stems = [rule_stem(word) for word in self._words]
+        self._by_stem: dict[str, list[str]] = {}
+        for word, word_stem in zip(self._words, self._stems, strict=True):
+            self._by_stem.setdefault(word_stem, []).append(word)
         self._known_words = known_words
-        # (message token, rule word) -> match. Matching is a pure function of the two, and
-        # the typo check behind it (edit distances) dominated the cost of a bot turn; the
-        # same everyday words recur in every message, so most lookups are hits.
-        self._matches: dict[tuple[str, str], bool] = {}
+        self._matches: dict[str, frozenset[str]] = {}
 
-    def find(self, tokens: Sequence[str]) -> list[Hit]:
-        """Every occurrence of every term in `tokens`."""
-        hits: list[Hit] = []
-        for term, parts in self._terms:
-            if not parts:
-                continue
-            for start in range(len(tokens) - len(parts) + 1):
-                if all(self._cached_match(tokens[start + i], part) for i, part in enumerate(parts)):
-                    hits.append(Hit(term, start, start + len(parts)))
-        return hits
+    def __contains__(self, word: object) -> bool:
+        return word in self._word_set
 
-    def _cached_match(self, token: str, term_word: tuple[str, str]) -> bool:
-        key = (token, term_word[0])
-        found = self._matches.get(key)
+    def matches(self, token: str) -> frozenset[str]:
+        """The rule words `token` matches (cached; a pure function of the token)."""
+        found = self._matches.get(token)
         if found is None:
             if len(self._matches) >= _MATCH_CACHE_SIZE:
                 self._matches.clear()  # bounded: rare words must not grow it forever
-            found = self._matches[key] = self._word_matches(token, term_word)
+            found = self._matches[token] = self._find(token)
         return found
 
-    def _word_matches(self, token: str, term_word: tuple[str, str]) -> bool:
-        word, word_stem = term_word
+    def _find(self, token: str) -> frozenset[str]:
         token_stem = rule_stem(token)
-        if token_stem == word_stem:
-            return True
+        found = set(self._by_stem.get(token_stem, ()))
+        # A real word only matches exactly: "cancer" never reads as "cancel".
         if token in self._known_words or token in CLAUSE_BREAKS:
-            return False
-        # Compare raw forms too: stemming a typo ("caess") can hide how close it is.
-        limit = min(
-            allowed_edits(token, LOOSE_TYPO_MIN_LETTERS),
-            allowed_edits(word, LOOSE_TYPO_MIN_LETTERS),
-        )
-        if limit > 0 and edit_distance(token, word, limit) <= limit:
-            return True
+            return frozenset(found)
+        # Raw forms too: stemming a typo ("caess") can hide how close it is. Both words
+        # must be long enough for the distance found ("cat" is not "chat").
+        limit = allowed_edits(token, LOOSE_TYPO_MIN_LETTERS)
+        if limit > 0:
+            for index, distance in within_edits(token, self._words, limit):
+                if distance <= allowed_edits(self._words[index], LOOSE_TYPO_MIN_LETTERS):
+                    found.add(self._words[index])
         # Stems are shorter, so they need a longer minimum ("shiping" is not "shit").
-        stem_limit = min(
-            allowed_edits(token_stem, STRICT_TYPO_MIN_LETTERS),
-            allowed_edits(word_stem, STRICT_TYPO_MIN_LETTERS),
-        )
-        return stem_limit > 0 and edit_distance(token_stem, word_stem, stem_limit) <= stem_limit
+        stem_limit = allowed_edits(token_stem, STRICT_TYPO_MIN_LETTERS)
+        if stem_limit > 0:
+            for index, distance in within_edits(token_stem, self._stems, stem_limit):
+                if distance <= allowed_edits(self._stems[index], STRICT_TYPO_MIN_LETTERS):
+                    found.add(self._words[index])
+        return frozenset(found)
+
+
+class Lexicon:
+    """A set of terms (words or phrases) matched against tokenised text."""
+
+    def __init__(self, terms: Iterable[str], matcher: WordMatcher) -> None:
+        self._matcher = matcher
+        # Terms by their first word: only terms whose first word matched a token are tried.
+        self._by_first_word: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
+        for order, term in enumerate(terms):
+            parts = tuple(tokenize(term))
+            missing = [word for word in parts if word not in matcher]
+            if missing:
+                raise ValueError(f"the matcher does not know the words {missing} of {term!r}")
+            if parts:
+                self._by_first_word.setdefault(parts[0], []).append((order, term, parts))
+
+    def find(self, tokens: Sequence[str]) -> list[Hit]:
+        """Every occurrence of every term in `tokens`, in term order then position."""
+        matched = [self._matcher.matches(token) for token in tokens]
+        found: list[tuple[int, Hit]] = []
+        for start, words in enumerate(matched):
+            for word in words:
+                for order, term, parts in self._by_first_word.get(word, ()):
+                    end = start + len(parts)
+                    if end <= len(tokens) and all(
+                        parts[offset] in matched[start + offset] for offset in range(1, len(parts))
+                    ):
+                        found.append((order, Hit(term, start, end)))
+        found.sort(key=lambda item: (item[0], item[1].start))
+        return [hit for _, hit in found]
 
 
 class Negation:

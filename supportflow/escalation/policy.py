@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.escalation.lexicon import Hit, Lexicon, Negation, near
+from supportflow.escalation.lexicon import Hit, Lexicon, Negation, WordMatcher, near
 from supportflow.escalation.rules_file import EscalationRules
 from supportflow.escalation.semantic import ExemplarIndex
 from supportflow.text import tokenize
@@ -46,10 +46,10 @@ class WordRules:
         # A word that appears in any rule is a real word, never a typo of another rule word
         # ("outage" is not a misspelt "outraged").
         rule_words = frozenset(word for term in _all_terms(rules) for word in tokenize(term))
-        known = known_words | rule_words
+        matcher = WordMatcher(rule_words, known_words | rule_words)
 
         def lexicon(terms: Sequence[str]) -> Lexicon:
-            return Lexicon(terms, known)
+            return Lexicon(terms, matcher)
 
         self._negation = Negation(
             rules.negation.negators, rules.negation.window, rules.negation.clause_breakers
@@ -151,6 +151,7 @@ def _all_terms(rules: EscalationRules) -> list[str]:
         *cancel.strong_verbs,
         *cancel.weak_verbs,
         *cancel.objects,
+        *cancel.container_words,
         *cancel.self_service_objects,
         *cancel.nouns,
         *cancel.question_words,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from supportflow.text import LETTER_WORD, STRICT_TYPO_MIN_LETTERS, allowed_edits, edit_distance
+from supportflow.text import LETTER_WORD, STRICT_TYPO_MIN_LETTERS, allowed_edits, within_edits
 
 _IDENTIFIER = re.compile(r"[#$]?\b\d[\d\-\s]{3,}\d\b|#\s*\d+")
 
@@ -23,9 +23,7 @@ class Vocabulary:
     def __init__(self, words: Iterable[str], known_words: frozenset[str] = frozenset()) -> None:
         self._words = frozenset(w.lower() for w in words)
         self._known = known_words
-        self._by_length: dict[int, list[str]] = {}
-        for word in self._words:
-            self._by_length.setdefault(len(word), []).append(word)
+        self._choices = sorted(self._words)
 
     @classmethod
     def from_texts(
@@ -43,16 +41,9 @@ class Vocabulary:
         limit = allowed_edits(lower, STRICT_TYPO_MIN_LETTERS)
         if limit == 0 or lower in self._words or lower in self._known:
             return word
-        best: list[str] = []
-        best_distance = limit + 1
-        for length in range(len(lower) - limit, len(lower) + limit + 1):
-            for candidate in self._by_length.get(length, ()):
-                distance = edit_distance(lower, candidate, limit)
-                if distance < best_distance:
-                    best, best_distance = [candidate], distance
-                elif distance == best_distance and distance <= limit:
-                    best.append(candidate)
-        return best[0] if len(best) == 1 else word
+        found = within_edits(lower, self._choices, limit)
+        closest = [index for index, distance in found if distance == found[0][1]]
+        return self._choices[closest[0]] if len(closest) == 1 else word
 
     def clean_query(self, text: str) -> str:
         """`text` without identifiers and with unknown words repaired."""
