@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check clean browser-client
+.PHONY: install run test lint check clean browser-client graphviz
 
-install: $(STAMP) browser-client
+install: $(STAMP) browser-client graphviz
 
 # torch goes in first and pinned: 2.13.0 is the CPU build; anything that pulled torch
 # unpinned would fetch a multi-GB CUDA build instead.
@@ -18,24 +18,43 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The web pages' Socket.IO client comes from npm at install time (never committed) into a
-# gitignored folder the server serves it from. Without npm (or the registry) the pages still
-# load and say live chat is unavailable, so this step warns instead of failing.
+# The web pages' libraries (the Socket.IO client, and Mermaid, which draws the statecharts)
+# come from npm at install time (never committed) into a gitignored folder the server serves
+# them from. One npm call names them all: npm removes from the folder what a call does not
+# name. Without npm (or the registry) the pages still load and say what is missing, so this
+# step warns instead of failing.
 SIO_CLIENT_VERSION := 4.8.4
-SIO_CLIENT_DIR := supportflow/web/vendor
-SIO_CLIENT := $(SIO_CLIENT_DIR)/node_modules/socket.io-client/dist/socket.io.min.js
+MERMAID_VERSION := 11.12.2
+VENDOR_DIR := supportflow/web/vendor
+SIO_CLIENT := $(VENDOR_DIR)/node_modules/socket.io-client/dist/socket.io.min.js
+MERMAID_JS := $(VENDOR_DIR)/node_modules/mermaid/dist/mermaid.min.js
 
-browser-client: $(SIO_CLIENT)
+browser-client: $(SIO_CLIENT) $(MERMAID_JS)
 
-$(SIO_CLIENT):
+$(SIO_CLIENT) $(MERMAID_JS) &:
 	@if command -v npm >/dev/null 2>&1; then \
-		mkdir -p $(SIO_CLIENT_DIR) && \
-		npm install --no-save --no-audit --no-fund --loglevel=error \
-			--prefix $(SIO_CLIENT_DIR) socket.io-client@$(SIO_CLIENT_VERSION) \
-		|| echo "WARNING: npm could not install socket.io-client; /chat and /console will say live chat is unavailable"; \
+		mkdir -p $(VENDOR_DIR) && \
+		npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(VENDOR_DIR) \
+			socket.io-client@$(SIO_CLIENT_VERSION) mermaid@$(MERMAID_VERSION) \
+		|| echo "WARNING: npm could not install the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text"; \
 	else \
-		echo "note: npm not found, skipping socket.io-client; /chat and /console will say live chat is unavailable"; \
+		echo "note: npm not found, skipping the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text"; \
 	fi
+
+# Graphviz's `dot` draws statecharts/room.svg (scripts/render_statecharts.py). It is Debian's
+# `graphviz`, installed when missing and apt-get is usable (as root, or with sudo that needs
+# no password); otherwise a note, and the SVG rendering test is skipped.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo -n"; fi; \
+		if command -v apt-get >/dev/null 2>&1 && \
+			{ $$SUDO apt-get install -y --no-install-recommends graphviz >/dev/null 2>&1 || \
+			  { $$SUDO apt-get update >/dev/null 2>&1 && \
+			    $$SUDO apt-get install -y --no-install-recommends graphviz >/dev/null 2>&1; }; }; then \
+			echo "installed graphviz (dot)"; \
+		else \
+			echo "note: graphviz's dot is not installed (apt-get install graphviz); the SVG statechart test will be SKIPPED"; \
+		fi; }
 
 run: install
 	$(BIN)/supportflow serve

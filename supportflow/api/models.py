@@ -178,3 +178,13 @@ class TranscriptMessage(BaseModel):
 
 class MessageList(BaseModel):
     messages: list[TranscriptMessage]
+
+
+class StatechartText(BaseModel):
+    name: str
+    title: str
+    mermaid: str = Field(description="Mermaid stateDiagram-v2 text, from the live definition")
+
+
+class StatechartList(BaseModel):
+    statecharts: list[StatechartText]

@@ -13,12 +13,15 @@ from supportflow.api.models import (
     EscalationQuery,
     MessageList,
     MessagesQuery,
+    StatechartList,
+    StatechartText,
     TranscriptMessage,
 )
 from supportflow.auth import Action, Role
+from supportflow.errors import NotFound
 from supportflow.rooms.commands import Escalate
 from supportflow.rooms.machine import RoomState
-from supportflow.rooms.statechart import render_mermaid
+from supportflow.rooms.statechart import STATECHARTS, render_mermaid
 
 blueprint = Blueprint("rooms", __name__, url_prefix="/api")
 
@@ -60,10 +63,25 @@ async def escalations(query_args: EscalationQuery) -> EscalationList:
     return EscalationList(escalations=[Escalation.of(record) for record in records])
 
 
-@blueprint.get("/statecharts/room")
-async def room_statechart() -> Response:
-    """The room state machine as Mermaid text, drawn from the definition rooms run."""
-    return Response(render_mermaid(), content_type=MERMAID)
+@blueprint.get("/statecharts")
+@validate_response(StatechartList, 200)
+async def statecharts() -> StatechartList:
+    """Every state machine of the project as Mermaid text, drawn from the definition it runs."""
+    return StatechartList(
+        statecharts=[
+            StatechartText(name=chart.name, title=chart.title, mermaid=chart.render())
+            for chart in STATECHARTS.values()
+        ]
+    )
+
+
+@blueprint.get("/statecharts/<name>")
+async def statechart(name: str) -> Response:
+    """One state machine (`room`) as Mermaid text, drawn from the definition it runs."""
+    chart = STATECHARTS.get(name)
+    if chart is None:
+        raise NotFound(f"no state machine named {name!r}", code="statechart_not_found")
+    return Response(chart.render(), content_type=MERMAID)
 
 
 @blueprint.get("/sessions/<session_id>/statechart")

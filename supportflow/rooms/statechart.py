@@ -8,6 +8,9 @@ deterministic (table order) and ends with a newline, so the committed files in
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from supportflow.rooms.machine import (
     FINAL_STATE,
     INITIAL_STATE,
@@ -80,4 +83,27 @@ def render_markdown() -> str:
     return "\n\n".join(parts) + "\n"
 
 
-__all__ = ["HIGHLIGHT_CLASS", "edge_label", "render_markdown", "render_mermaid"]
+@dataclass(frozen=True)
+class Statechart:
+    """One state machine of the project, as the `/statecharts` page lists it."""
+
+    name: str
+    title: str
+    render: Callable[[], str]
+
+
+# Every machine the project runs. Rooms are the only one today; a new machine adds a row
+# here and the page, `GET /api/statecharts` and its tests pick it up.
+STATECHARTS: dict[str, Statechart] = {
+    "room": Statechart("room", "Room lifecycle", render_mermaid),
+}
+
+
+__all__ = [
+    "HIGHLIGHT_CLASS",
+    "STATECHARTS",
+    "Statechart",
+    "edge_label",
+    "render_markdown",
+    "render_mermaid",
+]

@@ -1,4 +1,4 @@
-"""`/console` (agents) and `/chat` (customers): static pages over the public REST + Socket.IO.
+"""`/console` (agents), `/chat` (customers), `/statecharts`: static pages over the public API.
 
 The pages hold no server-side state and no templates: everything they show comes from the
 same REST and Socket.IO contract any other client uses, so they double as its live demo.
@@ -15,10 +15,14 @@ from supportflow.errors import NotFound
 from supportflow.static_files import file_response
 
 STATIC_DIR = Path(__file__).parent / "static"
-# `make install` puts npm's socket.io-client here (gitignored): a third-party library is
-# installed from its registry, never committed. Missing, the pages say so instead of failing.
-VENDOR_DIR = Path(__file__).parent / "vendor" / "node_modules" / "socket.io-client" / "dist"
+# `make install` puts npm's socket.io-client and mermaid here (gitignored): third-party
+# libraries are installed from their registry, never committed. Missing, the pages say so
+# instead of failing.
+NODE_MODULES = Path(__file__).parent / "vendor" / "node_modules"
+VENDOR_DIR = NODE_MODULES / "socket.io-client" / "dist"
 SOCKET_IO_CLIENT = "socket.io.min.js"
+MERMAID_DIR = NODE_MODULES / "mermaid" / "dist"
+MERMAID = "mermaid.min.js"
 
 # Everything the pages load comes from this server; the policy makes that a guarantee,
 # not a habit (an accidental CDN link is blocked by the browser, and visible in tests).
@@ -45,6 +49,13 @@ async def chat() -> Response:
     return await _page("chat.html")
 
 
+@blueprint.get("/statecharts")
+@hide
+async def statecharts() -> Response:
+    """Every state machine of the project, drawn from its live definition."""
+    return await _page("statecharts.html")
+
+
 @blueprint.get("/web/static/<path:filename>")
 @hide
 async def static_file(filename: str) -> Response:
@@ -59,6 +70,15 @@ async def socket_io_client() -> Response:
     if not (VENDOR_DIR / SOCKET_IO_CLIENT).is_file():
         raise NotFound("socket.io-client is not installed: run `make install` with npm present")
     return await file_response(VENDOR_DIR, SOCKET_IO_CLIENT)
+
+
+@blueprint.get(f"/web/vendor/{MERMAID}")
+@hide
+async def mermaid() -> Response:
+    """Mermaid, which draws the statecharts in the pages, installed by `make install`."""
+    if not (MERMAID_DIR / MERMAID).is_file():
+        raise NotFound("mermaid is not installed: run `make install` with npm present")
+    return await file_response(MERMAID_DIR, MERMAID)
 
 
 async def _page(name: str) -> Response:

@@ -38,6 +38,11 @@ async def test_transcript_and_statechart_permissions(
         assert chart.text == render_mermaid(RoomState.ESCALATING)
         generic = await admin.get("/api/statecharts/room")
         assert generic.text == render_mermaid()
+        listed = (await admin.get("/api/statecharts")).json()["statecharts"]
+        assert listed == [{"name": "room", "title": "Room lifecycle", "mermaid": render_mermaid()}]
+        unknown = await admin.get("/api/statecharts/kettle")
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "statechart_not_found"
 
         queue = await admin.get("/api/escalations", headers=bearer(agent["token"]))
         assert [e["session_id"] for e in queue.json()["escalations"]] == [session["session_id"]]

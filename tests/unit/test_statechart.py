@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from supportflow.rooms.machine import TRANSITIONS, RoomState, Trigger
 from supportflow.rooms.statechart import render_markdown, render_mermaid
+from supportflow.rooms.statechart_svg import dot_digest, render_dot, render_svg, svg_is_current
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "render_statecharts.py"
@@ -135,3 +137,53 @@ def test_script_check_passes_on_the_checkout() -> None:
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# The Graphviz picture (statecharts/room.svg).
+
+DOT_EDGE = re.compile(r'^\t(\S+) -> (\S+)(?: \[label="(\w+)[^"]*"\])?$')
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)"
+)
+
+
+def dot_edges(source: str) -> set[tuple[str, str, str | None]]:
+    names = {"__initial__": "[*]", "__final__": "[*]"}
+    matches = (DOT_EDGE.match(line) for line in source.splitlines())
+    return {(names.get(m[1], m[1]), names.get(m[2], m[2]), m[3]) for m in matches if m}
+
+
+def test_dot_draws_the_same_edges_as_mermaid() -> None:
+    assert dot_edges(render_dot()) == edges(render_mermaid())
+    assert 'escalating -> agent_assigned [label="claim [has_capacity] / agent joins"]' in (
+        render_dot()
+    )
+
+
+def test_dot_highlights_only_the_current_state() -> None:
+    assert "#ffd54f" not in render_dot()
+    text = render_dot(RoomState.ESCALATING)
+    filled = [line.split()[0] for line in text.splitlines() if "#ffd54f" in line]
+    assert filled == ["escalating"]
+
+
+def test_committed_svg_was_drawn_from_the_current_definition() -> None:
+    path = ROOT / "statecharts/room.svg"
+    assert path.is_file(), FIX
+    assert svg_is_current(path.read_text(encoding="utf-8")), FIX
+
+
+def test_svg_check_sees_a_changed_definition() -> None:
+    committed = (ROOT / "statecharts/room.svg").read_text(encoding="utf-8")
+    assert not svg_is_current(committed.replace(dot_digest(render_dot()), "0" * 64))
+    assert not svg_is_current(re.sub(r"<!-- supportflow-dot-sha256: \w+ -->\n", "", committed))
+
+
+@needs_dot
+def test_svg_draws_every_state_and_edge() -> None:
+    svg = render_svg()
+    assert svg.startswith("<?xml") and "<svg" in svg and svg_is_current(svg)
+    titles = set(re.findall(r"<title>([^<]*)</title>", svg))
+    assert {s.value for s in RoomState} <= titles
+    labels = set(re.findall(r">([a-z_]+) (?:\[|/)", svg))
+    assert labels == {t.value for t in Trigger}

@@ -17,6 +17,7 @@ import {
   typingSender,
   waited,
 } from "./common.js";
+import { drawStatechart } from "./statechart.js";
 
 const TOKEN_KEY = "supportflow.console.token";
 const $ = (id) => document.getElementById(id);
@@ -512,18 +513,45 @@ class Room {
   }
 
   async toggleStatechart(button) {
-    const pre = this.find(".statechart");
-    pre.hidden = !pre.hidden;
-    button.setAttribute("aria-expanded", String(!pre.hidden));
-    if (!pre.hidden) await this.loadStatechart();
+    const box = this.find(".statechart");
+    box.hidden = !box.hidden;
+    button.setAttribute("aria-expanded", String(!box.hidden));
+    if (!box.hidden) await this.loadStatechart();
   }
 
-  async loadStatechart() {
-    const pre = this.find(".statechart");
+  /**
+   * Draw the room's machine, its current state highlighted by the server's Mermaid text.
+   * An ack and a room_state event both announce one change: draws run one after another,
+   * and a state already on screen is not drawn again.
+   */
+  loadStatechart() {
+    this.charting = (this.charting || Promise.resolve()).then(() => this.drawStatechart());
+    return this.charting;
+  }
+
+  async drawStatechart() {
+    const figure = this.find(".statechart-figure");
+    if (this.chartState === this.state && figure.querySelector("img")) return;
+    let text;
     try {
-      pre.textContent = await api(`/api/sessions/${encodeURIComponent(this.sessionId)}/statechart`, { token });
+      text = await api(`/api/sessions/${encodeURIComponent(this.sessionId)}/statechart`, { token });
     } catch (error) {
-      pre.textContent = `The statechart is not available: ${error.message}`;
+      // After a hand-back or a close the room is no longer this agent's to read.
+      figure.textContent =
+        error.status === 403
+          ? "This chat is no longer yours: its statechart is not available."
+          : `The statechart is not available: ${error.message}`;
+      this.find(".statechart-source").textContent = "";
+      this.chartState = null;
+      return;
+    }
+    this.find(".statechart-source").textContent = text;
+    const current = text.match(/^\s*class (\w+) current$/m)?.[1];
+    try {
+      await drawStatechart(figure, text, { title: `Room state machine, now ${current}`, current });
+      this.chartState = current;
+    } catch (error) {
+      figure.textContent = `The diagram could not be drawn (${error.message}); its source is below.`;
     }
   }
 
