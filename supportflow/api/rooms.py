@@ -20,7 +20,6 @@ from supportflow.api.models import (
 from supportflow.auth import Action, Role
 from supportflow.errors import NotFound
 from supportflow.rooms.commands import Escalate
-from supportflow.rooms.machine import RoomState
 from supportflow.rooms.statechart import STATECHARTS, render_mermaid
 
 blueprint = Blueprint("rooms", __name__, url_prefix="/api")
@@ -89,4 +88,4 @@ async def session_statechart(session_id: str) -> Response:
     """The room machine with this session's current state highlighted."""
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
     session = await session_for(principal, session_id, Action.READ)
-    return Response(render_mermaid(RoomState(session.status)), content_type=MERMAID)
+    return Response(render_mermaid(session.status), content_type=MERMAID)

@@ -20,7 +20,7 @@ from supportflow.realtime.payloads import alert_event, message_event
 from supportflow.rooms.commands import AgentLost
 from supportflow.rooms.notifier import EscalationAlert
 from supportflow.rooms.registry import RoomRegistry
-from supportflow.store import MessageRecord, Store
+from supportflow.store import MessageRecord, RoomState, Store
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,14 @@ class SocketGateway:
         await self._sio.emit("new_message", message_event(message), to=message.room_id)
 
     async def state_changed(
-        self, room_id: str, state: str, previous: str, agent_id: str | None
+        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
     ) -> None:
-        event = {"room_id": room_id, "state": state, "previous": previous, "agent_id": agent_id}
+        event = {
+            "room_id": room_id,
+            "state": state.value,
+            "previous": previous.value,
+            "agent_id": agent_id,
+        }
         await self._sio.emit("room_state", event, to=[room_id, AGENTS])
 
     async def escalation_alert(self, alert: EscalationAlert) -> None:
@@ -105,7 +110,7 @@ class SocketGateway:
 
     async def watch_absent_agents(self) -> None:
         """After a restart, agents holding rooms get the same grace to reconnect."""
-        holders = {s.agent_id for s in await self._store.rooms_in_state("agent_assigned")}
+        holders = {s.agent_id for s in await self._store.rooms_in_state(RoomState.AGENT_ASSIGNED)}
         for agent_id in holders - set(self._agent_sockets):
             if agent_id is not None:
                 self._start_grace_timer(agent_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from supportflow.errors import Conflict, Forbidden, SupportflowError, Unavailable
+from supportflow.errors import Conflict, SupportflowError, Unavailable
 from supportflow.rooms.commands import (
     AgentLost,
     Claim,
@@ -57,7 +57,7 @@ class RoomActor:
         self.room_id = session.room_id
         self.session_id = session.session_id
         self.exchange_count = session.exchange_count
-        self.lifecycle = RoomLifecycle(session.room_id, RoomState(session.status), session.agent_id)
+        self.lifecycle = RoomLifecycle(session.room_id, session.status, session.agent_id)
         self._effects = effects
         self._mailbox: asyncio.Queue[_Letter[Any] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -183,14 +183,11 @@ class RoomActor:
         return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
 
     async def _post(self, command: PostMessage) -> Outcome[StoredMessage]:
-        if command.sender_type == "agent":
-            self.lifecycle.check(Trigger.AGENT_MESSAGE, actor_id=command.sender_id)
-        else:
-            self.lifecycle.check(Trigger.USER_MESSAGE)
+        trigger = Trigger.AGENT_MESSAGE if command.sender_type == "agent" else Trigger.USER_MESSAGE
+        await self.lifecycle.check(trigger, actor_id=command.sender_id)
         posted = await self._effects.store_message(self.room_id, command)
         if posted.duplicate:
             return Outcome(posted)
-        trigger = Trigger.AGENT_MESSAGE if command.sender_type == "agent" else Trigger.USER_MESSAGE
         if trigger is Trigger.USER_MESSAGE:
             self.exchange_count += 1
         await self.lifecycle.fire(trigger, actor_id=command.sender_id)
@@ -207,8 +204,8 @@ class RoomActor:
             await self._escalate(reply.reasons or ("low_confidence",))
 
     async def _escalate(self, reasons: tuple[str, ...]) -> StateChange:
-        self.lifecycle.check(Trigger.ESCALATE)
-        escalation = await self._effects.open_escalation(self.room_id, reasons)
+        step = await self.lifecycle.check(Trigger.ESCALATE)
+        escalation = await self._effects.open_escalation(self.room_id, reasons, step.sources)
         result = await self.lifecycle.fire(Trigger.ESCALATE)
         change = StateChange(self.room_id, result.state, result.previous, None, escalation)
         await self._effects.announce_escalation(change, escalation)
@@ -229,18 +226,16 @@ class RoomActor:
     async def _claim(self, agent_id: str, agent_name: str) -> StateChange:
         if self.state is RoomState.AGENT_ASSIGNED:
             raise Conflict("another agent has already claimed this room", "already_claimed")
-        self.lifecycle.check(Trigger.CLAIM, actor_id=agent_id)
-        escalation = await self._effects.claim(self.room_id, agent_id)
+        step = await self.lifecycle.check(Trigger.CLAIM, actor_id=agent_id)
+        escalation = await self._effects.claim(self.room_id, agent_id, step.sources)
         result = await self.lifecycle.fire(Trigger.CLAIM, actor_id=agent_id)
         change = StateChange(self.room_id, result.state, result.previous, agent_id, escalation)
         await self._effects.announce_claim(change, agent_name)
         return change
 
     async def _release(self, agent_id: str) -> StateChange:
-        self.lifecycle.check(Trigger.RELEASE, actor_id=agent_id)
-        await self._effects.set_state(
-            self.room_id, RoomState.BOT_ACTIVE, expected=RoomState.AGENT_ASSIGNED
-        )
+        step = await self.lifecycle.check(Trigger.RELEASE, actor_id=agent_id)
+        await self._effects.set_state(self.room_id, step)
         result = await self.lifecycle.fire(Trigger.RELEASE, actor_id=agent_id)
         change = StateChange(self.room_id, result.state, result.previous, None)
         await self._effects.announce_change(
@@ -252,20 +247,24 @@ class RoomActor:
         # The agent may have come back, released or closed meanwhile: then nothing to do.
         if self.state is not RoomState.AGENT_ASSIGNED or self.lifecycle.agent_id != agent_id:
             return None
-        self.lifecycle.check(Trigger.AGENT_LOST)
-        escalation = await self._effects.open_escalation(self.room_id, ("agent_lost",))
+        step = await self.lifecycle.check(Trigger.AGENT_LOST)
+        escalation = await self._effects.open_escalation(
+            self.room_id, ("agent_lost",), step.sources
+        )
         result = await self.lifecycle.fire(Trigger.AGENT_LOST)
         change = StateChange(self.room_id, result.state, result.previous, None, escalation)
         await self._effects.announce_escalation(change, escalation)
         return change
 
     async def _close(self, command: Close) -> StateChange:
-        self.lifecycle.check(Trigger.CLOSE)
-        if command.sender_type == "agent" and command.sender_id != self.lifecycle.agent_id:
-            raise Forbidden("only the agent holding this room may close it", "not_assigned_agent")
-        previous = self.state
-        await self._effects.set_state(self.room_id, RoomState.CLOSED, expected=previous)
-        result = await self.lifecycle.fire(Trigger.CLOSE)
+        by_agent = command.sender_type == "agent"
+        step = await self.lifecycle.check(
+            Trigger.CLOSE, actor_id=command.sender_id, by_agent=by_agent
+        )
+        await self._effects.set_state(self.room_id, step)
+        result = await self.lifecycle.fire(
+            Trigger.CLOSE, actor_id=command.sender_id, by_agent=by_agent
+        )
         change = StateChange(self.room_id, result.state, result.previous, None)
         await self._effects.announce_change(change, "This chat is closed. Thank you!")
         return change

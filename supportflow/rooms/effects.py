@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from supportflow.metrics import Metrics
 from supportflow.rooms.commands import PostMessage, StateChange
 from supportflow.rooms.history import conversation_history
-from supportflow.rooms.machine import RoomState
+from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.store import EscalationRecord, MessageRecord, Store, StoredMessage
@@ -88,9 +88,11 @@ class RoomEffects:
             self.metrics.bot_reply_seconds.observe(time.perf_counter() - started)
         return reply
 
-    async def open_escalation(self, room_id: str, reasons: Sequence[str]) -> EscalationRecord:
+    async def open_escalation(
+        self, room_id: str, reasons: Sequence[str], expected: Collection[RoomState]
+    ) -> EscalationRecord:
         unique = tuple(dict.fromkeys(reasons))
-        escalation = await self.store.open_escalation(room_id, unique)
+        escalation = await self.store.open_escalation(room_id, unique, expected)
         if self.metrics is not None:
             for reason in unique:
                 self.metrics.escalations.labels(reason=reason).inc()
@@ -103,8 +105,10 @@ class RoomEffects:
         await self.notifier.escalation_alert(await self._alert(escalation))
         await self._tell_queue_position(escalation)
 
-    async def claim(self, room_id: str, agent_id: str) -> EscalationRecord:
-        return await self.store.claim_room(room_id, agent_id)
+    async def claim(
+        self, room_id: str, agent_id: str, expected: Collection[RoomState]
+    ) -> EscalationRecord:
+        return await self.store.claim_room(room_id, agent_id, expected)
 
     async def announce_claim(self, change: StateChange, agent_name: str) -> None:
         assert change.agent_id is not None
@@ -113,8 +117,9 @@ class RoomEffects:
         await self.notifier.agent_joined(change.room_id, change.agent_id, agent_name)
         await self.system_message(change.room_id, f"{agent_name} has joined the chat.")
 
-    async def set_state(self, room_id: str, state: RoomState, expected: RoomState) -> None:
-        await self.store.set_room_state(room_id, state.value, (expected.value,))
+    async def set_state(self, room_id: str, step: TransitionSpec) -> None:
+        """Store `step`'s destination, if the room is still in one of its sources."""
+        await self.store.set_room_state(room_id, step.dest, step.sources)
 
     async def announce_change(self, change: StateChange, text: str) -> None:
         await self._announce_state(change)
@@ -164,7 +169,7 @@ class RoomEffects:
 
     async def _announce_state(self, change: StateChange) -> None:
         await self.notifier.state_changed(
-            change.room_id, str(change.state), str(change.previous), change.agent_id
+            change.room_id, change.state, change.previous, change.agent_id
         )
 
     async def _tell_queue_position(self, escalation: EscalationRecord) -> None:

@@ -4,6 +4,12 @@
 its `transitions` AsyncMachine from them and `supportflow.rooms.statechart` draws the
 diagrams from them, so the committed picture cannot disagree with what rooms do.
 
+The machine is the one place a transition is decided: `check()` asks it (`may_trigger`,
+its guards included) before anything is stored, `fire()` runs it after. The store's writes
+take the row's source states from here (`TransitionSpec.sources`) rather than spelling
+states in SQL; the one rule only the store can judge, an agent's capacity, is checked in
+the claim's transaction and drawn as such (`store_checks`), not posed as a machine guard.
+
 The machine decides and records the state, nothing else: it has no side-effect callbacks,
 because in `transitions` callbacks listed together run concurrently (`asyncio.gather`) and
 a new event on the same model cancels a running transition's callbacks. The room actor
@@ -13,6 +19,7 @@ sequences persistence and announcements itself around `check()` and `fire()`.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -20,16 +27,10 @@ from typing import TYPE_CHECKING
 from transitions.extensions.asyncio import AsyncMachine
 
 from supportflow.errors import Conflict, Forbidden, SupportflowError
+from supportflow.store import RoomState
 
 if TYPE_CHECKING:
     from transitions.extensions.asyncio import AsyncTransitionConfigDict
-
-
-class RoomState(StrEnum):
-    BOT_ACTIVE = "bot_active"
-    ESCALATING = "escalating"
-    AGENT_ASSIGNED = "agent_assigned"
-    CLOSED = "closed"
 
 
 class Trigger(StrEnum):
@@ -46,8 +47,10 @@ class Trigger(StrEnum):
 class TransitionSpec:
     """One row of the lifecycle table: `trigger` takes a room from any of `sources` to `dest`.
 
-    `guards` name guard methods of `RoomLifecycle`, checked in order. A row whose only source
-    is its destination is internal (the room stays put). `label` names, for the diagram, the
+    `guards` name guard methods of `RoomLifecycle`: the machine's conditions. `store_checks`
+    name rules the store's write checks in the same transaction (they need other rows, such
+    as an agent's load); they are drawn, not run by the machine. A row whose only source is
+    its destination is internal (the room stays put). `label` names, for the diagram, the
     effect the room actor performs; the machine performs none.
     """
 
@@ -56,6 +59,7 @@ class TransitionSpec:
     dest: RoomState
     guards: tuple[str, ...] = ()
     label: str = ""
+    store_checks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.sources:
@@ -83,8 +87,8 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
         Trigger.CLAIM,
         (_S.ESCALATING,),
         _S.AGENT_ASSIGNED,
-        guards=("has_capacity",),
         label="agent joins",
+        store_checks=("has_capacity",),  # store.claim_room: at_capacity
     ),
     TransitionSpec(
         Trigger.AGENT_MESSAGE,
@@ -105,6 +109,7 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
         Trigger.CLOSE,
         (_S.BOT_ACTIVE, _S.ESCALATING, _S.AGENT_ASSIGNED),
         _S.CLOSED,
+        guards=("is_not_another_agent",),
         label="refuse all",
     ),
 )
@@ -117,8 +122,12 @@ _ROWS = {(spec.trigger, source): spec for spec in TRANSITIONS for source in spec
 
 # How each guard's failure reaches the client: error class, code, message ({trigger}).
 _REFUSALS: dict[str, tuple[type[SupportflowError], str, str]] = {
-    "has_capacity": (Conflict, "at_capacity", "the agent already holds as many rooms as allowed"),
     "is_assigned_agent": (Forbidden, "not_assigned_agent", "only the assigned agent may {trigger}"),
+    "is_not_another_agent": (
+        Forbidden,
+        "not_assigned_agent",
+        "only the agent holding this room may {trigger} it",
+    ),
 }
 
 
@@ -160,6 +169,7 @@ class RoomLifecycle:
     """
 
     state: str  # written by the machine; read it through `current`
+    may_trigger: Callable[..., Awaitable[bool]]  # bound by the machine
 
     def __init__(
         self, room_id: str, state: RoomState = RoomState.BOT_ACTIVE, agent_id: str | None = None
@@ -194,31 +204,39 @@ class RoomLifecycle:
         """Triggers valid from the current state, ignoring guards, in `Trigger` order."""
         return tuple(t for t in Trigger if (t, self.current) in _ROWS)
 
-    def check(
-        self, trigger: Trigger, *, actor_id: str | None = None, has_capacity: bool = True
-    ) -> RoomState:
-        """Dry run: the state `trigger` would lead to, or raise exactly what fire() would raise.
+    async def check(
+        self, trigger: Trigger, *, actor_id: str | None = None, by_agent: bool = False
+    ) -> TransitionSpec:
+        """Dry run: the row `trigger` would take, as the machine decides it (guards included),
+        or raise exactly what fire() would raise.
 
         Changes nothing. Raises Conflict `room_closed`, Conflict `invalid_transition`, then the
-        first failing guard's error (Forbidden `not_assigned_agent`, Conflict `at_capacity`).
-        A claim without `actor_id` is a programming error (ValueError).
+        first failing guard's error (Forbidden `not_assigned_agent`). `by_agent` says the
+        actor is an agent (any agent may message or close only a room it holds). A claim without
+        `actor_id` is a programming error (ValueError). The row's `sources` are the states
+        the store's write must find the room in.
         """
         state = self.current
         if state is FINAL_STATE:
             raise Conflict(f"room {self.room_id} is closed", code="room_closed")
+        if trigger is Trigger.CLAIM and actor_id is None:
+            raise ValueError("a claim needs the claiming agent's id")
+        if await self.may_trigger(trigger.value, actor_id=actor_id, by_agent=by_agent):
+            return _ROWS[(trigger, state)]
         spec = _ROWS.get((trigger, state))
         if spec is None:
             raise Conflict(f"cannot {trigger} a room that is {state}", code="invalid_transition")
-        if trigger is Trigger.CLAIM and actor_id is None:
-            raise ValueError("a claim needs the claiming agent's id")
-        for guard in spec.guards:
-            if not getattr(self, guard)(actor_id=actor_id, has_capacity=has_capacity):
-                error, code, message = _REFUSALS[guard]
-                raise error(message.format(trigger=trigger), code=code)
-        return spec.dest
+        # The machine said no to a valid trigger: name the guard that refused, for the client.
+        refused = next(
+            guard
+            for guard in spec.guards
+            if not getattr(self, guard)(actor_id=actor_id, by_agent=by_agent)
+        )
+        error, code, message = _REFUSALS[refused]
+        raise error(message.format(trigger=trigger), code=code)
 
     async def fire(
-        self, trigger: Trigger, *, actor_id: str | None = None, has_capacity: bool = True
+        self, trigger: Trigger, *, actor_id: str | None = None, by_agent: bool = False
     ) -> TransitionResult:
         """Run `trigger` through the AsyncMachine; raises as check() does, changing nothing then.
 
@@ -227,11 +245,11 @@ class RoomLifecycle:
         """
         async with self._lock:
             previous = self.current
-            dest = self.check(trigger, actor_id=actor_id, has_capacity=has_capacity)
+            dest = (await self.check(trigger, actor_id=actor_id, by_agent=by_agent)).dest
             event = self._machine.events[trigger.value]
             # Queued, the machine answers True even when a guard fails and False only when it
             # swallowed a cancellation: check() above decides, and the result is verified.
-            ran = await event.trigger(self, actor_id=actor_id, has_capacity=has_capacity)
+            ran = await event.trigger(self, actor_id=actor_id, by_agent=by_agent)
             if not ran and _cancelling():
                 raise asyncio.CancelledError
             if not ran or self.current is not dest:
@@ -245,16 +263,15 @@ class RoomLifecycle:
                 self.agent_id = None
             return TransitionResult(trigger, previous, dest, self.agent_id)
 
-    # Guards. The machine calls them with fire()'s keyword arguments (send_event=False);
-    # check() calls them the same way, so the dry run and the real run cannot differ.
+    # Guards. The machine calls them with fire()'s keyword arguments (send_event=False).
 
-    def has_capacity(self, *, actor_id: str | None = None, has_capacity: bool = True) -> bool:
-        """Guard: the claiming agent may take one more room (the actor counts, from the store)."""
-        return has_capacity
-
-    def is_assigned_agent(self, *, actor_id: str | None = None, has_capacity: bool = True) -> bool:
+    def is_assigned_agent(self, *, actor_id: str | None = None, by_agent: bool = False) -> bool:
         """Guard: the actor is the agent holding this room."""
         return actor_id is not None and actor_id == self.agent_id
+
+    def is_not_another_agent(self, *, actor_id: str | None = None, by_agent: bool = False) -> bool:
+        """Guard: the actor is not an agent (the customer, the admin), or holds this room."""
+        return not by_agent or self.is_assigned_agent(actor_id=actor_id)
 
     def __repr__(self) -> str:
         return f"RoomLifecycle({self.room_id!r}, {self.current}, agent_id={self.agent_id!r})"

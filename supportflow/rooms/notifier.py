@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from supportflow.store import MessageRecord
+from supportflow.store import MessageRecord, RoomState
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class RoomNotifier(Protocol):
         """A stored message, to everyone in its room."""
 
     async def state_changed(
-        self, room_id: str, state: str, previous: str, agent_id: str | None
+        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
     ) -> None:
         """The room's state machine moved: to the room and to every agent's queue."""
 

@@ -5,9 +5,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import aiosqlite
+
+
+class RoomState(StrEnum):
+    """The states of a room's lifecycle, as the `sessions.status` column stores them.
+
+    Defined here, below `rooms`, because rows carry them; `supportflow.rooms.machine`
+    gives them their transitions.
+    """
+
+    BOT_ACTIVE = "bot_active"
+    ESCALATING = "escalating"
+    AGENT_ASSIGNED = "agent_assigned"
+    CLOSED = "closed"
 
 
 def utc_now() -> str:
@@ -69,7 +83,7 @@ class SessionRecord:
     room_id: str
     user_id: str
     agent_id: str | None
-    status: str  # the room's state-machine state
+    status: RoomState
     exchange_count: int
     last_seq: int
     created_at: str
@@ -88,7 +102,7 @@ class SessionRecord:
             room_id=row["room_id"],
             user_id=row["user_id"],
             agent_id=row["agent_id"],
-            status=row["status"],
+            status=RoomState(row["status"]),
             exchange_count=row["exchange_count"],
             last_seq=row["last_seq"],
             created_at=row["created_at"],

@@ -1,7 +1,10 @@
 """SQL for rooms: transcripts, state transitions, claims and escalations.
 
 Every write here is one transaction, and each is made before the room announces it: a
-crash can lose an unannounced change, never announce a lost one.
+crash can lose an unannounced change, never announce a lost one. Which transitions exist
+is decided by the room's machine (`supportflow.rooms.machine`), not here: each write that
+changes a room's state takes the states it may start from (`expected`, the machine row's
+sources) and refuses, `invalid_transition`, when the row is in none of them.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +20,13 @@ import aiosqlite
 
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database
-from supportflow.store.records import EscalationRecord, MessageRecord, SessionRecord, utc_now
+from supportflow.store.records import (
+    EscalationRecord,
+    MessageRecord,
+    RoomState,
+    SessionRecord,
+    utc_now,
+)
 
 _ESCALATION_COLUMNS = "e.*, s.room_id, s.user_id"
 _MAX_INTEGER = 2**63 - 1
@@ -102,16 +112,19 @@ class RoomsRepository:
         )
         return [MessageRecord.from_row(row) for row in rows]
 
-    async def open_escalation(self, room_id: str, reasons: tuple[str, ...]) -> EscalationRecord:
-        """Move the room to `escalating` and queue a pending escalation, atomically."""
+    async def open_escalation(
+        self, room_id: str, reasons: tuple[str, ...], expected: Collection[RoomState]
+    ) -> EscalationRecord:
+        """Move the room from one of `expected` to `escalating` and queue a pending
+        escalation, atomically."""
         escalation_id = str(uuid.uuid4())
         now = utc_now()
         async with self._db.unit() as sql:
             cursor = await sql.execute(
-                "UPDATE sessions SET status = 'escalating', agent_id = NULL, updated_at = ?"
-                " WHERE room_id = ? AND status IN ('bot_active', 'agent_assigned')"
+                "UPDATE sessions SET status = ?, agent_id = NULL, updated_at = ?"
+                f" WHERE room_id = ? AND status IN ({_placeholders(expected)})"
                 " RETURNING session_id",
-                (now, room_id),
+                (RoomState.ESCALATING.value, now, room_id, *_values(expected)),
             )
             row = await cursor.fetchone()
             if row is None:
@@ -123,8 +136,11 @@ class RoomsRepository:
             )
             return await _escalation(sql, escalation_id)
 
-    async def claim_room(self, room_id: str, agent_id: str) -> EscalationRecord:
-        """Give an escalating room to `agent_id`: one conditional UPDATE, capacity checked.
+    async def claim_room(
+        self, room_id: str, agent_id: str, expected: Collection[RoomState]
+    ) -> EscalationRecord:
+        """Give a room in one of `expected` to `agent_id`: one conditional UPDATE, capacity
+        checked in the same transaction (the machine has no capacity guard: this is it).
 
         Raises Conflict `already_claimed` when the room is no longer waiting, `at_capacity`
         when the agent already holds `max_concurrent` rooms, NotFound for an unknown agent.
@@ -133,9 +149,9 @@ class RoomsRepository:
         async with self._db.unit() as sql:
             cursor = await sql.execute(
                 "SELECT a.max_concurrent, (SELECT COUNT(*) FROM sessions s WHERE"
-                " s.agent_id = a.agent_id AND s.status = 'agent_assigned')"
+                " s.agent_id = a.agent_id AND s.status = ?)"
                 " FROM agents a WHERE a.agent_id = ?",
-                (agent_id,),
+                (RoomState.AGENT_ASSIGNED.value, agent_id),
             )
             load = await cursor.fetchone()
             if load is None:
@@ -145,9 +161,10 @@ class RoomsRepository:
                     f"agent {agent_id!r} already holds {load[1]} of {load[0]} rooms", "at_capacity"
                 )
             cursor = await sql.execute(
-                "UPDATE sessions SET status = 'agent_assigned', agent_id = ?, updated_at = ?"
-                " WHERE room_id = ? AND status = 'escalating' RETURNING session_id",
-                (agent_id, now, room_id),
+                "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
+                f" WHERE room_id = ? AND status IN ({_placeholders(expected)})"
+                " RETURNING session_id",
+                (RoomState.AGENT_ASSIGNED.value, agent_id, now, room_id, *_values(expected)),
             )
             row = await cursor.fetchone()
             if row is None:
@@ -163,22 +180,26 @@ class RoomsRepository:
             return await _escalation(sql, escalation[0])
 
     async def set_room_state(
-        self, room_id: str, state: str, expected: tuple[str, ...], agent_id: str | None = None
+        self,
+        room_id: str,
+        state: RoomState,
+        expected: Collection[RoomState],
+        agent_id: str | None = None,
     ) -> SessionRecord:
         """Set a room's state (and agent) if it is in one of `expected`; cancel its queue entry
         when it leaves `escalating` for anything but a claim."""
         now = utc_now()
         async with self._db.unit() as sql:
-            placeholders = ",".join("?" * len(expected))
             cursor = await sql.execute(
-                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({placeholders}) RETURNING *",
-                (state, agent_id, now, room_id, *expected),
+                "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
+                f" WHERE room_id = ? AND status IN ({_placeholders(expected)}) RETURNING *",
+                (state.value, agent_id, now, room_id, *_values(expected)),
             )
             row = await cursor.fetchone()
             if row is None:
                 raise Conflict(
-                    f"room {room_id!r} is not in {' or '.join(expected)}", "invalid_transition"
+                    f"room {room_id!r} is not in {' or '.join(_values(expected))}",
+                    "invalid_transition",
                 )
             await sql.execute(
                 "UPDATE escalations SET status = 'cancelled', handled_at = ?"
@@ -224,8 +245,8 @@ class RoomsRepository:
 
     async def rooms_held_by(self, agent_id: str) -> list[SessionRecord]:
         rows = await self._db.fetch_all(
-            "SELECT * FROM sessions WHERE agent_id = ? AND status = 'agent_assigned'",
-            (agent_id,),
+            "SELECT * FROM sessions WHERE agent_id = ? AND status = ?",
+            (agent_id, RoomState.AGENT_ASSIGNED.value),
         )
         return [SessionRecord.from_row(row) for row in rows]
 
@@ -234,8 +255,8 @@ class RoomsRepository:
         rows = await self._db.fetch_all("SELECT status, COUNT(*) FROM sessions GROUP BY status")
         return {str(row[0]): int(row[1]) for row in rows}
 
-    async def rooms_in_state(self, state: str) -> list[SessionRecord]:
-        rows = await self._db.fetch_all("SELECT * FROM sessions WHERE status = ?", (state,))
+    async def rooms_in_state(self, state: RoomState) -> list[SessionRecord]:
+        rows = await self._db.fetch_all("SELECT * FROM sessions WHERE status = ?", (state.value,))
         return [SessionRecord.from_row(row) for row in rows]
 
     async def rooms_awaiting_reply(self, limit: int = 10_000) -> list[SessionRecord]:
@@ -243,8 +264,8 @@ class RoomsRepository:
         rows = await self._db.fetch_all(
             "SELECT s.* FROM sessions s JOIN messages m"
             " ON m.room_id = s.room_id AND m.seq = s.last_seq"
-            " WHERE s.status = 'bot_active' AND m.sender_type = 'user' LIMIT ?",
-            (limit,),
+            " WHERE s.status = ? AND m.sender_type = 'user' LIMIT ?",
+            (RoomState.BOT_ACTIVE.value, limit),
         )
         return [SessionRecord.from_row(row) for row in rows]
 
@@ -258,6 +279,16 @@ class RoomsRepository:
             (*params, limit),
         )
         return [EscalationRecord.from_row(row) for row in rows]
+
+
+def _placeholders(states: Collection[RoomState]) -> str:
+    if not states:
+        raise ValueError("a state change needs at least one expected state")
+    return ",".join("?" * len(states))
+
+
+def _values(states: Collection[RoomState]) -> tuple[str, ...]:
+    return tuple(state.value for state in states)
 
 
 async def _message_by_client_id(

@@ -14,7 +14,7 @@ from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.notifier import EscalationAlert
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.responder import Reply, RoomView, Turn
-from supportflow.store import MessageRecord, Store
+from supportflow.store import MessageRecord, RoomState, Store
 
 
 class RecordingNotifier:
@@ -28,7 +28,7 @@ class RecordingNotifier:
         self.messages.append(message)
 
     async def state_changed(
-        self, room_id: str, state: str, previous: str, agent_id: str | None
+        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
     ) -> None:
         return None
 

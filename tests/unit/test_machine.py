@@ -93,23 +93,25 @@ async def test_fire_from_every_state(
 
 
 @pytest.mark.parametrize(("state", "trigger", "outcome"), CASES)
-def test_check_predicts_fire_and_changes_nothing(
+async def test_check_predicts_fire_and_changes_nothing(
     state: RoomState, trigger: Trigger, outcome: RoomState | str
 ) -> None:
     room = room_in(state)
     before = (room.current, room.agent_id)
     if isinstance(outcome, RoomState):
-        assert room.check(trigger, actor_id=AGENT) is outcome
+        step = await room.check(trigger, actor_id=AGENT)
+        assert step.dest is outcome
+        assert step.trigger is trigger and state in step.sources  # what the store expects
     else:
         with pytest.raises(Conflict) as refused:
-            room.check(trigger, actor_id=AGENT)
+            await room.check(trigger, actor_id=AGENT)
         assert refused.value.code == outcome
     assert (room.current, room.agent_id) == before
 
 
-def test_invalid_transition_names_the_trigger_and_state() -> None:
+async def test_invalid_transition_names_the_trigger_and_state() -> None:
     with pytest.raises(Conflict, match="cannot claim a room that is bot_active"):
-        room_in(S.BOT_ACTIVE).check(T.CLAIM, actor_id=AGENT)
+        await room_in(S.BOT_ACTIVE).check(T.CLAIM, actor_id=AGENT)
 
 
 @pytest.mark.parametrize(
@@ -131,31 +133,57 @@ def test_allowed_lists_the_valid_triggers(state: RoomState, expected: tuple[Trig
 # Guards: each refusal raises the same from check() and fire(), and changes nothing.
 
 GUARD_CASES = [
-    pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, OTHER, True, Forbidden, "not_assigned_agent"),
-    pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, None, True, Forbidden, "not_assigned_agent"),
-    pytest.param(S.AGENT_ASSIGNED, T.RELEASE, OTHER, True, Forbidden, "not_assigned_agent"),
-    pytest.param(S.AGENT_ASSIGNED, T.RELEASE, None, True, Forbidden, "not_assigned_agent"),
-    pytest.param(S.ESCALATING, T.CLAIM, AGENT, False, Conflict, "at_capacity"),
+    pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, OTHER, False, "not_assigned_agent"),
+    pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, None, False, "not_assigned_agent"),
+    pytest.param(S.AGENT_ASSIGNED, T.RELEASE, OTHER, False, "not_assigned_agent"),
+    pytest.param(S.AGENT_ASSIGNED, T.RELEASE, None, False, "not_assigned_agent"),
+    pytest.param(S.AGENT_ASSIGNED, T.CLOSE, OTHER, True, "not_assigned_agent"),
+    pytest.param(S.ESCALATING, T.CLOSE, AGENT, True, "not_assigned_agent"),
 ]
 
 
-@pytest.mark.parametrize(("state", "trigger", "actor", "capacity", "error", "code"), GUARD_CASES)
+@pytest.mark.parametrize(("state", "trigger", "actor", "by_agent", "code"), GUARD_CASES)
 async def test_guard_refusals(
-    state: RoomState,
-    trigger: Trigger,
-    actor: str | None,
-    capacity: bool,
-    error: type[SupportflowError],
-    code: str,
+    state: RoomState, trigger: Trigger, actor: str | None, by_agent: bool, code: str
 ) -> None:
     room = room_in(state)
     before = (room.current, room.agent_id)
-    with pytest.raises(error) as dry:
-        room.check(trigger, actor_id=actor, has_capacity=capacity)
-    with pytest.raises(error) as real:
-        await room.fire(trigger, actor_id=actor, has_capacity=capacity)
+    with pytest.raises(Forbidden) as dry:
+        await room.check(trigger, actor_id=actor, by_agent=by_agent)
+    with pytest.raises(Forbidden) as real:
+        await room.fire(trigger, actor_id=actor, by_agent=by_agent)
     assert dry.value.code == real.value.code == code
     assert (room.current, room.agent_id) == before
+
+
+@pytest.mark.parametrize(
+    ("state", "actor", "by_agent"),
+    [
+        (S.AGENT_ASSIGNED, AGENT, True),  # the holder
+        (S.AGENT_ASSIGNED, "alice", False),  # the customer
+        (S.ESCALATING, "admin", False),
+        (S.BOT_ACTIVE, "alice", False),
+    ],
+)
+async def test_close_is_allowed_to_all_but_another_agent(
+    state: RoomState, actor: str, by_agent: bool
+) -> None:
+    room = room_in(state)
+    result = await room.fire(T.CLOSE, actor_id=actor, by_agent=by_agent)
+    assert result.state is S.CLOSED
+
+
+async def test_the_machine_decides_through_its_guards(monkeypatch: pytest.MonkeyPatch) -> None:
+    # check() asks the machine (may_trigger), not a copy of the rules: a guard that says no
+    # is what refuses, in check() and in fire() alike.
+    room = room_in(S.AGENT_ASSIGNED)
+    assert (await room.check(T.RELEASE, actor_id=AGENT)).dest is S.BOT_ACTIVE
+    monkeypatch.setattr(RoomLifecycle, "is_assigned_agent", lambda self, **_: False)
+    with pytest.raises(Forbidden):
+        await room.check(T.RELEASE, actor_id=AGENT)
+    with pytest.raises(Forbidden):
+        await room.fire(T.RELEASE, actor_id=AGENT)
+    assert room.current is S.AGENT_ASSIGNED
 
 
 async def test_claim_without_an_agent_is_a_programming_error() -> None:
@@ -168,7 +196,7 @@ async def test_claim_without_an_agent_is_a_programming_error() -> None:
 async def test_closed_refuses_before_any_guard() -> None:
     room = room_in(S.CLOSED)
     with pytest.raises(Conflict) as refused:
-        await room.fire(T.AGENT_MESSAGE, actor_id=OTHER, has_capacity=False)
+        await room.fire(T.AGENT_MESSAGE, actor_id=OTHER, by_agent=True)
     assert refused.value.code == "room_closed"
 
 
@@ -291,16 +319,21 @@ async def test_concurrent_mixed_triggers_end_consistent() -> None:
 
 
 async def test_cancelled_fire_leaves_the_room_unchanged() -> None:
-    room = room_in(S.ESCALATING)
-    task = asyncio.create_task(room.fire(T.CLAIM, actor_id=AGENT))
-    await asyncio.sleep(0)  # run it into the machine, where guard evaluation suspends
+    room = room_in(S.AGENT_ASSIGNED)
+    task = asyncio.create_task(room.fire(T.RELEASE, actor_id=AGENT))
+    # Step it into the machine's trigger, where guard evaluation suspends (check() before
+    # it suspends on the same guards, once).
+    for _ in range(10):
+        if task in AsyncMachine.async_tasks.get(id(room), []):
+            break
+        await asyncio.sleep(0)
     assert task in AsyncMachine.async_tasks.get(id(room), [])
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert (room.current, room.agent_id) == (S.ESCALATING, None)
-    result = await room.fire(T.CLAIM, actor_id=OTHER)  # lock released, machine queue clear
-    assert result.agent_id == OTHER
+    assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
+    result = await room.fire(T.RELEASE, actor_id=AGENT)  # lock released, machine queue clear
+    assert result.state is S.BOT_ACTIVE
 
 
 # The data itself.
@@ -312,7 +345,7 @@ def test_states_in_contract_order() -> None:
 
 def test_every_guard_is_a_lifecycle_method() -> None:
     guards = {g for spec in TRANSITIONS for g in spec.guards}
-    assert guards == {"has_capacity", "is_assigned_agent"}
+    assert guards == {"is_assigned_agent", "is_not_another_agent"}
     assert all(callable(getattr(RoomLifecycle, g, None)) for g in guards)
 
 
@@ -337,7 +370,7 @@ def test_machine_bindings_do_not_shadow_the_lifecycle_api() -> None:
     for trigger in Trigger:
         assert not hasattr(RoomLifecycle, trigger.value)
         assert callable(getattr(room, trigger.value))
-    for name in ("check", "fire", "allowed", "has_capacity", "is_assigned_agent"):
+    for name in ("check", "fire", "allowed", "is_assigned_agent", "is_not_another_agent"):
         assert getattr(room, name).__func__ is getattr(RoomLifecycle, name)
 
 

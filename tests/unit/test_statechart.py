@@ -65,8 +65,16 @@ def test_every_state_and_trigger_appears() -> None:
 
 def test_guards_appear_on_their_edges() -> None:
     text = render_mermaid()
-    assert "escalating --> agent_assigned : claim [has_capacity]" in text
+    assert "escalating --> agent_assigned : claim [has_capacity (store)]" in text
     assert "agent_assigned --> bot_active : release [is_assigned_agent]" in text
+    assert "agent_assigned --> closed : close [is_not_another_agent]" in text
+
+
+def test_only_machine_guards_are_drawn_as_guards() -> None:
+    # The capacity rule runs in the store's claim transaction, so it must not be a guard the
+    # machine pretends to evaluate; every drawn guard is one the machine really calls.
+    claim = next(spec for spec in TRANSITIONS if spec.trigger is Trigger.CLAIM)
+    assert claim.guards == () and claim.store_checks == ("has_capacity",)
 
 
 def test_render_is_deterministic_and_ends_with_a_newline() -> None:
@@ -96,8 +104,11 @@ def test_markdown_embeds_the_diagram_and_tabulates_every_row() -> None:
     assert f"```mermaid\n{render_mermaid()}```\n" in page
     table = [line for line in page.splitlines() if line.startswith("| `")]
     assert len(table) == len(TRANSITIONS)
-    assert "| `claim` | `escalating` | `agent_assigned` | `has_capacity` |" in page
-    assert "| `close` | `bot_active`, `escalating`, `agent_assigned` | `closed` | none |" in page
+    assert "| `claim` | `escalating` | `agent_assigned` | none | `has_capacity` |" in page
+    assert (
+        "| `close` | `bot_active`, `escalating`, `agent_assigned` | `closed` |"
+        " `is_not_another_agent` | none |"
+    ) in page
 
 
 # The script.
