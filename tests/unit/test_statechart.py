@@ -166,7 +166,7 @@ def dot_edges(source: str) -> set[tuple[str, str, str | None]]:
 
 def test_dot_draws_the_same_edges_as_mermaid() -> None:
     assert dot_edges(render_dot()) == edges(render_mermaid())
-    assert 'escalating -> agent_assigned [label="claim [has_capacity] / agent joins"]' in (
+    assert 'escalating -> agent_assigned [label="claim [has_capacity (store)] / agent joins"]' in (
         render_dot()
     )
 
