@@ -14,7 +14,16 @@ from quart_cors import cors
 from quart_schema import Info, QuartSchema
 
 from supportflow import __version__
-from supportflow.api import accounts, canned_replies, docs, health, knowledge, rooms, sessions
+from supportflow.api import (
+    accounts,
+    canned_replies,
+    docs,
+    health,
+    knowledge,
+    rooms,
+    sessions,
+    webhooks,
+)
 from supportflow.api import metrics as metrics_api
 from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
@@ -30,6 +39,7 @@ from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.store import Store
 from supportflow.web import pages as web
+from supportflow.webhooks import PublishingNotifier, WebhookDispatcher
 
 log = logging.getLogger("supportflow.http")
 
@@ -40,6 +50,7 @@ _BLUEPRINTS = (
     rooms.blueprint,
     knowledge.blueprint,
     canned_replies.blueprint,
+    webhooks.blueprint,
     metrics_api.blueprint,
     docs.blueprint,
     web.blueprint,
@@ -124,6 +135,10 @@ async def _open_services(
     """Open the store, the bot and the rooms; register how to close each."""
     store = await Store.open(settings.database_file, settings.sqlite_synchronous)
     cleanup.push_async_callback(store.close)
+    # Closed after the rooms drain (clean-ups run in reverse), so their last events queue.
+    dispatcher = WebhookDispatcher(store, settings)
+    await dispatcher.start()
+    cleanup.push_async_callback(dispatcher.close)
     # Per app, not the process-wide default registry: tests run several apps at once.
     metrics = Metrics()
     bot = await open_bot(settings)
@@ -132,7 +147,8 @@ async def _open_services(
     cleanup.push_async_callback(sio.shutdown)
     gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
     cleanup.push_async_callback(gateway.close)
-    effects = RoomEffects(store, bot.responder, gateway, settings.history_limit, metrics)
+    notifier = PublishingNotifier(gateway, dispatcher)
+    effects = RoomEffects(store, bot.responder, notifier, settings.history_limit, metrics)
     rooms = RoomRegistry(
         effects,
         settings.room_idle_seconds,
@@ -149,6 +165,7 @@ async def _open_services(
         gateway=gateway,
         rooms=rooms,
         metrics=metrics,
+        webhooks=dispatcher,
     )
     await gateway.watch_absent_agents()
     await own_up_to_interrupted_replies(rooms)

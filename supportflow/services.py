@@ -11,6 +11,7 @@ from supportflow.realtime.gateway import SocketGateway
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.settings import Settings
 from supportflow.store import Store
+from supportflow.webhooks import WebhookDispatcher
 
 
 @dataclass
@@ -22,3 +23,5 @@ class Services:
     gateway: SocketGateway
     rooms: RoomRegistry
     metrics: Metrics
+    # `webhooks.publish(event, data)` announces an event to webhooks; it never waits.
+    webhooks: WebhookDispatcher

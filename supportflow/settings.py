@@ -75,6 +75,15 @@ class Settings:
     max_socket_packet_bytes: int = 4 * 1024 * 1024
     user_token_ttl_seconds: float = 24 * 3600.0
 
+    # Webhooks (supportflow/webhooks/).
+    webhook_timeout_seconds: float = 5.0  # per delivery attempt
+    webhook_max_attempts: int = 6  # the first try and its retries
+    webhook_retry_base_seconds: float = 2.0  # retry n waits base * 2**(n-1)
+    # Production deployments set this so a registered URL cannot reach the internal network
+    # (loopback, private, link-local, reserved ranges); loopback is allowed by default for
+    # local integrations and tests.
+    webhook_refuse_private: bool = False
+
     @property
     def database_file(self) -> Path:
         return self.database_path or self.data_dir / "chatbot.db"
@@ -177,6 +186,18 @@ class Settings:
             ),
             user_token_ttl_seconds=reader.number(
                 "SUPPORTFLOW_USER_TOKEN_TTL_SECONDS", cls.user_token_ttl_seconds, 1
+            ),
+            webhook_timeout_seconds=reader.number(
+                "SUPPORTFLOW_WEBHOOK_TIMEOUT", cls.webhook_timeout_seconds, 0.1
+            ),
+            webhook_max_attempts=reader.integer(
+                "SUPPORTFLOW_WEBHOOK_MAX_ATTEMPTS", cls.webhook_max_attempts, 1, 20
+            ),
+            webhook_retry_base_seconds=reader.number(
+                "SUPPORTFLOW_WEBHOOK_RETRY_BASE_SECONDS", cls.webhook_retry_base_seconds, 0.01
+            ),
+            webhook_refuse_private=reader.flag(
+                "SUPPORTFLOW_WEBHOOK_REFUSE_PRIVATE", cls.webhook_refuse_private
             ),
         )
 

@@ -8,9 +8,10 @@ from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
 from supportflow.store.rooms import RoomsRepository
+from supportflow.store.webhooks import WebhooksRepository
 
 
-class Store(AccountsRepository, RoomsRepository, CannedRepliesRepository):
+class Store(AccountsRepository, RoomsRepository, CannedRepliesRepository, WebhooksRepository):
     """Typed reads and atomic writes over the SQLite database; nothing else writes SQL."""
 
     def __init__(self, database: Database) -> None:
