@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from supportflow.rooms.machine import RoomState
 from supportflow.rooms.notifier import EscalationAlert, RoomNotifier
 from supportflow.webhooks.dispatcher import WebhookDispatcher
 
@@ -19,13 +20,13 @@ class PublishingNotifier:
         self._webhooks = webhooks
 
     async def state_changed(
-        self, room_id: str, state: str, previous: str, agent_id: str | None
+        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
     ) -> None:
         await self._inner.state_changed(room_id, state, previous, agent_id)
-        if state == "agent_assigned" and previous == "escalating":
+        if state is RoomState.AGENT_ASSIGNED and previous is RoomState.ESCALATING:
             self._webhooks.publish("room.claimed", {"room_id": room_id, "agent_id": agent_id})
-        elif state == "closed":
-            self._webhooks.publish("room.closed", {"room_id": room_id, "previous": previous})
+        elif state is RoomState.CLOSED:
+            self._webhooks.publish("room.closed", {"room_id": room_id, "previous": previous.value})
 
     async def escalation_alert(self, alert: EscalationAlert) -> None:
         await self._inner.escalation_alert(alert)
