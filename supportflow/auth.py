@@ -59,6 +59,11 @@ class Principal:
     session_id: str | None = None
     room_id: str | None = None
 
+    @property
+    def is_staff(self) -> bool:
+        """Agents and the admin: they may read a room's private notes."""
+        return self.role is not Role.USER
+
     def may_address(self, room_id: str | None = None, session_id: str | None = None) -> bool:
         """False when no action on that room or session can be allowed (a customer's
         other rooms). Checked before any lookup, so a customer never learns what exists."""

@@ -84,6 +84,17 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.notes = Counter(
+            "supportflow_notes",
+            "Private notes added to rooms by agents (never shown to customers).",
+            registry=r,
+        )
+        self.ratings = Counter(
+            "supportflow_csat_ratings",
+            "Customer ratings of closed chats (CSAT), by score 1-5.",
+            ["score"],
+            registry=r,
+        )
         self.rooms = Gauge(
             "supportflow_rooms",
             "Rooms by state, from the database when scraped.",

@@ -161,6 +161,9 @@ class TranscriptMessage(BaseModel):
     client_msg_id: str | None
     metadata: dict[str, Any]
     created_at: str
+    visibility: Literal["all", "agents"] = Field(
+        default="all", description='"agents": a private note, only agents and admins see it'
+    )
 
     @classmethod
     def of(cls, record: MessageRecord) -> TranscriptMessage:
@@ -173,6 +176,7 @@ class TranscriptMessage(BaseModel):
             client_msg_id=record.client_msg_id,
             metadata=record.metadata,
             created_at=record.created_at,
+            visibility="agents" if record.private else "all",
         )
 
 

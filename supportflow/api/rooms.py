@@ -43,11 +43,17 @@ async def escalate(data: CreateEscalation) -> tuple[Escalation, int]:
 @validate_querystring(MessagesQuery)
 @validate_response(MessageList, 200)
 async def transcript(session_id: str, query_args: MessagesQuery) -> MessageList:
-    """A session's messages with seq > after_seq, oldest first (its customer, agent, admin)."""
+    """A session's messages with seq > after_seq, oldest first (its customer, agent, admin).
+
+    Agents and the admin also get the room's private notes (`visibility: "agents"`).
+    """
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
     session = await session_for(principal, session_id, Action.READ)
     records = await services().store.messages_after(
-        session.room_id, query_args.after_seq, query_args.limit
+        session.room_id,
+        query_args.after_seq,
+        query_args.limit,
+        include_private=principal.is_staff,
     )
     return MessageList(messages=[TranscriptMessage.of(record) for record in records])
 

@@ -33,6 +33,11 @@ def agent_room(agent_id: str) -> str:
     return f"agent:{agent_id}"
 
 
+def staff_room(room_id: str) -> str:
+    """The agent and admin sockets of one chat room: private notes go there, not to it."""
+    return f"staff:{room_id}"
+
+
 class SocketGateway:
     def __init__(self, sio: socketio.AsyncServer, store: Store, grace_seconds: float) -> None:
         self._sio = sio
@@ -48,7 +53,8 @@ class SocketGateway:
     # RoomNotifier
 
     async def message(self, message: MessageRecord) -> None:
-        await self._sio.emit("new_message", message_event(message), to=message.room_id)
+        to = staff_room(message.room_id) if message.private else message.room_id
+        await self._sio.emit("new_message", message_event(message), to=to)
 
     async def state_changed(
         self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
@@ -102,6 +108,7 @@ class SocketGateway:
         """Take every socket of an agent out of a room it no longer holds."""
         for sid, _ in list(self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))):
             await self._sio.leave_room(sid, room_id)
+            await self._sio.leave_room(sid, staff_room(room_id))
 
     async def disconnect_agent(self, agent_id: str) -> None:
         """Drop every open socket of an agent (its token was rotated: the old one is dead)."""

@@ -24,17 +24,21 @@ from supportflow.errors import (
     SupportflowError,
     invalid_input,
 )
+from supportflow.realtime.gateway import staff_room
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.payloads import (
+    AddNote,
     EscalateRoom,
     JoinRoom,
     Payload,
+    Rate,
     RoomRef,
     SendMessage,
     Sync,
     Typing,
     message_event,
 )
+from supportflow.rooms.commands import AddNote as AddNoteCommand
 from supportflow.rooms.commands import (
     Claim,
     Close,
@@ -145,11 +149,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         session = await self._room_for(principal, payload.room_id, Action.READ)
         # Enter first, then read: a message sent in between arrives twice (same seq),
         # never zero times.
-        await self.enter_room(sid, session.room_id)
+        await self._enter(sid, principal, session.room_id)
         services = self._services()
         current = await services.store.session_by_room(session.room_id)
         history = await services.store.recent_messages(
-            session.room_id, services.settings.history_limit
+            session.room_id, services.settings.history_limit, include_private=principal.is_staff
         )
         return {
             "room_id": current.room_id,
@@ -162,17 +166,13 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_leave_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
         await self.leave_room(sid, payload.room_id)
+        await self.leave_room(sid, staff_room(payload.room_id))
         return {"room_id": payload.room_id}
 
     async def on_send_message(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(SendMessage, data)
         _check_claimed_identity(principal, payload.user_type, payload.user_id)
-        limit = self._services().settings.message_max_chars
-        text = payload.message.strip()
-        if not text:
-            raise InvalidInput("the message is empty", "empty_message")
-        if len(text) > limit:
-            raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
+        text = self._checked_text(payload.message)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
         command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
         posted = await self._services().rooms.submit(room_id, command)
@@ -186,12 +186,13 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         agent = await services.store.get_agent(principal.id)
         # In the room before the claim runs, so the claimer hears its own announcements.
         already_in = session.room_id in self.rooms(sid)
-        await self.enter_room(sid, session.room_id)
+        await self._enter(sid, principal, session.room_id)
         try:
             change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
         except SupportflowError:
             if not already_in:
                 await self.leave_room(sid, session.room_id)
+                await self.leave_room(sid, staff_room(session.room_id))
             raise
         return _state_ack(change)
 
@@ -219,8 +220,30 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_sync(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Sync, data)
         session = await self._room_for(principal, payload.room_id, Action.READ)
-        messages = await self._services().store.messages_after(session.room_id, payload.after_seq)
+        messages = await self._services().store.messages_after(
+            session.room_id, payload.after_seq, include_private=principal.is_staff
+        )
         return {"room_id": session.room_id, "messages": [message_event(m) for m in messages]}
+
+    async def on_add_note(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """A private note: agents who may read the room (and the admin); never to customers."""
+        payload = _parse(AddNote, data)
+        principal.require(Role.AGENT, Role.ADMIN)
+        text = self._checked_text(payload.text)
+        room_id = (await self._room_for(principal, payload.room_id, Action.READ)).room_id
+        command = AddNoteCommand(principal.role.value, principal.id, text)
+        note = await self._services().rooms.submit(room_id, command)
+        return {"seq": note.seq}
+
+    async def on_rate(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """The customer rates its closed chat, once (CSAT)."""
+        payload = _parse(Rate, data)
+        principal.require(Role.USER)
+        room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
+        services = self._services()
+        rating = await services.store.rate_room(room_id, payload.score, payload.comment or None)
+        services.metrics.ratings.labels(score=str(rating.score)).inc()
+        return {"room_id": rating.room_id, "score": rating.score}
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)
@@ -240,6 +263,21 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         session = await self.get_session(sid)
         found: Principal = session["principal"]
         return found
+
+    def _checked_text(self, text: str) -> str:
+        limit = self._services().settings.message_max_chars
+        text = text.strip()
+        if not text:
+            raise InvalidInput("the message is empty", "empty_message")
+        if len(text) > limit:
+            raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
+        return text
+
+    async def _enter(self, sid: str, principal: Principal, room_id: str) -> None:
+        """Into the chat room, and for agents and the admin its staff room (private notes)."""
+        await self.enter_room(sid, room_id)
+        if principal.is_staff:
+            await self.enter_room(sid, staff_room(room_id))
 
     async def _room(self, room_id: str) -> SessionRecord:
         try:

@@ -48,6 +48,16 @@ class Typing(RoomRef):
     is_typing: bool
 
 
+class AddNote(RoomRef):
+    # The length limit is checked by the handler, to answer `message_too_long`.
+    text: str
+
+
+class Rate(RoomRef):
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)] | None = None
+
+
 class EscalateRoom(RoomRef):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "human_requested"
 
@@ -67,6 +77,10 @@ def message_event(message: MessageRecord) -> dict[str, Any]:
     for key in ("confidence", "sources", "queue_position", "estimated_wait_seconds"):
         if key in message.metadata:
             event[key] = message.metadata[key]
+    if message.metadata.get("csat_request"):
+        event["csat_request"] = True
+    if message.private:
+        event["visibility"] = message.visibility
     return event
 
 

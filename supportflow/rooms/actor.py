@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from supportflow.errors import Conflict, SupportflowError, Unavailable
 from supportflow.rooms.commands import (
+    AddNote,
     AgentLost,
     Claim,
     Close,
@@ -31,9 +32,11 @@ from supportflow.rooms.commands import (
 )
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
-from supportflow.store import SessionRecord, StoredMessage
+from supportflow.store import MessageRecord, SessionRecord, StoredMessage
 
 log = logging.getLogger(__name__)
+
+CLOSING_MESSAGE = "This chat is closed. Thank you! How did we do? Rate this chat from 1 to 5."
 
 R = TypeVar("R")
 
@@ -176,6 +179,12 @@ class RoomActor:
     async def handle_close(self, command: Close) -> Outcome[StateChange]:
         return Outcome(await self._close(command))
 
+    async def handle_add_note(self, command: AddNote) -> Outcome[MessageRecord]:
+        # A note is not a lifecycle event (no machine row): any open room takes one.
+        if self.state is RoomState.CLOSED:
+            raise Conflict(f"room {self.room_id} is closed", "room_closed")
+        return Outcome(await self._effects.add_note(self.room_id, command))
+
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
         return Outcome(await self._effects.realert(self.session_id, self.state))
 
@@ -266,7 +275,10 @@ class RoomActor:
             Trigger.CLOSE, actor_id=command.sender_id, by_agent=by_agent
         )
         change = StateChange(self.room_id, result.state, result.previous, None)
-        await self._effects.announce_change(change, "This chat is closed. Thank you!")
+        # The closing message asks the customer to rate the chat (CSAT, the `rate` event).
+        await self._effects.announce_change(
+            change, CLOSING_MESSAGE, {"csat_request": True, "rating_scale": [1, 5]}
+        )
         return change
 
 

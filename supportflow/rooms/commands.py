@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from supportflow.rooms.machine import RoomState
-from supportflow.store import EscalationRecord, StoredMessage
+from supportflow.store import EscalationRecord, MessageRecord, StoredMessage
 
 # Who sent a command: "user", "agent", "admin" (REST) or "system" (timers, the server).
 SenderType = str
@@ -117,6 +117,18 @@ class Close(Command[StateChange]):
 
 
 @dataclass(frozen=True)
+class AddNote(Command[MessageRecord]):
+    """A private note by an agent (or the admin): in the transcript, never to the customer."""
+
+    author_type: SenderType  # "agent" or "admin"
+    author_id: str
+    text: str
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[MessageRecord]]:
+        return room.handle_add_note(self)
+
+
+@dataclass(frozen=True)
 class ReAlert(Command[bool]):
     """The room has waited too long unclaimed: alert agents again, tell the customer.
 
@@ -152,6 +164,8 @@ class RoomHandlers(Protocol):
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]: ...
 
     async def handle_close(self, command: Close) -> Outcome[StateChange]: ...
+
+    async def handle_add_note(self, command: AddNote) -> Outcome[MessageRecord]: ...
 
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]: ...
 

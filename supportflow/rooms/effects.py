@@ -12,7 +12,7 @@ import time
 from collections.abc import Collection, Sequence
 
 from supportflow.metrics import Metrics
-from supportflow.rooms.commands import PostMessage, StateChange
+from supportflow.rooms.commands import AddNote, PostMessage, StateChange
 from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
@@ -121,9 +121,26 @@ class RoomEffects:
         """Store `step`'s destination, if the room is still in one of its sources."""
         await self.store.set_room_state(room_id, step.dest, step.sources)
 
-    async def announce_change(self, change: StateChange, text: str) -> None:
+    async def announce_change(
+        self, change: StateChange, text: str, metadata: dict[str, object] | None = None
+    ) -> None:
         await self._announce_state(change)
-        await self.system_message(change.room_id, text)
+        await self.system_message(change.room_id, text, metadata)
+
+    async def add_note(self, room_id: str, note: AddNote) -> MessageRecord:
+        """Store a private note and announce it to the room's agents only."""
+        stored = await self.store.append_message(
+            room_id,
+            "agent" if note.author_type == "agent" else "system",
+            note.author_id,
+            note.text,
+            metadata={"note": True},
+            visibility="agents",
+        )
+        await self.notifier.message(stored.message)
+        if self.metrics is not None:
+            self.metrics.notes.inc()
+        return stored.message
 
     async def realert(self, session_id: str, state: RoomState) -> bool:
         """Alert agents again about a room still waiting; tell its customer. False if it isn't."""

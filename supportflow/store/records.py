@@ -121,6 +121,11 @@ class MessageRecord:
     client_msg_id: str | None
     metadata: dict[str, Any]
     created_at: str
+    visibility: str = "all"  # "agents": a private note, never shown to the customer
+
+    @property
+    def private(self) -> bool:
+        return self.visibility == "agents"
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> MessageRecord:
@@ -133,6 +138,7 @@ class MessageRecord:
             client_msg_id=row["client_msg_id"],
             metadata=json.loads(row["metadata"]),
             created_at=row["created_at"],
+            visibility=row["visibility"],
         )
 
 
@@ -160,4 +166,29 @@ class EscalationRecord:
             handled_at=row["handled_at"],
             handled_by=row["handled_by"],
             status=row["status"],
+        )
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """A customer's rating of a closed room (CSAT): 1 to 5, with an optional comment."""
+
+    room_id: str
+    session_id: str
+    user_id: str
+    agent_id: str | None  # the agent who last held the room, if any
+    score: int
+    comment: str | None
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> RatingRecord:
+        return cls(
+            room_id=row["room_id"],
+            session_id=row["session_id"],
+            user_id=row["user_id"],
+            agent_id=row["agent_id"],
+            score=row["score"],
+            comment=row["comment"],
+            created_at=row["created_at"],
         )

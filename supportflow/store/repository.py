@@ -7,11 +7,18 @@ from pathlib import Path
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
+from supportflow.store.ratings import RatingsRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.webhooks import WebhooksRepository
 
 
-class Store(AccountsRepository, RoomsRepository, CannedRepliesRepository, WebhooksRepository):
+class Store(
+    AccountsRepository,
+    RoomsRepository,
+    CannedRepliesRepository,
+    WebhooksRepository,
+    RatingsRepository,
+):
     """Typed reads and atomic writes over the SQLite database; nothing else writes SQL."""
 
     def __init__(self, database: Database) -> None:

@@ -30,6 +30,9 @@ from supportflow.store.records import (
 
 _ESCALATION_COLUMNS = "e.*, s.room_id, s.user_id"
 _MAX_INTEGER = 2**63 - 1
+# Private notes stay out of every read unless the caller asks for them: the customer's
+# transcript, the bot's history and previews are safe by default.
+_VISIBLE = {False: " AND visibility = 'all'", True: ""}
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,12 @@ class RoomsRepository:
         body: str,
         client_msg_id: str | None = None,
         metadata: dict[str, Any] | None = None,
+        visibility: str = "all",
     ) -> StoredMessage:
         """Store a message with the room's next seq; a repeated client_msg_id stores nothing.
 
         Customer messages also count one exchange (the long-conversation rule reads it).
+        `visibility="agents"` stores a private note (agents and admins only).
         """
         async with self._db.unit() as sql:
             if client_msg_id is not None:
@@ -74,7 +79,8 @@ class RoomsRepository:
             seq = row[0]
             await sql.execute(
                 "INSERT INTO messages (room_id, seq, sender_type, sender_id, body,"
-                " client_msg_id, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " client_msg_id, metadata, created_at, visibility)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     room_id,
                     seq,
@@ -84,30 +90,43 @@ class RoomsRepository:
                     client_msg_id,
                     json.dumps(metadata or {}),
                     now,
+                    visibility,
                 ),
             )
         record = MessageRecord(
-            room_id, seq, sender_type, sender_id, body, client_msg_id, metadata or {}, now
+            room_id,
+            seq,
+            sender_type,
+            sender_id,
+            body,
+            client_msg_id,
+            metadata or {},
+            now,
+            visibility,
         )
         return StoredMessage(record, duplicate=False)
 
-    async def recent_messages(self, room_id: str, limit: int) -> list[MessageRecord]:
-        """The last `limit` messages of a room, oldest first."""
+    async def recent_messages(
+        self, room_id: str, limit: int, *, include_private: bool = False
+    ) -> list[MessageRecord]:
+        """The last `limit` messages of a room, oldest first; notes only if `include_private`."""
         rows = await self._db.fetch_all(
             "SELECT * FROM (SELECT * FROM messages WHERE room_id = ?"
-            " ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            f"{_VISIBLE[include_private]} ORDER BY seq DESC LIMIT ?) ORDER BY seq",
             (room_id, limit),
         )
         return [MessageRecord.from_row(row) for row in rows]
 
     async def messages_after(
-        self, room_id: str, after_seq: int, limit: int = 1000
+        self, room_id: str, after_seq: int, limit: int = 1000, *, include_private: bool = False
     ) -> list[MessageRecord]:
-        """Messages with seq > `after_seq`, oldest first, at most `limit`."""
+        """Messages with seq > `after_seq`, oldest first, at most `limit`; notes only if
+        `include_private` (agents and admins)."""
         # Past SQLite's 64-bit INTEGER nothing can match; clamp rather than overflow.
         after_seq = min(after_seq, _MAX_INTEGER)
         rows = await self._db.fetch_all(
-            "SELECT * FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            f"SELECT * FROM messages WHERE room_id = ? AND seq > ?{_VISIBLE[include_private]}"
+            " ORDER BY seq LIMIT ?",
             (room_id, after_seq, limit),
         )
         return [MessageRecord.from_row(row) for row in rows]

@@ -22,6 +22,8 @@ CLIENT_EVENTS = (
     "sync",
     "typing",
     "escalate",
+    "add_note",
+    "rate",
 )
 
 
