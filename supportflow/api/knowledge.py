@@ -46,6 +46,10 @@ class AskResponse(BaseModel):
     escalate: bool
     reasons: list[str]
     provider: str
+    # The query searched (the message, or fused with the session's earlier questions), and
+    # the dialogue act answered; both null when not applicable.
+    query: str | None = None
+    act: str | None = None
 
 
 class DocumentIn(BaseModel):
@@ -125,6 +129,8 @@ async def ask(data: AskRequest) -> AskResponse:
         escalate=reply.escalate,
         reasons=list(reply.reasons),
         provider=reply.provider,
+        query=reply.query,
+        act=reply.act,
     )
 
 

@@ -164,6 +164,8 @@ class TranscriptMessage(BaseModel):
     visibility: Literal["all", "agents"] = Field(
         default="all", description='"agents": a private note, only agents and admins see it'
     )
+    # A bot reply's searched query (also in metadata), so agents see why it answered.
+    query: str | None = None
 
     @classmethod
     def of(cls, record: MessageRecord) -> TranscriptMessage:
@@ -177,6 +179,7 @@ class TranscriptMessage(BaseModel):
             metadata=record.metadata,
             created_at=record.created_at,
             visibility="agents" if record.private else "all",
+            query=_text_or_none(record.metadata.get("query")),
         )
 
 
@@ -192,3 +195,7 @@ class StatechartText(BaseModel):
 
 class StatechartList(BaseModel):
     statecharts: list[StatechartText]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from supportflow.conversation.acts import DialogueAct, DialogueActs
+from supportflow.conversation.context import fuse, looks_dependent, memory_from, prefer_context
 from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
 from supportflow.knowledge.base import KnowledgeBase
-from supportflow.llm.answer import Answer, Answerer
+from supportflow.knowledge.retrieval import Retrieval
+from supportflow.llm.answer import Answer, Answerer, retrieval_evidence
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
 
 SOURCES_PER_REPLY = 3
@@ -25,10 +28,17 @@ HANDOVER_SUFFIX = "A member of our team will take it from here."
 class BotResponder:
     """Answers from the knowledge base with the configured answerer and escalation policy."""
 
-    def __init__(self, knowledge: KnowledgeBase, answerer: Answerer, policy: EscalationPolicy):
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        answerer: Answerer,
+        policy: EscalationPolicy,
+        acts: DialogueActs | None = None,
+    ):
         self._knowledge = knowledge
         self._answerer = answerer
         self._policy = policy
+        self._acts = acts
 
     @property
     def provider(self) -> str:
@@ -39,12 +49,20 @@ class BotResponder:
         # answer: embedding it now puts it in the same micro-batch as the retrieval query
         # (one row when they are equal), and priming hands the vector to the rules.
         embedder = self._knowledge.embedder
-        retrieval, vector = await asyncio.gather(
-            self._knowledge.search(text), embedder.embed_query(text)
+        act, own, vector = await asyncio.gather(
+            self._classify(text), self._knowledge.search(text), embedder.embed_query(text)
         )
-        answer = await self._answerer.answer(text, retrieval, history)
         with embedder.primed({text: vector}):
-            decision = await self._policy.decide(text, answer.confidence, room.exchange_count)
+            if act is not None:
+                # Small talk, unless a rule sees more in it ("ok, get me a person").
+                rules = await self._policy.decide(text, 1.0, 0)
+                if not rules.escalate:
+                    return act_reply(act)
+            query, retrieval = await self._read_in_context(history, text, own)
+            answer = await self._answerer.answer(text, retrieval, history)
+            decision = await self._policy.decide(
+                text, answer.confidence, questions_asked(room, history)
+            )
         sources = tuple(
             Source(doc.doc_id, doc.title, round(doc.similarity, 4))
             for doc in retrieval.documents[:SOURCES_PER_REPLY]
@@ -56,7 +74,48 @@ class BotResponder:
             escalate=decision.escalate,
             reasons=decision.reasons,
             provider=answer.provider,
+            query=query,
         )
+
+    async def _classify(self, text: str) -> DialogueAct | None:
+        return await self._acts.classify(text) if self._acts is not None else None
+
+    async def _read_in_context(
+        self, history: Sequence[Turn], text: str, own: Retrieval
+    ) -> tuple[str, Retrieval]:
+        """The query to answer from, and its retrieval: `text` alone, or fused with the
+        last confident answer's query when that reading has the better evidence."""
+        memory = memory_from(history, self._policy.rules.min_confidence)
+        if memory is None:
+            return text, own
+        fused = fuse(memory.query, text)
+        contextual = await self._knowledge.search(fused)
+        if prefer_context(
+            retrieval_evidence(own), retrieval_evidence(contextual), looks_dependent(text)
+        ):
+            return fused, contextual
+        return text, own
+
+
+def act_reply(act: DialogueAct) -> Reply:
+    """The conversation file's reply to a dialogue act; some acts hand over."""
+    reasons = (act.escalate,) if act.escalate else ()
+    return Reply(
+        text=act.reply,
+        confidence=1.0,
+        escalate=bool(reasons),
+        reasons=reasons,
+        provider="conversation",
+        act=act.name,
+    )
+
+
+def questions_asked(room: RoomView, history: Sequence[Turn]) -> int:
+    """Customer messages that were not small talk: what `long_conversation` counts."""
+    small_talk = sum(
+        1 for turn in history if turn.sender_type == "bot" and turn.metadata.get("act")
+    )
+    return max(1, room.exchange_count - small_talk)
 
 
 def reply_text(answer: Answer, decision: EscalationDecision) -> str:

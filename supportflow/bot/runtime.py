@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supportflow.bot.responder import BotResponder
+from supportflow.conversation.acts import DialogueActs
+from supportflow.conversation.config import load_conversation_rules
 from supportflow.escalation.policy import EscalationPolicy, WordRules
 from supportflow.escalation.rules_file import load_rules
 from supportflow.escalation.semantic import ExemplarIndex
@@ -113,7 +115,9 @@ async def open_bot(settings: Settings) -> BotRuntime:
             context_chars=settings.context_chars,
         )
         answerer = groq
-    responder = BotResponder(knowledge, answerer, escalation_policy)
+    rules = load_conversation_rules(settings.conversation_path)
+    acts = await DialogueActs.build(rules.dialogue_acts, embedder)
+    responder = BotResponder(knowledge, answerer, escalation_policy, acts)
     return BotRuntime(responder, knowledge, answerer.name, groq)
 
 

@@ -74,7 +74,14 @@ def message_event(message: MessageRecord) -> dict[str, Any]:
     }
     if message.client_msg_id is not None:
         event["client_msg_id"] = message.client_msg_id
-    for key in ("confidence", "sources", "queue_position", "estimated_wait_seconds"):
+    for key in (
+        "confidence",
+        "sources",
+        "query",
+        "act",
+        "queue_position",
+        "estimated_wait_seconds",
+    ):
         if key in message.metadata:
             event[key] = message.metadata[key]
     if message.metadata.get("csat_request"):

@@ -233,6 +233,8 @@ def _reply_metadata(reply: Reply) -> dict[str, object]:
         "provider": reply.provider,
         "escalate": reply.escalate,
         "reasons": list(reply.reasons),
+        "query": reply.query,
+        "act": reply.act,
     }
 
 

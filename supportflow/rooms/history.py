@@ -13,7 +13,7 @@ async def conversation_history(
     `before_seq` when given (a room answering a stored message leaves that one out)."""
     records = await store.recent_messages(room_id, limit)
     return [
-        Turn(record.sender_type, record.body)
+        Turn(record.sender_type, record.body, record.metadata)
         for record in records
         if before_seq is None or record.seq < before_seq
     ]

@@ -7,9 +7,9 @@ double. The knowledge package provides the real implementations.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class Turn:
 
     sender_type: str  # user | bot | agent | system
     text: str
+    # The stored message's metadata: a bot reply's query, sources, confidence, act, ...
+    # It is the conversation's memory (follow-ups, clarifying questions).
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ class Reply:
     escalate: bool = False
     reasons: tuple[str, ...] = ()
     provider: str = "offline"
+    # What the bot searched: the message, or the message fused with the conversation so
+    # far (follow-ups). None when nothing was searched (small talk).
+    query: str | None = None
+    # The dialogue act answered ("greeting", "thanks", ...), when the message was one.
+    act: str | None = None
 
 
 class Responder(Protocol):

@@ -1,0 +1,109 @@
+"""Follow-ups: what the conversation so far says about a message that cannot stand alone.
+
+The memory is the transcript itself (every bot reply stores the query it searched, its
+sources and confidence in its metadata), so a room rebuilt after a restart remembers as
+much as the one that crashed, and `POST /api/ask` with a `session_id` reads the same.
+
+A follow-up ("is it free?", "and to Canada?", "how long does that take?") is searched two
+ways: on its own, and fused with the query of the last confident answer into one
+standalone query. The reading with the stronger retrieval evidence wins; a message that
+*looks* dependent (a leading "and"/"what about", a pronoun with nothing to point at, very
+few words) gets the contextual reading unless its own reading is clearly better.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from supportflow.rooms.responder import Turn
+
+# How many words of earlier queries a fused query keeps (the newest ones).
+MAX_CONTEXT_WORDS = 24
+# Evidence the contextual reading of a message that does not look dependent must gain
+# before it replaces the message's own reading (chosen, not fitted).
+INDEPENDENT_PENALTY = 0.05
+# A message with at most this many words rarely carries its own topic.
+SHORT_WORDS = 4
+
+_WORD = re.compile(r"[a-z0-9']+")
+# Openers that continue the previous topic.
+_CONTINUATIONS = (
+    ("and",),
+    ("also",),
+    ("or",),
+    ("what", "about"),
+    ("how", "about"),
+    ("what", "if"),
+    ("same", "for"),
+    ("then",),
+)
+# Words that point back at something said before.
+_ANAPHORA = frozenset(
+    {"it", "its", "it's", "that", "this", "these", "those", "them", "they", "there", "one"}
+)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the bot last answered confidently: the query searched and the sources cited."""
+
+    query: str
+    source_ids: tuple[str, ...]
+
+
+def memory_from(history: Sequence[Turn], min_confidence: float) -> Memory | None:
+    """The last confident knowledge-base answer in `history`, or None.
+
+    Replies to small talk or asking to clarify are skipped (they carry no topic); an agent
+    or an escalation in between ends the topic.
+    """
+    for turn in reversed(history):
+        if turn.sender_type == "agent":
+            return None
+        if turn.sender_type != "bot":
+            continue
+        meta = turn.metadata
+        if meta.get("act") or meta.get("suggestions"):
+            continue
+        if meta.get("escalate"):
+            return None
+        query = meta.get("query")
+        confidence = meta.get("confidence")
+        if not isinstance(query, str) or not isinstance(confidence, int | float):
+            return None
+        if confidence < min_confidence:
+            return None
+        sources = meta.get("sources")
+        ids = tuple(
+            str(source["id"])
+            for source in (sources if isinstance(sources, list) else [])
+            if isinstance(source, dict) and "id" in source
+        )
+        return Memory(query, ids)
+    return None
+
+
+def looks_dependent(text: str) -> bool:
+    """True when `text` leans on earlier turns: a continuation, a pointer, very few words."""
+    words = _WORD.findall(text.lower())
+    if not words:
+        return False
+    if len(words) <= SHORT_WORDS:
+        return True
+    if any(tuple(words[: len(opener)]) == opener for opener in _CONTINUATIONS):
+        return True
+    return any(word in _ANAPHORA for word in words)
+
+
+def fuse(previous_query: str, text: str) -> str:
+    """One standalone query: the newest words of the earlier query, then this message."""
+    earlier = previous_query.split()[-MAX_CONTEXT_WORDS:]
+    return " ".join([*earlier, text.strip()])
+
+
+def prefer_context(own_evidence: float, contextual_evidence: float, dependent: bool) -> bool:
+    """Whether the fused (contextual) reading should be searched instead of the message's."""
+    handicap = 0.0 if dependent else INDEPENDENT_PENALTY
+    return contextual_evidence - handicap > own_evidence

@@ -1,0 +1,140 @@
+"""Conversations over real Socket.IO: small talk, follow-ups, the searched query, /api/ask."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.realtime.clients import ChatClient, new_customer
+from tests.support import LiveServer, admin_http, bearer, serving
+
+
+@pytest.fixture(name="chat_server", scope="module")
+def fixture_chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serving(tmp_path_factory.mktemp("chat") / "data", demo_kb=True) as server:
+        yield server
+
+
+@pytest.fixture(name="chat_admin")
+async def fixture_chat_admin(chat_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with admin_http(chat_server) as client:
+        yield client
+
+
+async def say(customer: ChatClient, room: str, text: str) -> dict[str, Any]:
+    """Send `text` and return the bot's reply to it."""
+    ack = await customer.ok("send_message", {"room_id": room, "message": text})
+    return await customer.wait_for(
+        "new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > ack["seq"]
+    )
+
+
+async def test_small_talk_is_answered_and_never_escalates(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"talk-{uid}")
+    room = session["room_id"]
+    try:
+        for text in ("hiya 👋", "are you a bot?", "ok", "thx!!", "bye"):
+            reply = await say(customer, room, text)
+            assert reply["act"] is not None, text
+            assert reply.get("sources") == [], text
+            assert "query" not in reply or reply["query"] is None
+        assert customer.received("room_state") == []
+        state = (await chat_admin.get(f"/api/sessions/{session['session_id']}")).json()
+        assert state["status"] == "bot_active"
+    finally:
+        await customer.close()
+
+
+async def test_a_greeting_with_a_question_is_a_question(chat_server: LiveServer, uid: str) -> None:
+    customer, session = await new_customer(chat_server.url, f"greetq-{uid}")
+    try:
+        reply = await say(customer, session["room_id"], "hi, how do I set up voicemail?")
+        assert reply.get("act") is None
+        assert any("voicemail" in source["id"] for source in reply["sources"])
+    finally:
+        await customer.close()
+
+
+async def test_small_talk_does_not_count_toward_a_long_conversation(
+    start_server: Any, uid: str
+) -> None:
+    server: LiveServer = start_server(demo_kb=True)
+    # The shipped rules allow 10 customer messages; 12 of small talk, then a question.
+    customer, session = await new_customer(server.url, f"long-{uid}")
+    room = session["room_id"]
+    try:
+        for _ in range(6):
+            await say(customer, room, "hello")
+            await say(customer, room, "thanks")
+        reply = await say(customer, room, "how do I set up voicemail?")
+        assert any("voicemail" in source["id"] for source in reply["sources"])
+        await customer.ok("close_room", {"room_id": room})
+        assert not [m for m in customer.received("room_state") if m["state"] == "escalating"]
+    finally:
+        await customer.close()
+
+
+async def test_a_follow_up_is_searched_with_its_topic_and_agents_see_the_query(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"follow-{uid}")
+    room = session["room_id"]
+    try:
+        first = await say(customer, room, "How do I turn on roaming for my trip to Spain?")
+        assert first["sources"][0]["id"].startswith("roaming")
+        assert first["query"] == "How do I turn on roaming for my trip to Spain?"
+        follow = await say(customer, room, "how much does it cost?")
+        assert follow["query"] != "how much does it cost?"
+        assert "roaming" in follow["query"].lower()
+        assert any(source["id"].startswith("roaming") for source in follow["sources"][:3])
+        transcript = (
+            await chat_admin.get(f"/api/sessions/{session['session_id']}/messages")
+        ).json()["messages"]
+        bot_lines = [m for m in transcript if m["sender_type"] == "bot"]
+        assert bot_lines[-1]["query"] == follow["query"]
+        # /api/ask with the session reads the same conversation (nothing stored).
+        asked = (
+            await chat_admin.post(
+                "/api/ask",
+                json={"message": "and is there a daily pass?", "session_id": session["session_id"]},
+            )
+        ).json()
+        assert "roaming" in asked["query"].lower()
+        assert any(source["id"].startswith("roaming") for source in asked["sources"])
+    finally:
+        await customer.close()
+
+
+async def test_ask_answers_small_talk_with_its_act(chat_server: LiveServer, uid: str) -> None:
+    async with httpx.AsyncClient(base_url=chat_server.url, timeout=60) as http:
+        session = (await http.post("/api/sessions", json={"user_id": f"ask-{uid}"})).json()
+        asked = await http.post(
+            "/api/ask",
+            json={"message": "good morning!", "session_id": session["session_id"]},
+            headers=bearer(session["token"]),
+        )
+        body = asked.json()
+        assert (body["act"], body["escalate"], body["query"]) == ("greeting", False, None)
+
+
+async def test_that_did_not_help_hands_over_as_bot_unhelpful(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"unhelp-{uid}")
+    room = session["room_id"]
+    try:
+        await say(customer, room, "How do I set up voicemail?")
+        reply = await say(customer, room, "that didn't help")
+        assert reply["act"] == "unhelpful"
+        queued = await customer.wait_for("new_message", lambda m: "queue_position" in m)
+        assert queued["sender_type"] == "system"
+        pending = (await chat_admin.get("/api/escalations?status=pending")).json()
+        mine = [e for e in pending["escalations"] if e["room_id"] == room]
+        assert mine and mine[0]["reasons"] == ["bot_unhelpful"]
+    finally:
+        await customer.close()

@@ -1,0 +1,60 @@
+"""The conversation memory read back from the transcript, and the follow-up heuristics."""
+
+from __future__ import annotations
+
+from supportflow.conversation.context import fuse, looks_dependent, memory_from, prefer_context
+from supportflow.rooms.responder import Turn
+
+
+def bot(query: str | None, confidence: float, **extra: object) -> Turn:
+    metadata: dict[str, object] = {
+        "confidence": confidence,
+        "sources": [{"id": "roaming", "title": "Roaming", "score": 0.7}],
+        **extra,
+    }
+    if query is not None:
+        metadata["query"] = query
+    return Turn("bot", "an answer", metadata)
+
+
+def test_memory_is_the_last_confident_answer_skipping_small_talk() -> None:
+    history = [
+        Turn("user", "how do I turn on roaming"),
+        bot("how do I turn on roaming", 0.9),
+        Turn("user", "thanks"),
+        bot(None, 1.0, act="thanks"),
+    ]
+    memory = memory_from(history, 0.6)
+    assert memory is not None
+    assert memory.query == "how do I turn on roaming"
+    assert memory.source_ids == ("roaming",)
+
+
+def test_no_memory_after_an_unsure_answer_an_escalation_or_an_agent() -> None:
+    assert memory_from([bot("q", 0.3)], 0.6) is None
+    assert memory_from([bot("q", 0.9, escalate=True)], 0.6) is None
+    assert memory_from([bot("q", 0.9), Turn("agent", "hello")], 0.6) is None
+    assert memory_from([], 0.6) is None
+
+
+def test_dependent_messages() -> None:
+    assert looks_dependent("is it free?")
+    assert looks_dependent("and to Canada?")
+    assert looks_dependent("what about if I am travelling for a whole month in Europe")
+    assert looks_dependent("how many days would that take to arrive here?")
+    assert not looks_dependent("how do I set up voicemail on my new phone")
+
+
+def test_fuse_keeps_the_newest_words() -> None:
+    long_query = " ".join(f"w{i}" for i in range(40))
+    fused = fuse(long_query, "is it free?")
+    assert fused.endswith("w39 is it free?")
+    assert "w15" not in fused.split()
+
+
+def test_context_wins_only_with_better_evidence() -> None:
+    assert prefer_context(0.40, 0.50, dependent=True)
+    assert not prefer_context(0.50, 0.40, dependent=True)
+    # A message that reads as standalone needs a clear gain.
+    assert not prefer_context(0.50, 0.53, dependent=False)
+    assert prefer_context(0.40, 0.50, dependent=False)
