@@ -8,6 +8,7 @@ from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
 from supportflow.store.ratings import RatingsRepository
+from supportflow.store.reports import ReportsRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.webhooks import WebhooksRepository
 
@@ -18,6 +19,7 @@ class Store(
     CannedRepliesRepository,
     WebhooksRepository,
     RatingsRepository,
+    ReportsRepository,
 ):
     """Typed reads and atomic writes over the SQLite database; nothing else writes SQL."""
 

@@ -1,0 +1,1 @@
+"""Reports for admins: how the bot and the team are doing, and what the knowledge base lacks."""
