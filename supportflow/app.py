@@ -30,9 +30,10 @@ from supportflow.api.errors import register_error_handlers
 from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.bot.runtime import open_bot
 from supportflow.metrics import Metrics
-from supportflow.realtime.gateway import SocketGateway
+from supportflow.realtime.notifier import SocketNotifier
 from supportflow.realtime.server import create_socket_server
 from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.presence import AgentPresence
 from supportflow.rooms.recovery import own_up_to_interrupted_replies
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.unclaimed import UnclaimedWatch
@@ -147,9 +148,8 @@ async def _open_services(
     cleanup.push_async_callback(bot.close)
     bot.instrument(metrics)
     cleanup.push_async_callback(sio.shutdown)
-    gateway = SocketGateway(sio, store, settings.agent_grace_seconds)
-    cleanup.push_async_callback(gateway.close)
-    notifier = PublishingNotifier(gateway, dispatcher)
+    sockets = SocketNotifier(sio)
+    notifier = PublishingNotifier(sockets, dispatcher)
     effects = RoomEffects(store, bot.responder, notifier, settings.history_limit, metrics)
     rooms = RoomRegistry(
         effects,
@@ -158,18 +158,20 @@ async def _open_services(
         drain_seconds=settings.shutdown_drain_seconds,
     )
     cleanup.push_async_callback(rooms.drain)
-    gateway.attach(rooms)
+    presence = AgentPresence(store, rooms, settings.agent_grace_seconds)
+    cleanup.push_async_callback(presence.close)
     services = Services(
         settings=settings,
         store=store,
         authenticator=Authenticator(store, admin_token),
         bot=bot,
-        gateway=gateway,
+        notifier=sockets,
+        presence=presence,
         rooms=rooms,
         metrics=metrics,
         webhooks=dispatcher,
     )
-    await gateway.watch_absent_agents()
+    await presence.watch_absent_agents()
     await own_up_to_interrupted_replies(rooms)
     watch = asyncio.create_task(
         UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds).run(),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from supportflow.rooms.responder import Reply, RoomView, Source, Turn
+from tests.fakes import ConfidentBot
 from tests.support import ADMIN_TOKEN, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,14 +51,6 @@ def assert_steps_in_order(stdout: str) -> None:
         found = next((i for i in range(position, len(lines)) if lines[i].startswith(step)), None)
         assert found is not None, f"missing {step!r} after line {position}:\n{stdout}"
         position = found + 1
-
-
-class ConfidentBot:
-    """A responder that answers from one cited article and never escalates."""
-
-    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
-        source = Source("voicemail-pin", "Reset your voicemail PIN", 0.87)
-        return Reply("Dial 121, then choose 3 to set a new PIN.", 0.91, (source,))
 
 
 def test_example_walks_the_whole_room_lifecycle(server: LiveServer) -> None:

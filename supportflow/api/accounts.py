@@ -78,7 +78,7 @@ async def rotate_agent_token(agent_id: str) -> tuple[AgentWithToken, int]:
     record = await services().store.set_agent_token(agent_id, token_digest(token))
     # Sockets opened with the old token would otherwise outlive it; the agent reconnects
     # with the new one within the grace period and keeps its rooms.
-    await services().gateway.disconnect_agent(agent_id)
+    await services().notifier.disconnect_agent(agent_id)
     return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
 
 
@@ -91,7 +91,7 @@ async def set_availability(agent_id: str, data: Availability) -> Agent:
     if not principal.may_manage_agent(agent_id):
         raise Forbidden("an agent may only change its own availability")
     record = await services().store.set_agent_availability(agent_id, data.is_available)
-    await services().gateway.set_agent_available(agent_id, data.is_available)
+    await services().notifier.set_agent_available(agent_id, data.is_available)
     return Agent.of(record)
 
 

@@ -24,8 +24,8 @@ from supportflow.errors import (
     SupportflowError,
     invalid_input,
 )
-from supportflow.realtime.gateway import staff_room
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
+from supportflow.realtime.notifier import staff_room
 from supportflow.realtime.payloads import (
     AddNote,
     EscalateRoom,
@@ -124,7 +124,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             await self.save_session(sid, {"principal": principal, "token_key": token_key})
             if principal.role is Role.AGENT:
                 agent = await services.store.get_agent(principal.id)
-                await services.gateway.agent_connected(sid, agent.agent_id, agent.is_available)
+                await services.notifier.agent_connected(sid, agent.agent_id, agent.is_available)
+                services.presence.connected(agent.agent_id)
         except BaseException:
             self._connections.release(token_key)
             raise
@@ -140,7 +141,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         if principal is not None:
             self._services().metrics.sockets.labels(role=principal.role.value).dec()
         if principal is not None and principal.role is Role.AGENT:
-            self._services().gateway.agent_disconnected(principal.id)
+            self._services().presence.disconnected(principal.id)
         log.info("socket disconnected", extra={"sid": sid})
 
     async def on_join_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -202,7 +203,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         services = self._services()
         change = await services.rooms.submit(session.room_id, Release(principal.id))
-        await services.gateway.remove_agent_from_room(principal.id, session.room_id)
+        await services.notifier.remove_agent_from_room(principal.id, session.room_id)
         return _state_ack(change)
 
     async def on_close_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -256,7 +257,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             "sender_id": principal.id,
             "is_typing": payload.is_typing,
         }
-        await self.emit("typing", event, to=payload.room_id, skip_sid=sid)
+        await self._services().notifier.typing(event, skip_sid=sid)
         return {}
 
     async def principal(self, sid: str) -> Principal:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,43 +11,9 @@ import pytest
 from supportflow.errors import Conflict, Unavailable
 from supportflow.rooms.commands import Claim, Escalate, PostMessage
 from supportflow.rooms.effects import RoomEffects
-from supportflow.rooms.notifier import EscalationAlert
 from supportflow.rooms.registry import RoomRegistry
-from supportflow.rooms.responder import Reply, RoomView, Turn
-from supportflow.store import MessageRecord, RoomState, Store
-
-
-class RecordingNotifier:
-    """Collects announcements in order (the Socket.IO side is tested in tests/realtime)."""
-
-    def __init__(self) -> None:
-        self.messages: list[MessageRecord] = []
-        self.alerts: list[EscalationAlert] = []
-
-    async def message(self, message: MessageRecord) -> None:
-        self.messages.append(message)
-
-    async def state_changed(
-        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
-    ) -> None:
-        return None
-
-    async def escalation_alert(self, alert: EscalationAlert) -> None:
-        self.alerts.append(alert)
-
-    async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
-        return None
-
-    async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
-        return None
-
-
-class EchoResponder:
-    """Answers instantly and confidently, so these tests exercise only the rooms."""
-
-    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
-        await asyncio.sleep(0.01)
-        return Reply(text=f"echo: {text}", confidence=0.9)
+from supportflow.store import Store
+from tests.fakes import EchoResponder, RecordingNotifier
 
 
 @pytest.fixture(name="store")

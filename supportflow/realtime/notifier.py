@@ -1,0 +1,106 @@
+"""`SocketNotifier`: everything the server tells Socket.IO clients, and who hears it.
+
+Every emit of supportflow goes through this one object (rooms' announcements, typing), and
+so does every change of who listens where, so a deployment across several processes swaps
+one transport here rather than hunting emits through the code.
+
+Socket.IO rooms used: one per chat room (its customer and agents), `agents` (every agent
+socket, for queue updates), `agents:available` (alerts go there) and `agent:<id>` (the
+sockets of one agent, so availability changes can move them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+
+from supportflow.realtime.payloads import alert_event, message_event
+from supportflow.rooms.notifier import EscalationAlert
+from supportflow.store import MessageRecord, RoomState
+
+NAMESPACE = "/"
+AGENTS = "agents"
+AVAILABLE_AGENTS = "agents:available"
+
+
+def agent_room(agent_id: str) -> str:
+    return f"agent:{agent_id}"
+
+
+def staff_room(room_id: str) -> str:
+    """The agent and admin sockets of one chat room: private notes go there, not to it."""
+    return f"staff:{room_id}"
+
+
+class SocketNotifier:
+    """Implements `RoomNotifier` (and `services.Connections`) over one Socket.IO server."""
+
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    # RoomNotifier
+
+    async def message(self, message: MessageRecord) -> None:
+        to = staff_room(message.room_id) if message.private else message.room_id
+        await self._sio.emit("new_message", message_event(message), to=to)
+
+    async def state_changed(
+        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
+    ) -> None:
+        event = {
+            "room_id": room_id,
+            "state": state.value,
+            "previous": previous.value,
+            "agent_id": agent_id,
+        }
+        await self._sio.emit("room_state", event, to=[room_id, AGENTS])
+
+    async def escalation_alert(self, alert: EscalationAlert) -> None:
+        await self._sio.emit("escalation_alert", alert_event(alert), to=AVAILABLE_AGENTS)
+
+    async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
+        event = {"room_id": room_id, "agent_id": agent_id}
+        await self._sio.emit("escalation_claimed", event, to=AGENTS)
+
+    async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
+        event = {"room_id": room_id, "agent_id": agent_id, "name": name}
+        await self._sio.emit("agent_joined", event, to=room_id)
+
+    # Events that are not room changes
+
+    async def typing(self, event: dict[str, Any], skip_sid: str) -> None:
+        """Someone is typing in `event["room_id"]`: to the room, but not back to them."""
+        await self._sio.emit("typing", event, to=event["room_id"], skip_sid=skip_sid)
+
+    # Who listens where
+
+    async def agent_connected(self, sid: str, agent_id: str, is_available: bool) -> None:
+        """Put a new agent socket where agents hear queue updates (and alerts, if available)."""
+        await self._sio.enter_room(sid, AGENTS)
+        await self._sio.enter_room(sid, agent_room(agent_id))
+        if is_available:
+            await self._sio.enter_room(sid, AVAILABLE_AGENTS)
+
+    async def set_agent_available(self, agent_id: str, is_available: bool) -> None:
+        """Move the agent's sockets in or out of the alert room."""
+        for sid in self._agent_sockets(agent_id):
+            if is_available:
+                await self._sio.enter_room(sid, AVAILABLE_AGENTS)
+            else:
+                await self._sio.leave_room(sid, AVAILABLE_AGENTS)
+
+    async def remove_agent_from_room(self, agent_id: str, room_id: str) -> None:
+        """Take every socket of an agent out of a room it no longer holds."""
+        for sid in self._agent_sockets(agent_id):
+            await self._sio.leave_room(sid, room_id)
+            await self._sio.leave_room(sid, staff_room(room_id))
+
+    async def disconnect_agent(self, agent_id: str) -> None:
+        """Drop every open socket of an agent (its token was rotated: the old one is dead)."""
+        for sid in self._agent_sockets(agent_id):
+            await self._sio.disconnect(sid)
+
+    def _agent_sockets(self, agent_id: str) -> list[str]:
+        participants = self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))
+        return [sid for sid, _ in list(participants)]

@@ -1,0 +1,64 @@
+"""The test doubles shared across test folders: one place, so they match the real seams.
+
+Only what is remote or beside the point of a test is faked: the Socket.IO side of rooms
+(`RecordingNotifier`, when the test is about rooms), and the bot (`EchoResponder`,
+`ConfidentBot`, when the test is about what happens around a reply). Groq's stand-in is a
+real local HTTP server: `tests/llm/fake_groq.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from supportflow.rooms.notifier import EscalationAlert
+from supportflow.rooms.responder import Reply, RoomView, Source, Turn
+from supportflow.store import MessageRecord, RoomState
+
+
+class RecordingNotifier:
+    """A `RoomNotifier` that keeps every announcement, in order, as `(event, detail)`."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    @property
+    def messages(self) -> list[MessageRecord]:
+        return [m for kind, m in self.events if kind == "message" and isinstance(m, MessageRecord)]
+
+    @property
+    def alerts(self) -> list[EscalationAlert]:
+        return [a for kind, a in self.events if isinstance(a, EscalationAlert)]
+
+    async def message(self, message: MessageRecord) -> None:
+        self.events.append(("message", message))
+
+    async def state_changed(
+        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
+    ) -> None:
+        self.events.append(("state_changed", state))
+
+    async def escalation_alert(self, alert: EscalationAlert) -> None:
+        self.events.append(("escalation_alert", alert))
+
+    async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
+        self.events.append(("escalation_claimed", agent_id))
+
+    async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
+        self.events.append(("agent_joined", agent_id))
+
+
+class EchoResponder:
+    """Answers at once and confidently, so a test exercises only the rooms."""
+
+    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
+        await asyncio.sleep(0.01)
+        return Reply(text=f"echo: {text}", confidence=0.9)
+
+
+class ConfidentBot:
+    """A responder that answers from one cited article and never escalates."""
+
+    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
+        source = Source("voicemail-pin", "Reset your voicemail PIN", 0.87)
+        return Reply("Dial 121, then choose 3 to set a new PIN.", 0.91, (source,))

@@ -1,0 +1,90 @@
+"""Agent presence: a vanished agent's rooms go back to the queue after the grace period."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from supportflow.rooms.commands import Claim, Escalate
+from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.presence import AgentPresence
+from supportflow.rooms.registry import RoomRegistry
+from supportflow.store import RoomState, Store
+from tests.fakes import EchoResponder, RecordingNotifier
+
+GRACE = 0.2
+
+
+@pytest.fixture(name="store")
+async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
+    yield store
+    await store.close()
+
+
+@pytest.fixture(name="rooms")
+async def fixture_rooms(store: Store) -> AsyncIterator[RoomRegistry]:
+    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), history_limit=50)
+    rooms = RoomRegistry(effects, idle_seconds=60, max_live=100)
+    yield rooms
+    await rooms.drain()
+
+
+@pytest.fixture(name="presence")
+async def fixture_presence(store: Store, rooms: RoomRegistry) -> AsyncIterator[AgentPresence]:
+    presence = AgentPresence(store, rooms, GRACE)
+    yield presence
+    await presence.close()
+
+
+async def held_room(store: Store, rooms: RoomRegistry) -> str:
+    await store.create_agent("ann", "Ann", "d-ann", max_concurrent=5, is_available=True)
+    room = (await store.create_session("alice", token_digest="d-alice")).room_id
+    await rooms.submit(room, Escalate(("human_requested",)))
+    await rooms.submit(room, Claim("ann", "Ann"))
+    return room
+
+
+async def state_of(store: Store, room: str) -> RoomState:
+    return (await store.session_by_room(room)).status
+
+
+async def test_an_agent_gone_past_the_grace_loses_its_rooms(
+    store: Store, rooms: RoomRegistry, presence: AgentPresence
+) -> None:
+    room = await held_room(store, rooms)
+    presence.connected("ann")
+    presence.disconnected("ann")
+    assert await state_of(store, room) is RoomState.AGENT_ASSIGNED
+    await asyncio.sleep(GRACE * 3)
+    assert await state_of(store, room) is RoomState.ESCALATING
+    pending = await store.pending_escalations()
+    assert [e.reasons for e in pending] == [("agent_lost",)]
+
+
+async def test_a_reconnect_within_the_grace_keeps_the_rooms(
+    store: Store, rooms: RoomRegistry, presence: AgentPresence
+) -> None:
+    room = await held_room(store, rooms)
+    presence.connected("ann")
+    presence.connected("ann")  # two tabs
+    presence.disconnected("ann")
+    await asyncio.sleep(GRACE * 2)
+    assert await state_of(store, room) is RoomState.AGENT_ASSIGNED  # one tab still open
+    presence.disconnected("ann")
+    await asyncio.sleep(GRACE / 4)
+    presence.connected("ann")
+    await asyncio.sleep(GRACE * 2)
+    assert await state_of(store, room) is RoomState.AGENT_ASSIGNED
+
+
+async def test_after_a_restart_absent_holders_get_the_same_grace(
+    store: Store, rooms: RoomRegistry, presence: AgentPresence
+) -> None:
+    room = await held_room(store, rooms)
+    await presence.watch_absent_agents()  # ann never connected since the "restart"
+    await asyncio.sleep(GRACE * 3)
+    assert await state_of(store, room) is RoomState.ESCALATING
