@@ -138,10 +138,11 @@ class RoomsRepository:
         escalation, atomically."""
         escalation_id = str(uuid.uuid4())
         now = utc_now()
+        placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         async with self._db.unit() as sql:
             cursor = await sql.execute(
                 "UPDATE sessions SET status = ?, agent_id = NULL, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({_placeholders(expected)})"
+                f" WHERE room_id = ? AND status IN ({placeholders})"
                 " RETURNING session_id",
                 (RoomState.ESCALATING.value, now, room_id, *_values(expected)),
             )
@@ -165,6 +166,7 @@ class RoomsRepository:
         when the agent already holds `max_concurrent` rooms, NotFound for an unknown agent.
         """
         now = utc_now()
+        placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         async with self._db.unit() as sql:
             cursor = await sql.execute(
                 "SELECT a.max_concurrent, (SELECT COUNT(*) FROM sessions s WHERE"
@@ -181,7 +183,7 @@ class RoomsRepository:
                 )
             cursor = await sql.execute(
                 "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({_placeholders(expected)})"
+                f" WHERE room_id = ? AND status IN ({placeholders})"
                 " RETURNING session_id",
                 (RoomState.AGENT_ASSIGNED.value, agent_id, now, room_id, *_values(expected)),
             )
@@ -208,10 +210,11 @@ class RoomsRepository:
         """Set a room's state (and agent) if it is in one of `expected`; cancel its queue entry
         when it leaves `escalating` for anything but a claim."""
         now = utc_now()
+        placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         async with self._db.unit() as sql:
             cursor = await sql.execute(
                 "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({_placeholders(expected)}) RETURNING *",
+                f" WHERE room_id = ? AND status IN ({placeholders}) RETURNING *",
                 (state.value, agent_id, now, room_id, *_values(expected)),
             )
             row = await cursor.fetchone()
