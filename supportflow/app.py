@@ -150,7 +150,14 @@ async def _open_services(
     cleanup.push_async_callback(sio.shutdown)
     sockets = SocketNotifier(sio)
     notifier = PublishingNotifier(sockets, dispatcher)
-    effects = RoomEffects(store, bot.responder, notifier, settings.history_limit, metrics)
+    effects = RoomEffects(
+        store,
+        bot.responder,
+        notifier,
+        settings.history_limit,
+        metrics,
+        office_hours=settings.office_hours,
+    )
     rooms = RoomRegistry(
         effects,
         settings.room_idle_seconds,
@@ -174,7 +181,9 @@ async def _open_services(
     await presence.watch_absent_agents()
     await own_up_to_interrupted_replies(rooms)
     watch = asyncio.create_task(
-        UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds).run(),
+        UnclaimedWatch(
+            store, rooms, settings.unclaimed_realert_seconds, settings.office_hours
+        ).run(),
         name="unclaimed-watch",
     )
     cleanup.push_async_callback(_cancel, watch)

@@ -16,6 +16,7 @@ from typing import Any
 from dotenv import dotenv_values
 
 from supportflow.errors import ConfigurationError
+from supportflow.office_hours import OfficeHours, OfficeHoursError, parse_office_hours
 
 _SQLITE_PREFIX = "sqlite:///"
 
@@ -64,6 +65,9 @@ class Settings:
     room_idle_seconds: float = 300.0
     max_live_rooms: int = 2000
     unclaimed_realert_seconds: float = 300.0
+    # When agents are on (supportflow.office_hours); None: always. Outside them an
+    # escalation tells the customer when agents are back; the queue is alerted then.
+    office_hours: OfficeHours | None = None
     # Seconds the shutdown waits for accepted room commands (and their bot replies) before
     # abandoning them; an abandoned reply is owned up to after the restart.
     shutdown_drain_seconds: float = 10.0
@@ -172,6 +176,9 @@ class Settings:
             unclaimed_realert_seconds=reader.number(
                 "SUPPORTFLOW_UNCLAIMED_REALERT_SECONDS", cls.unclaimed_realert_seconds, 0.5
             ),
+            office_hours=reader.office_hours(
+                "SUPPORTFLOW_OFFICE_HOURS", "SUPPORTFLOW_OFFICE_TIMEZONE"
+            ),
             shutdown_drain_seconds=reader.number(
                 "SUPPORTFLOW_SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, 0
             ),
@@ -257,6 +264,14 @@ class _EnvReader:
         if value not in choices:
             raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
         return value
+
+    def office_hours(self, name: str, zone_name: str) -> OfficeHours | None:
+        try:
+            return parse_office_hours(
+                self._env.get(name, ""), self._env.get(zone_name, "UTC").strip() or "UTC"
+            )
+        except OfficeHoursError as error:
+            raise ConfigurationError(f"{name} / {zone_name}: {error}") from None
 
     def csv(self, name: str) -> tuple[str, ...]:
         value = self.optional(name) or ""

@@ -30,6 +30,7 @@ from supportflow.realtime.payloads import (
     AddNote,
     EscalateRoom,
     JoinRoom,
+    LeaveContact,
     Payload,
     Rate,
     RoomRef,
@@ -235,6 +236,19 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         command = AddNoteCommand(principal.role.value, principal.id, text)
         note = await self._services().rooms.submit(room_id, command)
         return {"seq": note.seq}
+
+    async def on_leave_contact(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """The customer leaves an email address to be answered at (e.g. out of hours)."""
+        payload = _parse(LeaveContact, data)
+        principal.require(Role.USER)
+        room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
+        services = self._services()
+        note = AddNoteCommand(
+            "system", "supportflow", f"The customer asked to be answered by email: {payload.email}"
+        )
+        await services.rooms.submit(room_id, note)  # refuses a closed room before storing
+        await services.store.set_user_email(principal.id, payload.email)
+        return {"room_id": room_id, "email": payload.email}
 
     async def on_rate(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         """The customer rates its closed chat, once (CSAT)."""

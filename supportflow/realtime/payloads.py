@@ -58,6 +58,15 @@ class Rate(RoomRef):
     comment: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)] | None = None
 
 
+class LeaveContact(RoomRef):
+    email: Annotated[
+        str,
+        StringConstraints(
+            max_length=254, strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        ),
+    ]
+
+
 class EscalateRoom(RoomRef):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "human_requested"
 
@@ -86,6 +95,9 @@ def message_event(message: MessageRecord) -> dict[str, Any]:
             event[key] = message.metadata[key]
     if message.metadata.get("csat_request"):
         event["csat_request"] = True
+    if message.metadata.get("office_closed"):
+        event["office_closed"] = True
+        event["agents_back_at"] = message.metadata.get("agents_back_at")
     if message.private:
         event["visibility"] = message.visibility
     return event

@@ -186,7 +186,9 @@ class RoomActor:
         return Outcome(await self._effects.add_note(self.room_id, command))
 
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
-        return Outcome(await self._effects.realert(self.session_id, self.state))
+        return Outcome(
+            await self._effects.realert(self.session_id, self.state, command.office_open)
+        )
 
     async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
         return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))

@@ -130,10 +130,13 @@ class AddNote(Command[MessageRecord]):
 
 @dataclass(frozen=True)
 class ReAlert(Command[bool]):
-    """The room has waited too long unclaimed: alert agents again, tell the customer.
+    """The room has waited too long unclaimed, or the office hours began: alert agents
+    again, tell the customer (`office_open`: that agents are back).
 
     False when the room is no longer waiting.
     """
+
+    office_open: bool = False
 
     def apply(self, room: RoomHandlers) -> Awaitable[Outcome[bool]]:
         return room.handle_realert(self)

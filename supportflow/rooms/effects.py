@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 
 from supportflow.metrics import Metrics
+from supportflow.office_hours import OfficeHours, utc_now
 from supportflow.rooms.commands import AddNote, PostMessage, StateChange
 from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
@@ -27,6 +29,11 @@ INTERRUPTED = (
     "Sorry, we were interrupted before we could answer your last message. Please send it"
     " again, or ask for a person if you would rather talk to our team."
 )
+STILL_BUSY = (
+    "Our agents are still busy, sorry for the wait. You can stay in the queue, or leave"
+    " a message here and we will answer it as soon as an agent is free."
+)
+BACK_ON_DUTY = "Our team is back: an agent will be with you as soon as possible."
 _PREVIEW_LINES = 3
 _PREVIEW_CHARS = 200
 
@@ -41,12 +48,16 @@ class RoomEffects:
         notifier: RoomNotifier,
         history_limit: int,
         metrics: Metrics | None = None,
+        office_hours: OfficeHours | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.store = store
         self.responder = responder
         self.notifier = notifier
         self.history_limit = history_limit
         self.metrics = metrics
+        self.office_hours = office_hours
+        self.clock = clock
 
     async def store_message(self, room_id: str, command: PostMessage) -> StoredMessage:
         stored = await self.store.append_message(
@@ -142,8 +153,11 @@ class RoomEffects:
             self.metrics.notes.inc()
         return stored.message
 
-    async def realert(self, session_id: str, state: RoomState) -> bool:
-        """Alert agents again about a room still waiting; tell its customer. False if it isn't."""
+    async def realert(self, session_id: str, state: RoomState, office_open: bool = False) -> bool:
+        """Alert agents again about a room still waiting; tell its customer. False if it isn't.
+
+        `office_open`: the office hours just began, so the customer hears that agents are back.
+        """
         if state is not RoomState.ESCALATING:
             return False
         escalation = await self.store.pending_escalation(session_id)
@@ -151,8 +165,7 @@ class RoomEffects:
             return False
         await self.system_message(
             escalation.room_id,
-            "Our agents are still busy, sorry for the wait. You can stay in the queue, or leave"
-            " a message here and we will answer it as soon as an agent is free.",
+            BACK_ON_DUTY if office_open else STILL_BUSY,
         )
         alert = await self._alert(escalation)
         await self.notifier.escalation_alert(EscalationAlert(**{**alert.__dict__, "realert": True}))
@@ -190,6 +203,10 @@ class RoomEffects:
         )
 
     async def _tell_queue_position(self, escalation: EscalationRecord) -> None:
+        now = self.clock()
+        if self.office_hours is not None and not self.office_hours.is_open(now):
+            await self._tell_office_closed(escalation, self.office_hours.next_opening(now))
+            return
         position = await self.store.queue_position(escalation)
         waits = await self.store.recent_claim_waits()
         estimate = round(statistics.median(waits) * position) if waits else None
@@ -204,6 +221,20 @@ class RoomEffects:
             {
                 "queue_position": position,
                 "estimated_wait_seconds": estimate,
+                "reasons": list(escalation.reasons),
+            },
+        )
+
+    async def _tell_office_closed(self, escalation: EscalationRecord, back: datetime) -> None:
+        assert self.office_hours is not None
+        await self.system_message(
+            escalation.room_id,
+            f"Our team is offline right now; agents are back on {self.office_hours.describe(back)}."
+            " Your chat stays in the queue until then. You can leave a message here, and an"
+            " email address if you would like the answer by email.",
+            {
+                "office_closed": True,
+                "agents_back_at": back.isoformat(),
                 "reasons": list(escalation.reasons),
             },
         )

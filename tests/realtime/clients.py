@@ -24,6 +24,7 @@ CLIENT_EVENTS = (
     "escalate",
     "add_note",
     "rate",
+    "leave_contact",
 )
 
 
