@@ -9,8 +9,10 @@ import this module; it imports nothing of supportflow, so it sits below both.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 
+import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -28,9 +30,6 @@ LOOSE_TYPO_MIN_LETTERS = 4
 STRICT_TYPO_MIN_LETTERS = 5
 # From this length on, two typos are tolerated instead of one.
 _TWO_TYPOS_FROM = 10
-
-_INFLECTIONS = ("ing", "ed", "es", "s", "e")
-_PLURAL_AND_TENSE = ("ing", "ed", "es", "s")
 
 
 def normalise(text: str) -> str:
@@ -70,9 +69,18 @@ def within_edits(word: str, choices: Sequence[str], limit: int) -> list[tuple[in
     return [(index, int(distance)) for _, distance, index in found]
 
 
-def rule_stem(word: str) -> str:
-    """A crude but consistent stem: inflection suffixes off, a doubled last letter undone."""
-    for suffix in _INFLECTIONS:
+_STEMMERS = threading.local()
+
+
+def inflection_stem(word: str) -> str:
+    """Inflection suffixes off, a doubled last letter undone: "cancelling" -> "cancel".
+
+    The escalation rules' stem. Unlike Snowball it leaves derivations alone: the rules keep
+    "cancellation" (a noun, asked about: "what is the cancellation fee?") apart from
+    "cancel" (a request), and Snowball folds both to "cancel" (dev escalation F1 0.939 with
+    this stem, 0.915 with Snowball).
+    """
+    for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
@@ -81,9 +89,15 @@ def rule_stem(word: str) -> str:
     return word
 
 
-def index_stem(word: str) -> str:
-    """Plural and -ing/-ed folding only: enough to match "charges"/"charged"/"charge"."""
-    for suffix in _PLURAL_AND_TENSE:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+def stem(word: str) -> str:
+    """The word's Snowball (Porter 2) English stem: "charges", "charged" -> "charg".
+
+    The knowledge base's BM25 stem (dev hit@1 0.867 with it, 0.859 with plural and tense
+    folding only).
+    """
+    # A PyStemmer object keeps buffers and a cache and is not thread-safe: one per thread.
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    found: str = stemmer.stemWord(word)
+    return found

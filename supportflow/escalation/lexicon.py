@@ -19,7 +19,7 @@ from supportflow.text import (
     LOOSE_TYPO_MIN_LETTERS,
     STRICT_TYPO_MIN_LETTERS,
     allowed_edits,
-    rule_stem,
+    inflection_stem,
     tokenize,
     within_edits,
 )
@@ -47,7 +47,7 @@ class WordMatcher:
     def __init__(self, rule_words: Iterable[str], known_words: frozenset[str]) -> None:
         self._word_set = frozenset(rule_words)
         self._words = sorted(self._word_set)
-        self._stems = [rule_stem(word) for word in self._words]
+        self._stems = [inflection_stem(word) for word in self._words]
         self._by_stem: dict[str, list[str]] = {}
         for word, word_stem in zip(self._words, self._stems, strict=True):
             self._by_stem.setdefault(word_stem, []).append(word)
@@ -67,7 +67,7 @@ class WordMatcher:
         return found
 
     def _find(self, token: str) -> frozenset[str]:
-        token_stem = rule_stem(token)
+        token_stem = inflection_stem(token)
         found = set(self._by_stem.get(token_stem, ()))
         # A real word only matches exactly: "cancer" never reads as "cancel".
         if token in self._known_words or token in CLAUSE_BREAKS:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from supportflow.knowledge.documents import Passage
-from supportflow.text import index_stem, words
+from supportflow.text import stem, words
 
 # Function words carry no topic; dropping them keeps BM25 from rewarding "how do I".
 STOPWORDS = frozenset(
@@ -101,7 +101,7 @@ _B = 0.75
 
 def terms(text: str) -> list[str]:
     """Lower-case word tokens without stopwords, lightly stemmed."""
-    return [index_stem(word) for word in words(text) if word not in STOPWORDS]
+    return [stem(word) for word in words(text) if word not in STOPWORDS]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from supportflow.text import (
     STRICT_TYPO_MIN_LETTERS,
     allowed_edits,
     edit_distance,
+    inflection_stem,
+    stem,
     tokenize,
     within_edits,
 )
@@ -88,3 +90,10 @@ def test_lexicon_finds_phrases_in_term_order() -> None:
 def test_lexicon_refuses_words_its_matcher_does_not_know() -> None:
     with pytest.raises(ValueError, match="does not know"):
         Lexicon(["close account"], WordMatcher(["close"], KNOWN))
+
+
+def test_bm25_stem_is_snowball_and_rule_stem_keeps_derivations_apart() -> None:
+    assert stem("charges") == stem("charged") == stem("charging")
+    assert inflection_stem("cancelling") == inflection_stem("cancels") == "cancel"
+    # The rules read "cancellation" (a topic asked about) apart from "cancel" (a request).
+    assert inflection_stem("cancellation") != "cancel"
