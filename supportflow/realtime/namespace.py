@@ -258,6 +258,18 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         services = self._services()
         rating = await services.store.rate_room(room_id, payload.score, payload.comment or None)
         services.metrics.ratings.labels(score=str(rating.score)).inc()
+        services.webhooks.publish(
+            "rating.created",
+            {
+                "room_id": rating.room_id,
+                "session_id": rating.session_id,
+                "user_id": rating.user_id,
+                "agent_id": rating.agent_id,
+                "score": rating.score,
+                "comment": rating.comment,
+                "created_at": rating.created_at,
+            },
+        )
         return {"room_id": rating.room_id, "score": rating.score}
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:

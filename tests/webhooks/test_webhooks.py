@@ -263,3 +263,25 @@ async def test_refusing_private_ranges(start_server: Callable[..., LiveServer]) 
             assert refused.status_code == 400, (url, refused.text)
             assert refused.json()["error"]["code"] == "webhook_url_refused", url
         assert (await admin.get("/api/webhooks")).json() == {"webhooks": []}
+
+
+async def test_a_rating_is_announced(
+    hook_server: LiveServer, hook_admin: httpx.AsyncClient, uid: str
+) -> None:
+    async with Receiver() as ratings:
+        hook = await register(hook_admin, ratings.url, ["rating.created"])
+        customer, session = await new_customer(hook_server.url, f"rater-{uid}")
+        room = session["room_id"]
+        try:
+            await customer.ok("close_room", {"room_id": room})
+            await customer.ok("rate", {"room_id": room, "score": 4, "comment": "quick, thanks"})
+            (received,) = await ratings.wait_for(about(room))
+        finally:
+            await customer.close()
+        assert received.headers["X-Supportflow-Signature"] == signature_of(
+            hook["secret"], received.body
+        )
+        assert received.payload["event"] == "rating.created"
+        data = received.payload["data"]
+        assert (data["score"], data["comment"], data["agent_id"]) == (4, "quick, thanks", None)
+        assert data["session_id"] == session["session_id"]
