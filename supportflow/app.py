@@ -144,9 +144,8 @@ async def _open_services(
     cleanup.push_async_callback(dispatcher.close)
     # Per app, not the process-wide default registry: tests run several apps at once.
     metrics = Metrics()
-    bot = await open_bot(settings)
+    bot = await open_bot(settings, metrics)
     cleanup.push_async_callback(bot.close)
-    bot.instrument(metrics)
     cleanup.push_async_callback(sio.shutdown)
     sockets = SocketNotifier(sio)
     notifier = PublishingNotifier(sockets, dispatcher)

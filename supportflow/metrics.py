@@ -1,8 +1,11 @@
-"""Prometheus metrics of one server: defined here, fed by hooks, read by `GET /metrics`.
+"""Prometheus metrics of one server: defined here, fed by the parts, read by `GET /metrics`.
 
 Every app gets its own `CollectorRegistry` (kept on `Services`), never the process-wide
 default: tests run several apps in one process, and each must count only its own traffic.
-Gauges that describe the present (rooms by state, live actors) are refreshed when scraped.
+The app builds one `Metrics` and hands it to each part's constructor; parts built outside
+a server (scripts, tests) default to `UNOBSERVED`, whose registry nobody reads, so no part
+ever checks whether it has metrics. Gauges that describe the present (rooms by state, live
+actors) are refreshed when scraped.
 """
 
 from __future__ import annotations
@@ -143,3 +146,7 @@ class Metrics:
     def exposition(self) -> bytes:
         """The registry in Prometheus text format."""
         return generate_latest(self.registry)
+
+
+# Counts of parts built outside a server (scripts, tests) go here and are never read.
+UNOBSERVED = Metrics()

@@ -27,7 +27,7 @@ from supportflow.knowledge.sources import demo_documents
 from supportflow.llm.answer import Answerer
 from supportflow.llm.groq_answerer import GroqAnswerer
 from supportflow.llm.offline import OfflineAnswerer
-from supportflow.metrics import Metrics
+from supportflow.metrics import UNOBSERVED, Metrics
 from supportflow.rooms.responder import Responder
 from supportflow.settings import Settings
 
@@ -68,25 +68,20 @@ class BotRuntime:
             components["llm"]["fallbacks"] = dict(self.groq.failures)
         return components
 
-    def instrument(self, metrics: Metrics) -> None:
-        """Feed `metrics` from the embedder, the vector store, retrieval and Groq."""
-        self.knowledge.embedder.on_encode = metrics.observe_embedding
-        self.knowledge.store.observe_queries(metrics.observe_vector_query)
-        self.knowledge.retriever.on_search = metrics.retrieval_seconds.observe
-        if self.groq is not None:
-            self.groq.metrics = metrics
-
     async def close(self) -> None:
         if self.groq is not None:
             await self.groq.close()
 
 
-async def open_bot(settings: Settings) -> BotRuntime:
-    """Load the embedder, open the vector store, build the responder (off the event loop)."""
+async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRuntime:
+    """Load the embedder, open the vector store, build the responder (off the event loop).
+
+    The embedder, the vector store, retrieval and Groq count into `metrics`.
+    """
     policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
-    embedder = await Embedder.load(settings.embedding_model, policy)
-    store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy)
-    retriever = Retriever(embedder, store)
+    embedder = await Embedder.load(settings.embedding_model, policy, metrics=metrics)
+    store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
+    retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(
         embedder,
         store,
@@ -113,6 +108,7 @@ async def open_bot(settings: Settings) -> BotRuntime:
             max_retries=settings.groq_max_retries,
             fallback=offline,
             context_chars=settings.context_chars,
+            metrics=metrics,
         )
         answerer = groq
     rules = load_conversation_rules(settings.conversation_path)

@@ -12,7 +12,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from supportflow.knowledge.batching import BatchObserver, BatchPolicy, MicroBatcher
+from supportflow.metrics import UNOBSERVED, Metrics
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -76,15 +77,15 @@ class Embedder:
         model_name: str,
         policy: BatchPolicy | None = None,
         observe: BatchObserver | None = None,
+        metrics: Metrics = UNOBSERVED,
     ) -> None:
         self._model = model
+        self._metrics = metrics
         self.model_name = model_name
         self._lock = threading.Lock()
         self._queries: MicroBatcher[str, Vector] = MicroBatcher(
             self._encode_unique, policy or BatchPolicy(), observe, name="embed"
         )
-        # Called with (texts, seconds) after every encode, batched or not (metrics).
-        self.on_encode: Callable[[int, float], None] | None = None
         # sentence-transformers 6 renamed the method; the old name warns.
         get_dimension = getattr(model, "get_embedding_dimension", None)
         dimension = get_dimension() if get_dimension else model.get_sentence_embedding_dimension()
@@ -96,10 +97,11 @@ class Embedder:
         name_or_path: str | None,
         policy: BatchPolicy | None = None,
         observe: BatchObserver | None = None,
+        metrics: Metrics = UNOBSERVED,
     ) -> Embedder:
         """Load and warm up the model without blocking the event loop."""
         model = await asyncio.to_thread(load_sentence_model, name_or_path)
-        return cls(model, name_or_path or "all-MiniLM-L6-v2", policy, observe)
+        return cls(model, name_or_path or "all-MiniLM-L6-v2", policy, observe, metrics)
 
     def known_words(self) -> frozenset[str]:
         """Whole words of the model's tokenizer vocabulary: a lexicon of real words."""
@@ -147,8 +149,7 @@ class Embedder:
                 show_progress_bar=False,
             )
             elapsed = time.perf_counter() - started
-        if self.on_encode is not None:
-            self.on_encode(len(texts), elapsed)
+        self._metrics.observe_embedding(len(texts), elapsed)
         # tolist() converts the whole matrix in C: a Python loop per float costs more than
         # the encode itself on a large ingest.
         vectors: list[Vector] = matrix.tolist()

@@ -22,8 +22,9 @@ from typing import Any, cast
 from urllib.parse import urlparse
 
 from supportflow.errors import ConfigurationError
-from supportflow.knowledge.batching import BatchObserver, BatchPolicy, MicroBatcher
+from supportflow.knowledge.batching import BatchPolicy, MicroBatcher
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
+from supportflow.metrics import UNOBSERVED, Metrics
 
 COLLECTION_NAME = "supportflow_passages"
 # Rows per upsert: below Chroma's own maximum batch (~5,400 on SQLite), far above a document.
@@ -115,19 +116,17 @@ class PassageStore:
     def __init__(
         self,
         collection: Any,
-        location: str,
         policy: BatchPolicy | None = None,
-        observe: BatchObserver | None = None,
         cache_units: bool = False,
+        metrics: Metrics = UNOBSERVED,
     ) -> None:
         self._collection = collection
-        self.location = location
         self._cache = UnitCache() if cache_units else None
         self._nearest = {
             kind: MicroBatcher[NearestRequest, list[PassageHit]](
                 partial(self._query_blocking, kind=kind),
                 policy or BatchPolicy(),
-                observe,
+                metrics.observe_vector_query,
                 name=f"chroma-{kind}",
             )
             for kind in (PASSAGE, SENTENCE)
@@ -135,16 +134,14 @@ class PassageStore:
 
     @classmethod
     async def open(
-        cls, chroma_dir: Path | None, chroma_url: str | None, policy: BatchPolicy | None = None
+        cls,
+        chroma_dir: Path | None,
+        chroma_url: str | None,
+        policy: BatchPolicy | None = None,
+        metrics: Metrics = UNOBSERVED,
     ) -> PassageStore:
         collection = await asyncio.to_thread(_open_collection, chroma_dir, chroma_url)
-        location = chroma_url or str(chroma_dir)
-        return cls(collection, location, policy, cache_units=chroma_url is None)
-
-    def observe_queries(self, observe: BatchObserver) -> None:
-        """Call `observe(queries, seconds)` after every batched nearest-neighbour call."""
-        for batcher in self._nearest.values():
-            batcher.observe = observe
+        return cls(collection, policy, cache_units=chroma_url is None, metrics=metrics)
 
     async def count(self) -> int:
         """How many passages (not sentence units) are stored."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportflow.knowledge.documents import PASSAGE, SENTENCE
@@ -25,6 +25,7 @@ from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.lexical import LexicalIndex
 from supportflow.knowledge.passage_store import PassageHit, PassageStore
 from supportflow.knowledge.spelling import Vocabulary
+from supportflow.metrics import UNOBSERVED, Metrics
 
 SENTENCE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.1
@@ -81,15 +82,15 @@ class Retriever:
         sentence_weight: float = SENTENCE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
         repair_spelling: bool = True,
+        metrics: Metrics = UNOBSERVED,
     ) -> None:
         self._embedder = embedder
+        self._metrics = metrics
         self._store = store
         self._sentence_weight = sentence_weight
         self._lexical_weight = lexical_weight
         self._repair_spelling = repair_spelling
         self._indexes: tuple[LexicalIndex, Vocabulary] | None = None
-        # Called with the seconds each search took (metrics).
-        self.on_search: Callable[[float], None] | None = None
 
     def invalidate(self) -> None:
         """Forget the lexical indexes; the next search rebuilds them from the store."""
@@ -107,8 +108,7 @@ class Retriever:
         )
         lexical_scores = lexical.document_scores(query) if self._lexical_weight > 0 else {}
         documents = self._rank(passages, sentences, lexical_scores)
-        if self.on_search is not None:
-            self.on_search(time.perf_counter() - started)
+        self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         return Retrieval(question, tuple(documents[:max_documents]))
 
     async def _current_indexes(self) -> tuple[LexicalIndex, Vocabulary]:

@@ -22,7 +22,7 @@ import groq
 
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, calibrated_confidence
-from supportflow.metrics import Metrics
+from supportflow.metrics import UNOBSERVED, Metrics
 from supportflow.rooms.responder import Turn
 
 PROVIDER = "groq"
@@ -54,12 +54,13 @@ class GroqAnswerer:
         model: str,
         fallback: Answerer,
         context_chars: int,
+        metrics: Metrics = UNOBSERVED,
     ) -> None:
         self._client = client
         self._model = model
         self._fallback = fallback
         self._context_chars = context_chars
-        self.metrics: Metrics | None = None  # set by BotRuntime.instrument
+        self._metrics = metrics
         self.failures: Counter[str] = Counter()
 
     @classmethod
@@ -72,11 +73,12 @@ class GroqAnswerer:
         max_retries: int,
         fallback: Answerer,
         context_chars: int,
+        metrics: Metrics = UNOBSERVED,
     ) -> GroqAnswerer:
         client = groq.AsyncGroq(
             api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries
         )
-        return cls(client, model, fallback, context_chars)
+        return cls(client, model, fallback, context_chars, metrics)
 
     async def close(self) -> None:
         await self._client.close()
@@ -84,8 +86,7 @@ class GroqAnswerer:
     async def answer(self, question: str, retrieval: Retrieval, history: Sequence[Turn]) -> Answer:
         if retrieval.best is None:
             return await self._fallback.answer(question, retrieval, history)
-        if self.metrics is not None:
-            self.metrics.groq_calls.inc()
+        self._metrics.groq_calls.inc()
         try:
             reply = await self._complete(
                 build_messages(question, retrieval, history, self._context_chars)
@@ -93,8 +94,7 @@ class GroqAnswerer:
         except Exception as error:  # any provider failure must still answer the customer
             kind = _failure_kind(error)
             self.failures[kind] += 1
-            if self.metrics is not None:
-                self.metrics.groq_failures.labels(kind=kind).inc()
+            self._metrics.groq_failures.labels(kind=kind).inc()
             logger.warning("groq failed (%s): %s; answering offline", kind, error)
             return await self._fallback.answer(question, retrieval, history)
         return _to_answer(reply, retrieval)

@@ -223,15 +223,13 @@ class RoomActor:
         return change
 
     async def _counted_claim(self, agent_id: str, agent_name: str) -> StateChange:
-        metrics = self._effects.metrics
+        claims = self._effects.metrics.claims
         try:
             change = await self._claim(agent_id, agent_name)
         except SupportflowError:
-            if metrics is not None:
-                metrics.claims.labels(outcome="lost").inc()
+            claims.labels(outcome="lost").inc()
             raise
-        if metrics is not None:
-            metrics.claims.labels(outcome="won").inc()
+        claims.labels(outcome="won").inc()
         return change
 
     async def _claim(self, agent_id: str, agent_name: str) -> StateChange:

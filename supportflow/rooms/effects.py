@@ -47,7 +47,7 @@ class RoomEffects:
         responder: Responder,
         notifier: RoomNotifier,
         history_limit: int,
-        metrics: Metrics | None = None,
+        metrics: Metrics,
         office_hours: OfficeHours | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -95,8 +95,7 @@ class RoomEffects:
         )
         await self.notifier.message(stored.message)
         self._count_message("bot")
-        if self.metrics is not None:
-            self.metrics.bot_reply_seconds.observe(time.perf_counter() - started)
+        self.metrics.bot_reply_seconds.observe(time.perf_counter() - started)
         return reply
 
     async def open_escalation(
@@ -104,9 +103,8 @@ class RoomEffects:
     ) -> EscalationRecord:
         unique = tuple(dict.fromkeys(reasons))
         escalation = await self.store.open_escalation(room_id, unique, expected)
-        if self.metrics is not None:
-            for reason in unique:
-                self.metrics.escalations.labels(reason=reason).inc()
+        for reason in unique:
+            self.metrics.escalations.labels(reason=reason).inc()
         return escalation
 
     async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
@@ -149,8 +147,7 @@ class RoomEffects:
             visibility="agents",
         )
         await self.notifier.message(stored.message)
-        if self.metrics is not None:
-            self.metrics.notes.inc()
+        self.metrics.notes.inc()
         return stored.message
 
     async def realert(self, session_id: str, state: RoomState, office_open: bool = False) -> bool:
@@ -194,8 +191,7 @@ class RoomEffects:
         return stored.message
 
     def _count_message(self, sender_type: str) -> None:
-        if self.metrics is not None:
-            self.metrics.messages.labels(sender_type=sender_type).inc()
+        self.metrics.messages.labels(sender_type=sender_type).inc()
 
     async def _announce_state(self, change: StateChange) -> None:
         await self.notifier.state_changed(

@@ -17,6 +17,7 @@ from supportflow.knowledge.documents import PASSAGE, Document
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retriever
+from supportflow.metrics import Metrics
 from tests.knowledge.shared import LIMITS
 
 QUESTIONS = [
@@ -116,15 +117,18 @@ async def test_an_error_reaches_every_waiter() -> None:
 
 
 async def test_a_primed_vector_answers_only_inside_its_block(embedder: Embedder) -> None:
-    encodes: list[int] = []
-    fresh = Embedder(embedder._model, embedder.model_name, BatchPolicy())
-    fresh.on_encode = lambda texts, _seconds: encodes.append(texts)
+    metrics = Metrics()
+    fresh = Embedder(embedder._model, embedder.model_name, BatchPolicy(), metrics=metrics)
+
+    def encodes() -> float | None:
+        return metrics.registry.get_sample_value("supportflow_embedding_batch_size_count")
+
     vector = await fresh.embed_query("How do I set up voicemail?")
     with fresh.primed({"How do I set up voicemail?": vector}):
         assert await fresh.embed_query("How do I set up voicemail?") is vector
-    assert encodes == [1]
+    assert encodes() == 1
     await fresh.embed_query("How do I set up voicemail?")  # outside: the model again
-    assert encodes == [1, 1]
+    assert encodes() == 2
 
 
 async def test_batched_vector_queries_equal_one_at_a_time(
@@ -132,12 +136,14 @@ async def test_batched_vector_queries_equal_one_at_a_time(
 ) -> None:
     embedder = articles_kb.embedder
     vectors = [embedder.encode_blocking([q])[0] for q in QUESTIONS]
-    sizes: list[int] = []
-    store = articles_kb.store
+    metrics = Metrics()
+    # A store of its own over the same collection, counting into its own metrics.
+    store = PassageStore(articles_kb.store._collection, metrics=metrics)
     alone = [await asyncio.to_thread(store._query_blocking, [(v, 3)], PASSAGE) for v in vectors]
-    store.observe_queries(_sizes(sizes))
     together = await asyncio.gather(*(store.nearest(v, 3, PASSAGE) for v in vectors))
-    assert sizes == [len(QUESTIONS)]
+    sample = metrics.registry.get_sample_value
+    assert sample("supportflow_vector_query_batch_size_count") == 1  # one call...
+    assert sample("supportflow_vector_query_batch_size_sum") == len(QUESTIONS)  # ...for all
     for one, batched in zip(alone, together, strict=True):
         assert [h.passage.passage_id for h in one[0]] == [h.passage.passage_id for h in batched]
         assert np.allclose([h.similarity for h in one[0]], [h.similarity for h in batched])

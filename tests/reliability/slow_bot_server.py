@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from supportflow import app, cli
 from supportflow.bot.runtime import BotRuntime
+from supportflow.metrics import Metrics
 from supportflow.rooms.responder import Reply, Responder, RoomView, Turn
 from supportflow.settings import Settings
 
@@ -38,8 +39,8 @@ class SlowResponder:
 _open_bot = app.open_bot
 
 
-async def open_slow_bot(settings: Settings) -> BotRuntime:
-    runtime = await _open_bot(settings)
+async def open_slow_bot(settings: Settings, metrics: Metrics) -> BotRuntime:
+    runtime = await _open_bot(settings, metrics)
     runtime.responder = SlowResponder(runtime.responder)
     return runtime
 

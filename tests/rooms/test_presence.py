@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from supportflow.metrics import Metrics
 from supportflow.rooms.commands import Claim, Escalate
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.presence import AgentPresence
@@ -27,7 +28,7 @@ async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
 
 @pytest.fixture(name="rooms")
 async def fixture_rooms(store: Store) -> AsyncIterator[RoomRegistry]:
-    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), history_limit=50)
+    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), 50, Metrics())
     rooms = RoomRegistry(effects, idle_seconds=60, max_live=100)
     yield rooms
     await rooms.drain()

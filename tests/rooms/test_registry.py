@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from supportflow.errors import Conflict, Unavailable
+from supportflow.metrics import Metrics
 from supportflow.rooms.commands import Claim, Escalate, PostMessage
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.registry import RoomRegistry
@@ -24,7 +25,7 @@ async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 def registry_for(store: Store, idle: float = 60, max_live: int = 100) -> RoomRegistry:
-    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), history_limit=50)
+    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), 50, Metrics())
     return RoomRegistry(effects, idle_seconds=idle, max_live=max_live)
 
 
