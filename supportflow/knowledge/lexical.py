@@ -8,10 +8,10 @@ passages, so it runs on the event loop.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import bm25s
+import numpy as np
 
 from supportflow.knowledge.documents import Passage
 from supportflow.text import stem, words
@@ -100,52 +100,42 @@ _B = 0.75
 
 
 def terms(text: str) -> list[str]:
-    """Lower-case word tokens without stopwords, lightly stemmed."""
+    """Lower-case word tokens without stopwords, Snowball-stemmed."""
     return [stem(word) for word in words(text) if word not in STOPWORDS]
 
 
-@dataclass(frozen=True)
-class _IndexedPassage:
-    doc_id: str
-    counts: Counter[str]
-    length: int
-
-
 class LexicalIndex:
-    """BM25 over passages; `document_scores` returns each document's best passage score."""
+    """BM25 over passages; `document_scores` returns each document's best passage score.
+
+    Scoring is bm25s (sparse matrices, numpy): one query scores every passage in a few
+    vector operations instead of a Python loop over passages and terms. Lucene's BM25
+    (idf log(1 + (N - n + 0.5) / (n + 0.5))) gives the same ranking as the hand-written
+    index it replaced, and scores are normalised to the best document anyway.
+    """
 
     def __init__(self, passages: Iterable[Passage]) -> None:
-        self._entries = [
-            _IndexedPassage(p.doc_id, Counter(words), len(words))
-            for p in passages
-            for words in [terms(f"{p.title} {p.text}")]
-        ]
-        count = len(self._entries)
-        self._average_length = sum(e.length for e in self._entries) / count if count else 0.0
-        frequency: Counter[str] = Counter()
-        for entry in self._entries:
-            frequency.update(entry.counts.keys())
-        self._idf = {
-            term: math.log(1 + (count - seen + 0.5) / (seen + 0.5))
-            for term, seen in frequency.items()
-        }
+        ordered = sorted(passages, key=lambda passage: passage.doc_id)
+        doc_ids = [passage.doc_id for passage in ordered]
+        # Passages of one document are contiguous: each document's best is one reduceat.
+        self._starts = [i for i, doc_id in enumerate(doc_ids) if i == 0 or doc_ids[i - 1] != doc_id]
+        self._doc_ids = [doc_ids[i] for i in self._starts]
+        self._bm25: bm25s.BM25 | None = None
+        if ordered:
+            self._bm25 = bm25s.BM25(k1=_K1, b=_B, method="lucene")
+            self._bm25.index([terms(f"{p.title} {p.text}") for p in ordered], show_progress=False)
 
     def document_scores(self, query: str) -> dict[str, float]:
         """Best BM25 score per document, normalised so the best document scores 1."""
-        query_terms = set(terms(query))
-        best: dict[str, float] = {}
-        for entry in self._entries:
-            score = self._score(entry, query_terms)
-            if score > best.get(entry.doc_id, 0.0):
-                best[entry.doc_id] = score
-        top = max(best.values(), default=0.0)
-        return {doc_id: score / top for doc_id, score in best.items()} if top > 0 else {}
-
-    def _score(self, entry: _IndexedPassage, query_terms: set[str]) -> float:
-        score = 0.0
-        norm = _K1 * (1 - _B + _B * entry.length / (self._average_length or 1.0))
-        for term in query_terms:
-            tf = entry.counts.get(term, 0)
-            if tf:
-                score += self._idf[term] * tf * (_K1 + 1) / (tf + norm)
-        return score
+        query_terms = list(dict.fromkeys(terms(query)))  # each term once, as BM25 scores it
+        if self._bm25 is None or not query_terms:
+            return {}
+        scores = self._bm25.get_scores(query_terms)
+        best = np.maximum.reduceat(scores, self._starts)
+        top = float(best.max())
+        if top <= 0:
+            return {}
+        return {
+            doc_id: float(score) / top
+            for doc_id, score in zip(self._doc_ids, best, strict=True)
+            if score > 0
+        }
