@@ -36,6 +36,7 @@ from supportflow.realtime.payloads import (
     RoomRef,
     SendMessage,
     Sync,
+    TransferRoom,
     Typing,
     message_event,
 )
@@ -47,6 +48,7 @@ from supportflow.rooms.commands import (
     PostMessage,
     Release,
     StateChange,
+    Transfer,
 )
 from supportflow.services import Services
 from supportflow.store import SessionRecord
@@ -204,6 +206,20 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         services = self._services()
         change = await services.rooms.submit(session.room_id, Release(principal.id))
+        await services.notifier.remove_agent_from_room(principal.id, session.room_id)
+        return _state_ack(change)
+
+    async def on_transfer_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """The assigned agent hands the room to another available agent, who is alerted."""
+        payload = _parse(TransferRoom, data)
+        principal.require(Role.AGENT)
+        session = await self._room_for(principal, payload.room_id, Action.HANDLE)
+        services = self._services()
+        me = await services.store.get_agent(principal.id)
+        target = await services.store.get_agent(payload.agent_id)
+        command = Transfer(me.agent_id, me.name, target.agent_id, target.name)
+        change = await services.rooms.submit(session.room_id, command)
+        # The previous agent no longer holds the room: out of its channel (and its notes).
         await services.notifier.remove_agent_from_room(principal.id, session.room_id)
         return _state_ack(change)
 

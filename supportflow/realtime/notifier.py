@@ -16,7 +16,7 @@ from typing import Any
 import socketio
 
 from supportflow.realtime.payloads import alert_event, message_event
-from supportflow.rooms.notifier import EscalationAlert
+from supportflow.rooms.notifier import EscalationAlert, TransferAlert
 from supportflow.store import MessageRecord, RoomState
 
 NAMESPACE = "/"
@@ -66,6 +66,20 @@ class SocketNotifier:
     async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
         event = {"room_id": room_id, "agent_id": agent_id, "name": name}
         await self._sio.emit("agent_joined", event, to=room_id)
+
+    async def room_transferred(self, alert: TransferAlert) -> None:
+        # In the room first, so the receiving agent hears everything from here on.
+        for sid in self._agent_sockets(alert.to_agent_id):
+            await self._sio.enter_room(sid, alert.room_id)
+            await self._sio.enter_room(sid, staff_room(alert.room_id))
+        event = {
+            "room_id": alert.room_id,
+            "session_id": alert.session_id,
+            "user_id": alert.user_id,
+            "from_agent_id": alert.from_agent_id,
+            "from_name": alert.from_name,
+        }
+        await self._sio.emit("transfer_alert", event, to=agent_room(alert.to_agent_id))
 
     # Events that are not room changes
 

@@ -48,6 +48,10 @@ class Typing(RoomRef):
     is_typing: bool
 
 
+class TransferRoom(RoomRef):
+    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 class AddNote(RoomRef):
     # The length limit is checked by the handler, to answer `message_too_long`.
     text: str

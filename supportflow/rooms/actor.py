@@ -29,6 +29,7 @@ from supportflow.rooms.commands import (
     ReAlert,
     Release,
     StateChange,
+    Transfer,
 )
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
@@ -173,6 +174,9 @@ class RoomActor:
     async def handle_release(self, command: Release) -> Outcome[StateChange]:
         return Outcome(await self._release(command.agent_id))
 
+    async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]:
+        return Outcome(await self._transfer(command))
+
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]:
         return Outcome(await self._agent_lost(command.agent_id))
 
@@ -250,6 +254,18 @@ class RoomActor:
         await self._effects.announce_change(
             change, "The agent handed this chat back to the assistant."
         )
+        return change
+
+    async def _transfer(self, command: Transfer) -> StateChange:
+        step = await self.lifecycle.check(
+            Trigger.TRANSFER, actor_id=command.agent_id, by_agent=True, target_id=command.target_id
+        )
+        await self._effects.transfer(self.room_id, command, step)
+        result = await self.lifecycle.fire(
+            Trigger.TRANSFER, actor_id=command.agent_id, by_agent=True, target_id=command.target_id
+        )
+        change = StateChange(self.room_id, result.state, result.previous, command.target_id)
+        await self._effects.announce_transfer(change, self.session_id, command)
         return change
 
     async def _agent_lost(self, agent_id: str) -> StateChange | None:

@@ -95,6 +95,19 @@ class Release(Command[StateChange]):
 
 
 @dataclass(frozen=True)
+class Transfer(Command[StateChange]):
+    """The assigned agent hands the room to another available agent."""
+
+    agent_id: str
+    agent_name: str
+    target_id: str
+    target_name: str
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_transfer(self)
+
+
+@dataclass(frozen=True)
 class AgentLost(Command[StateChange | None]):
     """The assigned agent vanished past the grace period: back to the queue.
 
@@ -163,6 +176,8 @@ class RoomHandlers(Protocol):
     async def handle_claim(self, command: Claim) -> Outcome[StateChange]: ...
 
     async def handle_release(self, command: Release) -> Outcome[StateChange]: ...
+
+    async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]: ...
 
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]: ...
 

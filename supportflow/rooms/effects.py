@@ -14,10 +14,10 @@ from datetime import datetime
 
 from supportflow.metrics import Metrics
 from supportflow.office_hours import OfficeHours, utc_now
-from supportflow.rooms.commands import AddNote, PostMessage, StateChange
+from supportflow.rooms.commands import AddNote, PostMessage, StateChange, Transfer
 from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
-from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier
+from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier, TransferAlert
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.store import EscalationRecord, MessageRecord, Store, StoredMessage
 
@@ -125,6 +125,32 @@ class RoomEffects:
         await self.notifier.escalation_claimed(change.room_id, change.agent_id)
         await self.notifier.agent_joined(change.room_id, change.agent_id, agent_name)
         await self.system_message(change.room_id, f"{agent_name} has joined the chat.")
+
+    async def transfer(self, room_id: str, transfer: Transfer, step: TransitionSpec) -> None:
+        await self.store.transfer_room(room_id, transfer.agent_id, transfer.target_id, step.sources)
+
+    async def announce_transfer(
+        self, change: StateChange, session_id: str, transfer: Transfer
+    ) -> None:
+        session = await self.store.session_by_room(change.room_id)
+        await self._announce_state(change)
+        await self.notifier.room_transferred(
+            TransferAlert(
+                room_id=change.room_id,
+                session_id=session_id,
+                user_id=session.user_id,
+                from_agent_id=transfer.agent_id,
+                from_name=transfer.agent_name,
+                to_agent_id=transfer.target_id,
+                to_name=transfer.target_name,
+            )
+        )
+        await self.notifier.agent_joined(change.room_id, transfer.target_id, transfer.target_name)
+        await self.system_message(
+            change.room_id,
+            f"{transfer.agent_name} transferred this chat to {transfer.target_name}.",
+            {"transferred_from": transfer.agent_id, "transferred_to": transfer.target_id},
+        )
 
     async def set_state(self, room_id: str, step: TransitionSpec) -> None:
         """Store `step`'s destination, if the room is still in one of its sources."""

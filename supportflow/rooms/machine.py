@@ -40,6 +40,7 @@ class Trigger(StrEnum):
     AGENT_MESSAGE = "agent_message"
     RELEASE = "release"
     AGENT_LOST = "agent_lost"
+    TRANSFER = "transfer"
     CLOSE = "close"
 
 
@@ -105,6 +106,16 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
         label="hand back",
     ),
     TransitionSpec(Trigger.AGENT_LOST, (_S.AGENT_ASSIGNED,), _S.ESCALATING, label="re-alert"),
+    # The room stays with an agent; the agent changes (and the old one leaves the room).
+    TransitionSpec(
+        Trigger.TRANSFER,
+        (_S.AGENT_ASSIGNED,),
+        _S.AGENT_ASSIGNED,
+        guards=("is_assigned_agent", "is_another_agent"),
+        label="new agent joins",
+        # store.transfer_room: agent_unavailable, at_capacity
+        store_checks=("is_available", "has_capacity"),
+    ),
     TransitionSpec(
         Trigger.CLOSE,
         (_S.BOT_ACTIVE, _S.ESCALATING, _S.AGENT_ASSIGNED),
@@ -123,6 +134,7 @@ _ROWS = {(spec.trigger, source): spec for spec in TRANSITIONS for source in spec
 # How each guard's failure reaches the client: error class, code, message ({trigger}).
 _REFUSALS: dict[str, tuple[type[SupportflowError], str, str]] = {
     "is_assigned_agent": (Forbidden, "not_assigned_agent", "only the assigned agent may {trigger}"),
+    "is_another_agent": (Conflict, "same_agent", "a room cannot be transferred to its own agent"),
     "is_not_another_agent": (
         Forbidden,
         "not_assigned_agent",
@@ -205,7 +217,12 @@ class RoomLifecycle:
         return tuple(t for t in Trigger if (t, self.current) in _ROWS)
 
     async def check(
-        self, trigger: Trigger, *, actor_id: str | None = None, by_agent: bool = False
+        self,
+        trigger: Trigger,
+        *,
+        actor_id: str | None = None,
+        by_agent: bool = False,
+        target_id: str | None = None,
     ) -> TransitionSpec:
         """Dry run: the row `trigger` would take, as the machine decides it (guards included),
         or raise exactly what fire() would raise.
@@ -221,22 +238,26 @@ class RoomLifecycle:
             raise Conflict(f"room {self.room_id} is closed", code="room_closed")
         if trigger is Trigger.CLAIM and actor_id is None:
             raise ValueError("a claim needs the claiming agent's id")
-        if await self.may_trigger(trigger.value, actor_id=actor_id, by_agent=by_agent):
+        if trigger is Trigger.TRANSFER and target_id is None:
+            raise ValueError("a transfer needs the receiving agent's id")
+        guard_args = {"actor_id": actor_id, "by_agent": by_agent, "target_id": target_id}
+        if await self.may_trigger(trigger.value, **guard_args):
             return _ROWS[(trigger, state)]
         spec = _ROWS.get((trigger, state))
         if spec is None:
             raise Conflict(f"cannot {trigger} a room that is {state}", code="invalid_transition")
         # The machine said no to a valid trigger: name the guard that refused, for the client.
-        refused = next(
-            guard
-            for guard in spec.guards
-            if not getattr(self, guard)(actor_id=actor_id, by_agent=by_agent)
-        )
+        refused = next(guard for guard in spec.guards if not getattr(self, guard)(**guard_args))
         error, code, message = _REFUSALS[refused]
         raise error(message.format(trigger=trigger), code=code)
 
     async def fire(
-        self, trigger: Trigger, *, actor_id: str | None = None, by_agent: bool = False
+        self,
+        trigger: Trigger,
+        *,
+        actor_id: str | None = None,
+        by_agent: bool = False,
+        target_id: str | None = None,
     ) -> TransitionResult:
         """Run `trigger` through the AsyncMachine; raises as check() does, changing nothing then.
 
@@ -245,11 +266,15 @@ class RoomLifecycle:
         """
         async with self._lock:
             previous = self.current
-            dest = (await self.check(trigger, actor_id=actor_id, by_agent=by_agent)).dest
+            guard_args = {"actor_id": actor_id, "by_agent": by_agent, "target_id": target_id}
+            spec = await self.check(
+                trigger, actor_id=actor_id, by_agent=by_agent, target_id=target_id
+            )
+            dest = spec.dest
             event = self._machine.events[trigger.value]
             # Queued, the machine answers True even when a guard fails and False only when it
             # swallowed a cancellation: check() above decides, and the result is verified.
-            ran = await event.trigger(self, actor_id=actor_id, by_agent=by_agent)
+            ran = await event.trigger(self, **guard_args)
             if not ran and _cancelling():
                 raise asyncio.CancelledError
             if not ran or self.current is not dest:
@@ -259,17 +284,41 @@ class RoomLifecycle:
                 )
             if trigger is Trigger.CLAIM:
                 self.agent_id = actor_id
+            elif trigger is Trigger.TRANSFER:
+                self.agent_id = target_id
             elif dest is not RoomState.AGENT_ASSIGNED:
                 self.agent_id = None
             return TransitionResult(trigger, previous, dest, self.agent_id)
 
     # Guards. The machine calls them with fire()'s keyword arguments (send_event=False).
 
-    def is_assigned_agent(self, *, actor_id: str | None = None, by_agent: bool = False) -> bool:
+    def is_assigned_agent(
+        self,
+        *,
+        actor_id: str | None = None,
+        by_agent: bool = False,
+        target_id: str | None = None,
+    ) -> bool:
         """Guard: the actor is the agent holding this room."""
         return actor_id is not None and actor_id == self.agent_id
 
-    def is_not_another_agent(self, *, actor_id: str | None = None, by_agent: bool = False) -> bool:
+    def is_another_agent(
+        self,
+        *,
+        actor_id: str | None = None,
+        by_agent: bool = False,
+        target_id: str | None = None,
+    ) -> bool:
+        """Guard: a transfer's receiving agent is not the one holding the room."""
+        return target_id is not None and target_id != self.agent_id
+
+    def is_not_another_agent(
+        self,
+        *,
+        actor_id: str | None = None,
+        by_agent: bool = False,
+        target_id: str | None = None,
+    ) -> bool:
         """Guard: the actor is not an agent (the customer, the admin), or holds this room."""
         return not by_agent or self.is_assigned_agent(actor_id=actor_id)
 

@@ -32,6 +32,19 @@ class EscalationAlert:
     realert: bool = False
 
 
+@dataclass(frozen=True)
+class TransferAlert:
+    """A room handed from one agent to another, as the receiving agent is told."""
+
+    room_id: str
+    session_id: str
+    user_id: str
+    from_agent_id: str
+    from_name: str
+    to_agent_id: str
+    to_name: str
+
+
 class RoomNotifier(Protocol):
     async def message(self, message: MessageRecord) -> None:
         """A stored message, to everyone in its room."""
@@ -49,3 +62,6 @@ class RoomNotifier(Protocol):
 
     async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
         """The claiming agent joined: to the room."""
+
+    async def room_transferred(self, alert: TransferAlert) -> None:
+        """The room changed hands: the receiving agent's sockets join it and are alerted."""

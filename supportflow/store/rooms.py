@@ -200,6 +200,47 @@ class RoomsRepository:
                 raise Conflict("this room has no pending escalation", "already_claimed")
             return await _escalation(sql, escalation[0])
 
+    async def transfer_room(
+        self, room_id: str, from_agent: str, to_agent: str, expected: Collection[RoomState]
+    ) -> SessionRecord:
+        """Hand a room `from_agent` holds (in one of `expected`) to `to_agent`, atomically.
+
+        The target must exist (NotFound `agent_not_found`), be available (Conflict
+        `agent_unavailable`) and have room for one more (Conflict `at_capacity`), all read in
+        the same transaction as the conditional UPDATE; Conflict `not_assigned_agent` when
+        the room is no longer `from_agent`'s.
+        """
+        placeholders = _placeholders(expected)  # only '?'s: the states are parameters
+        async with self._db.unit() as sql:
+            cursor = await sql.execute(
+                "SELECT a.is_available, a.max_concurrent, (SELECT COUNT(*) FROM sessions s"
+                " WHERE s.agent_id = a.agent_id AND s.status = ?)"
+                " FROM agents a WHERE a.agent_id = ?",
+                (RoomState.AGENT_ASSIGNED.value, to_agent),
+            )
+            target = await cursor.fetchone()
+            if target is None:
+                raise NotFound(f"no agent {to_agent!r}", "agent_not_found")
+            if not target[0]:
+                raise Conflict(f"agent {to_agent!r} is not available", "agent_unavailable")
+            if target[2] >= target[1]:
+                raise Conflict(
+                    f"agent {to_agent!r} already holds {target[2]} of {target[1]} rooms",
+                    "at_capacity",
+                )
+            cursor = await sql.execute(
+                "UPDATE sessions SET agent_id = ?, updated_at = ?"
+                f" WHERE room_id = ? AND agent_id = ? AND status IN ({placeholders})"
+                " RETURNING *",
+                (to_agent, utc_now(), room_id, from_agent, *_values(expected)),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise Conflict(
+                    f"room {room_id!r} is not held by {from_agent!r}", "not_assigned_agent"
+                )
+            return SessionRecord.from_row(row)
+
     async def set_room_state(
         self,
         room_id: str,

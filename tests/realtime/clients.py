@@ -19,6 +19,7 @@ CLIENT_EVENTS = (
     "claim_room",
     "release_room",
     "close_room",
+    "transfer_room",
     "sync",
     "typing",
     "escalate",

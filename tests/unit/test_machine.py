@@ -27,7 +27,8 @@ CLOSED = "room_closed"
 
 # Written out from DESIGN.md's table rather than derived from TRANSITIONS, so a wrong row
 # in the machine fails here. Every (state, trigger) pair: a resulting state or an error code.
-# Fired with actor_id=AGENT; a room in agent_assigned is held by AGENT.
+# Fired with actor_id=AGENT (and target_id=OTHER, which only a transfer reads); a room in
+# agent_assigned is held by AGENT.
 EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
     S.BOT_ACTIVE: {
         T.USER_MESSAGE: S.BOT_ACTIVE,
@@ -36,6 +37,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.AGENT_MESSAGE: BAD,
         T.RELEASE: BAD,
         T.AGENT_LOST: BAD,
+        T.TRANSFER: BAD,
         T.CLOSE: S.CLOSED,
     },
     S.ESCALATING: {
@@ -45,6 +47,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.AGENT_MESSAGE: BAD,
         T.RELEASE: BAD,
         T.AGENT_LOST: BAD,
+        T.TRANSFER: BAD,
         T.CLOSE: S.CLOSED,
     },
     S.AGENT_ASSIGNED: {
@@ -54,6 +57,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.AGENT_MESSAGE: S.AGENT_ASSIGNED,
         T.RELEASE: S.BOT_ACTIVE,
         T.AGENT_LOST: S.ESCALATING,
+        T.TRANSFER: S.AGENT_ASSIGNED,
         T.CLOSE: S.CLOSED,
     },
     S.CLOSED: dict.fromkeys(Trigger, CLOSED),
@@ -81,13 +85,13 @@ async def test_fire_from_every_state(
 ) -> None:
     room = room_in(state)
     if isinstance(outcome, RoomState):
-        result = await room.fire(trigger, actor_id=AGENT)
+        result = await room.fire(trigger, actor_id=AGENT, target_id=OTHER)
         assert (result.trigger, result.previous, result.state) == (trigger, state, outcome)
         assert room.current is outcome
         assert result.changed is (state is not outcome)
     else:
         with pytest.raises(Conflict) as refused:
-            await room.fire(trigger, actor_id=AGENT)
+            await room.fire(trigger, actor_id=AGENT, target_id=OTHER)
         assert refused.value.code == outcome
         assert room.current is state
 
@@ -99,12 +103,12 @@ async def test_check_predicts_fire_and_changes_nothing(
     room = room_in(state)
     before = (room.current, room.agent_id)
     if isinstance(outcome, RoomState):
-        step = await room.check(trigger, actor_id=AGENT)
+        step = await room.check(trigger, actor_id=AGENT, target_id=OTHER)
         assert step.dest is outcome
         assert step.trigger is trigger and state in step.sources  # what the store expects
     else:
         with pytest.raises(Conflict) as refused:
-            await room.check(trigger, actor_id=AGENT)
+            await room.check(trigger, actor_id=AGENT, target_id=OTHER)
         assert refused.value.code == outcome
     assert (room.current, room.agent_id) == before
 
@@ -121,7 +125,7 @@ async def test_invalid_transition_names_the_trigger_and_state() -> None:
         (S.ESCALATING, (T.USER_MESSAGE, T.CLAIM, T.CLOSE)),
         (
             S.AGENT_ASSIGNED,
-            (T.USER_MESSAGE, T.AGENT_MESSAGE, T.RELEASE, T.AGENT_LOST, T.CLOSE),
+            (T.USER_MESSAGE, T.AGENT_MESSAGE, T.RELEASE, T.AGENT_LOST, T.TRANSFER, T.CLOSE),
         ),
         (S.CLOSED, ()),
     ],
@@ -154,6 +158,44 @@ async def test_guard_refusals(
         await room.fire(trigger, actor_id=actor, by_agent=by_agent)
     assert dry.value.code == real.value.code == code
     assert (room.current, room.agent_id) == before
+
+
+async def test_a_transfer_hands_the_room_to_the_target() -> None:
+    room = room_in(S.AGENT_ASSIGNED)
+    result = await room.fire(T.TRANSFER, actor_id=AGENT, by_agent=True, target_id=OTHER)
+    assert (result.previous, result.state, result.agent_id) == (
+        S.AGENT_ASSIGNED,
+        S.AGENT_ASSIGNED,
+        OTHER,
+    )
+    assert room.agent_id == OTHER and not result.changed
+    # The old holder may no longer talk; the new one may.
+    with pytest.raises(Forbidden):
+        await room.check(T.AGENT_MESSAGE, actor_id=AGENT)
+    await room.check(T.AGENT_MESSAGE, actor_id=OTHER)
+
+
+@pytest.mark.parametrize(
+    ("actor", "target", "error", "code"),
+    [
+        (OTHER, "agent-3", Forbidden, "not_assigned_agent"),  # only the holder transfers
+        (AGENT, AGENT, Conflict, "same_agent"),
+    ],
+)
+async def test_transfer_refusals_change_nothing(
+    actor: str, target: str, error: type[SupportflowError], code: str
+) -> None:
+    room = room_in(S.AGENT_ASSIGNED)
+    for attempt in (room.check, room.fire):
+        with pytest.raises(error) as refused:
+            await attempt(T.TRANSFER, actor_id=actor, by_agent=True, target_id=target)
+        assert refused.value.code == code
+    assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
+
+
+async def test_a_transfer_without_a_target_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="receiving agent"):
+        await room_in(S.AGENT_ASSIGNED).check(T.TRANSFER, actor_id=AGENT)
 
 
 @pytest.mark.parametrize(
@@ -345,7 +387,7 @@ def test_states_in_contract_order() -> None:
 
 def test_every_guard_is_a_lifecycle_method() -> None:
     guards = {g for spec in TRANSITIONS for g in spec.guards}
-    assert guards == {"is_assigned_agent", "is_not_another_agent"}
+    assert guards == {"is_assigned_agent", "is_another_agent", "is_not_another_agent"}
     assert all(callable(getattr(RoomLifecycle, g, None)) for g in guards)
 
 
@@ -356,6 +398,7 @@ def test_messages_are_the_internal_rows() -> None:
         (T.USER_MESSAGE, S.ESCALATING),
         (T.USER_MESSAGE, S.AGENT_ASSIGNED),
         (T.AGENT_MESSAGE, S.AGENT_ASSIGNED),
+        (T.TRANSFER, S.AGENT_ASSIGNED),  # the room stays with an agent; the agent changes
     ]
 
 

@@ -50,6 +50,7 @@ def test_diagram_draws_the_design_table() -> None:
         ("agent_assigned", "agent_assigned", "agent_message"),
         ("agent_assigned", "bot_active", "release"),
         ("agent_assigned", "escalating", "agent_lost"),
+        ("agent_assigned", "agent_assigned", "transfer"),
         ("bot_active", "closed", "close"),
         ("escalating", "closed", "close"),
         ("agent_assigned", "closed", "close"),
