@@ -31,7 +31,7 @@ from supportflow.rooms.commands import (
     StateChange,
     Transfer,
 )
-from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.effects import DraftReply, RoomEffects
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
 from supportflow.store import MessageRecord, SessionRecord, StoredMessage
 
@@ -212,16 +212,31 @@ class RoomActor:
         return Outcome(posted)
 
     async def _bot_turn(self, posted: StoredMessage) -> None:
-        reply = await self._effects.bot_reply(
+        draft = await self._effects.draft_reply(
             self.room_id, self.session_id, posted, self.exchange_count
         )
+        reply = draft.reply
         if reply.escalate and self.state is RoomState.BOT_ACTIVE:
-            await self._escalate(reply.reasons or ("low_confidence",))
+            await self._escalate(reply.reasons or ("low_confidence",), hand_over=draft)
+        else:
+            await self._effects.post_reply(self.room_id, draft)
 
-    async def _escalate(self, reasons: tuple[str, ...]) -> StateChange:
-        step = await self.lifecycle.check(Trigger.ESCALATE)
-        escalation = await self._effects.open_escalation(self.room_id, reasons, step.sources)
-        result = await self.lifecycle.fire(Trigger.ESCALATE)
+    async def _escalate(
+        self, reasons: tuple[str, ...], hand_over: DraftReply | None = None
+    ) -> StateChange:
+        """Store the escalation, alert agents at once, then the bot's hand-over reply (if
+        any), the new state and the customer's place in the queue."""
+        try:
+            step = await self.lifecycle.check(Trigger.ESCALATE)
+            escalation = await self._effects.open_escalation(self.room_id, reasons, step.sources)
+            result = await self.lifecycle.fire(Trigger.ESCALATE)
+            # Alerts first: an agent is what the customer waits for; writing and sending
+            # the hand-over reply would only delay them.
+            await self._effects.alert_agents(escalation)
+        finally:
+            # Even when the escalation failed, the customer gets the bot's words.
+            if hand_over is not None:
+                await self._effects.post_reply(self.room_id, hand_over)
         change = StateChange(self.room_id, result.state, result.previous, None, escalation)
         await self._effects.announce_escalation(change, escalation)
         return change
@@ -277,6 +292,7 @@ class RoomActor:
             self.room_id, ("agent_lost",), step.sources
         )
         result = await self.lifecycle.fire(Trigger.AGENT_LOST)
+        await self._effects.alert_agents(escalation)
         change = StateChange(self.room_id, result.state, result.previous, None, escalation)
         await self._effects.announce_escalation(change, escalation)
         return change

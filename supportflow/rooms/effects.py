@@ -10,6 +10,7 @@ import logging
 import statistics
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from supportflow.metrics import Metrics
@@ -36,6 +37,14 @@ STILL_BUSY = (
 BACK_ON_DUTY = "Our team is back: an agent will be with you as soon as possible."
 _PREVIEW_LINES = 3
 _PREVIEW_CHARS = 200
+
+
+@dataclass(frozen=True)
+class DraftReply:
+    """The bot's answer, decided but not yet stored or sent."""
+
+    reply: Reply
+    started: float  # perf_counter() when the bot took up the customer's message
 
 
 class RoomEffects:
@@ -70,12 +79,13 @@ class RoomEffects:
     async def announce(self, message: MessageRecord) -> None:
         await self.notifier.message(message)
 
-    async def bot_reply(
+    async def draft_reply(
         self, room_id: str, session_id: str, posted: StoredMessage, exchange_count: int
-    ) -> Reply:
-        """Ask the responder about `posted`, store and announce its answer.
+    ) -> DraftReply:
+        """Ask the responder about `posted`; `post_reply` stores and sends what it said.
 
-        A responder that fails gives the customer an apology and the reason
+        Two steps so that a reply that escalates can alert agents before it is written. A
+        responder that fails gives the customer an apology and the reason
         `bot_unavailable`, so the room escalates instead of going silent.
         """
         started = time.perf_counter()
@@ -90,13 +100,17 @@ class RoomEffects:
             reply = Reply(
                 APOLOGY, 0.0, escalate=True, reasons=("bot_unavailable",), provider="none"
             )
+        return DraftReply(reply, started)
+
+    async def post_reply(self, room_id: str, draft: DraftReply) -> None:
+        """Store the bot's reply and send it to the room."""
+        reply = draft.reply
         stored = await self.store.append_message(
             room_id, "bot", BOT_ID, reply.text, metadata=_reply_metadata(reply)
         )
         await self.notifier.message(stored.message)
         self._count_message("bot")
-        self.metrics.bot_reply_seconds.observe(time.perf_counter() - started)
-        return reply
+        self.metrics.bot_reply_seconds.observe(time.perf_counter() - draft.started)
 
     async def open_escalation(
         self, room_id: str, reasons: Sequence[str], expected: Collection[RoomState]
@@ -107,11 +121,13 @@ class RoomEffects:
             self.metrics.escalations.labels(reason=reason).inc()
         return escalation
 
-    async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
-        await self._announce_state(change)
-        # Agents first: the alert is what someone is waiting on; the customer's queue
-        # position follows a moment later.
+    async def alert_agents(self, escalation: EscalationRecord) -> None:
+        """Tell every available agent about a stored escalation (before anything else)."""
         await self.notifier.escalation_alert(await self._alert(escalation))
+
+    async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
+        """After the alert: the room's new state, and the customer's queue position."""
+        await self._announce_state(change)
         await self._tell_queue_position(escalation)
 
     async def claim(
