@@ -142,10 +142,7 @@ async def _one_round(
     url: str, rooms: int, per_room: int, questions: list[str], result: Round
 ) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        sessions = [
-            (await http.post("/api/sessions", json={"user_id": f"bench-{rooms}-{i}"})).json()
-            for i in range(rooms)
-        ]
+        sessions = [(await http.post("/api/sessions", json={})).json() for i in range(rooms)]
     customers = [Customer(url, session) for session in sessions]
     for start in range(0, rooms, 50):
         await asyncio.gather(*(c.open() for c in customers[start : start + 50]))

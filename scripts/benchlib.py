@@ -48,6 +48,8 @@ def server_process(extra_env: dict[str, str] | None = None) -> Iterator[ServerPr
             "SUPPORTFLOW_DATA_DIR": data_dir,
             "SUPPORTFLOW_ADMIN_TOKEN": BENCH_ADMIN_TOKEN,
             "SUPPORTFLOW_DEMO_KB": "0",
+            # Benchmarks open hundreds of anonymous sessions from one address in seconds.
+            "SUPPORTFLOW_SESSIONS_PER_MINUTE": "1000000",
             "LOG_LEVEL": "WARNING",
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),

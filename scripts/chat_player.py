@@ -99,7 +99,13 @@ async def play_chat(
     url: str, chat: dict[str, Any], http: httpx.AsyncClient, admin_token: str
 ) -> list[TurnResult]:
     """One chat over its own session and socket; a result per turn."""
-    session = (await http.post("/api/sessions", json={"user_id": f"eval-{chat['id']}"})).json()
+    session = (
+        await http.post(
+            "/api/sessions",
+            json={"user_id": f"eval-{chat['id']}"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+    ).json()
     room_id = session["room_id"]
     client = socketio.AsyncClient()
     listener = _RoomListener(client)

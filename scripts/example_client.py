@@ -105,7 +105,9 @@ async def run(url: str, admin_token: str, question: str, timeout: float) -> None
         agent = await post(http, "/api/agents", body, admin_token)
         say("agent", f"created {agent['agent_id']} (available)")
         # Anyone may start a session; its token opens this session's room and nothing else.
-        session = await post(http, "/api/sessions", {"user_id": f"example-customer-{suffix}"})
+        session = await post(
+            http, "/api/sessions", {"user_id": f"example-customer-{suffix}"}, admin_token
+        )
         room = session["room_id"]
         say("session", f"session {session['session_id']} room {room}")
 

@@ -27,11 +27,14 @@ from supportflow.api import (
 )
 from supportflow.api import metrics as metrics_api
 from supportflow.api.errors import register_error_handlers
+from supportflow.api.headers import register_docs_policy, with_nosniff
 from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.bot.runtime import open_bot
+from supportflow.data_dir import secure_data_dir
 from supportflow.metrics import Metrics
 from supportflow.realtime.notifier import SocketNotifier
 from supportflow.realtime.server import create_socket_server
+from supportflow.retention import RetentionSweep
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.presence import AgentPresence
 from supportflow.rooms.recovery import own_up_to_interrupted_replies
@@ -62,6 +65,7 @@ _BLUEPRINTS = (
 
 def create_app(settings: Settings) -> Quart:
     """The whole service as one ASGI app; resources open when it starts serving."""
+    secure_data_dir(settings)
     admin_token = ensure_admin_token(settings)
     app = Quart("supportflow")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, **docs.swagger_config())
@@ -82,6 +86,7 @@ def create_app(settings: Settings) -> Quart:
             allow_headers=["Authorization", "Content-Type"],
         )
     register_error_handlers(app)
+    register_docs_policy(app)
     for blueprint in _BLUEPRINTS:
         app.register_blueprint(blueprint)
     _log_requests(app)
@@ -108,7 +113,7 @@ def create_app(settings: Settings) -> Quart:
 
     # Socket.IO traffic (/socket.io/) goes to python-socketio, everything else (and the
     # ASGI lifespan) to Quart, so `app` stays the one object Hypercorn serves.
-    app.asgi_app = socketio.ASGIApp(sio, other_asgi_app=app.asgi_app)  # type: ignore[method-assign]
+    app.asgi_app = with_nosniff(socketio.ASGIApp(sio, other_asgi_app=app.asgi_app))  # type: ignore[method-assign]
     return app
 
 
@@ -169,7 +174,7 @@ async def _open_services(
     services = Services(
         settings=settings,
         store=store,
-        authenticator=Authenticator(store, admin_token),
+        authenticator=Authenticator(store, admin_token, settings.login_failures_per_minute),
         bot=bot,
         notifier=sockets,
         presence=presence,
@@ -186,6 +191,10 @@ async def _open_services(
         name="unclaimed-watch",
     )
     cleanup.push_async_callback(_cancel, watch)
+    if settings.retention_days > 0:
+        sweep = RetentionSweep(store, settings.retention_days, settings.retention_interval_seconds)
+        retention = asyncio.create_task(sweep.run(), name="retention")
+        cleanup.push_async_callback(_cancel, retention)
     return services
 
 

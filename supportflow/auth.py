@@ -18,7 +18,8 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from supportflow.errors import Forbidden, Unauthorized
+from supportflow.errors import Forbidden, RateLimited, Unauthorized
+from supportflow.limits import KeyedBuckets
 from supportflow.settings import Settings
 from supportflow.store import SessionRecord, Store
 
@@ -80,11 +81,19 @@ class Principal:
         if self.role is Role.ADMIN:
             return action is not Action.POST and action is not Action.HANDLE
         if action is Action.READ:
-            # Any agent while it is queued, so it can decide to claim.
-            return session.agent_id == self.id or session.status == "escalating"
+            return self.may_read_room(session.room_id, session.status, session.agent_id)
         if action is Action.ESCALATE:
             return session.agent_id == self.id
         return True  # post, handle, close: the room's guard checks the holder
+
+    def may_read_room(self, room_id: str, state: str, agent_id: str | None) -> bool:
+        """`may(Action.READ, ...)` from what a state change announces: the room, its new
+        state and agent. Any agent may read a room while it is queued (to decide to claim)."""
+        if self.role is Role.ADMIN:
+            return True
+        if self.role is Role.USER:
+            return self.room_id == room_id
+        return agent_id == self.id or state == "escalating"
 
     def may_read(self, session: SessionRecord) -> bool:
         """The admin, the session's customer, or its agent; any agent while it is queued."""
@@ -137,24 +146,69 @@ def token_digest(token: str) -> str:
 class Authenticator:
     """Turns a bearer token into a `Principal`, or refuses it."""
 
-    def __init__(self, store: Store, admin_token: str) -> None:
+    def __init__(self, store: Store, admin_token: str, failures_per_minute: int = 20) -> None:
         self._store = store
         self._admin_digest = token_digest(admin_token)
+        self._failures = KeyedBuckets(failures_per_minute)
 
-    async def authenticate(self, token: str | None) -> Principal:
+    def is_admin(self, token: str | None) -> bool:
+        """Whether `token` is the admin token (no lookup, no throttling)."""
+        return bool(token) and hmac.compare_digest(token_digest(token or ""), self._admin_digest)
+
+    async def authenticate(self, token: str | None, client: str | None = None) -> Principal:
+        """The principal `token` stands for; Unauthorized if none.
+
+        With `client` (the caller's address), wrong tokens are counted: past
+        `failures_per_minute` of them, that address is refused (429 `too_many_failures`)
+        for a while, even with a valid token, so guessing tokens gets nowhere.
+        """
         if not token or len(token) > _MAX_TOKEN_CHARS:
             raise Unauthorized("a valid bearer token is required")
+        if client is not None and not self._failures.has_one(client):
+            raise RateLimited(
+                "too many failed sign-ins from this address: wait a minute", "too_many_failures"
+            )
+        try:
+            return await self._authenticate(token)
+        except Unauthorized:
+            if client is not None:
+                self._failures.take(client)
+            raise
+
+    async def _authenticate(self, token: str) -> Principal:
         digest = token_digest(token)
         if hmac.compare_digest(digest, self._admin_digest):
             return Principal(Role.ADMIN, "admin")
         if token.startswith(AGENT_PREFIX):
+            return await self.recheck(Role.AGENT, digest)
+        if token.startswith(USER_PREFIX):
+            return await self.recheck(Role.USER, digest)
+        raise Unauthorized("the token is not valid")
+
+    async def recheck(self, role: Role, digest: str) -> Principal:
+        """The principal a token of `role` (known by its digest) stands for now.
+
+        Open sockets call this on every event, so a token that has since expired, whose
+        room closed, that was rotated or whose agent was disabled stops at once. Each of
+        those answers its own code; an unknown token answers `unauthorized`.
+        """
+        if role is Role.ADMIN:
+            if hmac.compare_digest(digest, self._admin_digest):
+                return Principal(Role.ADMIN, "admin")
+        elif role is Role.AGENT:
             agent = await self._store.agent_by_token_digest(digest)
+            if agent is not None and agent.disabled:
+                raise Unauthorized("this agent has been disabled", "agent_disabled")
             if agent is not None:
                 return Principal(Role.AGENT, agent.agent_id)
-        elif token.startswith(USER_PREFIX):
+        else:
             session = await self._store.session_by_token_digest(digest)
             # A customer token dies with its room, and in any case at its expiry.
-            if session is not None and session.status != "closed" and not session.expired:
+            if session is not None and session.status == "closed":
+                raise Unauthorized(f"room {session.room_id} is closed", "room_closed")
+            if session is not None and session.expired:
+                raise Unauthorized("this chat's token has expired", "token_expired")
+            if session is not None:
                 return Principal(Role.USER, session.user_id, session.session_id, session.room_id)
         raise Unauthorized("the token is not valid")
 

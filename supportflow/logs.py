@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +35,24 @@ def _quote(value: Any) -> str:
     return text
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file only its owner may read (0600): logs name users and rooms."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)  # a file created before this version may be 0644
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def configure_logging(level: str, log_dir: Path | None = None) -> None:
     """Route supportflow's logs (and the libraries') through one formatter."""
     formatter = KeyValueFormatter()
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        log_dir.chmod(0o700)
         handlers.append(
-            logging.handlers.RotatingFileHandler(
+            PrivateRotatingFileHandler(
                 log_dir / "supportflow.log", maxBytes=10 * 1024 * 1024, backupCount=3
             )
         )
@@ -55,3 +66,6 @@ def configure_logging(level: str, log_dir: Path | None = None) -> None:
     # Chatty libraries stay at WARNING unless asked for DEBUG.
     for name in ("httpx", "chromadb", "sentence_transformers", "engineio", "socketio"):
         logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG (message bodies, token
+    # digests): never, whatever the level asked for.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)

@@ -27,6 +27,27 @@ _BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
+# The escalation reasons counted under their own label. Any other reason (a client may
+# send its own to POST /api/escalate) counts as `other`: a label per distinct text would
+# let clients create series without bound.
+ESCALATION_REASONS = frozenset(
+    {
+        "low_confidence",
+        "long_conversation",
+        "frustration",
+        "sensitive_topic",
+        "human_requested",
+        "bot_unavailable",
+        "agent_lost",
+    }
+)
+
+
+def escalation_label(reason: str) -> str:
+    """The `reason` label an escalation reason is counted under."""
+    return reason if reason in ESCALATION_REASONS else "other"
+
+
 class Metrics:
     """The metric families of supportflow, registered in a registry of their own."""
 
@@ -77,7 +98,8 @@ class Metrics:
         )
         self.escalations = Counter(
             "supportflow_escalations",
-            "Escalations opened, by reason (one escalation may count under several).",
+            "Escalations opened, by reason (one escalation may count under several);"
+            " reasons outside the known set count as `other`.",
             ["reason"],
             registry=r,
         )

@@ -12,7 +12,7 @@ from supportflow.rooms.notifier import RoomNotifier
 from supportflow.rooms.presence import AgentPresence
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.settings import Settings
-from supportflow.store import Store
+from supportflow.store import RoomState, Store
 from supportflow.webhooks import WebhookDispatcher
 
 
@@ -28,9 +28,13 @@ class Connections(RoomNotifier, Protocol):
 
     async def set_agent_available(self, agent_id: str, is_available: bool) -> None: ...
 
-    async def remove_agent_from_room(self, agent_id: str, room_id: str) -> None: ...
+    async def sync_readers(self, room_id: str, state: RoomState, agent_id: str | None) -> None:
+        """Keep a room's listeners to those who may read it (call after any change of who
+        may: `state_changed` does on every state change)."""
 
-    async def disconnect_agent(self, agent_id: str) -> None: ...
+    async def disconnect_agent(self, agent_id: str, code: str, message: str) -> None: ...
+
+    async def drop(self, sid: str, code: str, message: str) -> None: ...
 
 
 @dataclass

@@ -19,6 +19,8 @@ from supportflow.errors import ConfigurationError
 from supportflow.office_hours import OfficeHours, OfficeHoursError, parse_office_hours
 
 _SQLITE_PREFIX = "sqlite:///"
+# Shortest admin or metrics token accepted: 24 URL-safe characters carry about 144 bits.
+MIN_SECRET_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,17 @@ class Settings:
     # an error ack on a live connection; only a packet above this drops the connection.
     max_socket_packet_bytes: int = 4 * 1024 * 1024
     user_token_ttl_seconds: float = 24 * 3600.0
+    # Seconds a Socket.IO transport may stay open without authenticating (connecting to "/").
+    socket_auth_timeout_seconds: float = 10.0
+    # Per client address, on the open and costly REST routes; the admin token is never limited.
+    sessions_per_minute: int = 10
+    asks_per_minute: int = 20
+    escalations_per_minute: int = 5
+    # Failed authentications (REST or socket) per client address before it gets 429.
+    login_failures_per_minute: int = 20
+    # Closed sessions (and their messages) older than this are deleted; 0 keeps them forever.
+    retention_days: float = 30.0
+    retention_interval_seconds: float = 3600.0
 
     # Webhooks (supportflow/webhooks/).
     webhook_timeout_seconds: float = 5.0  # per delivery attempt
@@ -127,7 +140,7 @@ class Settings:
             database_path=_database_path(reader.optional("DATABASE_URL")),
             host=reader.text("SUPPORTFLOW_HOST", cls.host),
             port=reader.integer("PORT", cls.port, minimum=0, maximum=65535),
-            admin_token=reader.optional("SUPPORTFLOW_ADMIN_TOKEN"),
+            admin_token=reader.secret("SUPPORTFLOW_ADMIN_TOKEN"),
             demo_kb=reader.flag("SUPPORTFLOW_DEMO_KB", cls.demo_kb),
             cors_origins=reader.csv("SUPPORTFLOW_CORS_ORIGINS"),
             log_level=reader.text("LOG_LEVEL", cls.log_level).upper(),
@@ -161,7 +174,7 @@ class Settings:
             batch_max_wait_ms=reader.number(
                 "SUPPORTFLOW_BATCH_MAX_WAIT_MS", cls.batch_max_wait_ms, 0
             ),
-            metrics_token=reader.optional("SUPPORTFLOW_METRICS_TOKEN"),
+            metrics_token=reader.secret("SUPPORTFLOW_METRICS_TOKEN"),
             message_max_chars=reader.integer(
                 "SUPPORTFLOW_MESSAGE_MAX_CHARS", cls.message_max_chars, 1
             ),
@@ -209,6 +222,23 @@ class Settings:
             webhook_refuse_private=reader.flag(
                 "SUPPORTFLOW_WEBHOOK_REFUSE_PRIVATE", cls.webhook_refuse_private
             ),
+            socket_auth_timeout_seconds=reader.number(
+                "SUPPORTFLOW_SOCKET_AUTH_TIMEOUT_SECONDS", cls.socket_auth_timeout_seconds, 0.1
+            ),
+            sessions_per_minute=reader.integer(
+                "SUPPORTFLOW_SESSIONS_PER_MINUTE", cls.sessions_per_minute, 1
+            ),
+            asks_per_minute=reader.integer("SUPPORTFLOW_ASKS_PER_MINUTE", cls.asks_per_minute, 1),
+            escalations_per_minute=reader.integer(
+                "SUPPORTFLOW_ESCALATIONS_PER_MINUTE", cls.escalations_per_minute, 1
+            ),
+            login_failures_per_minute=reader.integer(
+                "SUPPORTFLOW_LOGIN_FAILURES_PER_MINUTE", cls.login_failures_per_minute, 1
+            ),
+            retention_days=reader.number("SUPPORTFLOW_RETENTION_DAYS", cls.retention_days, 0),
+            retention_interval_seconds=reader.number(
+                "SUPPORTFLOW_RETENTION_INTERVAL_SECONDS", cls.retention_interval_seconds, 1
+            ),
         )
 
 
@@ -221,6 +251,16 @@ class _EnvReader:
     def optional(self, name: str) -> str | None:
         value = self._env.get(name, "").strip()
         return value or None
+
+    def secret(self, name: str) -> str | None:
+        """A bearer token: unset, or at least MIN_SECRET_CHARS long (guessable otherwise)."""
+        value = self.optional(name)
+        if value is not None and len(value) < MIN_SECRET_CHARS:
+            raise ConfigurationError(
+                f"{name} must be at least {MIN_SECRET_CHARS} characters long: it is a"
+                " password (secrets.token_urlsafe(32) makes a good one)"
+            )
+        return value
 
     def text(self, name: str, default: str) -> str:
         return self.optional(name) or default

@@ -78,8 +78,34 @@ async def rotate_agent_token(agent_id: str) -> tuple[AgentWithToken, int]:
     record = await services().store.set_agent_token(agent_id, token_digest(token))
     # Sockets opened with the old token would otherwise outlive it; the agent reconnects
     # with the new one within the grace period and keeps its rooms.
-    await services().notifier.disconnect_agent(agent_id)
+    await services().notifier.disconnect_agent(
+        agent_id, "token_rotated", "this agent's token was replaced: sign in with the new one"
+    )
     return AgentWithToken(**Agent.of(record).model_dump(), token=token), 201
+
+
+@blueprint.post("/agents/<agent_id>/disable")
+@validate_response(Agent, 200)
+async def disable_agent(agent_id: str) -> Agent:
+    """Disable an agent (admin): its token is refused and its open sockets are dropped.
+
+    Rooms it holds go back to the queue after the agent grace period, as for any agent
+    who disappears; `POST /api/agents/<id>/enable` undoes this (the token works again).
+    """
+    await require(Role.ADMIN)
+    record = await services().store.set_agent_disabled(agent_id, True)
+    await services().notifier.disconnect_agent(
+        agent_id, "agent_disabled", "this agent has been disabled"
+    )
+    return Agent.of(record)
+
+
+@blueprint.post("/agents/<agent_id>/enable")
+@validate_response(Agent, 200)
+async def enable_agent(agent_id: str) -> Agent:
+    """Enable a disabled agent again (admin); it comes back away (not available)."""
+    await require(Role.ADMIN)
+    return Agent.of(await services().store.set_agent_disabled(agent_id, False))
 
 
 @blueprint.put("/agents/<agent_id>/availability")

@@ -27,8 +27,13 @@ async def require(*roles: Role) -> Principal:
 
     Raises Unauthorized (401) without a valid token, Forbidden (403) for another role.
     """
-    principal = await services().authenticator.authenticate(bearer_token())
+    principal = await services().authenticator.authenticate(bearer_token(), client_address())
     return principal.require(*roles)
+
+
+def client_address() -> str:
+    """The caller's address, as the connection shows it (no proxy header is trusted)."""
+    return request.remote_addr or "unknown"
 
 
 async def session_for(principal: Principal, session_id: str, action: Action) -> SessionRecord:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from pydantic import ValidationError
-from quart import Quart, Response, jsonify
+from quart import Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
 from supportflow.errors import SupportflowError, invalid_input
+from supportflow.input_checks import ensure_encodable
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,18 @@ def register_error_handlers(app: Quart) -> None:
     async def undecodable_body(error: UnicodeDecodeError) -> tuple[Response, int]:
         # Quart decodes JSON bodies as UTF-8 and lets the error escape; it is the client's.
         return error_response(400, "invalid_input", "the request body is not valid UTF-8")
+
+    @app.errorhandler(RecursionError)
+    async def too_deep(error: RecursionError) -> tuple[Response, int]:
+        # json.loads gives up past Python's recursion limit: the body is the client's fault.
+        return error_response(400, "invalid_input", "the body is nested too deeply")
+
+    @app.before_request
+    async def refuse_unencodable_json() -> None:
+        # A JSON `\ud800` escape decodes to a lone surrogate, which no store or model can
+        # take: refuse it here, before a route acts on it.
+        if request.is_json:
+            ensure_encodable(await request.get_json(silent=True), "body")
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> tuple[Response, int]:

@@ -9,7 +9,7 @@ from quart import Blueprint
 from quart_schema import validate_response
 
 from supportflow import __version__
-from supportflow.api.context import services
+from supportflow.api.context import bearer_token, services
 from supportflow.api.models import Health
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,17 @@ blueprint = Blueprint("health", __name__, url_prefix="/api")
 @validate_response(Health, 200)
 @validate_response(Health, 503)
 async def health() -> tuple[Health, int]:
-    """200 when every component works, 503 (same body) when one does not. No token needed."""
+    """200 when every component works, 503 (same body) when one does not. No token needed.
+
+    Anyone sees each component's status; only the admin token sees the details (model,
+    provider, passage count, schema version, fallback counts, errors): they tell an
+    attacker what runs and how big the knowledge base is.
+    """
     components: dict[str, dict[str, Any]] = {"database": await _database_status()}
     components.update(await services().bot.health())
     healthy = all(part.get("status") == "ok" for part in components.values())
+    if not services().authenticator.is_admin(bearer_token()):
+        components = {name: {"status": part.get("status")} for name, part in components.items()}
     body = Health(
         status="ok" if healthy else "degraded", version=__version__, components=components
     )

@@ -16,8 +16,10 @@ from quart import Blueprint, request
 from quart_schema import DataSource, document_request, validate_request, validate_response
 
 from supportflow.api.context import require, services, session_for
+from supportflow.api.limits import Costly, check_rate
 from supportflow.auth import Action, Role
 from supportflow.errors import InvalidInput, invalid_input
+from supportflow.input_checks import ensure_encodable, is_invisible
 from supportflow.knowledge.base import DocumentSummary
 from supportflow.knowledge.documents import Document
 from supportflow.knowledge.sources import documents_from_bytes
@@ -110,7 +112,10 @@ async def ask(data: AskRequest) -> AskResponse:
     With `session_id`, that session's recent messages are the conversation history and the
     message counts as its next exchange; nothing is stored.
     """
+    check_rate(Costly.ASK)
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
+    if is_invisible(data.message):
+        raise InvalidInput("the message is empty (or shows nothing)", "empty_message")
     app_services = services()
     room = RoomView(room_id=None, session_id=None, exchange_count=1)
     history: list[Turn] = []
@@ -188,8 +193,11 @@ async def _documents_from_request() -> list[Document]:
         documents: list[Document] = []
         for upload in uploads:
             documents.extend(documents_from_bytes(upload.filename or "upload.txt", upload.read()))
+        for document in documents:
+            ensure_encodable((document.id, document.title, document.category, document.content))
         return documents
     body = await request.get_json(force=True, silent=True)
+    ensure_encodable(body, "body")
     if body is None:
         raise InvalidInput("send JSON {documents: [...]} or multipart files", "invalid_json")
     try:

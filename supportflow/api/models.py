@@ -69,6 +69,7 @@ class Agent(BaseModel):
     active_rooms: int
     created_at: str
     updated_at: str
+    disabled: bool = False
 
     @classmethod
     def of(cls, record: AgentRecord) -> Agent:
@@ -88,7 +89,8 @@ class Availability(Body):
 
 
 class CreateSession(Body):
-    user_id: Identifier
+    # Only with the admin token, or a customer token of that user; else chosen by the server.
+    user_id: Identifier | None = None
 
 
 class Session(BaseModel):

@@ -6,6 +6,7 @@ from quart import Blueprint, Response
 from quart_schema import validate_querystring, validate_request, validate_response
 
 from supportflow.api.context import require, services, session_for
+from supportflow.api.limits import Costly, check_rate
 from supportflow.api.models import (
     CreateEscalation,
     Escalation,
@@ -32,6 +33,7 @@ MERMAID = "text/vnd.mermaid; charset=utf-8"
 @validate_response(Escalation, 201)
 async def escalate(data: CreateEscalation) -> tuple[Escalation, int]:
     """Send a session's room to the human queue (admin, its agent, or its customer)."""
+    check_rate(Costly.ESCALATE)
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
     session = await session_for(principal, data.session_id, Action.ESCALATE)
     change = await services().rooms.submit(session.room_id, Escalate((data.reason,)))

@@ -6,34 +6,10 @@ connection count in the shared client manager instead.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable
 
 from supportflow.errors import RateLimited
-
-
-class TokenBucket:
-    """`rate` events a second on average, up to `burst` at once."""
-
-    def __init__(
-        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._rate = rate
-        self._burst = float(burst)
-        self._clock = clock
-        self._tokens = float(burst)
-        self._updated = clock()
-
-    def take(self) -> bool:
-        """Spend one token if there is one; False when the caller must wait."""
-        now = self._clock()
-        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
-        self._updated = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
+from supportflow.limits import TokenBucket
 
 
 class EventRateLimit:

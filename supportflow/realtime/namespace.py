@@ -8,6 +8,7 @@ No handler changes room state itself.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -17,13 +18,16 @@ from pydantic import ValidationError
 
 from supportflow.auth import Action, Principal, Role, token_digest
 from supportflow.errors import (
+    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
     RateLimited,
     SupportflowError,
+    Unauthorized,
     invalid_input,
 )
+from supportflow.input_checks import ensure_encodable, is_invisible
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.notifier import staff_room
 from supportflow.realtime.payloads import (
@@ -58,6 +62,10 @@ log = logging.getLogger(__name__)
 P = TypeVar("P", bound=Payload)
 
 _LIFECYCLE_EVENTS = {"connect", "disconnect"}
+# What a customer socket may still do once its room is closed (its token died with it).
+_AFTER_CLOSE_EVENTS = {"rate"}
+# The event a packet too deeply nested to decode arrives as (see realtime/server.py).
+UNDECODABLE_EVENT = "\x00undecodable"
 
 
 class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped library
@@ -72,6 +80,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         self._services = services
         self._rate_limit = rate_limit
         self._connections = connections
+        self._dropping: set[asyncio.Task[None]] = set()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Route to `on_<event>`, answering unknown events and odd arguments with an error ack."""
@@ -83,13 +92,20 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             self._rate_limit.check(sid)
         except SupportflowError as error:
             return error.to_ack()
+        if event == UNDECODABLE_EVENT:
+            return InvalidInput("the payload is nested too deeply").to_ack()
         handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
         if handler is None:
             return InvalidInput(f"unknown event {event[:64]!r}", "unknown_event").to_ack()
         if len(args) != 2:
             return InvalidInput("send exactly one payload object").to_ack()
         try:
-            principal = await self.principal(sid)
+            principal = await self._still_valid(sid, event)
+        except Unauthorized as error:
+            self._drop_soon(sid, error)
+            return error.to_ack()
+        try:
+            ensure_encodable(args[1])
             result: dict[str, Any] = await handler(sid, principal, args[1])
         except SupportflowError as error:
             return error.to_ack()
@@ -107,7 +123,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         token = token if isinstance(token, str) else ""
         services = self._services()
         try:
-            principal = await services.authenticator.authenticate(token)
+            principal = await services.authenticator.authenticate(token, _client(environ))
         except SupportflowError as error:
             # The client's connect_error gets {"message": ..., "data": {"code", "message"}}.
             raise socketio.exceptions.ConnectionRefusedError(
@@ -135,6 +151,29 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         services.metrics.sockets.labels(role=principal.role.value).inc()
         log.info("socket connected", extra={"sid": sid, "role": principal.role.value})
 
+    async def _still_valid(self, sid: str, event: str) -> Principal:
+        """The socket's principal, its token checked again now (Unauthorized if it died:
+        expired, its room closed, rotated, or its agent disabled).
+
+        A customer whose room just closed may still `rate` it on the open socket: that is
+        the one thing a closed room is for.
+        """
+        session = await self.get_session(sid)
+        found: Principal = session["principal"]
+        try:
+            return await self._services().authenticator.recheck(found.role, session["token_key"])
+        except Unauthorized as error:
+            if error.code == "room_closed" and event in _AFTER_CLOSE_EVENTS:
+                return found
+            raise
+
+    def _drop_soon(self, sid: str, error: SupportflowError) -> None:
+        """Disconnect `sid` once the refusal's ack is on its way (it is queued first)."""
+        notifier = self._services().notifier
+        task = asyncio.create_task(notifier.drop(sid, error.code, error.message))
+        self._dropping.add(task)
+        task.add_done_callback(self._dropping.discard)
+
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         session = await self.get_session(sid)
         self._rate_limit.forget(sid)
@@ -156,6 +195,12 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         await self._enter(sid, principal, session.room_id)
         services = self._services()
         current = await services.store.session_by_room(session.room_id)
+        if not principal.may_read(current):
+            # Lost the right between the check and entering (a claim by another agent):
+            # the claim's revocation may have run before we entered, so leave here.
+            await self.leave_room(sid, session.room_id)
+            await self.leave_room(sid, staff_room(session.room_id))
+            raise principal.refusal(Action.READ)
         history = await services.store.recent_messages(
             session.room_id, services.settings.history_limit, include_private=principal.is_staff
         )
@@ -176,7 +221,12 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_send_message(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(SendMessage, data)
         _check_claimed_identity(principal, payload.user_type, payload.user_id)
-        text = self._checked_text(payload.message)
+        limit = self._services().settings.message_max_chars
+        text = payload.message.strip()
+        if not text or is_invisible(text):
+            raise InvalidInput("the message is empty (or shows nothing)", "empty_message")
+        if len(text) > limit:
+            raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
         command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
         posted = await self._services().rooms.submit(room_id, command)
@@ -188,16 +238,9 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         services = self._services()
         session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         agent = await services.store.get_agent(principal.id)
-        # In the room before the claim runs, so the claimer hears its own announcements.
-        already_in = session.room_id in self.rooms(sid)
-        await self._enter(sid, principal, session.room_id)
-        try:
-            change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
-        except SupportflowError:
-            if not already_in:
-                await self.leave_room(sid, session.room_id)
-                await self.leave_room(sid, staff_room(session.room_id))
-            raise
+        # The claimer's sockets enter the room's channel when the claim is stored (the
+        # notifier's `sync_readers`), so a refused claim never hears the room.
+        change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
         return _state_ack(change)
 
     async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -205,8 +248,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         principal.require(Role.AGENT)
         session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         services = self._services()
+        # The state change takes the agent's sockets out of the room (`sync_readers`).
         change = await services.rooms.submit(session.room_id, Release(principal.id))
-        await services.notifier.remove_agent_from_room(principal.id, session.room_id)
         return _state_ack(change)
 
     async def on_transfer_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -218,9 +261,9 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         me = await services.store.get_agent(principal.id)
         target = await services.store.get_agent(payload.agent_id)
         command = Transfer(me.agent_id, me.name, target.agent_id, target.name)
+        # The state change takes the previous agent's sockets out of the room's channels,
+        # its notes' included, and puts the new holder's in (`sync_readers`).
         change = await services.rooms.submit(session.room_id, command)
-        # The previous agent no longer holds the room: out of its channel (and its notes).
-        await services.notifier.remove_agent_from_room(principal.id, session.room_id)
         return _state_ack(change)
 
     async def on_close_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -290,7 +333,9 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)
-        await self._room_for(principal, payload.room_id, Action.READ)
+        session = await self._room_for(principal, payload.room_id, Action.READ)
+        if session.status == "closed":
+            raise Conflict(f"room {session.room_id} is closed", "room_closed")
         if payload.room_id not in self.rooms(sid):
             raise Forbidden("join the room before typing in it", "not_in_room")
         event = {
@@ -302,16 +347,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         await self._services().notifier.typing(event, skip_sid=sid)
         return {}
 
-    async def principal(self, sid: str) -> Principal:
-        session = await self.get_session(sid)
-        found: Principal = session["principal"]
-        return found
-
     def _checked_text(self, text: str) -> str:
         limit = self._services().settings.message_max_chars
         text = text.strip()
-        if not text:
-            raise InvalidInput("the message is empty", "empty_message")
+        if not text or is_invisible(text):
+            raise InvalidInput("the message is empty (or shows nothing)", "empty_message")
         if len(text) > limit:
             raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
         return text
@@ -340,6 +380,13 @@ def _parse(model: type[P], data: Any) -> P:
         return model.model_validate(data)
     except ValidationError as error:
         raise invalid_input(error) from None
+
+
+def _client(environ: dict[str, Any]) -> str:
+    """The connecting client's address (the ASGI scope's, as REST uses)."""
+    scope = environ.get("asgi.scope") or {}
+    peer = scope.get("client") if isinstance(scope, dict) else None
+    return str(peer[0]) if peer else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def _check_claimed_identity(

@@ -15,6 +15,7 @@ from typing import Any
 
 import socketio
 
+from supportflow.auth import Principal
 from supportflow.realtime.payloads import alert_event, message_event
 from supportflow.rooms.notifier import EscalationAlert, TransferAlert
 from supportflow.store import MessageRecord, RoomState
@@ -55,6 +56,8 @@ class SocketNotifier:
             "agent_id": agent_id,
         }
         await self._sio.emit("room_state", event, to=[room_id, AGENTS])
+        # Before anything else is announced: the next message must reach only readers.
+        await self.sync_readers(room_id, state, agent_id)
 
     async def escalation_alert(self, alert: EscalationAlert) -> None:
         await self._sio.emit("escalation_alert", alert_event(alert), to=AVAILABLE_AGENTS)
@@ -104,16 +107,44 @@ class SocketNotifier:
             else:
                 await self._sio.leave_room(sid, AVAILABLE_AGENTS)
 
-    async def remove_agent_from_room(self, agent_id: str, room_id: str) -> None:
-        """Take every socket of an agent out of a room it no longer holds."""
-        for sid in self._agent_sockets(agent_id):
-            await self._sio.leave_room(sid, room_id)
-            await self._sio.leave_room(sid, staff_room(room_id))
+    async def sync_readers(self, room_id: str, state: RoomState, agent_id: str | None) -> None:
+        """Make the room's channels hold exactly the sockets that may read it now.
 
-    async def disconnect_agent(self, agent_id: str) -> None:
-        """Drop every open socket of an agent (its token was rotated: the old one is dead)."""
+        Every socket in the chat or staff channel that `Principal.may_read_room` no longer
+        allows leaves (an agent whose queued room another claimed, that released it, lost
+        it or was transferred away, or whose room closed), and the sockets of the agent
+        holding the room enter. `state_changed` calls it on every state change; whoever
+        changes who may read a room without one (a transfer between agents that is not a
+        state change, say) must call it too, with the room's stored state and agent.
+        """
+        for channel in (room_id, staff_room(room_id)):
+            for sid, _ in list(self._sio.manager.get_participants(NAMESPACE, channel)):
+                principal = await self._principal(sid)
+                if principal is None or not principal.may_read_room(room_id, state, agent_id):
+                    await self._sio.leave_room(sid, channel)
+        if agent_id is not None and state is RoomState.AGENT_ASSIGNED:
+            for sid in self._agent_sockets(agent_id):
+                await self._sio.enter_room(sid, room_id)
+                await self._sio.enter_room(sid, staff_room(room_id))
+
+    async def disconnect_agent(self, agent_id: str, code: str, message: str) -> None:
+        """Drop every open socket of an agent (its token was rotated, or it was disabled),
+        telling each why first (`disconnecting {code, message}`)."""
         for sid in self._agent_sockets(agent_id):
-            await self._sio.disconnect(sid)
+            await self.drop(sid, code, message)
+
+    async def drop(self, sid: str, code: str, message: str) -> None:
+        """Disconnect one socket, telling it why first."""
+        await self._sio.emit("disconnecting", {"code": code, "message": message}, to=sid)
+        await self._sio.disconnect(sid)
+
+    async def _principal(self, sid: str) -> Principal | None:
+        try:
+            session = await self._sio.get_session(sid, namespace=NAMESPACE)
+        except KeyError:  # disconnected meanwhile
+            return None
+        found: Principal | None = session.get("principal")
+        return found
 
     def _agent_sockets(self, agent_id: str) -> list[str]:
         participants = self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))

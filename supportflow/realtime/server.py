@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import engineio.json
 import socketio
 
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
-from supportflow.realtime.namespace import ChatNamespace
+from supportflow.realtime.namespace import UNDECODABLE_EVENT, ChatNamespace
 from supportflow.services import Services
 from supportflow.settings import Settings
 
@@ -17,12 +19,14 @@ def create_socket_server(
     settings: Settings, services: Callable[[], Services]
 ) -> socketio.AsyncServer:
     """An ASGI Socket.IO server whose "/" namespace is the chat contract of DESIGN.md."""
-    server = socketio.AsyncServer(
+    server = DeadlineServer(
+        settings.socket_auth_timeout_seconds,
         async_mode="asgi",
         # Same origins as REST, plus the page's own origin. Never `[]`: to engine.io an
         # empty list means "do not check Origin at all".
         cors_allowed_origins=_origin_check(settings.cors_origins),
         max_http_buffer_size=settings.max_socket_packet_bytes,
+        serializer=DepthSafePacket,
         logger=False,
         engineio_logger=False,
     )
@@ -34,6 +38,58 @@ def create_socket_server(
     )
     server.register_namespace(namespace)
     return server
+
+
+class _DepthSafeJson:
+    """engine.io's JSON, except that a payload nested past Python's recursion limit decodes
+    as the `UNDECODABLE_EVENT` event instead of raising: the packet's ack id is already
+    read, so the client still gets an `invalid_input` ack instead of silence."""
+
+    dumps = staticmethod(engineio.json.dumps)
+
+    @staticmethod
+    def loads(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return engineio.json.loads(*args, **kwargs)
+        except RecursionError:
+            return [UNDECODABLE_EVENT, None]
+
+
+class DepthSafePacket(socketio.packet.Packet):  # type: ignore[misc]  # untyped library
+    json = _DepthSafeJson
+
+
+class DeadlineServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
+    """An `AsyncServer` that closes engine.io connections which do not connect to the
+    namespace (authenticate) within `deadline` seconds.
+
+    Without it, a client may open the transport and never send its token, and answering
+    pings keeps it open forever. Hooked on engine.io's connect, which python-socketio
+    handles in `_handle_eio_connect`.
+    """
+
+    def __init__(self, deadline: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._deadline = deadline
+        self._deadline_checks: set[asyncio.Task[None]] = set()
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> Any:
+        result = await super()._handle_eio_connect(eio_sid, environ)
+        task = asyncio.create_task(self._close_if_anonymous(eio_sid))
+        self._deadline_checks.add(task)
+        task.add_done_callback(self._deadline_checks.discard)
+        return result
+
+    async def _close_if_anonymous(self, eio_sid: str) -> None:
+        await asyncio.sleep(self._deadline)
+        if self.manager.sid_from_eio_sid(eio_sid, "/") is None:
+            await self.eio.disconnect(eio_sid)
+
+    async def shutdown(self) -> None:
+        for task in self._deadline_checks:
+            task.cancel()
+        await asyncio.gather(*self._deadline_checks, return_exceptions=True)
+        await super().shutdown()
 
 
 def _origin_check(configured: tuple[str, ...]) -> Callable[[str, dict[str, Any]], bool]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from supportflow.metrics import Metrics
+from supportflow.metrics import Metrics, escalation_label
 from supportflow.office_hours import OfficeHours, utc_now
 from supportflow.rooms.commands import AddNote, PostMessage, StateChange, Transfer
 from supportflow.rooms.history import conversation_history
@@ -118,7 +118,7 @@ class RoomEffects:
         unique = tuple(dict.fromkeys(reasons))
         escalation = await self.store.open_escalation(room_id, unique, expected)
         for reason in unique:
-            self.metrics.escalations.labels(reason=reason).inc()
+            self.metrics.escalations.labels(reason=escalation_label(reason)).inc()
         return escalation
 
     async def alert_agents(self, escalation: EscalationRecord) -> None:

@@ -14,7 +14,7 @@ from supportflow.store.records import AgentRecord, SessionRecord, UserRecord, ut
 # Rooms an agent holds: the capacity that max_concurrent bounds.
 _AGENT_COLUMNS = """
     a.agent_id, a.name, a.email, a.phone, a.is_available, a.max_concurrent,
-    a.created_at, a.updated_at,
+    a.created_at, a.updated_at, a.disabled_at,
     (SELECT COUNT(*) FROM sessions s
       WHERE s.agent_id = a.agent_id AND s.status = 'agent_assigned') AS active_rooms
 """
@@ -126,6 +126,25 @@ class AccountsRepository:
                 raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
         return await self.get_agent(agent_id)
 
+    async def set_agent_disabled(self, agent_id: str, disabled: bool) -> AgentRecord:
+        """Disable an agent (also marked away, so it is alerted of nothing), or enable it."""
+        now = utc_now()
+        async with self._db.unit() as sql:
+            if disabled:
+                cursor = await sql.execute(
+                    "UPDATE agents SET disabled_at = COALESCE(disabled_at, ?), is_available = 0,"
+                    " updated_at = ? WHERE agent_id = ?",
+                    (now, now, agent_id),
+                )
+            else:
+                cursor = await sql.execute(
+                    "UPDATE agents SET disabled_at = NULL, updated_at = ? WHERE agent_id = ?",
+                    (now, agent_id),
+                )
+            if cursor.rowcount == 0:
+                raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
+        return await self.get_agent(agent_id)
+
     async def all_agents(self) -> list[AgentRecord]:
         """Every agent, by id."""
         rows = await self._db.fetch_all(
@@ -136,7 +155,8 @@ class AccountsRepository:
     async def available_agents(self) -> list[AgentRecord]:
         """Agents marked available, least loaded first."""
         rows = await self._db.fetch_all(
-            f"SELECT {_AGENT_COLUMNS} FROM agents a WHERE a.is_available = 1"
+            f"SELECT {_AGENT_COLUMNS} FROM agents a"
+            " WHERE a.is_available = 1 AND a.disabled_at IS NULL"
             " ORDER BY active_rooms, a.agent_id"
         )
         return [AgentRecord.from_row(row) for row in rows]

@@ -59,6 +59,7 @@ class AgentRecord:
     active_rooms: int
     created_at: str
     updated_at: str
+    disabled: bool = False  # by the admin: its token is refused until it is enabled
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> AgentRecord:
@@ -72,6 +73,7 @@ class AgentRecord:
             active_rooms=row["active_rooms"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            disabled=row["disabled_at"] is not None,
         )
 
 

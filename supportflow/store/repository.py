@@ -9,6 +9,7 @@ from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
+from supportflow.store.retention import RetentionRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.webhooks import WebhooksRepository
 
@@ -20,6 +21,7 @@ class Store(
     WebhooksRepository,
     RatingsRepository,
     ReportsRepository,
+    RetentionRepository,
 ):
     """Typed reads and atomic writes over the SQLite database; nothing else writes SQL."""
 

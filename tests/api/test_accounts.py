@@ -29,7 +29,7 @@ async def test_admin_endpoints_refuse_missing_and_wrong_tokens(http: httpx.Async
     wrong = await http.post("/api/users", json={"user_id": "bob"}, headers=bearer("nope"))
     assert wrong.status_code == 401
 
-    session = (await http.post("/api/sessions", json={"user_id": "bob"})).json()
+    session = (await http.post("/api/sessions", json={})).json()
     as_user = await http.post("/api/agents", json={"name": "X"}, headers=bearer(session["token"]))
     assert as_user.status_code == 403
     assert as_user.json()["error"]["code"] == "forbidden"
@@ -110,7 +110,7 @@ async def test_availability_by_admin_and_by_the_agent_itself(admin: httpx.AsyncC
 
 
 async def test_available_agents_needs_admin_or_agent(http: httpx.AsyncClient) -> None:
-    session = (await http.post("/api/sessions", json={"user_id": "carol"})).json()
+    session = (await http.post("/api/sessions", json={})).json()
     assert (await http.get("/api/agents/available")).status_code == 401
     as_user = await http.get("/api/agents/available", headers=bearer(session["token"]))
     assert as_user.status_code == 403

@@ -6,10 +6,11 @@ from quart import Quart
 from quart.typing import TestClientProtocol as QuartClient
 
 from supportflow import __version__
+from tests.support import admin_headers
 
 
 async def test_health_reports_the_database(client: QuartClient) -> None:
-    response = await client.get("/api/health")
+    response = await client.get("/api/health", headers=admin_headers())
     assert response.status_code == 200
     body = await response.get_json()
     assert body["status"] == "ok"

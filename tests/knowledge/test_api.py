@@ -138,8 +138,8 @@ async def test_ask_off_topic_escalates_for_low_confidence(app: Quart) -> None:
 
 async def test_a_customer_asks_within_its_own_session_only(app: Quart) -> None:
     client = app.test_client()
-    created = await (await client.post("/api/sessions", json={"user_id": "u1"})).get_json()
-    other = await (await client.post("/api/sessions", json={"user_id": "u2"})).get_json()
+    created = await (await client.post("/api/sessions", json={})).get_json()
+    other = await (await client.post("/api/sessions", json={})).get_json()
     user = {"Authorization": f"Bearer {created['token']}"}
     own = await client.post(
         "/api/ask",

@@ -9,6 +9,10 @@ from typing import Any
 import httpx
 import socketio
 
+from tests.support import admin_headers
+
+ADMIN = admin_headers()
+
 Event = dict[str, Any]
 
 # Every client-to-server event of the contract (docs/socketio.md).
@@ -90,7 +94,9 @@ class ChatClient:
 async def new_customer(url: str, user_id: str) -> tuple[ChatClient, dict[str, Any]]:
     """A session for `user_id` and a connected client that has joined its room."""
     async with httpx.AsyncClient(base_url=url) as http:
-        session = (await http.post("/api/sessions", json={"user_id": user_id})).json()
+        # The admin token chooses the user_id (anonymous callers get one chosen for them).
+        response = await http.post("/api/sessions", json={"user_id": user_id}, headers=ADMIN)
+        session = response.json()
     client = await ChatClient(url, session["token"]).connect()
     await client.ok("join_room", {"room_id": session["room_id"]})
     return client, session

@@ -28,7 +28,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
         "PORT": "6001",
         "DATABASE_URL": "sqlite:////var/lib/sf/db.sqlite",
         "SUPPORTFLOW_DATA_DIR": str(tmp_path),
-        "SUPPORTFLOW_ADMIN_TOKEN": "secret",
+        "SUPPORTFLOW_ADMIN_TOKEN": "secret-admin-token-of-28-chars",
         "SUPPORTFLOW_DEMO_KB": "0",
         "SUPPORTFLOW_CORS_ORIGINS": "https://a.example, https://b.example",
         "LOG_LEVEL": "debug",
@@ -39,7 +39,7 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
     assert settings.port == 6001
     assert settings.database_file == Path("/var/lib/sf/db.sqlite")
     assert settings.data_dir == tmp_path
-    assert settings.admin_token == "secret"
+    assert settings.admin_token == "secret-admin-token-of-28-chars"
     assert settings.demo_kb is False
     assert settings.cors_origins == ("https://a.example", "https://b.example")
     assert settings.log_level == "DEBUG"
@@ -49,10 +49,10 @@ def test_every_documented_variable_is_read(tmp_path: Path) -> None:
 
 def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
-    dotenv.write_text("PORT=7000\nSUPPORTFLOW_ADMIN_TOKEN=from-file\n")
+    dotenv.write_text("PORT=7000\nSUPPORTFLOW_ADMIN_TOKEN=from-file-token-0123456789\n")
     settings = Settings.from_env({"PORT": "7001"}, dotenv_path=dotenv)
     assert settings.port == 7001
-    assert settings.admin_token == "from-file"
+    assert settings.admin_token == "from-file-token-0123456789"
 
 
 @pytest.mark.parametrize(
@@ -63,8 +63,29 @@ def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
         ("SUPPORTFLOW_DEMO_KB", "maybe", "SUPPORTFLOW_DEMO_KB must be 1 or 0"),
         ("DATABASE_URL", "postgres://db", "DATABASE_URL must look like sqlite:///"),
         ("SUPPORTFLOW_SQLITE_SYNCHRONOUS", "OFF", "must be one of FULL, NORMAL"),
+        ("SUPPORTFLOW_ADMIN_TOKEN", "admin123", "SUPPORTFLOW_ADMIN_TOKEN must be at least 24"),
+        ("SUPPORTFLOW_METRICS_TOKEN", "x" * 23, "SUPPORTFLOW_METRICS_TOKEN must be at least 24"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
     with pytest.raises(ConfigurationError, match=fragment):
         Settings.from_env({name: value}, dotenv_path=tmp_path / "absent.env")
+
+
+def test_the_security_limits_are_read(tmp_path: Path) -> None:
+    env = {
+        "SUPPORTFLOW_SOCKET_AUTH_TIMEOUT_SECONDS": "3",
+        "SUPPORTFLOW_SESSIONS_PER_MINUTE": "4",
+        "SUPPORTFLOW_ASKS_PER_MINUTE": "5",
+        "SUPPORTFLOW_ESCALATIONS_PER_MINUTE": "6",
+        "SUPPORTFLOW_LOGIN_FAILURES_PER_MINUTE": "7",
+        "SUPPORTFLOW_RETENTION_DAYS": "0",
+        "SUPPORTFLOW_RETENTION_INTERVAL_SECONDS": "60",
+    }
+    settings = Settings.from_env(env, dotenv_path=tmp_path / "absent.env")
+    assert settings.socket_auth_timeout_seconds == 3
+    assert (settings.sessions_per_minute, settings.asks_per_minute) == (4, 5)
+    assert (settings.escalations_per_minute, settings.login_failures_per_minute) == (6, 7)
+    assert (settings.retention_days, settings.retention_interval_seconds) == (0, 60)
+    defaults = Settings.from_env({}, dotenv_path=tmp_path / "absent.env")
+    assert (defaults.retention_days, defaults.sessions_per_minute) == (30, 10)

@@ -85,8 +85,8 @@ function showQueue(message) {
 }
 
 async function startSession() {
-  const userId = `guest-${newClientMsgId().slice(4, 16)}`;
-  const created = await api("/api/sessions", { method: "POST", body: { user_id: userId } });
+  // The server chooses an anonymous user id: a page cannot prove who its visitor is.
+  const created = await api("/api/sessions", { method: "POST", body: {} });
   saveSession({
     session_id: created.session_id,
     room_id: created.room_id,

@@ -1,0 +1,50 @@
+"""Per-client rate limits on the REST routes anyone can reach and that cost something.
+
+`POST /api/sessions` creates rows, `POST /api/ask` may call a paid LLM, `POST /api/escalate`
+alerts every agent: each has an allowance a minute per client address
+(`SUPPORTFLOW_SESSIONS_PER_MINUTE`, `..._ASKS_...`, `..._ESCALATIONS_...`). Requests with
+the admin token are never limited, so operators and integrations keep working.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from quart import current_app
+
+from supportflow.api.context import bearer_token, client_address, services
+from supportflow.errors import RateLimited
+from supportflow.limits import KeyedBuckets
+from supportflow.settings import Settings
+
+_EXTENSION = "supportflow.rest_limits"
+
+
+class Costly(StrEnum):
+    SESSIONS = "sessions"
+    ASK = "ask"
+    ESCALATE = "escalate"
+
+
+def _allowances(settings: Settings) -> dict[Costly, KeyedBuckets]:
+    return {
+        Costly.SESSIONS: KeyedBuckets(settings.sessions_per_minute),
+        Costly.ASK: KeyedBuckets(settings.asks_per_minute),
+        Costly.ESCALATE: KeyedBuckets(settings.escalations_per_minute),
+    }
+
+
+def check_rate(route: Costly) -> None:
+    """429 `rate_limited` when the caller's address has spent its allowance for `route`."""
+    current = services()
+    if current.authenticator.is_admin(bearer_token()):
+        return
+    allowances: dict[Costly, KeyedBuckets] = current_app.extensions.setdefault(
+        _EXTENSION, _allowances(current.settings)
+    )
+    buckets = allowances[route]
+    if not buckets.take(client_address()):
+        raise RateLimited(
+            f"too many {route.value} requests from this address: at most"
+            f" {buckets.per_minute} a minute"
+        )
