@@ -13,6 +13,7 @@ import {
   socketIoOrExplain,
   typingSender,
 } from "./common.js";
+import { offerFeedback, resetFeedback } from "./chat-feedback.js";
 
 const STORE_KEY = "supportflow.chat.session";
 const $ = (id) => document.getElementById(id);
@@ -127,6 +128,7 @@ function openSocket() {
     transcript.add(message);
     showQueue(message);
     ui.welcome.hidden = true;
+    offerFeedback(message, () => socket);
   });
   socket.on("room_state", (change) => {
     if (change.room_id === session.room_id) showState(change.state);
@@ -229,6 +231,7 @@ ui.newChat.addEventListener("click", () => {
   socket = null;
   saveSession(null);
   transcript.clear();
+  resetFeedback();
   setConnection("idle", "Not connected");
   showState(null);
   ui.input.focus();

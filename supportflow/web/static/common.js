@@ -145,11 +145,14 @@ export class Transcript {
   render(message) {
     const kind = message.sender_type;
     const mine = kind === this.viewer;
+    const note = message.visibility === "agents"; // a private note (agents' view only)
     const item = el("li", {
-      class: `message message-${kind}${mine ? " mine" : ""}`,
-      dataset: { testid: `${kind}-message`, seq: String(message.seq) },
+      class: `message message-${kind}${mine ? " mine" : ""}${note ? " message-note" : ""}`,
+      dataset: { testid: note ? "note-message" : `${kind}-message`, seq: String(message.seq) },
     });
-    if (kind !== "system") {
+    if (note) {
+      item.append(el("span", { class: "sender" }, `Private note · ${this.senderName(message) || "supportflow"}`));
+    } else if (kind !== "system") {
       item.append(el("span", { class: "sender" }, this.senderName(message)));
     }
     item.append(el("p", { class: "text" }, message.message));

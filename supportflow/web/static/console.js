@@ -17,6 +17,7 @@ import {
   typingSender,
   waited,
 } from "./common.js";
+import { loadContext, wireCannedReplies, wireNotes, wireTransfer } from "./console-tools.js";
 import { drawStatechart } from "./statechart.js";
 
 const TOKEN_KEY = "supportflow.console.token";
@@ -163,6 +164,7 @@ function openSocket() {
     else removeQueueItem(change.room_id);
   });
   socket.on("new_message", (message) => rooms.get(message.room_id)?.receive(message));
+  socket.on("transfer_alert", (alert) => receiveTransfer(alert).catch(report));
   socket.on("agent_joined", (joined) => {
     names[joined.agent_id] = joined.name;
   });
@@ -313,6 +315,10 @@ async function claim(entry, button) {
     room.setState(claimed.state, claimed.agent_id);
     await room.catchUp();
     room.select();
+    // The whole conversation before the hand-off, why it came, what the bot used.
+    await loadContext(room, { token, reasons: entry.reasons }).catch((error) =>
+      notify(`Could not load the conversation so far: ${error.message}`, "error"),
+    );
   } catch (error) {
     rooms.delete(entry.room_id);
     room.destroy();
@@ -330,6 +336,21 @@ async function claim(entry, button) {
       removeQueueItem(entry.room_id);
     }
   }
+  refreshLists();
+}
+
+/** Another agent handed this agent a chat: open it, with its context, and say so. */
+async function receiveTransfer(alert) {
+  notify(`${alert.from_name} transferred ${alert.user_id}'s chat to you.`);
+  let room = rooms.get(alert.room_id);
+  if (!room) {
+    room = new Room(alert);
+    rooms.set(room.roomId, room);
+    room.attach();
+  }
+  await room.rejoin();
+  await loadContext(room, { token }).catch(() => {});
+  room.select();
   refreshLists();
 }
 
@@ -352,6 +373,7 @@ async function restoreHeldRooms() {
       rooms.set(room.roomId, room);
       room.attach();
       await room.rejoin();
+      await loadContext(room, { token, reasons: escalation.reasons });
     } catch {
       // A room that closed or moved on meanwhile is simply not reopened.
     }
@@ -396,6 +418,9 @@ class Room {
       if (socket && socket.connected) socket.emit("typing", { room_id: this.roomId, is_typing: isTyping });
     });
     this.wire();
+    wireNotes(this, () => socket);
+    wireTransfer(this, { socket: () => socket, token: () => token, me: () => me });
+    wireCannedReplies(this, { token: () => token });
   }
 
   wire() {
@@ -453,6 +478,9 @@ class Room {
     this.find('[data-testid="release-button"]').hidden = !mine;
     this.find('[data-testid="close-button"]').hidden = state === "closed" || !mine;
     this.find(".dismiss").hidden = mine;
+    this.find('[data-testid="transfer-button"]').hidden = !mine;
+    if (!mine) this.find(".transfer-picker").hidden = true;
+    this.find(".note-form").hidden = !mine;
     if (!this.find(".statechart").hidden) this.loadStatechart();
     this.renderTab();
   }
