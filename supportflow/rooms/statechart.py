@@ -54,13 +54,22 @@ def edge_label(spec: TransitionSpec) -> str:
 def render_mermaid(current: RoomState | None = None) -> str:
     """Mermaid `stateDiagram-v2` text of TRANSITIONS; `current`, when given, is highlighted.
 
-    The highlight is a `classDef` plus one `class` line naming only `current`.
+    The highlight is a `classDef` plus one `class` line naming only `current`. Rows between
+    the same two states share one arrow, their labels one per line (`<br/>`): Mermaid draws
+    only one of three loops on a state, so agent_assigned's message, relay and transfer
+    loops would otherwise lose labels in the picture.
     """
     lines = ["stateDiagram-v2"]
     lines += [f"    {state}" for state in STATES]  # declared first: stable layout, none omitted
     lines.append(f"    [*] --> {INITIAL_STATE}")
+    arrows: dict[tuple[RoomState, RoomState], list[str]] = {}
     for spec in TRANSITIONS:
-        lines += [f"    {source} --> {spec.dest} : {edge_label(spec)}" for source in spec.sources]
+        for source in spec.sources:
+            arrows.setdefault((source, spec.dest), []).append(edge_label(spec))
+    lines += [
+        f"    {source} --> {dest} : {'<br/>'.join(labels)}"
+        for (source, dest), labels in arrows.items()
+    ]
     lines.append(f"    {FINAL_STATE} --> [*]")
     if current is not None:
         lines.append(f"    classDef {HIGHLIGHT_CLASS} {HIGHLIGHT_STYLE}")

@@ -19,12 +19,16 @@ from supportflow.rooms.statechart_svg import dot_digest, render_dot, render_svg,
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "render_statecharts.py"
 FIX = "statecharts/ is out of date: run `python scripts/render_statecharts.py` and commit it"
-EDGE = re.compile(r"^    (\S+) --> (\S+)(?: : (\w+).*)?$")  # source, dest, trigger
+EDGE = re.compile(r"^    (\S+) --> (\S+)(?: : (.*))?$")  # source, dest, labels
 
 
 def edges(mermaid: str) -> set[tuple[str, str, str | None]]:
-    matches = (EDGE.match(line) for line in mermaid.splitlines())
-    return {(m[1], m[2], m[3]) for m in matches if m}
+    """(source, dest, trigger) for every arrow, one per label of an arrow that has several."""
+    found: set[tuple[str, str, str | None]] = set()
+    for match in filter(None, (EDGE.match(line) for line in mermaid.splitlines())):
+        labels = match[3].split("<br/>") if match[3] else [None]
+        found |= {(match[1], match[2], label and label.split()[0]) for label in labels}
+    return found
 
 
 @pytest.mark.parametrize(
