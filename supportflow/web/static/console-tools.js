@@ -94,7 +94,7 @@ export function wireNotes(room, socket) {
 }
 
 /** The Transfer button: pick an available agent, then `transfer_room`. */
-export function wireTransfer(room, { socket, token, me }) {
+export function wireTransfer(room, { socket, token, me, names }) {
   const button = room.find('[data-testid="transfer-button"]');
   const picker = room.find(".transfer-picker");
   const select = room.find('[data-testid="transfer-select"]');
@@ -112,6 +112,7 @@ export function wireTransfer(room, { socket, token, me }) {
       return;
     }
     const others = agents.filter((agent) => agent.agent_id !== me().agent_id);
+    for (const agent of others) names[agent.agent_id] = agent.name;
     select.replaceChildren(
       ...others.map((agent) => {
         const full = agent.active_rooms >= agent.max_concurrent;
@@ -138,7 +139,7 @@ export function wireTransfer(room, { socket, token, me }) {
       const ack = await emit(socket(), "transfer_room", { room_id: room.roomId, agent_id: target });
       picker.hidden = true;
       room.setState(ack.state, ack.agent_id);
-      notify(`Transferred ${room.userId}'s chat to ${select.selectedOptions[0]?.textContent.split(" (")[0] || target}.`);
+      notify(`Transferred ${room.userId}'s chat to ${names[target] || target}.`);
     } catch (error) {
       notify(`Transfer refused: ${error.message}`, "error");
     } finally {

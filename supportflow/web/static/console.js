@@ -419,7 +419,7 @@ class Room {
     });
     this.wire();
     wireNotes(this, () => socket);
-    wireTransfer(this, { socket: () => socket, token: () => token, me: () => me });
+    wireTransfer(this, { socket: () => socket, token: () => token, me: () => me, names });
     wireCannedReplies(this, { token: () => token });
   }
 
