@@ -124,6 +124,7 @@ _SQL_FRAGMENTS = {
     "_ESCALATION_COLUMNS",
     "condition",
     "placeholders",
+    "marks",  # a placeholder list too: ",".join("?" * n)
     "sql",
     "version",
     "synchronous",
