@@ -10,6 +10,13 @@ import asyncio
 from collections.abc import Sequence
 
 from supportflow.conversation.acts import DialogueAct, DialogueActs
+from supportflow.conversation.clarify import (
+    Pending,
+    candidates,
+    pending_from,
+    picked,
+    question_text,
+)
 from supportflow.conversation.context import fuse, looks_dependent, memory_from, prefer_context
 from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
 from supportflow.knowledge.base import KnowledgeBase
@@ -45,6 +52,10 @@ class BotResponder:
         return self._answerer.name
 
     async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
+        pending = pending_from(history)
+        choice = picked(text, pending.suggestions) if pending is not None else None
+        if pending is not None and choice is not None:
+            return await self._answer_choice(pending, choice, history)
         # The escalation rules' semantic layer embeds the raw message again after the
         # answer: embedding it now puts it in the same micro-batch as the retrieval query
         # (one row when they are equal), and priming hands the vector to the rules.
@@ -57,12 +68,26 @@ class BotResponder:
                 # Small talk, unless a rule sees more in it ("ok, get me a person").
                 rules = await self._policy.decide(text, 1.0, 0)
                 if not rules.escalate:
+                    if pending is not None and act.name == "no":
+                        # "No" to "Do you mean A, B or C?": none of them.
+                        return handover(LOW_CONFIDENCE, act.name)
                     return act_reply(act)
             query, retrieval = await self._read_in_context(history, text, own)
             answer = await self._answerer.answer(text, retrieval, history)
             decision = await self._policy.decide(
                 text, answer.confidence, questions_asked(room, history)
             )
+        if decision.reasons == (LOW_CONFIDENCE,) and pending is None:
+            # Unsure for no other reason: ask once, when a few articles are close.
+            offered = candidates(text, retrieval)
+            if offered:
+                return Reply(
+                    text=question_text(offered),
+                    confidence=answer.confidence,
+                    provider=answer.provider,
+                    query=query,
+                    suggestions=offered,
+                )
         sources = tuple(
             Source(doc.doc_id, doc.title, round(doc.similarity, 4))
             for doc in retrieval.documents[:SOURCES_PER_REPLY]
@@ -73,6 +98,32 @@ class BotResponder:
             sources=sources,
             escalate=decision.escalate,
             reasons=decision.reasons,
+            provider=answer.provider,
+            query=query,
+        )
+
+    async def _answer_choice(
+        self, pending: Pending, choice: Source, history: Sequence[Turn]
+    ) -> Reply:
+        """Answer the clarified question from the article the customer picked."""
+        query = f"{choice.title} {pending.query}"
+        retrieval = await self._knowledge.search(query)
+        if all(doc.doc_id != choice.id for doc in retrieval.documents):
+            retrieval = await self._knowledge.search(choice.title)
+        chosen = [doc for doc in retrieval.documents if doc.doc_id == choice.id]
+        others = [doc for doc in retrieval.documents if doc.doc_id != choice.id]
+        retrieval = Retrieval(query, tuple(chosen + others))
+        answer = await self._answerer.answer(pending.query, retrieval, history)
+        sources = tuple(
+            Source(doc.doc_id, doc.title, round(doc.similarity, 4))
+            for doc in retrieval.documents[:SOURCES_PER_REPLY]
+        )
+        return Reply(
+            text=answer.text,
+            # The customer confirmed the article: as sure as the threshold asks, at least
+            # (so the next follow-up builds on it).
+            confidence=max(answer.confidence, self._policy.rules.min_confidence),
+            sources=sources,
             provider=answer.provider,
             query=query,
         )
@@ -107,6 +158,18 @@ def act_reply(act: DialogueAct) -> Reply:
         reasons=reasons,
         provider="conversation",
         act=act.name,
+    )
+
+
+def handover(reason: str, act: str | None = None) -> Reply:
+    """Hand over with the usual sentence, nothing answered."""
+    return Reply(
+        text=HANDOVER_TEXT,
+        confidence=0.0,
+        escalate=True,
+        reasons=(reason,),
+        provider="conversation",
+        act=act,
     )
 
 

@@ -65,6 +65,7 @@ class WordRules:
         self._self_service = lexicon(cancel.self_service_objects)
         self._cancel_nouns = lexicon(cancel.nouns)
         self._cancel_questions = lexicon(cancel.question_words)
+        self._hypothetical = lexicon(cancel.hypothetical_words)
         self._object_window = cancel.object_window
         self._refund = lexicon(rules.refund.terms)
         self._refund_policy = lexicon(rules.refund.policy_words)
@@ -98,11 +99,21 @@ class WordRules:
     def _cancellation(self, tokens: Sequence[str]) -> bool:
         objects = self._cancel_objects.find(tokens)
         routine = self._self_service.find(tokens)
+        hypotheses = self._hypothetical.find(tokens)
+
+        def asking(verb: Hit) -> bool:
+            # "if I cancel": the condition word at most two words before the verb.
+            return any(0 <= verb.start - word.end <= 2 for word in hypotheses)
+
         for verb in self._affirmed(self._cancel_strong, tokens):
+            if asking(verb):
+                continue
             if not any(near(verb, item, self._object_window) for item in routine):
                 return True
         containers = self._containers.find(tokens)
         for verb in self._affirmed(self._cancel_weak, tokens):
+            if asking(verb):
+                continue
             for item in objects:
                 if near(verb, item, self._object_window) and not any(
                     verb.end <= box.start < item.start for box in containers
@@ -155,6 +166,7 @@ def _all_terms(rules: EscalationRules) -> list[str]:
         *cancel.self_service_objects,
         *cancel.nouns,
         *cancel.question_words,
+        *cancel.hypothetical_words,
         *refund.terms,
         *refund.policy_words,
         *payment.topics,

@@ -7,7 +7,7 @@ at another. A malformed file stops the server at start-up with the offending key
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ class CancellationRules:
     self_service_objects: tuple[str, ...]
     nouns: tuple[str, ...]
     question_words: tuple[str, ...]
+    # "what if I cancel", "is there a fee if I cancel": a question about cancelling, not a
+    # request. Optional, so older rules files still load.
+    hypothetical_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,11 @@ class _Section:
     def fields(self, shape: type[Any]) -> dict[str, Any]:
         """Keyword arguments for the dataclass `shape`: ints, floats or word lists."""
         arguments: dict[str, Any] = {}
+        defaults = getattr(shape, "__dataclass_fields__", {})
         for name, kind in shape.__annotations__.items():
+            declared = defaults.get(name)
+            if name not in self._data and declared is not None and declared.default != MISSING:
+                continue
             if kind == "int":
                 arguments[name] = int(self.number(name))
             elif kind == "float":

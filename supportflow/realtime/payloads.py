@@ -92,6 +92,7 @@ def message_event(message: MessageRecord) -> dict[str, Any]:
         "sources",
         "query",
         "act",
+        "suggestions",
         "queue_position",
         "estimated_wait_seconds",
     ):

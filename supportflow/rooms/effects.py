@@ -304,6 +304,7 @@ def _reply_metadata(reply: Reply) -> dict[str, object]:
         "reasons": list(reply.reasons),
         "query": reply.query,
         "act": reply.act,
+        "suggestions": [{"id": s.id, "title": s.title} for s in reply.suggestions],
     }
 
 

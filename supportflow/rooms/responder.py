@@ -57,6 +57,8 @@ class Reply:
     query: str | None = None
     # The dialogue act answered ("greeting", "thanks", ...), when the message was one.
     act: str | None = None
+    # Articles offered as quick replies by a clarifying question ("Do you mean ...?").
+    suggestions: tuple[Source, ...] = ()
 
 
 class Responder(Protocol):

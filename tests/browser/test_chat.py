@@ -102,3 +102,23 @@ async def test_the_installed_socket_io_client_is_served(web_server: LiveServer) 
     assert script.status_code == 200
     assert "4.8." in script.text[:200]
     assert style.status_code == 200
+
+
+async def test_quick_replies_answer_a_clarifying_question(
+    web_server: LiveServer, new_context: NewContext
+) -> None:
+    from playwright.async_api import expect
+
+    page = await (await new_context()).new_page()
+    await page.goto(f"{web_server.url}/chat")
+    await page.get_by_test_id("message-input").fill("internet")
+    await page.get_by_test_id("message-input").press("Enter")
+
+    choices = page.get_by_test_id("quick-reply")
+    await expect(choices.first).to_be_visible(timeout=60_000)
+    title = await choices.first.inner_text()
+    await choices.first.click()
+    answer = page.get_by_test_id("bot-message").nth(1)
+    await expect(answer.get_by_test_id("citation").first).to_have_text(title, timeout=60_000)
+    await expect(page.get_by_test_id("quick-reply")).to_have_count(0)
+    await expect(page.get_by_test_id("room-state")).to_have_attribute("data-state", "bot_active")

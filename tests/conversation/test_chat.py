@@ -138,3 +138,64 @@ async def test_that_did_not_help_hands_over_as_bot_unhelpful(
         assert mine and mine[0]["reasons"] == ["bot_unhelpful"]
     finally:
         await customer.close()
+
+
+async def queued_reasons(admin: httpx.AsyncClient, room: str) -> list[str]:
+    pending = (await admin.get("/api/escalations?status=pending")).json()["escalations"]
+    mine = [escalation for escalation in pending if escalation["room_id"] == room]
+    return list(mine[0]["reasons"]) if mine else []
+
+
+async def test_unsure_bot_asks_once_and_answers_the_pick(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"clarify-{uid}")
+    room = session["room_id"]
+    try:
+        asked = await say(customer, room, "internet")
+        suggestions = asked["suggestions"]
+        assert 2 <= len(suggestions) <= 3
+        assert asked.get("sources") == [] and "Do you mean" in asked["message"]
+        pick = suggestions[1]
+        answer = await say(customer, room, pick["title"])
+        assert answer["sources"][0]["id"] == pick["id"]
+        assert answer.get("suggestions", []) == []
+        await customer.ok("close_room", {"room_id": room})
+        assert not [e for e in customer.received("room_state") if e["state"] == "escalating"]
+    finally:
+        await customer.close()
+
+
+@pytest.mark.parametrize("second", ["none of these", "settings"])
+async def test_none_of_these_or_unsure_again_hands_over(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str, second: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"none-{second[:4]}-{uid}")
+    room = session["room_id"]
+    try:
+        asked = await say(customer, room, "phone")
+        assert asked["suggestions"]
+        await say(customer, room, second)
+        await customer.wait_for("new_message", lambda m: "queue_position" in m)
+        assert await queued_reasons(chat_admin, room) == ["low_confidence"]
+    finally:
+        await customer.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "escalates"),
+    [
+        ("how do I block scam calls?", False),
+        ("why is my first bill higher than I expected?", False),
+        ("what happens if I cancel my line?", False),
+        ("I was charged twice and want my money back", True),
+        ("someone stole my number", True),
+    ],
+)
+async def test_situations_escalate_questions_about_them_are_answered(
+    chat_admin: httpx.AsyncClient, text: str, escalates: bool
+) -> None:
+    decision = (await chat_admin.post("/api/ask", json={"message": text})).json()
+    assert decision["escalate"] is escalates, decision["reasons"]
+    if escalates:
+        assert "sensitive_topic" in decision["reasons"]

@@ -6,6 +6,7 @@ import {
   Transcript,
   api,
   connect,
+  el,
   emit,
   isRefusal,
   newClientMsgId,
@@ -125,7 +126,7 @@ function openSocket() {
   });
   socket.on("new_message", (message) => {
     if (message.room_id !== session.room_id) return;
-    transcript.add(message);
+    if (transcript.add(message)) offerQuickReplies(message);
     showQueue(message);
     ui.welcome.hidden = true;
     offerFeedback(message, () => socket);
@@ -160,6 +161,8 @@ async function joinAndCatchUp() {
   }
   const synced = await emit(socket, "sync", { room_id: session.room_id, after_seq: transcript.lastSeq });
   transcript.addAll(synced.messages);
+  const latest = [...joined.messages, ...synced.messages].at(-1);
+  if (latest) offerQuickReplies(latest);
   const notices = [...joined.messages, ...synced.messages].filter((m) => typeof m.queue_position === "number");
   if (notices.length && roomState === "escalating") showQueue(notices[notices.length - 1]);
   ui.welcome.hidden = transcript.bySeq.size > 0 || roomState === "closed";
@@ -202,6 +205,27 @@ async function roomAction(eventName, button) {
     button.disabled = false;
     showState(roomState);
   }
+}
+
+/** A clarifying question's suggestions as buttons; a click sends that title as the reply. */
+function offerQuickReplies(message) {
+  for (const old of document.querySelectorAll(".quick-replies")) old.remove();
+  const suggestions = Array.isArray(message.suggestions) ? message.suggestions : [];
+  if (message.sender_type !== "bot" || !suggestions.length || roomState === "closed") return;
+  const item = transcript.bySeq.get(message.seq);
+  if (!item) return;
+  const choose = (text) => {
+    for (const old of document.querySelectorAll(".quick-replies")) old.remove();
+    ui.input.value = text;
+    ui.composer.requestSubmit();
+  };
+  const buttons = suggestions.map((suggestion) =>
+    el("button", { type: "button", class: "quick-reply", dataset: { testid: "quick-reply" }, onclick: () => choose(suggestion.title) }, suggestion.title),
+  );
+  buttons.push(
+    el("button", { type: "button", class: "quick-reply quick-reply-none", dataset: { testid: "quick-reply" }, onclick: () => choose("None of these") }, "None of these"),
+  );
+  item.append(el("div", { class: "quick-replies", role: "group", "aria-label": "Suggested answers" }, buttons));
 }
 
 function reportError(error) {

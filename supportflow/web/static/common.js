@@ -156,7 +156,7 @@ export class Transcript {
       item.append(el("span", { class: "sender" }, this.senderName(message)));
     }
     item.append(el("p", { class: "text" }, message.message));
-    if (kind === "bot") item.append(...botDetails(message));
+    if (kind === "bot") item.append(...botDetails(message, this.viewer));
     item.append(el("time", { class: "time", datetime: message.created_at }, clockTime(message.created_at)));
     return item;
   }
@@ -176,8 +176,12 @@ export class Transcript {
   }
 }
 
-function botDetails(message) {
+function botDetails(message, viewer) {
   const parts = [];
+  if (viewer === "agent" && typeof message.query === "string" && message.query !== message.message) {
+    // Why the bot answered what it did: the query it searched (a follow-up's is fused).
+    parts.push(el("p", { class: "searched", dataset: { testid: "searched-query" } }, `Searched: ${message.query}`));
+  }
   const sources = Array.isArray(message.sources) ? message.sources : [];
   if (sources.length) {
     parts.push(

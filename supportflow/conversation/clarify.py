@@ -1,0 +1,119 @@
+"""Unsure, then ask: offer the two or three closest articles before handing over.
+
+When the bot is not confident but a few articles are close to each other (and not far from
+the question), it asks once: "Do you mean: A, B or C?", with those titles as quick replies
+(`suggestions` on the bot's message). The customer's next message either picks one (its
+title, a number, or the title's words, typos tolerated), which is answered from that
+article; or says none of them, or is unsure again: then the room hands over as before
+(`low_confidence`). The pending question lives in the bot message's metadata, like the
+rest of the conversation's memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from supportflow.knowledge.retrieval import Retrieval
+from supportflow.llm.answer import retrieval_evidence
+from supportflow.rooms.responder import Source, Turn
+
+MAX_SUGGESTIONS = 3
+# Ask only when the retrieval evidence (llm/answer.py) is at least this: confidence ~0.27,
+# the question is near the knowledge base's ground but short of the 0.6 threshold (~0.40
+# evidence). Offer an article whose rank score is within SPREAD of the best one's, and its
+# passage similarity within CLOSE of the best's: a real alternative. Chosen, not fitted.
+MIN_EVIDENCE = 0.34
+CLOSE = 0.1
+# Only a short message is vague enough to ask about ("internet", "my phone settings"): a
+# long one that matches nothing well is off the knowledge base, not ambiguous.
+MAX_WORDS = 10
+SPREAD = 0.15
+# Titles this similar (rapidfuzz ratio) are one choice ("Refunds (answer 1)" / "(answer 2)").
+SAME_TITLE = 85
+# A reply this similar to a title (token-set ratio) picks it.
+PICKS_TITLE = 80
+
+_NUMBER = re.compile(r"^\s*(?:the\s+)?(?:number\s+)?(\d|first|second|third)\b", re.IGNORECASE)
+_ORDINALS = {"first": 1, "second": 2, "third": 3}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A clarifying question the bot asked in its last message."""
+
+    query: str
+    suggestions: tuple[Source, ...]
+
+
+def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
+    """The 2-3 articles worth offering, best first; () when there is nothing to ask about."""
+    best = retrieval.best
+    if len(text.split()) > MAX_WORDS:
+        return ()
+    if best is None or retrieval_evidence(retrieval) < MIN_EVIDENCE:
+        return ()
+    chosen: list[Source] = []
+    for doc in retrieval.documents:
+        if best.similarity - doc.similarity > CLOSE or best.rank_score - doc.rank_score > SPREAD:
+            continue
+        if any(fuzz.ratio(doc.title, other.title) >= SAME_TITLE for other in chosen):
+            continue
+        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
+        if len(chosen) == MAX_SUGGESTIONS:
+            break
+    return tuple(chosen) if len(chosen) >= 2 else ()
+
+
+def question_text(suggestions: Sequence[Source]) -> str:
+    titles = [source.title for source in suggestions]
+    listed = ", ".join(titles[:-1]) + f" or {titles[-1]}"
+    return f"I want to be sure I answer the right question. Do you mean: {listed}?"
+
+
+def pending_from(history: Sequence[Turn]) -> Pending | None:
+    """The clarifying question of the last bot message, if the conversation's last
+    message before this one asked it."""
+    for turn in reversed(history):
+        if turn.sender_type in ("user", "system"):
+            continue
+        if turn.sender_type != "bot":
+            return None
+        raw = turn.metadata.get("suggestions")
+        query = turn.metadata.get("query")
+        if not isinstance(raw, list) or not raw or not isinstance(query, str):
+            return None
+        suggestions = tuple(
+            Source(str(item["id"]), str(item.get("title", item["id"])), 0.0)
+            for item in raw
+            if isinstance(item, dict) and "id" in item
+        )
+        return Pending(query, suggestions) if suggestions else None
+    return None
+
+
+def picked(text: str, suggestions: Sequence[Source]) -> Source | None:
+    """The suggestion `text` chooses, or None."""
+    number = _NUMBER.match(text)
+    if number is not None:
+        word = number.group(1).lower()
+        index = _ORDINALS.get(word, int(word) if word.isdigit() else 0)
+        if 1 <= index <= len(suggestions):
+            return suggestions[index - 1]
+    words = len(text.split())
+    scored = [
+        # A subset match only counts for a reply about as short as the title: "how much is
+        # roaming in Spain" is a new question, not a pick of "Roaming".
+        (
+            fuzz.token_set_ratio(text.lower(), s.title.lower())
+            if words <= len(s.title.split()) + 2
+            else fuzz.ratio(text.lower(), s.title.lower()),
+            s,
+        )
+        for s in suggestions
+    ]
+    score, best = max(scored, key=lambda pair: pair[0])
+    return best if score >= PICKS_TITLE else None
