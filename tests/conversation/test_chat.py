@@ -173,7 +173,7 @@ async def test_none_of_these_or_unsure_again_hands_over(
     customer, session = await new_customer(chat_server.url, f"none-{second[:4]}-{uid}")
     room = session["room_id"]
     try:
-        asked = await say(customer, room, "phone")
+        asked = await say(customer, room, "internet")
         assert asked["suggestions"]
         await say(customer, room, second)
         await customer.wait_for("new_message", lambda m: "queue_position" in m)
