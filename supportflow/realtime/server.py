@@ -9,6 +9,7 @@ from typing import Any
 import engineio.json
 import socketio
 
+from supportflow.realtime import wire_json
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.namespace import UNDECODABLE_EVENT, ChatNamespace
 from supportflow.services import Services
@@ -29,6 +30,9 @@ def create_socket_server(
         serializer=DepthSafePacket,
         logger=False,
         engineio_logger=False,
+        # Packet framing in C. python-socketio sets this on its packet classes, so it holds
+        # process-wide (clients in the same process included), which is what we want.
+        json=wire_json,
     )
     namespace = ChatNamespace(
         "/",
