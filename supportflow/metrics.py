@@ -114,6 +114,12 @@ class Metrics:
             "Private notes added to rooms by agents (never shown to customers).",
             registry=r,
         )
+        self.bot_feedback = Counter(
+            "supportflow_bot_feedback",
+            "Customers' thumbs on bot replies, by verdict (up, down); a changed one counts again.",
+            ["verdict"],
+            registry=r,
+        )
         self.ratings = Counter(
             "supportflow_csat_ratings",
             "Customer ratings of closed chats (CSAT), by score 1-5.",

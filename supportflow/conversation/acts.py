@@ -24,6 +24,9 @@ from rapidfuzz import fuzz, process
 
 from supportflow.conversation.config import DialogueActRules
 
+# The escalation reason of feedback that the bot did not help (an act, or a thumbs down).
+BOT_UNHELPFUL = "bot_unhelpful"
+
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # Clause boundaries: punctuation, and "and"/"but" joining two things said.

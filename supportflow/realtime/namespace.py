@@ -17,6 +17,7 @@ import socketio
 from pydantic import ValidationError
 
 from supportflow.auth import Action, Principal, Role, token_digest
+from supportflow.conversation.acts import BOT_UNHELPFUL
 from supportflow.errors import (
     Conflict,
     Forbidden,
@@ -33,6 +34,7 @@ from supportflow.realtime.notifier import staff_room
 from supportflow.realtime.payloads import (
     AddNote,
     EscalateRoom,
+    Feedback,
     JoinRoom,
     LeaveContact,
     Payload,
@@ -330,6 +332,23 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             },
         )
         return {"room_id": rating.room_id, "score": rating.score}
+
+    async def on_feedback(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """The customer's thumbs up or down on a bot reply; down hands over (`bot_unhelpful`)."""
+        payload = _parse(Feedback, data)
+        principal.require(Role.USER)
+        session = await self._room_for(principal, payload.room_id, Action.POST)
+        services = self._services()
+        await services.store.record_feedback(session.room_id, payload.seq, payload.verdict)
+        services.metrics.bot_feedback.labels(verdict=payload.verdict).inc()
+        escalated = False
+        if payload.verdict == "down" and session.status == "bot_active":
+            try:
+                await services.rooms.submit(session.room_id, Escalate((BOT_UNHELPFUL,)))
+                escalated = True
+            except SupportflowError:
+                pass  # the room left bot_active meanwhile: the feedback is stored anyway
+        return {"room_id": session.room_id, "seq": payload.seq, "escalated": escalated}
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)

@@ -62,6 +62,13 @@ class Rate(RoomRef):
     comment: Annotated[str, StringConstraints(max_length=2000, strip_whitespace=True)] | None = None
 
 
+class Feedback(RoomRef):
+    """A thumbs up or down on one bot reply."""
+
+    seq: int = Field(ge=1, le=MAX_SEQ)
+    verdict: Literal["up", "down"]
+
+
 class LeaveContact(RoomRef):
     email: Annotated[
         str,

@@ -116,12 +116,14 @@ class ReportsRepository:
         return RatingCounts(count, average, by_score)
 
     async def thumb_counts(self, since: str, until: str) -> ThumbCounts | None:
-        """Thumbs up and down on bot answers in the range; None while they are not stored.
-
-        The thumbs are not recorded yet: when they are, count them here (and add thumbs
-        down to `unanswered_questions`); the report and the page already show them.
-        """
-        return None
+        """Thumbs up and down on bot answers given in the range (the last verdict per message)."""
+        rows = await self._db.fetch_all(
+            "SELECT verdict, COUNT(*) FROM message_feedback"
+            " WHERE created_at >= ? AND created_at < ? GROUP BY verdict",
+            (since, until),
+        )
+        counts = {str(row[0]): int(row[1]) for row in rows}
+        return ThumbCounts(up=counts.get("up", 0), down=counts.get("down", 0))
 
     async def unanswered_questions(
         self, since: str, until: str, limit: int

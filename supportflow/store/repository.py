@@ -7,6 +7,7 @@ from pathlib import Path
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
+from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
@@ -20,6 +21,7 @@ class Store(
     CannedRepliesRepository,
     WebhooksRepository,
     RatingsRepository,
+    FeedbackRepository,
     ReportsRepository,
     RetentionRepository,
 ):

@@ -122,3 +122,19 @@ async def test_quick_replies_answer_a_clarifying_question(
     await expect(answer.get_by_test_id("citation").first).to_have_text(title, timeout=60_000)
     await expect(page.get_by_test_id("quick-reply")).to_have_count(0)
     await expect(page.get_by_test_id("room-state")).to_have_attribute("data-state", "bot_active")
+
+
+async def test_thumbs_down_hands_the_chat_over(
+    web_server: LiveServer, new_context: NewContext
+) -> None:
+    from playwright.async_api import expect
+
+    page = await (await new_context()).new_page()
+    await page.goto(f"{web_server.url}/chat")
+    await page.get_by_test_id("message-input").fill("How do I set up voicemail?")
+    await page.get_by_test_id("message-input").press("Enter")
+    down = page.get_by_test_id("bot-message").first.get_by_test_id("thumb-down")
+    await expect(down).to_be_visible(timeout=60_000)
+    await down.click()
+    await expect(down).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_test_id("room-state")).to_have_attribute("data-state", "escalating")

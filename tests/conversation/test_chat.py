@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.realtime.clients import ChatClient, new_customer
-from tests.support import LiveServer, admin_http, bearer, serving
-
-
-@pytest.fixture(name="chat_server", scope="module")
-def fixture_chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving(tmp_path_factory.mktemp("chat") / "data", demo_kb=True) as server:
-        yield server
-
-
-@pytest.fixture(name="chat_admin")
-async def fixture_chat_admin(chat_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_http(chat_server) as client:
-        yield client
+from tests.support import LiveServer, bearer
 
 
 async def say(customer: ChatClient, room: str, text: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ CLIENT_EVENTS = (
     "escalate",
     "add_note",
     "rate",
+    "feedback",
     "leave_contact",
 )
 

@@ -126,7 +126,10 @@ function openSocket() {
   });
   socket.on("new_message", (message) => {
     if (message.room_id !== session.room_id) return;
-    if (transcript.add(message)) offerQuickReplies(message);
+    if (transcript.add(message)) {
+      offerThumbs(message);
+      offerQuickReplies(message);
+    }
     showQueue(message);
     ui.welcome.hidden = true;
     offerFeedback(message, () => socket);
@@ -161,6 +164,7 @@ async function joinAndCatchUp() {
   }
   const synced = await emit(socket, "sync", { room_id: session.room_id, after_seq: transcript.lastSeq });
   transcript.addAll(synced.messages);
+  for (const message of [...joined.messages, ...synced.messages]) offerThumbs(message);
   const latest = [...joined.messages, ...synced.messages].at(-1);
   if (latest) offerQuickReplies(latest);
   const notices = [...joined.messages, ...synced.messages].filter((m) => typeof m.queue_position === "number");
@@ -205,6 +209,29 @@ async function roomAction(eventName, button) {
     button.disabled = false;
     showState(roomState);
   }
+}
+
+/** Thumbs up / down under a bot answer (one that cites articles); down hands over. */
+function offerThumbs(message) {
+  const sources = Array.isArray(message.sources) ? message.sources : [];
+  if (message.sender_type !== "bot" || !sources.length) return;
+  const item = transcript.bySeq.get(message.seq);
+  if (!item || item.querySelector(".thumbs")) return;
+  const send = async (verdict, button) => {
+    try {
+      await emit(socket, "feedback", { room_id: session.room_id, seq: message.seq, verdict });
+      for (const other of item.querySelectorAll(".thumb")) other.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-pressed", "true");
+    } catch (error) {
+      reportError(error);
+    }
+  };
+  const thumb = (verdict, label, symbol) => {
+    const button = el("button", { type: "button", class: "thumb", "aria-label": label, "aria-pressed": "false", dataset: { testid: `thumb-${verdict}` } }, symbol);
+    button.addEventListener("click", () => send(verdict, button));
+    return button;
+  };
+  item.append(el("div", { class: "thumbs", role: "group", "aria-label": "Was this helpful?" }, thumb("up", "This helped", "👍"), thumb("down", "This didn't help", "👎")));
 }
 
 /** A clarifying question's suggestions as buttons; a click sends that title as the reply. */

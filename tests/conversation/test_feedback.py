@@ -1,0 +1,70 @@
+"""Thumbs up / down on bot replies over real Socket.IO: stored, counted, down hands over."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conversation.test_chat import queued_reasons, say
+from tests.realtime.clients import new_agent, new_customer
+from tests.support import LiveServer
+
+
+def feedback_count(metrics: str, verdict: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith(f'supportflow_bot_feedback_total{{verdict="{verdict}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_thumbs_are_stored_and_counted_and_down_escalates(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"thumbs-{uid}")
+    room = session["room_id"]
+    before = (await chat_admin.get("/metrics")).text
+    try:
+        answer = await say(customer, room, "How do I set up voicemail?")
+        up = await customer.ok("feedback", {"room_id": room, "seq": answer["seq"], "verdict": "up"})
+        assert up["escalated"] is False
+        # Not a bot reply, not a message at all, not a verdict: clear refusals.
+        refused = await customer.call("feedback", {"room_id": room, "seq": 1, "verdict": "up"})
+        assert refused["error"]["code"] == "not_a_bot_message"
+        missing = await customer.call("feedback", {"room_id": room, "seq": 999, "verdict": "up"})
+        assert missing["error"]["code"] == "message_not_found"
+        odd = await customer.call("feedback", {"room_id": room, "seq": 2, "verdict": "meh"})
+        assert odd["error"]["code"] == "invalid_input"
+
+        down = await customer.ok(
+            "feedback", {"room_id": room, "seq": answer["seq"], "verdict": "down"}
+        )
+        assert down["escalated"] is True
+        await customer.wait_for("new_message", lambda m: "queue_position" in m)
+        assert await queued_reasons(chat_admin, room) == ["bot_unhelpful"]
+        # The stored verdict is the last one given.
+        stored = await chat_server_feedback(chat_server, room)
+        assert stored == {answer["seq"]: "down"}
+        after = (await chat_admin.get("/metrics")).text
+        assert feedback_count(after, "up") == feedback_count(before, "up") + 1
+        assert feedback_count(after, "down") == feedback_count(before, "down") + 1
+    finally:
+        await customer.close()
+
+
+async def test_only_the_customer_gives_feedback(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    customer, session = await new_customer(chat_server.url, f"thumbs2-{uid}")
+    agent, _ = await new_agent(chat_admin, f"thumbs-agent-{uid}")
+    try:
+        answer = await say(customer, session["room_id"], "How do I set up voicemail?")
+        refused = await agent.call(
+            "feedback", {"room_id": session["room_id"], "seq": answer["seq"], "verdict": "down"}
+        )
+        assert refused["ok"] is False
+    finally:
+        await customer.close()
+        await agent.close()
+
+
+async def chat_server_feedback(server: LiveServer, room: str) -> dict[int, str]:
+    return server.call(lambda: server.services.store.feedback_for(room))
