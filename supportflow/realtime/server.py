@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import engineio.json
 import socketio
 
 from supportflow.realtime import wire_json
@@ -30,9 +29,6 @@ def create_socket_server(
         serializer=DepthSafePacket,
         logger=False,
         engineio_logger=False,
-        # Packet framing in C. python-socketio sets this on its packet classes, so it holds
-        # process-wide (clients in the same process included), which is what we want.
-        json=wire_json,
     )
     namespace = ChatNamespace(
         "/",
@@ -45,17 +41,18 @@ def create_socket_server(
 
 
 class _DepthSafeJson:
-    """engine.io's JSON, except that a payload nested past Python's recursion limit decodes
-    as the `UNDECODABLE_EVENT` event instead of raising: the packet's ack id is already
-    read, so the client still gets an `invalid_input` ack instead of silence."""
+    """orjson (`wire_json`: packet framing in C), except that a payload it refuses (nested
+    past its depth limit, NaN, a lone surrogate, not JSON at all) decodes as the
+    `UNDECODABLE_EVENT` event instead of raising: the packet's ack id is already read, so
+    the client still gets an `invalid_input` ack instead of silence."""
 
-    dumps = staticmethod(engineio.json.dumps)
+    dumps = staticmethod(wire_json.dumps)
 
     @staticmethod
     def loads(*args: Any, **kwargs: Any) -> Any:
         try:
-            return engineio.json.loads(*args, **kwargs)
-        except RecursionError:
+            return wire_json.loads(*args, **kwargs)
+        except (ValueError, RecursionError):
             return [UNDECODABLE_EVENT, None]
 
 

@@ -1,12 +1,14 @@
-"""Socket.IO packets are framed by orjson: JSON that is not valid is refused, harmlessly."""
+"""Socket.IO packets are framed by orjson: JSON it refuses gets an error ack, harmlessly."""
 
 from __future__ import annotations
 
 import asyncio
 
-import socketio
+import pytest
 
 from supportflow.realtime import wire_json
+from supportflow.realtime.namespace import UNDECODABLE_EVENT
+from supportflow.realtime.server import DepthSafePacket
 from tests.realtime.clients import new_customer
 from tests.support import LiveServer
 
@@ -19,9 +21,16 @@ def test_wire_json_round_trips_compact_text() -> None:
     assert wire_json.dumps([2**70]) == f"[{2**70}]"
 
 
-def test_the_server_frames_packets_with_orjson(room_server: LiveServer) -> None:
-    # python-socketio keeps the json module on its packet class, process-wide.
-    assert socketio.packet.Packet.json is wire_json
+@pytest.mark.parametrize(
+    "body",
+    ['{"room_id":"r","message":NaN}', '{"room_id":"r","message":"\\ud800"}', '{"a":' * 2000],
+)
+def test_packets_orjson_refuses_decode_as_the_undecodable_event(body: str) -> None:
+    packet = DepthSafePacket(encoded_packet=f'27["send_message",{body}]')
+    assert packet.id == 7  # the ack id survives, so the client gets an error ack
+    assert packet.data == [UNDECODABLE_EVENT, None]
+    good = DepthSafePacket(encoded_packet='27["send_message",{"message":"hi"}]')
+    assert good.data == ["send_message", {"message": "hi"}]
 
 
 async def test_packets_that_are_not_json_leave_the_connection_usable(
