@@ -1,8 +1,9 @@
 """Take the README's screenshots: `.venv/bin/python -m tests.browser.screenshots`.
 
 Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
-short conversation, and writes docs/screenshots/chat.png and console.png. A browser test
-runs the same steps into a temporary folder, so this script cannot quietly rot.
+short conversation, and writes docs/screenshots/chat.png, console.png and statecharts.png.
+A browser test runs the same steps into a temporary folder, so this script cannot quietly
+rot.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ OUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> list[Path]:
-    """A customer chat and an agent console mid-conversation, as two small PNGs.
+    """A customer chat and an agent console mid-conversation, and the statecharts page, as
+    three small PNGs.
 
     `out_dir` must exist; `base_url` is a fresh server (it registers the agent "ann").
     """
@@ -49,7 +51,7 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
     await chat.get_by_test_id("send-button").click()
     await expect(chat.get_by_test_id("user-message")).to_have_count(2)
 
-    console = await browser.new_page(viewport={"width": 1280, "height": 760})
+    console = await browser.new_page(viewport={"width": 1280, "height": 900})
     await sign_in(console, base_url, token)
     waiting, _ = await escalated_customer(base_url, "bea", "My internet is down since this morning")
     room_id = (await chat.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))"))[
@@ -63,13 +65,23 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
     await room.get_by_test_id("message-input").fill("Hi, Ann here. I'm opening your last bill now.")
     await room.get_by_test_id("send-button").click()
     await expect(chat.get_by_test_id("agent-message")).to_be_visible()
+    await expect(room.get_by_test_id("room-context")).to_be_visible()
+    await room.get_by_test_id("note-input").fill("Asked about the same bill last month.")
+    await room.get_by_test_id("note-button").click()
+    await expect(room.get_by_test_id("note-message")).to_be_visible()
+    charts = await browser.new_page(viewport={"width": 1100, "height": 900})
+    await charts.goto(f"{base_url}/statecharts")
+    await expect(charts.get_by_test_id("statechart")).to_be_visible()
     # No focus rings in the pictures: they show the pages, not where a test last typed.
     for page in (chat, console):
         await page.evaluate("document.activeElement && document.activeElement.blur()")
+        await page.evaluate("window.scrollTo(0, 0)")
 
-    paths = [out_dir / "chat.png", out_dir / "console.png"]
+    paths = [out_dir / "chat.png", out_dir / "console.png", out_dir / "statecharts.png"]
     await chat.screenshot(path=str(paths[0]))
     await console.screenshot(path=str(paths[1]))
+    await charts.screenshot(path=str(paths[2]), full_page=True)
+    await charts.close()
     await waiting.close()
     await chat.close()
     await console.close()
