@@ -208,7 +208,7 @@ class RoomsRepository:
         The target must exist (NotFound `agent_not_found`), be available (Conflict
         `agent_unavailable`) and have room for one more (Conflict `at_capacity`), all read in
         the same transaction as the conditional UPDATE; Conflict `not_assigned_agent` when
-        the room is no longer `from_agent`'s.
+        the room is no longer `from_agent`'s. The claimed escalation's `handled_by` follows.
         """
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         async with self._db.unit() as sql:
@@ -239,6 +239,13 @@ class RoomsRepository:
                 raise Conflict(
                     f"room {room_id!r} is not held by {from_agent!r}", "not_assigned_agent"
                 )
+            # The claimed escalation names who handles the room now (a reloading console
+            # reopens it from there, a rating credits that agent); handled_at stays the claim.
+            await sql.execute(
+                "UPDATE escalations SET handled_by = ?"
+                " WHERE session_id = ? AND status = 'claimed' AND handled_by = ?",
+                (to_agent, row["session_id"], from_agent),
+            )
             return SessionRecord.from_row(row)
 
     async def set_room_state(

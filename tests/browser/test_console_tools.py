@@ -114,6 +114,12 @@ async def test_transfer_picker_hands_the_chat_to_another_agent(
         await theirs.get_by_test_id("send-button").click()
         said = await customer.wait_for("new_message", lambda m: m["sender_type"] == "agent")
         assert said["sender_id"] == bo["agent_id"]
+
+        # Reloaded, the receiving agent's console reopens the chat it now holds.
+        await second.reload()
+        reopened = second.locator(".room:not([hidden])")
+        await expect(reopened.get_by_test_id("message-input")).to_be_enabled()
+        await expect(reopened.get_by_test_id("agent-message").last).to_contain_text("Eli here")
     finally:
         await customer.close()
 

@@ -80,6 +80,9 @@ async def test_a_transfer_hands_the_room_over_and_moves_the_channel(
         assert ann.received("new_message", lambda m: m["seq"] == sent["seq"]) == []
         held = (await admin.get(f"/api/sessions/{session['session_id']}")).json()
         assert (held["status"], held["agent_id"]) == ("agent_assigned", bo_account["agent_id"])
+        claimed = (await admin.get("/api/escalations", params={"status": "claimed"})).json()
+        [mine] = [e for e in claimed["escalations"] if e["session_id"] == session["session_id"]]
+        assert mine["handled_by"] == bo_account["agent_id"]
     finally:
         await asyncio.gather(customer.close(), ann.close(), bo.close())
 
