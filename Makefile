@@ -18,27 +18,31 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The web pages' libraries (the Socket.IO client, and Mermaid, which draws the statecharts)
+# The web pages' libraries (the Socket.IO client, Mermaid, which draws the statecharts, and
+# Chart.js, which draws the admin page's charts)
 # come from npm at install time (never committed) into a gitignored folder the server serves
 # them from. One npm call names them all: npm removes from the folder what a call does not
 # name. Without npm (or the registry) the pages still load and say what is missing, so this
 # step warns instead of failing.
 SIO_CLIENT_VERSION := 4.8.4
 MERMAID_VERSION := 11.12.2
+CHART_JS_VERSION := 4.6.1
 VENDOR_DIR := supportflow/web/vendor
 SIO_CLIENT := $(VENDOR_DIR)/node_modules/socket.io-client/dist/socket.io.min.js
 MERMAID_JS := $(VENDOR_DIR)/node_modules/mermaid/dist/mermaid.min.js
+CHART_JS := $(VENDOR_DIR)/node_modules/chart.js/dist/chart.umd.min.js
 
-browser-client: $(SIO_CLIENT) $(MERMAID_JS)
+browser-client: $(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS)
 
-$(SIO_CLIENT) $(MERMAID_JS) &:
+$(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) &:
 	@if command -v npm >/dev/null 2>&1; then \
 		mkdir -p $(VENDOR_DIR) && \
 		npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(VENDOR_DIR) \
 			socket.io-client@$(SIO_CLIENT_VERSION) mermaid@$(MERMAID_VERSION) \
-		|| echo "WARNING: npm could not install the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text"; \
+			chart.js@$(CHART_JS_VERSION) \
+		|| echo "WARNING: npm could not install the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts"; \
 	else \
-		echo "note: npm not found, skipping the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text"; \
+		echo "note: npm not found, skipping the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts"; \
 	fi
 
 # Graphviz's `dot` draws statecharts/room.svg (scripts/render_statecharts.py). It is Debian's

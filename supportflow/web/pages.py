@@ -1,4 +1,5 @@
-"""`/console` (agents), `/chat` (customers), `/statecharts`: static pages over the public API.
+"""`/console` (agents), `/chat` (customers), `/statecharts`, `/admin`: static pages over the
+public API.
 
 The pages hold no server-side state and no templates: everything they show comes from the
 same REST and Socket.IO contract any other client uses, so they double as its live demo.
@@ -15,7 +16,7 @@ from supportflow.errors import NotFound
 from supportflow.static_files import file_response
 
 STATIC_DIR = Path(__file__).parent / "static"
-# `make install` puts npm's socket.io-client and mermaid here (gitignored): third-party
+# `make install` puts npm's socket.io-client, mermaid and chart.js here (gitignored): third-party
 # libraries are installed from their registry, never committed. Missing, the pages say so
 # instead of failing.
 NODE_MODULES = Path(__file__).parent / "vendor" / "node_modules"
@@ -23,6 +24,8 @@ VENDOR_DIR = NODE_MODULES / "socket.io-client" / "dist"
 SOCKET_IO_CLIENT = "socket.io.min.js"
 MERMAID_DIR = NODE_MODULES / "mermaid" / "dist"
 MERMAID = "mermaid.min.js"
+CHART_JS_DIR = NODE_MODULES / "chart.js" / "dist"
+CHART_JS = "chart.umd.min.js"
 
 # Everything the pages load comes from this server; the policy makes that a guarantee,
 # not a habit (an accidental CDN link is blocked by the browser, and visible in tests).
@@ -56,6 +59,13 @@ async def statecharts() -> Response:
     return await _page("statecharts.html")
 
 
+@blueprint.get("/admin")
+@hide
+async def admin() -> Response:
+    """The admin page: reports, knowledge gaps, the knowledge base and the agents."""
+    return await _page("admin.html")
+
+
 @blueprint.get("/web/static/<path:filename>")
 @hide
 async def static_file(filename: str) -> Response:
@@ -79,6 +89,15 @@ async def mermaid() -> Response:
     if not (MERMAID_DIR / MERMAID).is_file():
         raise NotFound("mermaid is not installed: run `make install` with npm present")
     return await file_response(MERMAID_DIR, MERMAID)
+
+
+@blueprint.get(f"/web/vendor/{CHART_JS}")
+@hide
+async def chart_js() -> Response:
+    """Chart.js, which draws the admin page's charts, installed by `make install`."""
+    if not (CHART_JS_DIR / CHART_JS).is_file():
+        raise NotFound("chart.js is not installed: run `make install` with npm present")
+    return await file_response(CHART_JS_DIR, CHART_JS)
 
 
 async def _page(name: str) -> Response:

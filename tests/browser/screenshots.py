@@ -1,9 +1,9 @@
 """Take the README's screenshots: `.venv/bin/python -m tests.browser.screenshots`.
 
 Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
-short conversation, and writes docs/screenshots/chat.png, console.png and statecharts.png.
-A browser test runs the same steps into a temporary folder, so this script cannot quietly
-rot.
+short conversation, and writes docs/screenshots/chat.png, console.png, statecharts.png and
+admin.png. A browser test runs the same steps into a temporary folder, so this script
+cannot quietly rot.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, escalated_customer, queue_item, sign_in
+from tests.realtime.clients import new_customer
 from tests.support import ADMIN_TOKEN, LiveServer, server_settings
 
 if TYPE_CHECKING:
@@ -25,8 +26,8 @@ OUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> list[Path]:
-    """A customer chat and an agent console mid-conversation, and the statecharts page, as
-    three small PNGs.
+    """A customer chat and an agent console mid-conversation, the statecharts page and the
+    admin page, as four small PNGs.
 
     `out_dir` must exist; `base_url` is a fresh server (it registers the agent "ann").
     """
@@ -77,7 +78,12 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
         await page.evaluate("document.activeElement && document.activeElement.blur()")
         await page.evaluate("window.scrollTo(0, 0)")
 
-    paths = [out_dir / "chat.png", out_dir / "console.png", out_dir / "statecharts.png"]
+    paths = [
+        out_dir / "chat.png",
+        out_dir / "console.png",
+        out_dir / "statecharts.png",
+        out_dir / "admin.png",
+    ]
     await chat.screenshot(path=str(paths[0]))
     await console.screenshot(path=str(paths[1]))
     await charts.screenshot(path=str(paths[2]), full_page=True)
@@ -85,7 +91,32 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
     await waiting.close()
     await chat.close()
     await console.close()
+    await _admin_screenshot(browser, base_url, paths[3])
     return paths
+
+
+async def _admin_screenshot(browser: Browser, base_url: str, path: Path) -> None:
+    """The admin page after two questions the demo KB cannot answer (a knowledge gap)."""
+    from playwright.async_api import expect
+
+    for user_id, question in [
+        ("cid", "Can I bring my parrot to your shop?"),
+        ("dev", "are birds like parrots allowed in the store"),
+    ]:
+        customer, session = await new_customer(base_url, user_id)
+        await customer.ok("send_message", {"room_id": session["room_id"], "message": question})
+        await customer.wait_for("new_message", lambda m: m["sender_type"] == "bot")
+        await customer.close()
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{base_url}/admin")
+    await page.get_by_test_id("token-input").fill(ADMIN_TOKEN)
+    await page.get_by_test_id("login-button").click()
+    await expect(page.get_by_test_id("chart-escalations")).to_have_attribute("data-drawn", "true")
+    await expect(page.get_by_test_id("gap-topic").first).to_be_visible()
+    await expect(page.get_by_test_id("agent-row").first).to_be_visible()
+    await page.evaluate("document.activeElement && document.activeElement.blur()")
+    await page.screenshot(path=str(path))
+    await page.close()
 
 
 async def _main() -> None:

@@ -19,7 +19,12 @@ async def test_screenshots_are_small_pngs(
     web_server: LiveServer, browser: Browser, tmp_path: Path
 ) -> None:
     paths = await take_screenshots(browser, web_server.url, tmp_path)
-    assert [path.name for path in paths] == ["chat.png", "console.png", "statecharts.png"]
+    assert [path.name for path in paths] == [
+        "chat.png",
+        "console.png",
+        "statecharts.png",
+        "admin.png",
+    ]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert 5_000 < path.stat().st_size < 200_000, (path, path.stat().st_size)
