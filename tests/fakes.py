@@ -47,6 +47,9 @@ class RecordingNotifier:
     async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
         self.events.append(("agent_joined", agent_id))
 
+    async def bot_typing(self, room_id: str, is_typing: bool) -> None:
+        self.events.append(("bot_typing", is_typing))
+
 
 class EchoResponder:
     """Answers at once and confidently, so a test exercises only the rooms."""

@@ -17,6 +17,7 @@ import socketio
 
 from supportflow.auth import Principal
 from supportflow.realtime.payloads import alert_event, message_event
+from supportflow.rooms.effects import BOT_ID
 from supportflow.rooms.notifier import EscalationAlert, TransferAlert
 from supportflow.store import MessageRecord, RoomState
 
@@ -69,6 +70,15 @@ class SocketNotifier:
     async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
         event = {"room_id": room_id, "agent_id": agent_id, "name": name}
         await self._sio.emit("agent_joined", event, to=room_id)
+
+    async def bot_typing(self, room_id: str, is_typing: bool) -> None:
+        event = {
+            "room_id": room_id,
+            "sender_type": "bot",
+            "sender_id": BOT_ID,
+            "is_typing": is_typing,
+        }
+        await self._sio.emit("typing", event, to=room_id)
 
     async def room_transferred(self, alert: TransferAlert) -> None:
         # In the room first, so the receiving agent hears everything from here on.

@@ -93,6 +93,8 @@ class RoomEffects:
             self.store, room_id, self.history_limit, before_seq=posted.message.seq
         )
         view = RoomView(room_id, session_id, exchange_count)
+        # The customer sees the bot typing while it works (it stops before the reply).
+        await self.notifier.bot_typing(room_id, True)
         try:
             reply = await self.responder.respond(view, turns, posted.message.body)
         except Exception:
@@ -100,6 +102,8 @@ class RoomEffects:
             reply = Reply(
                 APOLOGY, 0.0, escalate=True, reasons=("bot_unavailable",), provider="none"
             )
+        finally:
+            await self.notifier.bot_typing(room_id, False)
         return DraftReply(reply, started)
 
     async def post_reply(self, room_id: str, draft: DraftReply) -> None:

@@ -63,5 +63,8 @@ class RoomNotifier(Protocol):
     async def agent_joined(self, room_id: str, agent_id: str, name: str) -> None:
         """The claiming agent joined: to the room."""
 
+    async def bot_typing(self, room_id: str, is_typing: bool) -> None:
+        """The bot started or stopped working on a reply: to the room, as `typing`."""
+
     async def room_transferred(self, alert: TransferAlert) -> None:
         """The room changed hands: the receiving agent's sockets join it and are alerted."""

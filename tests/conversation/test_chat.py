@@ -186,3 +186,21 @@ async def test_situations_escalate_questions_about_them_are_answered(
     assert decision["escalate"] is escalates, decision["reasons"]
     if escalates:
         assert "sensitive_topic" in decision["reasons"]
+
+
+async def test_the_bot_is_seen_typing_before_its_reply(chat_server: LiveServer, uid: str) -> None:
+    customer, session = await new_customer(chat_server.url, f"typing-{uid}")
+    room = session["room_id"]
+    try:
+        reply = await say(customer, room, "How do I set up voicemail?")
+        typing = [e for e in customer.received("typing") if e["sender_type"] == "bot"]
+        assert [e["is_typing"] for e in typing] == [True, False]
+        assert typing[0] == {
+            "room_id": room,
+            "sender_type": "bot",
+            "sender_id": "supportflow-bot",
+            "is_typing": True,
+        }
+        assert reply["sender_type"] == "bot"
+    finally:
+        await customer.close()

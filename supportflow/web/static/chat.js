@@ -146,7 +146,12 @@ function openSocket() {
   });
   socket.on("typing", (event) => {
     if (event.room_id !== session.room_id || event.sender_type === "user") return;
-    const who = event.sender_type === "agent" ? transcript.names[event.sender_id] || "The agent" : "Someone";
+    const who =
+      event.sender_type === "agent"
+        ? transcript.names[event.sender_id] || "The agent"
+        : event.sender_type === "bot"
+          ? "The assistant"
+          : "Someone";
     ui.typing.textContent = event.is_typing ? `${who} is typing…` : "";
   });
 }
