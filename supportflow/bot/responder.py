@@ -22,6 +22,7 @@ from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, Es
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, retrieval_evidence
+from supportflow.llm.condense import QuestionCondenser
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
 
 SOURCES_PER_REPLY = 3
@@ -41,11 +42,13 @@ class BotResponder:
         answerer: Answerer,
         policy: EscalationPolicy,
         acts: DialogueActs | None = None,
+        condenser: QuestionCondenser | None = None,
     ):
         self._knowledge = knowledge
         self._answerer = answerer
         self._policy = policy
         self._acts = acts
+        self._condenser = condenser
 
     @property
     def provider(self) -> str:
@@ -134,12 +137,17 @@ class BotResponder:
     async def _read_in_context(
         self, history: Sequence[Turn], text: str, own: Retrieval
     ) -> tuple[str, Retrieval]:
-        """The query to answer from, and its retrieval: `text` alone, or fused with the
-        last confident answer's query when that reading has the better evidence."""
+        """The query to answer from, and its retrieval: `text` alone, or its contextual
+        reading when that has the better evidence. The contextual reading is Groq's
+        standalone rewrite when there is Groq and it works, else the fusion with the last
+        confident answer's query."""
         memory = memory_from(history, self._policy.rules.min_confidence)
         if memory is None:
             return text, own
-        fused = fuse(memory.query, text)
+        fused = None
+        if self._condenser is not None:
+            fused = await self._condenser.condense(history, text)
+        fused = fused or fuse(memory.query, text)
         contextual = await self._knowledge.search(fused)
         if prefer_context(
             retrieval_evidence(own), retrieval_evidence(contextual), looks_dependent(text)

@@ -25,6 +25,7 @@ from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retriever
 from supportflow.knowledge.sources import demo_documents
 from supportflow.llm.answer import Answerer
+from supportflow.llm.condense import QuestionCondenser
 from supportflow.llm.groq_answerer import GroqAnswerer
 from supportflow.llm.offline import OfflineAnswerer
 from supportflow.metrics import UNOBSERVED, Metrics
@@ -113,7 +114,8 @@ async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRunt
         answerer = groq
     rules = load_conversation_rules(settings.conversation_path)
     acts = await DialogueActs.build(rules.dialogue_acts, embedder)
-    responder = BotResponder(knowledge, answerer, escalation_policy, acts)
+    condenser = QuestionCondenser(groq.client, settings.groq_model) if groq is not None else None
+    responder = BotResponder(knowledge, answerer, escalation_policy, acts, condenser)
     return BotRuntime(responder, knowledge, answerer.name, groq)
 
 

@@ -83,6 +83,11 @@ class GroqAnswerer:
     async def close(self) -> None:
         await self._client.close()
 
+    @property
+    def client(self) -> groq.AsyncGroq:
+        """The SDK client, shared with the condense-question step (llm/condense.py)."""
+        return self._client
+
     async def answer(self, question: str, retrieval: Retrieval, history: Sequence[Turn]) -> Answer:
         if retrieval.best is None:
             return await self._fallback.answer(question, retrieval, history)

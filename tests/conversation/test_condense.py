@@ -1,0 +1,56 @@
+"""With Groq, a follow-up is first rewritten into a standalone question (the local stand-in)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.conversation.test_chat import say
+from tests.llm.fake_groq import FakeGroq
+from tests.realtime.clients import new_customer
+from tests.support import LiveServer
+
+FIRST = "How do I turn on roaming for my trip to Spain?"
+REWRITE = "How much does international roaming in Spain cost?"
+
+
+@pytest.fixture(name="fake")
+async def fixture_fake() -> AsyncIterator[FakeGroq]:
+    server = await FakeGroq().start()
+    yield server
+    await server.stop()
+
+
+def condense_requests(fake: FakeGroq) -> list[dict[str, Any]]:
+    return [r for r in fake.requests if r["messages"][0]["content"].startswith("Rewrite")]
+
+
+async def test_groq_rewrites_the_follow_up_and_a_failure_falls_back_to_fusion(
+    start_server: Any, fake: FakeGroq, uid: str
+) -> None:
+    server: LiveServer = start_server(
+        demo_kb=True, groq_api_key="test-key", groq_base_url=fake.base_url, groq_max_retries=0
+    )
+    customer, session = await new_customer(server.url, f"condense-{uid}")
+    room = session["room_id"]
+    try:
+        fake.script.append(("ok", "Turn on roaming in Settings [roaming-international-roaming]."))
+        first = await say(customer, room, FIRST)
+        assert first["query"] == FIRST and not condense_requests(fake)
+
+        fake.script.extend([("ok", REWRITE), ("ok", "A day pass costs 10 dollars.")])
+        follow = await say(customer, room, "how much does it cost?")
+        assert follow["query"] == REWRITE
+        sent = condense_requests(fake)[0]["messages"][1]["content"]
+        assert FIRST in sent and "how much does it cost?" in sent
+
+        # Groq failing on the rewrite: the offline fusion reads the follow-up instead.
+        fake.script.extend([("status", 500), ("ok", "The pass is daily.")])
+        again = await say(customer, room, "and is it daily?")
+        assert again["query"] != "and is it daily?"
+        assert again["query"].endswith("and is it daily?")
+        assert len(condense_requests(fake)) == 2
+    finally:
+        await customer.close()
