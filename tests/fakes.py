@@ -50,6 +50,9 @@ class RecordingNotifier:
     async def bot_typing(self, room_id: str, is_typing: bool) -> None:
         self.events.append(("bot_typing", is_typing))
 
+    async def reply_delta(self, room_id: str, reply_id: str, text: str) -> None:
+        self.events.append(("reply_delta", text))
+
 
 class EchoResponder:
     """Answers at once and confidently, so a test exercises only the rooms."""

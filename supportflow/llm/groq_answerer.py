@@ -24,6 +24,7 @@ from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, calibrated_confidence
 from supportflow.metrics import UNOBSERVED, Metrics
 from supportflow.rooms.responder import Turn
+from supportflow.rooms.streaming import DeltaSink, current_sink
 
 PROVIDER = "groq"
 NO_ANSWER_MARKER = "NO_ANSWER"
@@ -93,9 +94,9 @@ class GroqAnswerer:
             return await self._fallback.answer(question, retrieval, history)
         self._metrics.groq_calls.inc()
         try:
-            reply = await self._complete(
-                build_messages(question, retrieval, history, self._context_chars)
-            )
+            messages = build_messages(question, retrieval, history, self._context_chars)
+            sink = current_sink()
+            reply = await (self._stream(messages, sink) if sink else self._complete(messages))
         except Exception as error:  # any provider failure must still answer the customer
             kind = _failure_kind(error)
             self.failures[kind] += 1
@@ -115,6 +116,37 @@ class GroqAnswerer:
         if not isinstance(content, str) or not content.strip():
             raise MalformedReply("the completion has no text")
         return content.strip()
+
+    async def _stream(self, messages: list[dict[str, str]], sink: DeltaSink) -> str:
+        """The completion streamed (SSE chunks), each new piece handed to `sink` as it comes.
+
+        Held back while the text could still become the NO_ANSWER marker: that reply is
+        replaced by a hand-over, so its words must never reach the customer.
+        """
+        stream: Any = await self._client.chat.completions.create(
+            model=self._model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=0.2,
+            max_tokens=400,
+            stream=True,
+        )
+        text = ""
+        sent = 0
+        async for chunk in stream:
+            piece = chunk.choices[0].delta.content if chunk.choices else None
+            if not piece:
+                continue
+            text += piece
+            start = text.lstrip()
+            if NO_ANSWER_MARKER.startswith(start[: len(NO_ANSWER_MARKER)]) and (
+                len(start) <= len(NO_ANSWER_MARKER) or start.startswith(NO_ANSWER_MARKER)
+            ):
+                continue
+            await sink(text[sent:])
+            sent = len(text)
+        if not text.strip():
+            raise MalformedReply("the stream has no text")
+        return text.strip()
 
 
 class MalformedReply(ValueError):

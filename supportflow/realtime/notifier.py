@@ -80,6 +80,10 @@ class SocketNotifier:
         }
         await self._sio.emit("typing", event, to=room_id)
 
+    async def reply_delta(self, room_id: str, reply_id: str, text: str) -> None:
+        event = {"room_id": room_id, "reply_id": reply_id, "text": text}
+        await self._sio.emit("message_delta", event, to=room_id)
+
     async def room_transferred(self, alert: TransferAlert) -> None:
         # In the room first, so the receiving agent hears everything from here on.
         for sid in self._agent_sockets(alert.to_agent_id):

@@ -100,6 +100,7 @@ def message_event(message: MessageRecord) -> dict[str, Any]:
         "query",
         "act",
         "suggestions",
+        "reply_id",
         "queue_position",
         "estimated_wait_seconds",
     ):

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import statistics
 import time
+import uuid
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from supportflow.metrics import Metrics, escalation_label
@@ -20,6 +21,7 @@ from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier, TransferAlert
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
+from supportflow.rooms.streaming import streaming_to
 from supportflow.store import EscalationRecord, MessageRecord, Store, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -95,8 +97,14 @@ class RoomEffects:
         view = RoomView(room_id, session_id, exchange_count)
         # The customer sees the bot typing while it works (it stops before the reply).
         await self.notifier.bot_typing(room_id, True)
+        reply_id = uuid.uuid4().hex
+
+        async def forward(text: str) -> None:
+            await self.notifier.reply_delta(room_id, reply_id, text)
+
         try:
-            reply = await self.responder.respond(view, turns, posted.message.body)
+            with streaming_to(forward):
+                reply = await self.responder.respond(view, turns, posted.message.body)
         except Exception:
             log.exception("responder failed", extra={"room_id": room_id})
             reply = Reply(
@@ -104,7 +112,7 @@ class RoomEffects:
             )
         finally:
             await self.notifier.bot_typing(room_id, False)
-        return DraftReply(reply, started)
+        return DraftReply(replace(reply, reply_id=reply_id), started)
 
     async def post_reply(self, room_id: str, draft: DraftReply) -> None:
         """Store the bot's reply and send it to the room."""
@@ -309,6 +317,7 @@ def _reply_metadata(reply: Reply) -> dict[str, object]:
         "query": reply.query,
         "act": reply.act,
         "suggestions": [{"id": s.id, "title": s.title} for s in reply.suggestions],
+        "reply_id": reply.reply_id,
     }
 
 

@@ -66,5 +66,8 @@ class RoomNotifier(Protocol):
     async def bot_typing(self, room_id: str, is_typing: bool) -> None:
         """The bot started or stopped working on a reply: to the room, as `typing`."""
 
+    async def reply_delta(self, room_id: str, reply_id: str, text: str) -> None:
+        """The next piece of a bot reply being written (Groq streaming): to the room."""
+
     async def room_transferred(self, alert: TransferAlert) -> None:
         """The room changed hands: the receiving agent's sockets join it and are alerted."""

@@ -59,6 +59,8 @@ class Reply:
     act: str | None = None
     # Articles offered as quick replies by a clarifying question ("Do you mean ...?").
     suggestions: tuple[Source, ...] = ()
+    # Ties the stored reply to the `message_delta` pieces streamed while it was written.
+    reply_id: str | None = None
 
 
 class Responder(Protocol):

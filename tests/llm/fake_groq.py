@@ -30,6 +30,24 @@ def completion(content: str) -> dict[str, Any]:
     }
 
 
+def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+    """One `chat.completion.chunk`, as Groq streams them."""
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "llama-3.1-8b-instant",
+        "system_fingerprint": "fp_test",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+    }
+
+
+def stream_pieces(content: str) -> list[str]:
+    """The text cut as a tokenizer would: each word with its leading space."""
+    words = content.split(" ")
+    return [words[0]] + [f" {word}" for word in words[1:]]
+
+
 class FakeGroq:
     """Answers each request with the next scripted step: ("ok", text), ("status", code),
     ("sleep", seconds) or ("raw", body). Records every request body it receives."""
@@ -56,8 +74,11 @@ class FakeGroq:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
-        self.requests.append(await request.json())
+        body = await request.json()
+        self.requests.append(body)
         kind, value = self.script.popleft() if self.script else ("ok", "default reply")
+        if kind == "ok" and body.get("stream"):
+            return await self._stream(request, value)
         if kind == "ok":
             return web.json_response(completion(value))
         if kind == "status":
@@ -67,6 +88,23 @@ class FakeGroq:
             await asyncio.sleep(value)
             return web.json_response(completion("too late"))
         return web.Response(text=value, content_type="application/json")
+
+    async def _stream(self, request: web.Request, content: str) -> web.StreamResponse:
+        # Server-sent events as Groq sends them: a role chunk, content chunks, a final
+        # chunk with finish_reason (and x_groq usage), then `data: [DONE]`.
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        events = [chunk({"role": "assistant", "content": ""})]
+        events += [chunk({"content": piece}) for piece in stream_pieces(content)]
+        last = chunk({}, "stop")
+        last["x_groq"] = {"id": "req_test", "usage": {"completion_tokens": 5}}
+        events.append(last)
+        for event in events:
+            await response.write(f"data: {json.dumps(event)}\n\n".encode())
+            await asyncio.sleep(0.005)
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response
 
 
 def dumps(value: Any) -> str:

@@ -126,6 +126,7 @@ function openSocket() {
   });
   socket.on("new_message", (message) => {
     if (message.room_id !== session.room_id) return;
+    if (message.reply_id) document.querySelector(`[data-reply-id="${message.reply_id}"]`)?.remove();
     if (transcript.add(message)) {
       offerThumbs(message);
       offerQuickReplies(message);
@@ -133,6 +134,23 @@ function openSocket() {
     showQueue(message);
     ui.welcome.hidden = true;
     offerFeedback(message, () => socket);
+  });
+  socket.on("message_delta", (delta) => {
+    // The bot's reply as it is written (Groq streaming); the stored new_message replaces it.
+    if (delta.room_id !== session.room_id || typeof delta.text !== "string") return;
+    let item = document.querySelector(`[data-reply-id="${delta.reply_id}"]`);
+    if (!item) {
+      item = el(
+        "li",
+        { class: "message message-bot streaming", dataset: { replyId: delta.reply_id, testid: "streaming-reply" } },
+        el("span", { class: "sender" }, "Assistant"),
+        el("p", { class: "text" }, ""),
+      );
+      $("transcript").append(item);
+      ui.welcome.hidden = true;
+    }
+    item.querySelector(".text").textContent += delta.text;
+    $("transcript").scrollTop = $("transcript").scrollHeight;
   });
   socket.on("room_state", (change) => {
     if (change.room_id === session.room_id) showState(change.state);

@@ -1,0 +1,31 @@
+"""Where a streamed reply's text goes while it is being written: a task-local sink.
+
+A room's bot turn opens `streaming_to(sink)` around the responder; a provider that can
+stream (Groq) hands each new piece of text to `current_sink()`. Task-local like
+`Embedder.primed`, so one room's tokens never reach another, and nothing outlives the turn.
+Providers that cannot stream simply never call it: the stored reply is always complete on
+its own, so a client that ignores the pieces loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+DeltaSink = Callable[[str], Awaitable[None]]
+
+_SINK: ContextVar[DeltaSink | None] = ContextVar("supportflow_reply_stream", default=None)
+
+
+@contextmanager
+def streaming_to(sink: DeltaSink) -> Iterator[None]:
+    token = _SINK.set(sink)
+    try:
+        yield
+    finally:
+        _SINK.reset(token)
+
+
+def current_sink() -> DeltaSink | None:
+    return _SINK.get()
