@@ -23,7 +23,7 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contextlib
 
-from benchlib import machine_description, server_process, summary_ms
+from benchlib import REPO_HYPERCORN_CONFIG, machine_description, server_process, summary_ms
 
 ESCALATING_MESSAGE = "This is useless, I want to talk to a human agent right now."
 
@@ -94,13 +94,19 @@ def main() -> int:
     parser.add_argument("--rooms", type=int, default=30)
     parser.add_argument("--url", help="a running server")
     parser.add_argument("--admin-token", help="its admin token (with --url)")
+    parser.add_argument(
+        "--hypercorn-config",
+        type=Path,
+        default=REPO_HYPERCORN_CONFIG,
+        help="Hypercorn TOML for the server started (default: the repository's)",
+    )
     args = parser.parse_args()
     if args.url:
         if not args.admin_token:
             parser.error("--url needs --admin-token")
         asyncio.run(measure(args.url, args.admin_token, args.rooms))
         return 0
-    with server_process({"SUPPORTFLOW_DEMO_KB": "1"}) as server:
+    with server_process({"SUPPORTFLOW_DEMO_KB": "1"}, args.hypercorn_config) as server:
         asyncio.run(measure(server.url, server.admin_token, args.rooms))
     return 0
 

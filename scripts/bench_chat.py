@@ -34,7 +34,7 @@ import httpx
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import machine_description, percentile, server_process
+from benchlib import REPO_HYPERCORN_CONFIG, machine_description, percentile, server_process
 
 from supportflow.knowledge.base import IngestLimits, KnowledgeBase
 from supportflow.knowledge.documents import PASSAGE, Document
@@ -287,6 +287,12 @@ def main() -> int:
     parser.add_argument("--url", help="a running server (its KB must match --kb or the demo)")
     parser.add_argument("--admin-token", help="the running server's admin token (with --kb)")
     parser.add_argument("--plot", type=Path, help="write a PNG (needs matplotlib)")
+    parser.add_argument(
+        "--hypercorn-config",
+        type=Path,
+        default=REPO_HYPERCORN_CONFIG,
+        help="Hypercorn TOML for the server started (default: the repository's)",
+    )
     args = parser.parse_args()
     documents = load_kb(args.kb) if args.kb else demo_documents()
     questions = list(DEMO_QUESTIONS)
@@ -315,7 +321,7 @@ def main() -> int:
     env = dict(SERVER_ENV)
     if args.kb:
         env["SUPPORTFLOW_DEMO_KB"] = "0"
-    with server_process(env) as server:
+    with server_process(env, args.hypercorn_config) as server:
         run(server.url, server.admin_token)
     return 0
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 
 BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
+# The Hypercorn settings `make run` serves with (event loop included).
+REPO_HYPERCORN_CONFIG = Path(__file__).resolve().parents[1] / "hypercorn.toml"
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(extra_env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+def server_process(
+    extra_env: dict[str, str] | None = None, hypercorn_config: Path = REPO_HYPERCORN_CONFIG
+) -> Iterator[ServerProcess]:
     """`supportflow serve` in a subprocess over a temporary data dir, stopped with SIGTERM."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="supportflow-bench-") as data_dir:
@@ -55,7 +59,16 @@ def server_process(extra_env: dict[str, str] | None = None) -> Iterator[ServerPr
             **(extra_env or {}),
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "supportflow", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "supportflow",
+                "serve",
+                "--port",
+                str(port),
+                "--config",
+                str(hypercorn_config.resolve()),
+            ],
             env=env,
             cwd=data_dir,
             stdout=subprocess.DEVNULL,

@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from supportflow import __version__
 from supportflow.errors import ConfigurationError
@@ -78,8 +80,30 @@ def _serve(args: argparse.Namespace) -> int:
             loop.add_signal_handler(signum, stop.set)
         await serve(app, config, shutdown_trigger=stop.wait)
 
-    asyncio.run(run())
+    _run_on_configured_loop(config.worker_class, run())
     return 0
+
+
+def _run_on_configured_loop(worker_class: str, main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on the event loop Hypercorn's `worker_class` names: asyncio or uvloop.
+
+    `serve` drives Hypercorn's asyncio server itself (for its shutdown trigger), so the
+    loop is chosen here, the way Hypercorn's own runner would for that setting.
+    """
+    if worker_class == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            main.close()
+            raise ConfigurationError("worker_class = 'uvloop' needs the uvloop package") from None
+        uvloop.run(main)
+    elif worker_class == "asyncio":
+        asyncio.run(main)
+    else:
+        main.close()
+        raise ConfigurationError(
+            f"worker_class must be 'asyncio' or 'uvloop', not {worker_class!r}"
+        )
 
 
 def _print_banner(settings: Settings) -> None:
