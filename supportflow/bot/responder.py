@@ -17,7 +17,13 @@ from supportflow.conversation.clarify import (
     picked,
     question_text,
 )
-from supportflow.conversation.context import fuse, looks_dependent, memory_from, prefer_context
+from supportflow.conversation.context import (
+    fuse,
+    looks_dependent,
+    memory_from,
+    prefer_context,
+    searchable,
+)
 from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import Retrieval
@@ -64,7 +70,9 @@ class BotResponder:
         # (one row when they are equal), and priming hands the vector to the rules.
         embedder = self._knowledge.embedder
         act, own, vector = await asyncio.gather(
-            self._classify(text), self._knowledge.search(text), embedder.embed_query(text)
+            self._classify(text),
+            self._knowledge.search(searchable(text)),
+            embedder.embed_query(text),
         )
         with embedder.primed({text: vector}):
             if act is not None:
@@ -143,17 +151,17 @@ class BotResponder:
         confident answer's query."""
         memory = memory_from(history, self._policy.rules.min_confidence)
         if memory is None:
-            return text, own
+            return searchable(text), own
         fused = None
         if self._condenser is not None:
             fused = await self._condenser.condense(history, text)
-        fused = fused or fuse(memory.query, text)
+        fused = fused or fuse(memory.query, searchable(text))
         contextual = await self._knowledge.search(fused)
         if prefer_context(
             retrieval_evidence(own), retrieval_evidence(contextual), looks_dependent(text)
         ):
             return fused, contextual
-        return text, own
+        return searchable(text), own
 
 
 def act_reply(act: DialogueAct) -> Reply:

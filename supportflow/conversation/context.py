@@ -13,6 +13,7 @@ few words) gets the contextual reading unless its own reading is clearly better.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ INDEPENDENT_PENALTY = 0.05
 SHORT_WORDS = 4
 
 _WORD = re.compile(r"[a-z0-9']+")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # Openers that continue the previous topic.
 _CONTINUATIONS = (
     ("and",),
@@ -83,6 +86,13 @@ def memory_from(history: Sequence[Turn], min_confidence: float) -> Memory | None
         )
         return Memory(query, ids)
     return None
+
+
+def searchable(text: str) -> str:
+    """`text` as it is searched: HTML entities read, @handles and URLs dropped (messages
+    pasted from social media carry them, and they only add noise to retrieval)."""
+    cleaned = " ".join(_URL.sub(" ", _HANDLE.sub(" ", html.unescape(text))).split())
+    return cleaned or text
 
 
 def looks_dependent(text: str) -> bool:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from supportflow.conversation.context import fuse, looks_dependent, memory_from, prefer_context
+from supportflow.conversation.context import (
+    fuse,
+    looks_dependent,
+    memory_from,
+    prefer_context,
+    searchable,
+)
 from supportflow.rooms.responder import Turn
 
 
@@ -58,3 +64,9 @@ def test_context_wins_only_with_better_evidence() -> None:
     # A message that reads as standalone needs a clear gain.
     assert not prefer_context(0.50, 0.53, dependent=False)
     assert prefer_context(0.40, 0.50, dependent=False)
+
+
+def test_handles_urls_and_entities_are_not_searched() -> None:
+    tweet = "@TMobileHelp @115911 my bill &amp; plan https://t.co/abc123 are wrong"
+    assert searchable(tweet) == "my bill & plan are wrong"
+    assert searchable("@115911") == "@115911"  # nothing else to search: keep it
