@@ -26,6 +26,7 @@ from supportflow.api import (
     webhooks,
 )
 from supportflow.api import metrics as metrics_api
+from supportflow.api.contract import ContractProvider
 from supportflow.api.errors import register_error_handlers
 from supportflow.api.headers import register_docs_policy, with_nosniff
 from supportflow.auth import Authenticator, ensure_admin_token
@@ -78,6 +79,7 @@ def create_app(settings: Settings) -> Quart:
         scalar_ui_path=None,
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
         security=[{"bearer": []}],
+        openapi_provider_class=ContractProvider,
     )
     if settings.cors_origins:
         app = cors(

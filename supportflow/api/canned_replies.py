@@ -26,6 +26,8 @@ from supportflow.store.canned import CannedReplyRecord
 blueprint = Blueprint("canned_replies", __name__, url_prefix="/api")
 
 SHORTCUT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+# Literal text, doubled braces, or a known placeholder: exactly what check_template allows.
+TEMPLATE_PATTERN = r"^([^{}]|\{\{|\}\}|\{(" + "|".join(PLACEHOLDERS) + r")\})*$"
 Shortcut = Annotated[str, StringConstraints(pattern=SHORTCUT_PATTERN)]
 _PLACEHOLDER_HELP = "Placeholders: " + "; ".join(
     f"{{{name}}} is {meaning}" for name, meaning in PLACEHOLDERS.items()
@@ -34,9 +36,9 @@ _PLACEHOLDER_HELP = "Placeholders: " + "; ".join(
 
 class CannedReplyIn(Body):
     shortcut: Shortcut = Field(description="typed after '/' in the console: a-z, 0-9, _ and -")
-    text: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description=_PLACEHOLDER_HELP + ". Write {{ and }} for literal braces."
-    )
+    text: Annotated[
+        str, StringConstraints(min_length=1, max_length=2000, pattern=TEMPLATE_PATTERN)
+    ] = Field(description=_PLACEHOLDER_HELP + ". Write {{ and }} for literal braces.")
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 

@@ -7,7 +7,7 @@ import logging
 from pydantic import ValidationError
 from quart import Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from supportflow.errors import SupportflowError, invalid_input
 from supportflow.input_checks import ensure_encodable
@@ -63,7 +63,11 @@ def register_error_handlers(app: Quart) -> None:
     async def http_error(error: HTTPException) -> tuple[Response, int]:
         status = error.code or 500
         code, message = _HTTP_CODES.get(status, ("http_error", error.description or ""))
-        return error_response(status, code, message)
+        response, status = error_response(status, code, message)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110: a 405 names the methods the resource does accept.
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response, status
 
     @app.errorhandler(Exception)
     async def unexpected_error(error: Exception) -> tuple[Response, int]:

@@ -54,17 +54,27 @@ class AskResponse(BaseModel):
     act: str | None = None
 
 
+# What KnowledgeBase.validate accepts, stated in the schema: a title and content that are
+# not blank, an id without "::" (the passage-id separator). Content longer than
+# SUPPORTFLOW_MAX_DOCUMENT_CHARS answers 413.
+NotBlank = StringConstraints(pattern=r"\S")
+
+
 class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    content: str
-    title: str
+    content: Annotated[str, NotBlank]
+    title: Annotated[str, NotBlank, StringConstraints(max_length=300)]
     category: str = "general"
-    id: str | None = None
+    id: Annotated[str, StringConstraints(max_length=200, pattern=r"^(:?[^:])*:?$")] | None = None
 
 
 class IngestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    documents: list[DocumentIn] = Field(description="articles to chunk, embed and upsert")
+    documents: list[DocumentIn] = Field(
+        min_length=1,
+        description="articles to chunk, embed and upsert (more than"
+        " SUPPORTFLOW_MAX_DOCUMENTS_PER_INGEST, 100 by default, answer 413)",
+    )
 
 
 class IngestResponse(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from supportflow.store import (
     AgentRecord,
@@ -21,7 +21,11 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip
 # Form only, as the seed checked it: one "@", a dot in the domain, no spaces. Whether the
 # address receives mail is not this server's to know.
 Email = Annotated[
-    str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$", max_length=254)
+    str,
+    StringConstraints(
+        pattern=r"^[^@ \t\n\r\f\v]{1,64}@[^@ \t\n\r\f\v.]+(\.[^@ \t\n\r\f\v.]+)+$",
+        max_length=254,
+    ),
 ]
 # International or national numbers: digits with the usual separators, a leading "+".
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9(][0-9 ().-]{5,30}$")]
@@ -56,7 +60,7 @@ class CreateAgent(Body):
     email: Email | None = None
     phone: Phone | None = None
     max_concurrent: int = Field(default=3, ge=1, le=100)
-    is_available: bool = False
+    is_available: StrictBool = False
 
 
 class Agent(BaseModel):
@@ -85,7 +89,7 @@ class AgentList(BaseModel):
 
 
 class Availability(Body):
-    is_available: bool
+    is_available: StrictBool
 
 
 class CreateSession(Body):

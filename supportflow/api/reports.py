@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from quart import Blueprint
 from quart_schema import validate_querystring, validate_response
 
 from supportflow.api.context import require, services
 from supportflow.auth import Role
-from supportflow.errors import InvalidInput
 from supportflow.reports.gaps import knowledge_gaps
 from supportflow.reports.summary import summarise
 
 blueprint = Blueprint("reports", __name__, url_prefix="/api/reports")
 
 DEFAULT_DAYS = 30
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
 MAX_GAP_QUESTIONS = 2000
 
 
@@ -31,6 +32,16 @@ class RangeQuery(BaseModel):
     until: AwareDatetime | None = Field(
         default=None, description="ISO-8601 with a time zone, excluded; default: now"
     )
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _iso_only(cls, value: object) -> object:
+        # pydantic would also read "0.5" as seconds since 1970: the contract is ISO-8601.
+        if isinstance(value, str) and not value[:4].isdigit():
+            raise ValueError("must be an ISO-8601 date and time with a time zone")
+        if isinstance(value, str) and "-" not in value:
+            raise ValueError("must be an ISO-8601 date and time with a time zone")
+        return value
 
 
 class GapsQuery(RangeQuery):
@@ -133,14 +144,24 @@ async def gaps(query_args: GapsQuery) -> GapsOut:
 
 
 def _range(query: RangeQuery) -> tuple[str, str]:
-    try:
-        until = (query.until or datetime.now(UTC)).astimezone(UTC)
-        since = (query.since or until - timedelta(days=DEFAULT_DAYS)).astimezone(UTC)
-    except OverflowError:  # a moment within a day of year 1 or 9999 has no UTC twin
-        raise InvalidInput("since and until must be ordinary dates", "invalid_range") from None
-    if since >= until:
-        raise InvalidInput("since must be before until", "invalid_range")
+    """The stored forms of [since, until); since >= until is an empty range, not an error."""
+    until = _utc(query.until or datetime.now(UTC))
+    since = _utc(query.since) if query.since else _days_before(until, DEFAULT_DAYS)
     return _stored(since), _stored(until)
+
+
+def _utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # within a day of year 1 or 9999: no UTC twin, clamp to the end
+        return _EARLIEST if moment.year == 1 else _LATEST
+
+
+def _days_before(moment: datetime, days: int) -> datetime:
+    try:
+        return moment - timedelta(days=days)
+    except OverflowError:
+        return _EARLIEST
 
 
 def _stored(moment: datetime) -> str:

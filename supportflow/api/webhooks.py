@@ -29,11 +29,20 @@ EventName = Literal["escalation.created", "room.claimed", "room.closed", "rating
 SECRET_PREFIX = "whsec_"
 
 
+# http(s), a host of letters, digits, dots and dashes (IDNA hosts in their xn-- form; IPv6
+# literals are not taken, name the host instead), an optional port from 0 to 65535, then
+# any printable ASCII path and query.
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+URL_PATTERN = (
+    r"^https?://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    rf"(:{_PORT})?([/?#][!-~]*)?$"
+)
+
+
 class CreateWebhook(Body):
-    url: Annotated[
-        str,
-        StringConstraints(pattern=r"^https?://[^\s/?#@]+([/?#]\S*)?$", max_length=MAX_URL_CHARS),
-    ] = Field(description="http(s) URL the events are POSTed to")
+    url: Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=MAX_URL_CHARS)] = Field(
+        description="http(s) URL the events are POSTed to"
+    )
     events: list[EventName] = Field(min_length=1, max_length=4)
 
 

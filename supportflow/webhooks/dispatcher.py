@@ -171,7 +171,7 @@ class WebhookDispatcher:
             )
         except InvalidInput as refused:
             return None, refused.message[:_ERROR_CHARS]
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
             return None, f"{type(error).__name__}: {error}"[:_ERROR_CHARS]
         if 200 <= response.status_code < 300:
             return response.status_code, None

