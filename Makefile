@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint check clean browser-client graphviz
+.PHONY: install run test test-fast lint check clean browser-client graphviz
 
 install: $(STAMP) browser-client graphviz
 
@@ -69,6 +69,11 @@ lint: install
 
 check: lint
 	$(BIN)/mypy supportflow
+
+# The fast tier: unit and in-process tests, no live server, browser or embedding model
+# (tests/conftest.py decides which are slow). Seconds, for the edit-test loop.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
 
 test: lint
 	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium not found: the browser tests (tests/browser) will be SKIPPED"

@@ -63,8 +63,17 @@ def configure_logging(level: str, log_dir: Path | None = None) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(level)
-    # Chatty libraries stay at WARNING unless asked for DEBUG.
-    for name in ("httpx", "chromadb", "sentence_transformers", "engineio", "socketio"):
+    # Chatty libraries stay at WARNING unless asked for DEBUG (transitions logs an INFO line
+    # for every state entered and every callback run).
+    libraries = (
+        "httpx",
+        "chromadb",
+        "sentence_transformers",
+        "engineio",
+        "socketio",
+        "transitions",
+    )
+    for name in libraries:
         logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     # aiosqlite logs every statement with its parameters at DEBUG (message bodies, token
     # digests): never, whatever the level asked for.

@@ -22,6 +22,40 @@ from supportflow.settings import Settings
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
 from tests.support import LiveServer, admin_http, server_settings
 
+# The fast tier (`make test-fast`, `pytest -m "not slow"`) is every test that needs no live
+# server, no server process, no browser and no embedding model. A test is slow when one of
+# its fixtures (however indirectly) gives a live server or the model (by name, or by its
+# return annotation), when it lives in one of the places below, or when its module says so
+# (`pytestmark = pytest.mark.slow`).
+SLOW_FIXTURES = frozenset(
+    {"server", "start_server", "http", "admin", "app", "client", "embedder", "articles_kb"}
+)
+SLOW_RESULTS = ("LiveServer", "Embedder", "KnowledgeBase", "Quart")
+SLOW_FOLDERS = ("browser/", "reliability/", "realtime/")  # browsers, processes, live servers
+SLOW_MODULES = frozenset({"test_serve.py", "test_example_client.py"})
+
+
+def _gives_something_slow(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        if name in SLOW_FIXTURES:
+            return True
+        for definition in info.name2fixturedefs.get(name, ()) if info else ():
+            returns = str(getattr(definition.func, "__annotations__", {}).get("return", ""))
+            if any(kind in returns for kind in SLOW_RESULTS):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).parent
+    for item in items:
+        place = item.path.relative_to(root).as_posix()
+        slow_place = place.startswith(SLOW_FOLDERS) or place in SLOW_MODULES
+        if slow_place or _gives_something_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
 # Belt and braces: nothing in a test may reach the Hugging Face hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -3,14 +3,19 @@
 Only what is remote or beside the point of a test is faked: the Socket.IO side of rooms
 (`RecordingNotifier`, when the test is about rooms), and the bot (`EchoResponder`,
 `ConfidentBot`, when the test is about what happens around a reply). Groq's stand-in is a
-real local HTTP server: `tests/llm/fake_groq.py`.
+real local HTTP server: `tests/llm/fake_groq.py`. `model_vocabulary()` reads the embedding
+model's word list from its tokenizer file, so the escalation word rules are tested against
+the real vocabulary without loading the model.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 
+from supportflow.knowledge.embedder import default_model_path
 from supportflow.rooms.notifier import EscalationAlert
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
 from supportflow.store import MessageRecord, RoomState
@@ -68,3 +73,12 @@ class ConfidentBot:
     async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
         source = Source("voicemail-pin", "Reset your voicemail PIN", 0.87)
         return Reply("Dial 121, then choose 3 to set a new PIN.", 0.91, (source,))
+
+
+@cache
+def model_vocabulary() -> frozenset[str]:
+    """The whole lower-case words of all-MiniLM-L6-v2's vocabulary (= Embedder.known_words)."""
+    lines = (Path(default_model_path()) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        word for word in (line.strip() for line in lines) if word.isalpha() and word.islower()
+    )

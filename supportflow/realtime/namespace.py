@@ -1,4 +1,4 @@
-"""The Socket.IO "/" namespace: the event contract of DESIGN.md, top to bottom.
+"""The Socket.IO "/" namespace: the event contract of docs/socketio.md, top to bottom.
 
 Each handler authenticates (from the connection), validates its payload, checks that the
 caller may touch the room, then hands a command to the room's mailbox and acknowledges

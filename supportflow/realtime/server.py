@@ -18,7 +18,7 @@ from supportflow.settings import Settings
 def create_socket_server(
     settings: Settings, services: Callable[[], Services]
 ) -> socketio.AsyncServer:
-    """An ASGI Socket.IO server whose "/" namespace is the chat contract of DESIGN.md."""
+    """An ASGI Socket.IO server whose "/" namespace is the chat contract (docs/socketio.md)."""
     server = DeadlineServer(
         settings.socket_auth_timeout_seconds,
         async_mode="asgi",

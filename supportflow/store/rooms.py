@@ -168,19 +168,7 @@ class RoomsRepository:
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT a.max_concurrent, (SELECT COUNT(*) FROM sessions s WHERE"
-                " s.agent_id = a.agent_id AND s.status = ?)"
-                " FROM agents a WHERE a.agent_id = ?",
-                (RoomState.AGENT_ASSIGNED.value, agent_id),
-            )
-            load = await cursor.fetchone()
-            if load is None:
-                raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
-            if load[1] >= load[0]:
-                raise Conflict(
-                    f"agent {agent_id!r} already holds {load[1]} of {load[0]} rooms", "at_capacity"
-                )
+            await _check_capacity(sql, agent_id)
             cursor = await sql.execute(
                 "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
                 f" WHERE room_id = ? AND status IN ({placeholders})"
@@ -212,22 +200,7 @@ class RoomsRepository:
         """
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT a.is_available, a.max_concurrent, (SELECT COUNT(*) FROM sessions s"
-                " WHERE s.agent_id = a.agent_id AND s.status = ?)"
-                " FROM agents a WHERE a.agent_id = ?",
-                (RoomState.AGENT_ASSIGNED.value, to_agent),
-            )
-            target = await cursor.fetchone()
-            if target is None:
-                raise NotFound(f"no agent {to_agent!r}", "agent_not_found")
-            if not target[0]:
-                raise Conflict(f"agent {to_agent!r} is not available", "agent_unavailable")
-            if target[2] >= target[1]:
-                raise Conflict(
-                    f"agent {to_agent!r} already holds {target[2]} of {target[1]} rooms",
-                    "at_capacity",
-                )
+            await _check_capacity(sql, to_agent, must_be_available=True)
             cursor = await sql.execute(
                 "UPDATE sessions SET agent_id = ?, updated_at = ?"
                 f" WHERE room_id = ? AND agent_id = ? AND status IN ({placeholders})"
@@ -359,6 +332,28 @@ def _placeholders(states: Collection[RoomState]) -> str:
 
 def _values(states: Collection[RoomState]) -> tuple[str, ...]:
     return tuple(state.value for state in states)
+
+
+async def _check_capacity(
+    sql: aiosqlite.Connection, agent_id: str, must_be_available: bool = False
+) -> None:
+    """Refuse an unknown agent (NotFound), an unavailable one when `must_be_available`
+    (Conflict `agent_unavailable`), one already holding `max_concurrent` rooms (Conflict
+    `at_capacity`). Inside the caller's transaction, so nothing changes before its UPDATE."""
+    cursor = await sql.execute(
+        "SELECT a.is_available, a.max_concurrent, (SELECT COUNT(*) FROM sessions s"
+        " WHERE s.agent_id = a.agent_id AND s.status = ?)"
+        " FROM agents a WHERE a.agent_id = ?",
+        (RoomState.AGENT_ASSIGNED.value, agent_id),
+    )
+    load = await cursor.fetchone()
+    if load is None:
+        raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
+    available, limit, held = bool(load[0]), int(load[1]), int(load[2])
+    if must_be_available and not available:
+        raise Conflict(f"agent {agent_id!r} is not available", "agent_unavailable")
+    if held >= limit:
+        raise Conflict(f"agent {agent_id!r} already holds {held} of {limit} rooms", "at_capacity")
 
 
 async def _message_by_client_id(

@@ -11,13 +11,20 @@ from supportflow.escalation.policy import EscalationPolicy, WordRules
 from supportflow.escalation.rules_file import load_rules
 from supportflow.escalation.semantic import ExemplarIndex
 from supportflow.knowledge.embedder import Embedder
+from tests.fakes import model_vocabulary
 
 RULES = load_rules()
 
 
 @pytest.fixture(name="words", scope="module")
-def fixture_words(embedder: Embedder) -> WordRules:
-    return WordRules(RULES, embedder.known_words())
+def fixture_words() -> WordRules:
+    # The model's real vocabulary, read from its tokenizer file: no model load needed.
+    return WordRules(RULES, model_vocabulary())
+
+
+def test_the_vocabulary_file_is_the_models(embedder: Embedder) -> None:
+    # The seam above must not drift from what the server uses (Embedder.known_words).
+    assert model_vocabulary() == embedder.known_words()
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ OTHER = "agent-2"
 BAD = "invalid_transition"
 CLOSED = "room_closed"
 
-# Written out from DESIGN.md's table rather than derived from TRANSITIONS, so a wrong row
+# Written out from the design's table rather than derived from TRANSITIONS, so a wrong row
 # in the machine fails here. Every (state, trigger) pair: a resulting state or an error code.
 # Fired with actor_id=AGENT (and target_id=OTHER, which only a transfer reads); a room in
 # agent_assigned is held by AGENT.

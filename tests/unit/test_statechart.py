@@ -43,7 +43,7 @@ def test_committed_statechart_matches_a_fresh_render(relative: str, render: obje
 
 
 def test_diagram_draws_the_design_table() -> None:
-    # Spelled out from DESIGN.md, independent of TRANSITIONS.
+    # Spelled out from the design's table (README, Room lifecycle), independent of TRANSITIONS.
     assert edges(render_mermaid()) == {
         ("[*]", "bot_active", None),
         ("bot_active", "bot_active", "user_message"),
