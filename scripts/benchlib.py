@@ -54,7 +54,7 @@ def server_process(
             "SUPPORTFLOW_DEMO_KB": "0",
             # Benchmarks open hundreds of anonymous sessions from one address in seconds.
             "SUPPORTFLOW_SESSIONS_PER_MINUTE": "1000000",
-            "LOG_LEVEL": "WARNING",
+            "SUPPORTFLOW_LOG_LEVEL": "WARNING",
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),
         }

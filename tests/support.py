@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
+import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart
@@ -154,3 +156,32 @@ async def admin_http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
         base_url=server.url, headers=admin_headers(), timeout=60
     ) as client:
         yield client
+
+
+def shared_server(
+    server_name: str,
+    admin_name: str,
+    scope: Literal["module", "package"] = "module",
+    **overrides: Any,
+) -> tuple[Any, Any]:
+    """Two fixtures: one live server shared by a module (or package), and an admin client on it.
+
+    Bind both at module level where they are used (`room_server, room_admin = shared_server(
+    "room_server", "room_admin", demo_kb=True)`); pytest finds fixtures by the module's names.
+    """
+
+    @pytest.fixture(name=server_name, scope=scope)
+    def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+        with serving(tmp_path_factory.mktemp(server_name) / "data", **overrides) as server:
+            yield server
+
+    async def admin_fixture(**requested: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+        async with admin_http(requested[server_name]) as client:
+            yield client
+
+    # pytest reads what a fixture needs from its signature: name the server fixture there, so
+    # it is in every test's fixture closure (and tests/conftest.py's tier marking sees it).
+    admin_fixture.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(server_name, inspect.Parameter.KEYWORD_ONLY, annotation=LiveServer)]
+    )
+    return server_fixture, pytest.fixture(name=admin_name)(admin_fixture)

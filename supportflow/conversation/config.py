@@ -1,7 +1,7 @@
 """Reading the conversation file (TOML): dialogue acts, their replies and exemplars.
 
 The shipped default is `supportflow/conversation/conversation.toml`;
-`SUPPORTFLOW_CONVERSATION_FILE` points at another. A malformed file stops the server at
+`SUPPORTFLOW_CONVERSATION_PATH` points at another. A malformed file stops the server at
 start-up with the offending key named.
 """
 

@@ -1,6 +1,6 @@
 """Reading the escalation rules file (TOML) into typed, validated rules.
 
-The shipped default is `supportflow/escalation/rules.toml`; `SUPPORTFLOW_RULES_FILE` points
+The shipped default is `supportflow/escalation/rules.toml`; `SUPPORTFLOW_RULES_PATH` points
 at another. A malformed file stops the server at start-up with the offending key named.
 """
 

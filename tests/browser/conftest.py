@@ -6,15 +6,14 @@ they are skipped with that reason (`make test` says so too); `.ci/run` installs 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
-from tests.support import LiveServer, admin_http, serving
+from tests.support import shared_server
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Route
@@ -22,17 +21,8 @@ if TYPE_CHECKING:
 NewContext = Callable[..., Awaitable["BrowserContext"]]
 
 
-@pytest.fixture(name="web_server", scope="package")
-def fixture_web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server (demo knowledge base loaded) for every browser test; ids keep them apart."""
-    with serving(tmp_path_factory.mktemp("browser") / "data", demo_kb=True) as server:
-        yield server
-
-
-@pytest.fixture(name="web_admin")
-async def fixture_web_admin(web_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_http(web_server) as client:
-        yield client
+# One server (demo knowledge base loaded) for every browser test; ids keep them apart.
+web_server, web_admin = shared_server("web_server", "web_admin", "package", demo_kb=True)
 
 
 @pytest.fixture(name="browser")

@@ -120,3 +120,14 @@ async def new_agent(
     assert created.status_code == 201, agent
     client = await ChatClient(str(admin.base_url).rstrip("/"), agent["token"]).connect()
     return client, agent
+
+
+async def claimed_room(
+    url: str, admin: httpx.AsyncClient, user_id: str, agent_id: str
+) -> tuple[ChatClient, dict[str, Any], ChatClient, dict[str, Any]]:
+    """A room escalated and claimed by a new agent: (customer, session, agent, account)."""
+    customer, session = await new_customer(url, user_id)
+    agent, account = await new_agent(admin, agent_id)
+    await customer.ok("escalate", {"room_id": session["room_id"]})
+    await agent.ok("claim_room", {"room_id": session["room_id"]})
+    return customer, session, agent, account

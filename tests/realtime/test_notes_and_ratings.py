@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
-import pytest
 
-from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.support import LiveServer, admin_http, bearer, serving
+from tests.realtime.clients import claimed_room, new_agent
+from tests.support import LiveServer, bearer, shared_server
 
-
-@pytest.fixture(name="server", scope="module")
-def fixture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving(tmp_path_factory.mktemp("notes") / "data") as server:
-        yield server
-
-
-@pytest.fixture(name="admin")
-async def fixture_admin(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_http(server) as client:
-        yield client
-
-
-async def claimed_room(
-    server: LiveServer, admin: httpx.AsyncClient, uid: str
-) -> tuple[ChatClient, dict[str, str], ChatClient, dict[str, str]]:
-    customer, session = await new_customer(server.url, f"cust-{uid}")
-    agent, account = await new_agent(admin, f"agent-{uid}")
-    await customer.ok("escalate", {"room_id": session["room_id"]})
-    await agent.ok("claim_room", {"room_id": session["room_id"]})
-    return customer, session, agent, account
+server, admin = shared_server("server", "admin")
 
 
 async def test_a_note_reaches_agents_and_never_the_customer(
     server: LiveServer, admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session, agent, account = await claimed_room(server, admin, uid)
+    customer, session, agent, account = await claimed_room(
+        server.url, admin, f"cust-{uid}", f"agent-{uid}"
+    )
     room_id = session["room_id"]
     try:
         ack = await agent.ok("add_note", {"room_id": room_id, "text": "  VIP, disputed twice  "})
@@ -73,7 +53,9 @@ async def test_a_note_reaches_agents_and_never_the_customer(
 async def test_notes_are_refused_to_customers_outsiders_and_bad_input(
     server: LiveServer, admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session, agent, _ = await claimed_room(server, admin, uid)
+    customer, session, agent, _ = await claimed_room(
+        server.url, admin, f"cust-{uid}", f"agent-{uid}"
+    )
     outsider, _ = await new_agent(admin, f"out-{uid}")
     room_id = session["room_id"]
     try:
@@ -95,7 +77,9 @@ async def test_notes_are_refused_to_customers_outsiders_and_bad_input(
 async def test_the_customer_rates_a_closed_chat_once(
     server: LiveServer, admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session, agent, account = await claimed_room(server, admin, uid)
+    customer, session, agent, account = await claimed_room(
+        server.url, admin, f"cust-{uid}", f"agent-{uid}"
+    )
     room_id = session["room_id"]
     try:
         early = await customer.call("rate", {"room_id": room_id, "score": 5})

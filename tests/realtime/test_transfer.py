@@ -4,41 +4,21 @@ previous agent leaves the room's channel."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
-import pytest
 
-from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.support import LiveServer, admin_http, bearer, serving
+from tests.realtime.clients import claimed_room, new_agent, new_customer
+from tests.support import LiveServer, bearer, shared_server
 
-
-@pytest.fixture(name="server", scope="module")
-def fixture_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving(tmp_path_factory.mktemp("transfer") / "data") as server:
-        yield server
-
-
-@pytest.fixture(name="admin")
-async def fixture_admin(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_http(server) as client:
-        yield client
-
-
-async def held_room(
-    server: LiveServer, admin: httpx.AsyncClient, uid: str
-) -> tuple[ChatClient, dict[str, str], ChatClient, dict[str, str]]:
-    customer, session = await new_customer(server.url, f"cust-{uid}")
-    agent, account = await new_agent(admin, f"ann-{uid}")
-    await customer.ok("escalate", {"room_id": session["room_id"]})
-    await agent.ok("claim_room", {"room_id": session["room_id"]})
-    return customer, session, agent, account
+server, admin = shared_server("server", "admin")
 
 
 async def test_a_transfer_hands_the_room_over_and_moves_the_channel(
     server: LiveServer, admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session, ann, ann_account = await held_room(server, admin, uid)
+    customer, session, ann, ann_account = await claimed_room(
+        server.url, admin, f"cust-{uid}", f"ann-{uid}"
+    )
     bo, bo_account = await new_agent(admin, f"bo-{uid}")
     room_id = session["room_id"]
     try:
@@ -90,7 +70,9 @@ async def test_a_transfer_hands_the_room_over_and_moves_the_channel(
 async def test_transfer_refusals_change_nothing(
     server: LiveServer, admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session, ann, ann_account = await held_room(server, admin, uid)
+    customer, session, ann, ann_account = await claimed_room(
+        server.url, admin, f"cust-{uid}", f"ann-{uid}"
+    )
     away, away_account = await new_agent(admin, f"away-{uid}", available=False)
     full, full_account = await new_agent(admin, f"full-{uid}", max_concurrent=1)
     other_customer, other_session = await new_customer(server.url, f"other-{uid}")

@@ -7,16 +7,15 @@ raise, then put back. Everything else (rooms, sockets, SQLite, the real responde
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import pytest
 
 from supportflow.rooms.effects import APOLOGY
 from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.support import LiveServer, admin_http, serving
+from tests.support import LiveServer, shared_server
 
 QUESTION = "How do I reset my voicemail PIN?"
 
@@ -44,16 +43,7 @@ def broken(owner: object, attribute: str, what: str) -> Iterator[None]:
         setattr(owner, attribute, original)
 
 
-@pytest.fixture(name="kb_server", scope="module")
-def fixture_kb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving(tmp_path_factory.mktemp("deps") / "data", demo_kb=True) as server:
-        yield server
-
-
-@pytest.fixture(name="kb_admin")
-async def fixture_kb_admin(kb_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_http(kb_server) as client:
-        yield client
+kb_server, kb_admin = shared_server("kb_server", "kb_admin", demo_kb=True)
 
 
 async def _ask(customer: ChatClient, room: str, text: str) -> dict[str, Any]:

@@ -6,26 +6,15 @@ unanswered (`low_confidence`): each one is a knowledge gap.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from tests.realtime.clients import new_agent, new_customer
-from tests.support import LiveServer, admin_http, serving
+from tests.support import LiveServer, shared_server
 
-
-@pytest.fixture(name="report_server", scope="module")
-def fixture_report_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving(tmp_path_factory.mktemp("reports") / "data") as server:
-        yield server
-
-
-@pytest.fixture(name="report_admin")
-async def fixture_report_admin(report_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_http(report_server) as client:
-        yield client
+report_server, report_admin = shared_server("report_server", "report_admin")
 
 
 def stamp(moment: datetime) -> str:
