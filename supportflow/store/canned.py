@@ -10,7 +10,7 @@ import aiosqlite
 
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database
-from supportflow.store.records import utc_now
+from supportflow.store.records import from_columns, utc_now
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,7 @@ class CannedReplyRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> CannedReplyRecord:
-        return cls(
-            canned_reply_id=row["canned_reply_id"],
-            shortcut=row["shortcut"],
-            title=row["title"],
-            body=row["body"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return from_columns(cls, row)
 
 
 class CannedRepliesRepository:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Record = TypeVar("Record", bound="DataclassInstance")
 
 
 class RoomState(StrEnum):
@@ -35,6 +40,13 @@ def utc_in(seconds: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def from_columns(kind: type[Record], row: aiosqlite.Row, **decoded: Any) -> Record:
+    """A `kind` whose fields are the row's columns of the same names, as stored; `decoded`
+    gives the fields whose column needs converting (JSON, enums, flags) already converted."""
+    stored = {field.name: row[field.name] for field in fields(kind) if field.name not in decoded}
+    return kind(**stored, **decoded)
+
+
 @dataclass(frozen=True)
 class UserRecord:
     user_id: str
@@ -45,7 +57,7 @@ class UserRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> UserRecord:
-        return cls(row["user_id"], row["name"], row["email"], row["phone"], row["created_at"])
+        return from_columns(cls, row)
 
 
 @dataclass(frozen=True)
@@ -63,16 +75,10 @@ class AgentRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> AgentRecord:
-        return cls(
-            agent_id=row["agent_id"],
-            name=row["name"],
-            email=row["email"],
-            phone=row["phone"],
+        return from_columns(
+            cls,
+            row,
             is_available=bool(row["is_available"]),
-            max_concurrent=row["max_concurrent"],
-            active_rooms=row["active_rooms"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
             disabled=row["disabled_at"] is not None,
         )
 
@@ -99,18 +105,7 @@ class SessionRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> SessionRecord:
-        return cls(
-            session_id=row["session_id"],
-            room_id=row["room_id"],
-            user_id=row["user_id"],
-            agent_id=row["agent_id"],
-            status=RoomState(row["status"]),
-            exchange_count=row["exchange_count"],
-            last_seq=row["last_seq"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            expires_at=row["expires_at"],
-        )
+        return from_columns(cls, row, status=RoomState(row["status"]))
 
 
 @dataclass(frozen=True)
@@ -131,17 +126,7 @@ class MessageRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> MessageRecord:
-        return cls(
-            room_id=row["room_id"],
-            seq=row["seq"],
-            sender_type=row["sender_type"],
-            sender_id=row["sender_id"],
-            body=row["body"],
-            client_msg_id=row["client_msg_id"],
-            metadata=json.loads(row["metadata"]),
-            created_at=row["created_at"],
-            visibility=row["visibility"],
-        )
+        return from_columns(cls, row, metadata=json.loads(row["metadata"]))
 
 
 @dataclass(frozen=True)
@@ -158,17 +143,7 @@ class EscalationRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> EscalationRecord:
-        return cls(
-            escalation_id=row["escalation_id"],
-            session_id=row["session_id"],
-            room_id=row["room_id"],
-            user_id=row["user_id"],
-            reasons=tuple(json.loads(row["reasons"])),
-            triggered_at=row["triggered_at"],
-            handled_at=row["handled_at"],
-            handled_by=row["handled_by"],
-            status=row["status"],
-        )
+        return from_columns(cls, row, reasons=tuple(json.loads(row["reasons"])))
 
 
 @dataclass(frozen=True)
@@ -185,12 +160,4 @@ class RatingRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> RatingRecord:
-        return cls(
-            room_id=row["room_id"],
-            session_id=row["session_id"],
-            user_id=row["user_id"],
-            agent_id=row["agent_id"],
-            score=row["score"],
-            comment=row["comment"],
-            created_at=row["created_at"],
-        )
+        return from_columns(cls, row)

@@ -10,7 +10,7 @@ import aiosqlite
 
 from supportflow.errors import NotFound
 from supportflow.store.database import Database
-from supportflow.store.records import utc_in, utc_now
+from supportflow.store.records import from_columns, utc_in, utc_now
 
 KEPT_DELIVERIES = 200
 
@@ -25,13 +25,7 @@ class WebhookRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> WebhookRecord:
-        return cls(
-            webhook_id=row["webhook_id"],
-            url=row["url"],
-            events=tuple(json.loads(row["events"])),
-            secret=row["secret"],
-            created_at=row["created_at"],
-        )
+        return from_columns(cls, row, events=tuple(json.loads(row["events"])))
 
 
 @dataclass(frozen=True)
@@ -50,19 +44,7 @@ class DeliveryRecord:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> DeliveryRecord:
-        return cls(
-            delivery_id=row["delivery_id"],
-            webhook_id=row["webhook_id"],
-            event=row["event"],
-            body=row["body"],
-            status=row["status"],
-            attempts=row["attempts"],
-            next_attempt_at=row["next_attempt_at"],
-            last_status_code=row["last_status_code"],
-            last_error=row["last_error"],
-            last_attempt_at=row["last_attempt_at"],
-            created_at=row["created_at"],
-        )
+        return from_columns(cls, row)
 
 
 @dataclass(frozen=True)
