@@ -143,13 +143,13 @@ class SocketNotifier:
 
     async def disconnect_agent(self, agent_id: str, code: str, message: str) -> None:
         """Drop every open socket of an agent (its token was rotated, or it was disabled),
-        telling each why first (`disconnecting {code, message}`)."""
+        telling each why first (`disconnect_reason {code, message}`)."""
         for sid in self._agent_sockets(agent_id):
             await self.drop(sid, code, message)
 
     async def drop(self, sid: str, code: str, message: str) -> None:
         """Disconnect one socket, telling it why first."""
-        await self._sio.emit("disconnecting", {"code": code, "message": message}, to=sid)
+        await self._sio.emit("disconnect_reason", {"code": code, "message": message}, to=sid)
         await self._sio.disconnect(sid)
 
     async def _principal(self, sid: str) -> Principal | None:

@@ -15,7 +15,7 @@ from tests.support import LiveServer, bearer
 
 async def _dropped(client: ChatClient, code: str) -> None:
     """The server told `client` why, then disconnected it."""
-    told = await client.wait_for("disconnecting", timeout=10)
+    told = await client.wait_for("disconnect_reason", timeout=10)
     assert told["code"] == code, told
     for _ in range(100):
         if not client.sio.connected:

@@ -24,6 +24,15 @@ export function resetFeedback() {
   forms.clear();
 }
 
+/** The socket is gone for good: take away the forms nobody can send any more. */
+export function retireFeedback() {
+  for (const [kind, form] of forms) {
+    if (form.querySelector("[data-testid=feedback-thanks]")) continue;
+    form.remove();
+    forms.delete(kind);
+  }
+}
+
 function ratingForm(roomId, socket) {
   const scores = [1, 2, 3, 4, 5].map((score) =>
     el(

@@ -11,10 +11,12 @@ import {
   isRefusal,
   newClientMsgId,
   notify,
+  onDropped,
+  sentence,
   socketIoOrExplain,
   typingSender,
 } from "./common.js";
-import { offerFeedback, resetFeedback } from "./chat-feedback.js";
+import { offerFeedback, resetFeedback, retireFeedback } from "./chat-feedback.js";
 
 const STORE_KEY = "supportflow.chat.session";
 const $ = (id) => document.getElementById(id);
@@ -32,6 +34,14 @@ const ui = {
   escalate: $("escalate-button"),
   close: $("close-button"),
   newChat: $("new-chat-button"),
+  ended: $("chat-ended"),
+};
+
+// What the customer reads when the server drops the socket (`disconnect_reason`); any other
+// code shows the server's own message.
+const ENDED_TEXT = {
+  room_closed: "This chat has ended. Thank you for contacting us! Start a new chat if you need anything else.",
+  token_expired: "This chat has expired. Start a new chat to keep going.",
 };
 
 const transcript = new Transcript($("transcript"), { viewer: "user" });
@@ -40,6 +50,7 @@ Object.assign(transcript.names, session?.agent_names || {});
 let socket = null;
 let roomState = null;
 let joining = null; // the join + sync of the latest (re)connect
+let ended = false; // the server dropped this chat's socket: nothing more can be sent in it
 const io = socketIoOrExplain();
 
 function loadSession() {
@@ -69,7 +80,10 @@ function showState(state, agentName) {
   if (state !== "escalating") ui.queue.textContent = "";
   if (state !== "agent_assigned") ui.agent.textContent = "";
   else if (agentName) ui.agent.textContent = `${agentName} is helping you`;
-  const closed = state === "closed";
+  const closed = state === "closed" || ended;
+  if (closed) for (const old of document.querySelectorAll(".quick-replies")) old.remove();
+  // A closed room accepts only `rate`: anything else from this socket would get it dropped.
+  for (const thumb of document.querySelectorAll(".thumb")) thumb.disabled = closed;
   ui.escalate.hidden = closed;
   ui.escalate.disabled = Boolean(state) && state !== "bot_active";
   ui.close.hidden = closed || !session;
@@ -108,6 +122,7 @@ function openSocket() {
   socket.on("connect", () => {
     joining = joinAndCatchUp().catch(reportError);
   });
+  onDropped(socket, endChat);
   socket.on("disconnect", (reason) => {
     if (reason === "io client disconnect") return;
     setConnection("offline", "Connection lost — reconnecting…");
@@ -174,6 +189,20 @@ function openSocket() {
   });
 }
 
+/** The server dropped the socket (its token died): say why, for good, and offer a new chat. */
+function endChat({ code, message }) {
+  ended = true;
+  localStorage.removeItem(STORE_KEY); // its token no longer opens anything
+  typing.stop();
+  retireFeedback();
+  ui.typing.textContent = "";
+  ui.ended.dataset.code = code;
+  ui.ended.textContent = ENDED_TEXT[code] || `${sentence(message) || "This chat cannot go on."} Start a new chat to keep going.`;
+  ui.ended.hidden = false;
+  setConnection("ended", "Chat ended");
+  showState(code === "room_closed" ? "closed" : roomState);
+}
+
 /** Join the room, then `sync` everything after the last seq on screen (0 after a reload). */
 async function joinAndCatchUp() {
   const wasReconnect = ui.connection.dataset.state === "offline";
@@ -199,7 +228,7 @@ async function joinAndCatchUp() {
 async function sendMessage(event) {
   event.preventDefault();
   const text = ui.input.value.trim();
-  if (!text || !io) return;
+  if (!text || !io || ended || roomState === "closed") return;
   ui.send.disabled = true;
   try {
     if (!session) await startSession();
@@ -284,7 +313,9 @@ function reportError(error) {
 }
 
 const typing = typingSender((isTyping) => {
-  if (socket && socket.connected && session) {
+  // Not into a closed room, even "stopped typing": the socket would be dropped, and with it
+  // the customer's chance to rate the chat.
+  if (socket && socket.connected && session && !ended && roomState !== "closed") {
     socket.emit("typing", { room_id: session.room_id, is_typing: isTyping });
   }
 });
@@ -303,6 +334,8 @@ ui.close.addEventListener("click", () => roomAction("close_room", ui.close));
 ui.newChat.addEventListener("click", () => {
   if (socket) socket.close();
   socket = null;
+  ended = false;
+  ui.ended.hidden = true;
   saveSession(null);
   transcript.clear();
   resetFeedback();

@@ -65,6 +65,28 @@ export function isRefusal(socket, error) {
   return !socket.active || /unauthorized/.test(String(error && error.message));
 }
 
+/**
+ * Call `handle({code, message})` when the server says it is dropping this socket because its
+ * token died (`disconnect_reason`: token_expired, room_closed, agent_disabled, token_rotated...).
+ * socket.io-client never retries a server-side disconnect, so the page must say why and
+ * stop: the socket is closed on our side at once, before the server's disconnect lands, so
+ * no "reconnecting" state is ever shown for it.
+ */
+export function onDropped(socket, handle) {
+  socket.on("disconnect_reason", (reason) => {
+    socket.close();
+    handle({ code: String(reason?.code || "unauthorized"), message: String(reason?.message || "") });
+  });
+}
+
+/** The server's own words as a sentence: capitalised, with a full stop. */
+export function sentence(text) {
+  const trimmed = String(text || "").trim();
+  if (!trimmed) return "";
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** Create an element: el("li", {class: "x", dataset: {testid: "y"}}, child, "text"). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

@@ -11,6 +11,8 @@ import {
   emit,
   humanReason,
   isRefusal,
+  onDropped,
+  sentence,
   newClientMsgId,
   notify,
   socketIoOrExplain,
@@ -55,6 +57,14 @@ const names = {}; // agent_id -> display name, for transcripts
 let queueReload = null;
 
 // ---------------------------------------------------------------- sign in and out
+
+// Why the server dropped this console's socket (`disconnect_reason`), said to the agent on the
+// sign-in form; any other code shows the server's own message.
+const DROPPED_TEXT = {
+  agent_disabled: "Your access was disabled by an administrator. Ask them to enable it again, then sign in.",
+  token_rotated: "Your agent token was replaced. Sign in again with the new one.",
+  token_expired: "Your token has expired. Sign in again.",
+};
 
 async function signIn(candidate) {
   ui.signInError.textContent = "";
@@ -139,6 +149,7 @@ function openSocket() {
   setConnection("connecting", "Connecting…");
   socket = connect(io, token);
   socket.on("connect", () => onConnect().catch(report));
+  onDropped(socket, ({ code, message }) => signOut(DROPPED_TEXT[code] || `${sentence(message)} Sign in again.`));
   socket.on("disconnect", (reason) => {
     if (reason !== "io client disconnect") setConnection("offline", "Connection lost — reconnecting…");
   });
