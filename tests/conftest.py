@@ -20,6 +20,7 @@ from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.embedder import Embedder
 from supportflow.settings import Settings
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
+from tests.llm.fake_groq import FakeGroq
 from tests.support import LiveServer, admin_http, server_settings
 
 # The fast tier (`make test-fast`, `pytest -m "not slow"`) is every test that needs no live
@@ -119,6 +120,14 @@ async def fixture_admin(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 def fixture_uid() -> str:
     """A short unique suffix, so tests sharing a server never share ids."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(name="fake")
+async def fixture_fake() -> AsyncIterator[FakeGroq]:
+    """Groq's local stand-in (tests/llm/fake_groq.py) on a free loopback port, per test."""
+    server = await FakeGroq().start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture(name="embedder", scope="session")

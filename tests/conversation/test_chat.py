@@ -7,16 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.realtime.clients import ChatClient, new_customer
+from tests.realtime.clients import new_customer, queued_reasons, say
 from tests.support import LiveServer, bearer
-
-
-async def say(customer: ChatClient, room: str, text: str) -> dict[str, Any]:
-    """Send `text` and return the bot's reply to it."""
-    ack = await customer.ok("send_message", {"room_id": room, "message": text})
-    return await customer.wait_for(
-        "new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > ack["seq"]
-    )
 
 
 async def test_small_talk_is_answered_and_never_escalates(
@@ -120,17 +112,9 @@ async def test_that_did_not_help_hands_over_as_bot_unhelpful(
         assert reply["act"] == "unhelpful"
         queued = await customer.wait_for("new_message", lambda m: "queue_position" in m)
         assert queued["sender_type"] == "system"
-        pending = (await chat_admin.get("/api/escalations?status=pending")).json()
-        mine = [e for e in pending["escalations"] if e["room_id"] == room]
-        assert mine and mine[0]["reasons"] == ["bot_unhelpful"]
+        assert await queued_reasons(chat_admin, room) == ["bot_unhelpful"]
     finally:
         await customer.close()
-
-
-async def queued_reasons(admin: httpx.AsyncClient, room: str) -> list[str]:
-    pending = (await admin.get("/api/escalations?status=pending")).json()["escalations"]
-    mine = [escalation for escalation in pending if escalation["room_id"] == room]
-    return list(mine[0]["reasons"]) if mine else []
 
 
 async def test_unsure_bot_asks_once_and_answers_the_pick(

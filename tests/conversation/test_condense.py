@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
-from tests.conversation.test_chat import say
 from tests.llm.fake_groq import FakeGroq
-from tests.realtime.clients import new_customer
+from tests.realtime.clients import new_customer, say
 from tests.support import LiveServer
 
 FIRST = "How do I turn on roaming for my trip to Spain?"
 REWRITE = "How much does international roaming in Spain cost?"
-
-
-@pytest.fixture(name="fake")
-async def fixture_fake() -> AsyncIterator[FakeGroq]:
-    server = await FakeGroq().start()
-    yield server
-    await server.stop()
 
 
 def condense_requests(fake: FakeGroq) -> list[dict[str, Any]]:
@@ -30,9 +19,7 @@ def condense_requests(fake: FakeGroq) -> list[dict[str, Any]]:
 async def test_groq_rewrites_the_follow_up_and_a_failure_falls_back_to_fusion(
     start_server: Any, fake: FakeGroq, uid: str
 ) -> None:
-    server: LiveServer = start_server(
-        demo_kb=True, groq_api_key="test-key", groq_base_url=fake.base_url, groq_max_retries=0
-    )
+    server: LiveServer = start_server(demo_kb=True, **fake.server_overrides())
     customer, session = await new_customer(server.url, f"condense-{uid}")
     room = session["room_id"]
     try:

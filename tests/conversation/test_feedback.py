@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conversation.test_chat import queued_reasons, say
-from tests.realtime.clients import new_agent, new_customer
+from tests.realtime.clients import new_agent, new_customer, queued_reasons, say
 from tests.support import LiveServer
 
 

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
-
 from supportflow.knowledge.base import KnowledgeBase
-from supportflow.llm.groq_answerer import GroqAnswerer
-from supportflow.llm.offline import OfflineAnswerer
 from supportflow.rooms.streaming import streaming_to
-from tests.conversation.test_chat import say
 from tests.llm.fake_groq import FakeGroq
-from tests.realtime.clients import new_customer
+from tests.realtime.clients import new_customer, say
 from tests.support import LiveServer
 
 ANSWER = "Turn on roaming in Settings before you travel [roaming-international-roaming]."
 
 
-@pytest.fixture(name="fake")
-async def fixture_fake() -> AsyncIterator[FakeGroq]:
-    server = await FakeGroq().start()
-    yield server
-    await server.stop()
-
-
 async def test_the_reply_streams_then_arrives_whole(
     start_server: Any, fake: FakeGroq, uid: str
 ) -> None:
-    server: LiveServer = start_server(
-        demo_kb=True, groq_api_key="test-key", groq_base_url=fake.base_url, groq_max_retries=0
-    )
+    server: LiveServer = start_server(demo_kb=True, **fake.server_overrides())
     customer, session = await new_customer(server.url, f"stream-{uid}")
     room = session["room_id"]
     try:
@@ -52,15 +37,7 @@ async def test_the_reply_streams_then_arrives_whole(
 async def test_a_no_answer_reply_never_streams_its_words(
     fake: FakeGroq, articles_kb: KnowledgeBase
 ) -> None:
-    answerer = GroqAnswerer.connect(
-        api_key="test-key",
-        model="llama-3.1-8b-instant",
-        base_url=fake.base_url,
-        timeout_seconds=5.0,
-        max_retries=0,
-        fallback=OfflineAnswerer(),
-        context_chars=2000,
-    )
+    answerer = fake.answerer(timeout_seconds=5.0, max_retries=0)
     pieces: list[str] = []
 
     async def sink(text: str) -> None:

@@ -10,6 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
+from supportflow.llm.groq_answerer import GroqAnswerer
+from supportflow.llm.offline import OfflineAnswerer
+
 COMPLETIONS_PATH = "/openai/v1/chat/completions"
 
 
@@ -72,6 +75,22 @@ class FakeGroq:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def server_overrides(self) -> dict[str, Any]:
+        """Settings that send a live server's Groq calls here (and never retry them)."""
+        return {"groq_api_key": "test-key", "groq_base_url": self.base_url, "groq_max_retries": 0}
+
+    def answerer(self, *, timeout_seconds: float, max_retries: int) -> GroqAnswerer:
+        """A Groq answerer talking to this stand-in, answering offline when it fails."""
+        return GroqAnswerer.connect(
+            api_key="test-key",
+            model="llama-3.1-8b-instant",
+            base_url=self.base_url,
+            timeout_seconds=timeout_seconds,
+            max_retries=max_retries,
+            fallback=OfflineAnswerer(),
+            context_chars=2000,
+        )
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.json()

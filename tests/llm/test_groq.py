@@ -17,24 +17,9 @@ QUESTION = "How much is the roaming day pass?"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(name="fake")
-async def fixture_fake() -> AsyncIterator[FakeGroq]:
-    server = await FakeGroq().start()
-    yield server
-    await server.stop()
-
-
 @pytest.fixture(name="answerer")
 async def fixture_answerer(fake: FakeGroq) -> AsyncIterator[GroqAnswerer]:
-    answerer = GroqAnswerer.connect(
-        api_key="test-key",
-        model="llama-3.1-8b-instant",
-        base_url=fake.base_url,
-        timeout_seconds=1.0,
-        max_retries=1,
-        fallback=OfflineAnswerer(),
-        context_chars=2000,
-    )
+    answerer = fake.answerer(timeout_seconds=1.0, max_retries=1)
     yield answerer
     await answerer.close()
 

@@ -131,3 +131,18 @@ async def claimed_room(
     await customer.ok("escalate", {"room_id": session["room_id"]})
     await agent.ok("claim_room", {"room_id": session["room_id"]})
     return customer, session, agent, account
+
+
+async def say(customer: ChatClient, room: str, text: str) -> dict[str, Any]:
+    """Send `text` and return the bot's reply to it."""
+    ack = await customer.ok("send_message", {"room_id": room, "message": text})
+    return await customer.wait_for(
+        "new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > ack["seq"]
+    )
+
+
+async def queued_reasons(admin: httpx.AsyncClient, room: str) -> list[str]:
+    """The reasons of the pending escalation of `room`, or [] when none is queued."""
+    pending = (await admin.get("/api/escalations?status=pending")).json()["escalations"]
+    mine = [escalation for escalation in pending if escalation["room_id"] == room]
+    return list(mine[0]["reasons"]) if mine else []

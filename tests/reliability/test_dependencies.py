@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from supportflow.rooms.effects import APOLOGY
-from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.realtime.clients import new_agent, new_customer, say
 from tests.support import LiveServer, shared_server
 
 QUESTION = "How do I reset my voicemail PIN?"
@@ -46,14 +46,6 @@ def broken(owner: object, attribute: str, what: str) -> Iterator[None]:
 kb_server, kb_admin = shared_server("kb_server", "kb_admin", demo_kb=True)
 
 
-async def _ask(customer: ChatClient, room: str, text: str) -> dict[str, Any]:
-    """Send `text` and return the bot's answer to it."""
-    ack = await customer.ok("send_message", {"room_id": room, "message": text})
-    return await customer.wait_for(
-        "new_message", lambda m: m["sender_type"] == "bot" and m["seq"] > ack["seq"]
-    )
-
-
 async def _fault_then_recovery(
     server: LiveServer, admin: httpx.AsyncClient, owner: object, attribute: str, name: str
 ) -> httpx.Response:
@@ -67,7 +59,7 @@ async def _fault_then_recovery(
     room = session["room_id"]
     try:
         with broken(owner, attribute, name):
-            reply = await _ask(customer, room, QUESTION)
+            reply = await say(customer, room, QUESTION)
             health = await admin.get("/api/health")
         assert reply["message"] == APOLOGY
         alert = await agent.wait_for("escalation_alert", lambda a: a["room_id"] == room)
@@ -81,7 +73,7 @@ async def _fault_then_recovery(
         assert (await admin.get("/api/health")).status_code == 200
         await agent.ok("claim_room", {"room_id": room})
         await agent.ok("release_room", {"room_id": room})
-        again = await _ask(customer, room, QUESTION)
+        again = await say(customer, room, QUESTION)
         assert again["message"] != APOLOGY and again["sources"], again
         return health
     finally:
