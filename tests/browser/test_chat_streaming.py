@@ -3,9 +3,7 @@ message_delta pieces grow one streaming bubble, which the stored new_message the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
-import pytest
+from collections.abc import Callable
 
 from tests.browser.conftest import NewContext
 from tests.browser.support import needs_browser
@@ -26,21 +24,12 @@ new MutationObserver(() => {
 """
 
 
-@pytest.fixture(name="fake")
-async def fixture_fake() -> AsyncIterator[FakeGroq]:
-    server = await FakeGroq().start()
-    yield server
-    await server.stop()
-
-
 async def test_chat_renders_a_streamed_reply_progressively(
     start_server: Callable[..., LiveServer], fake: FakeGroq, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
-    server = start_server(
-        demo_kb=True, groq_api_key="test-key", groq_base_url=fake.base_url, groq_max_retries=0
-    )
+    server = start_server(demo_kb=True, **fake.server_overrides())
     fake.script.append(("ok", ANSWER))
     context = await new_context()
     await context.add_init_script(RECORD_STREAM)
