@@ -7,16 +7,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.realtime.clients import new_customer, queued_reasons, say
+from tests.realtime.clients import customer_session, queued_reasons, say
 from tests.support import LiveServer, bearer
 
 
 async def test_small_talk_is_answered_and_never_escalates(
     chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"talk-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(chat_server.url, f"talk-{uid}") as (customer, session):
+        room = session["room_id"]
         for text in ("hiya 👋", "are you a bot?", "ok", "thx!!", "bye"):
             reply = await say(customer, room, text)
             assert reply["act"] is not None, text
@@ -25,18 +24,13 @@ async def test_small_talk_is_answered_and_never_escalates(
         assert customer.received("room_state") == []
         state = (await chat_admin.get(f"/api/sessions/{session['session_id']}")).json()
         assert state["status"] == "bot_active"
-    finally:
-        await customer.close()
 
 
 async def test_a_greeting_with_a_question_is_a_question(chat_server: LiveServer, uid: str) -> None:
-    customer, session = await new_customer(chat_server.url, f"greetq-{uid}")
-    try:
+    async with customer_session(chat_server.url, f"greetq-{uid}") as (customer, session):
         reply = await say(customer, session["room_id"], "hi, how do I set up voicemail?")
         assert reply.get("act") is None
         assert any("voicemail" in source["id"] for source in reply["sources"])
-    finally:
-        await customer.close()
 
 
 async def test_small_talk_does_not_count_toward_a_long_conversation(
@@ -44,9 +38,8 @@ async def test_small_talk_does_not_count_toward_a_long_conversation(
 ) -> None:
     server: LiveServer = start_server(demo_kb=True)
     # The shipped rules allow 10 customer messages; 12 of small talk, then a question.
-    customer, session = await new_customer(server.url, f"long-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(server.url, f"long-{uid}") as (customer, session):
+        room = session["room_id"]
         for _ in range(6):
             await say(customer, room, "hello")
             await say(customer, room, "thanks")
@@ -54,16 +47,13 @@ async def test_small_talk_does_not_count_toward_a_long_conversation(
         assert any("voicemail" in source["id"] for source in reply["sources"])
         await customer.ok("close_room", {"room_id": room})
         assert not [m for m in customer.received("room_state") if m["state"] == "escalating"]
-    finally:
-        await customer.close()
 
 
 async def test_a_follow_up_is_searched_with_its_topic_and_agents_see_the_query(
     chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"follow-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(chat_server.url, f"follow-{uid}") as (customer, session):
+        room = session["room_id"]
         first = await say(customer, room, "How do I turn on roaming for my trip to Spain?")
         assert first["sources"][0]["id"].startswith("roaming")
         assert first["query"] == "How do I turn on roaming for my trip to Spain?"
@@ -85,8 +75,6 @@ async def test_a_follow_up_is_searched_with_its_topic_and_agents_see_the_query(
         ).json()
         assert "roaming" in asked["query"].lower()
         assert any(source["id"].startswith("roaming") for source in asked["sources"])
-    finally:
-        await customer.close()
 
 
 async def test_ask_answers_small_talk_with_its_act(chat_server: LiveServer, uid: str) -> None:
@@ -104,25 +92,21 @@ async def test_ask_answers_small_talk_with_its_act(chat_server: LiveServer, uid:
 async def test_that_did_not_help_hands_over_as_bot_unhelpful(
     chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"unhelp-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(chat_server.url, f"unhelp-{uid}") as (customer, session):
+        room = session["room_id"]
         await say(customer, room, "How do I set up voicemail?")
         reply = await say(customer, room, "that didn't help")
         assert reply["act"] == "unhelpful"
         queued = await customer.wait_for("new_message", lambda m: "queue_position" in m)
         assert queued["sender_type"] == "system"
         assert await queued_reasons(chat_admin, room) == ["bot_unhelpful"]
-    finally:
-        await customer.close()
 
 
 async def test_unsure_bot_asks_once_and_answers_the_pick(
     chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"clarify-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(chat_server.url, f"clarify-{uid}") as (customer, session):
+        room = session["room_id"]
         asked = await say(customer, room, "internet")
         suggestions = asked["suggestions"]
         assert 2 <= len(suggestions) <= 3
@@ -133,24 +117,19 @@ async def test_unsure_bot_asks_once_and_answers_the_pick(
         assert answer.get("suggestions", []) == []
         await customer.ok("close_room", {"room_id": room})
         assert not [e for e in customer.received("room_state") if e["state"] == "escalating"]
-    finally:
-        await customer.close()
 
 
 @pytest.mark.parametrize("second", ["none of these", "settings"])
 async def test_none_of_these_or_unsure_again_hands_over(
     chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str, second: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"none-{second[:4]}-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(chat_server.url, f"none-{second[:4]}-{uid}") as (customer, session):
+        room = session["room_id"]
         asked = await say(customer, room, "internet")
         assert asked["suggestions"]
         await say(customer, room, second)
         await customer.wait_for("new_message", lambda m: "queue_position" in m)
         assert await queued_reasons(chat_admin, room) == ["low_confidence"]
-    finally:
-        await customer.close()
 
 
 @pytest.mark.parametrize(
@@ -173,9 +152,8 @@ async def test_situations_escalate_questions_about_them_are_answered(
 
 
 async def test_the_bot_is_seen_typing_before_its_reply(chat_server: LiveServer, uid: str) -> None:
-    customer, session = await new_customer(chat_server.url, f"typing-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(chat_server.url, f"typing-{uid}") as (customer, session):
+        room = session["room_id"]
         reply = await say(customer, room, "How do I set up voicemail?")
         typing = [e for e in customer.received("typing") if e["sender_type"] == "bot"]
         assert [e["is_typing"] for e in typing] == [True, False]
@@ -186,5 +164,3 @@ async def test_the_bot_is_seen_typing_before_its_reply(chat_server: LiveServer, 
             "is_typing": True,
         }
         assert reply["sender_type"] == "bot"
-    finally:
-        await customer.close()

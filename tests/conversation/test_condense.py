@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.llm.fake_groq import FakeGroq
-from tests.realtime.clients import new_customer, say
+from tests.realtime.clients import customer_session, say
 from tests.support import LiveServer
 
 FIRST = "How do I turn on roaming for my trip to Spain?"
@@ -20,9 +20,8 @@ async def test_groq_rewrites_the_follow_up_and_a_failure_falls_back_to_fusion(
     start_server: Any, fake: FakeGroq, uid: str
 ) -> None:
     server: LiveServer = start_server(demo_kb=True, **fake.server_overrides())
-    customer, session = await new_customer(server.url, f"condense-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(server.url, f"condense-{uid}") as (customer, session):
+        room = session["room_id"]
         fake.script.append(("ok", "Turn on roaming in Settings [roaming-international-roaming]."))
         first = await say(customer, room, FIRST)
         assert first["query"] == FIRST and not condense_requests(fake)
@@ -39,5 +38,3 @@ async def test_groq_rewrites_the_follow_up_and_a_failure_falls_back_to_fusion(
         assert again["query"] != "and is it daily?"
         assert again["query"].endswith("and is it daily?")
         assert len(condense_requests(fake)) == 2
-    finally:
-        await customer.close()

@@ -7,7 +7,7 @@ from typing import Any
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.rooms.streaming import streaming_to
 from tests.llm.fake_groq import FakeGroq
-from tests.realtime.clients import new_customer, say
+from tests.realtime.clients import customer_session, say
 from tests.support import LiveServer
 
 ANSWER = "Turn on roaming in Settings before you travel [roaming-international-roaming]."
@@ -17,9 +17,8 @@ async def test_the_reply_streams_then_arrives_whole(
     start_server: Any, fake: FakeGroq, uid: str
 ) -> None:
     server: LiveServer = start_server(demo_kb=True, **fake.server_overrides())
-    customer, session = await new_customer(server.url, f"stream-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(server.url, f"stream-{uid}") as (customer, session):
+        room = session["room_id"]
         fake.script.append(("ok", ANSWER))
         reply = await say(customer, room, "How do I turn on roaming?")
         assert fake.requests[-1]["stream"] is True
@@ -30,8 +29,6 @@ async def test_the_reply_streams_then_arrives_whole(
         assert "".join(d["text"] for d in deltas) == reply["message"] == ANSWER
         typing = [e["is_typing"] for e in customer.received("typing") if e["sender_type"] == "bot"]
         assert typing == [True, False]
-    finally:
-        await customer.close()
 
 
 async def test_a_no_answer_reply_never_streams_its_words(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -101,6 +102,16 @@ async def new_customer(url: str, user_id: str) -> tuple[ChatClient, dict[str, An
     client = await ChatClient(url, session["token"]).connect()
     await client.ok("join_room", {"room_id": session["room_id"]})
     return client, session
+
+
+@asynccontextmanager
+async def customer_session(url: str, user_id: str) -> AsyncIterator[tuple[ChatClient, Event]]:
+    """`new_customer` for the length of an `async with` block: the client closes after it."""
+    customer, session = await new_customer(url, user_id)
+    try:
+        yield customer, session
+    finally:
+        await customer.close()
 
 
 async def new_agent(

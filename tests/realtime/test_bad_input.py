@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.realtime.clients import CLIENT_EVENTS, new_agent, new_customer
+from tests.realtime.clients import CLIENT_EVENTS, customer_session, new_agent, new_customer
 from tests.support import LiveServer
 
 BAD_PAYLOADS = [
@@ -24,8 +24,7 @@ BAD_PAYLOADS = [
 
 @pytest.mark.parametrize("event", CLIENT_EVENTS)
 async def test_bad_payloads_get_error_acks(room_server: LiveServer, uid: str, event: str) -> None:
-    customer, session = await new_customer(room_server.url, f"bad-{uid}")
-    try:
+    async with customer_session(room_server.url, f"bad-{uid}") as (customer, session):
         for payload in BAD_PAYLOADS:
             ack = await customer.call(event, payload)
             assert ack["ok"] is False, (event, payload, ack)
@@ -33,14 +32,11 @@ async def test_bad_payloads_get_error_acks(room_server: LiveServer, uid: str, ev
         # Still connected and served.
         synced = await customer.ok("sync", {"room_id": session["room_id"], "after_seq": 0})
         assert synced["messages"] == []
-    finally:
-        await customer.close()
 
 
 async def test_message_rules(room_server: LiveServer, uid: str) -> None:
-    customer, session = await new_customer(room_server.url, f"msg-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(room_server.url, f"msg-{uid}") as (customer, session):
+        room = session["room_id"]
         too_long = await customer.call("send_message", {"room_id": room, "message": "x" * 4001})
         assert too_long["error"]["code"] == "message_too_long"
         huge = await customer.call("send_message", {"room_id": room, "message": "x" * 900_000})
@@ -70,8 +66,6 @@ async def test_message_rules(room_server: LiveServer, uid: str) -> None:
         )
         assert padded["ok"] is True  # the limit counts what is stored, not the padding
         assert (await customer.call("sync", {"room_id": room}))["ok"] is True
-    finally:
-        await customer.close()
 
 
 async def test_typing_reaches_the_others_in_the_room(

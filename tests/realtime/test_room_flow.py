@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.realtime.clients import ChatClient, customer_session, new_agent, new_customer
 from tests.support import LiveServer
 
 KB_QUESTION = "How do I reset my voicemail PIN?"
@@ -159,9 +159,8 @@ async def test_capacity_holds_under_concurrent_claims(
 
 
 async def test_duplicate_client_msg_id_is_stored_once(room_server: LiveServer, uid: str) -> None:
-    customer, session = await new_customer(room_server.url, f"cust-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(room_server.url, f"cust-{uid}") as (customer, session):
+        room = session["room_id"]
         await customer.ok("escalate", {"room_id": room})  # keep the bot out of it
         message = {"room_id": room, "message": "Are you there?", "client_msg_id": "m-1"}
         first = await customer.ok("send_message", message)
@@ -171,8 +170,6 @@ async def test_duplicate_client_msg_id_is_stored_once(room_server: LiveServer, u
         synced = await customer.ok("sync", {"room_id": room, "after_seq": 0})
         ids = [m.get("client_msg_id") for m in synced["messages"]]
         assert ids.count("m-1") == 1
-    finally:
-        await customer.close()
 
 
 async def test_sync_after_reconnect_returns_what_was_missed(

@@ -9,7 +9,7 @@ import pytest
 from supportflow.realtime import wire_json
 from supportflow.realtime.namespace import UNDECODABLE_EVENT
 from supportflow.realtime.server import DepthSafePacket
-from tests.realtime.clients import new_customer
+from tests.realtime.clients import customer_session
 from tests.support import LiveServer
 
 
@@ -36,9 +36,8 @@ def test_packets_orjson_refuses_decode_as_the_undecodable_event(body: str) -> No
 async def test_packets_that_are_not_json_leave_the_connection_usable(
     room_server: LiveServer, uid: str
 ) -> None:
-    customer, session = await new_customer(room_server.url, f"wire-{uid}")
-    room = session["room_id"]
-    try:
+    async with customer_session(room_server.url, f"wire-{uid}") as (customer, session):
+        room = session["room_id"]
         # Raw engine.io messages: an EVENT whose JSON has NaN, and one with a lone
         # surrogate (the standard library accepted both; neither can be stored as text).
         for body in (
@@ -53,5 +52,3 @@ async def test_packets_that_are_not_json_leave_the_connection_usable(
         await customer.ok("send_message", {"room_id": room, "message": "hello \u00e9"})
         synced = await customer.ok("sync", {"room_id": room, "after_seq": 0})
         assert synced["messages"][0]["message"] == "hello \u00e9"
-    finally:
-        await customer.close()

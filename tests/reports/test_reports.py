@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.realtime.clients import new_agent, new_customer
+from tests.realtime.clients import customer_session, new_agent, new_customer
 from tests.support import LiveServer, shared_server
 
 report_server, report_admin = shared_server("report_server", "report_admin")
@@ -23,12 +23,9 @@ def stamp(moment: datetime) -> str:
 
 async def ask_once(server: LiveServer, user_id: str, question: str) -> None:
     """A new customer asks one question and waits for the bot's verdict."""
-    customer, session = await new_customer(server.url, user_id)
-    try:
+    async with customer_session(server.url, user_id) as (customer, session):
         await customer.ok("send_message", {"room_id": session["room_id"], "message": question})
         await customer.wait_for("new_message", lambda m: m["sender_type"] == "bot")
-    finally:
-        await customer.close()
 
 
 async def test_summary_counts_a_known_day(
