@@ -5,14 +5,15 @@ disk. A single asyncio lock serialises units of work: each repository method run
 inside `Database.unit()`, so two coroutines never interleave statements inside one unit.
 
 Group commit. With `synchronous=FULL` every COMMIT is an fsync, and on a busy server the
-fsyncs, not the SQL, were the cost of a write. Units that arrive within `commit_window`
-seconds of each other therefore share one transaction: the first opens it
-(`BEGIN IMMEDIATE`), each unit runs inside its own `SAVEPOINT`, and one COMMIT (one fsync)
-ends them all. Each unit's `async with` returns only after that COMMIT, so a caller is
-still answered only once its data is durable. A unit that raises is rolled back to its
-savepoint alone; the others in the batch commit. If SQLite itself abandons the whole
-transaction (an I/O error, a full disk) or the COMMIT fails, every unit of the batch raises:
-none is reported written that is not.
+fsyncs, not the SQL, were the cost of a write. Units that arrive together therefore share
+one transaction: the first opens it (`BEGIN IMMEDIATE`), each unit runs inside its own
+`SAVEPOINT`, and one COMMIT (one fsync) ends them all: at once when no other unit is
+waiting for the connection (a lone writer never waits), else `commit_window` seconds
+later, so the units queued meanwhile join first. Each unit's `async with` returns only
+after that COMMIT, so a caller is still answered only once its data is durable. A unit that
+raises is rolled back to its savepoint alone; the others in the batch commit. If SQLite
+itself abandons the whole transaction (an I/O error, a full disk) or the COMMIT fails,
+every unit of the batch raises: none is reported written that is not.
 
 Reads of one statement use `fetch_all` / `fetch_one` instead: a lone SELECT needs neither a
 savepoint nor the round trips of one, and profiling the Socket.IO connect path showed those
@@ -63,6 +64,7 @@ class Database:
         self._commit_window = commit_window
         self._batch: _Batch | None = None
         self._flush: asyncio.Task[None] | None = None
+        self._waiting = 0  # units waiting for the lock: the ones a batch can wait for
 
     @classmethod
     async def open(
@@ -98,7 +100,12 @@ class Database:
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[aiosqlite.Connection]:
         """One atomic unit of work: durable when the block ends, rolled back if it raises."""
-        async with self._lock:
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._waiting -= 1
+        try:
             batch = self._batch
             if batch is None:
                 await self._connection.execute("BEGIN IMMEDIATE")
@@ -111,7 +118,12 @@ class Database:
                 raise
             await self._connection.execute("RELEASE unit")
             batch.units += 1
-            self._flush_soon()
+            if self._waiting:
+                self._flush_soon()  # units queued behind this one join the batch first
+            else:
+                await self._commit_batch()  # nobody to group with: no reason to wait
+        finally:
+            self._lock.release()
         # Outside the lock, so the next units can join the batch meanwhile. Shielded: a
         # caller cancelled while it waits must not cancel the others' COMMIT.
         await asyncio.shield(batch.committed)

@@ -128,3 +128,19 @@ async def test_message_seqs_stay_gap_free_and_ordered_under_concurrent_writes(
             assert {m.body for m in stored} == {f"message {n}" for n, _ in mine}
     finally:
         await store.close()
+
+
+async def test_a_lone_writer_commits_at_once_without_waiting_for_the_window(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "lone.db", synchronous="FULL", commit_window=30.0)
+    try:
+        async with db.unit() as sql:
+            await sql.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, label TEXT NOT NULL)")
+        # With nobody queued behind it, a unit must not sit out the (here huge) window.
+        async with asyncio.timeout(10):
+            async with db.unit() as sql:
+                await sql.execute("INSERT INTO t VALUES (1, 'alone')")
+        assert committed_rows(tmp_path / "lone.db") == {1}
+    finally:
+        await db.close()
