@@ -9,7 +9,7 @@ import httpx
 import pytest
 import socketio
 
-from tests.realtime.clients import ChatClient, new_customer
+from tests.realtime.clients import ChatClient, customer_session, new_customer
 from tests.support import ADMIN_TOKEN, LiveServer
 
 
@@ -79,8 +79,7 @@ async def test_a_packet_past_the_socket_limit_drops_only_that_connection(
     start_server: Callable[..., LiveServer],
 ) -> None:
     server = start_server(max_socket_packet_bytes=64 * 1024)
-    customer, session = await new_customer(server.url, "bulky")
-    try:
+    async with customer_session(server.url, "bulky") as (customer, session):
         under = await customer.call(
             "send_message", {"room_id": session["room_id"], "message": "x" * 50_000}
         )
@@ -101,8 +100,6 @@ async def test_a_packet_past_the_socket_limit_drops_only_that_connection(
             await again.close()
         async with httpx.AsyncClient(base_url=server.url) as http:
             assert (await http.get("/api/health")).status_code == 200
-    finally:
-        await customer.close()
 
 
 async def test_request_bodies_past_the_limit_are_413(
@@ -121,11 +118,8 @@ async def test_message_length_is_limited_by_setting(
     start_server: Callable[..., LiveServer],
 ) -> None:
     server = start_server(message_max_chars=10)
-    customer, session = await new_customer(server.url, "wordy")
-    try:
+    async with customer_session(server.url, "wordy") as (customer, session):
         room = session["room_id"]
         refused = await customer.call("send_message", {"room_id": room, "message": "x" * 11})
         assert refused["error"]["code"] == "message_too_long"
         assert (await customer.call("send_message", {"room_id": room, "message": "x" * 10}))["ok"]
-    finally:
-        await customer.close()

@@ -14,7 +14,7 @@ import socketio
 
 import supportflow.store
 from supportflow.logs import KeyValueFormatter
-from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.realtime.clients import ChatClient, customer_session, new_agent, new_customer
 from tests.support import ADMIN_TOKEN, LiveServer, bearer
 
 
@@ -102,8 +102,7 @@ async def test_configured_origins_and_no_others_get_cors(
 
 
 async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
-    customer, session = await new_customer(server.url, "o-brien")
-    try:
+    async with customer_session(server.url, "o-brien") as (customer, session):
         for room_id in ("' OR '1'='1", "x'; DROP TABLE sessions; --", '" OR 1=1 --'):
             ack = await customer.call("sync", {"room_id": room_id})
             assert ack["error"]["code"] == "not_your_room"
@@ -111,8 +110,6 @@ async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
         await customer.ok("send_message", {"room_id": session["room_id"], "message": text})
         synced = await customer.ok("sync", {"room_id": session["room_id"]})
         assert synced["messages"][0]["message"] == text
-    finally:
-        await customer.close()
 
 
 # Names that may be interpolated into SQL text: fixed fragments and placeholder lists built

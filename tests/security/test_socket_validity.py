@@ -9,7 +9,7 @@ from collections.abc import Callable
 import engineio
 import httpx
 
-from tests.realtime.clients import ChatClient, new_agent, new_customer
+from tests.realtime.clients import ChatClient, customer_session, new_agent
 from tests.support import LiveServer, bearer
 
 
@@ -28,22 +28,18 @@ async def test_an_expired_customer_token_is_refused_on_its_open_socket(
     start_server: Callable[..., LiveServer],
 ) -> None:
     server = start_server(user_token_ttl_seconds=2)
-    customer, session = await new_customer(server.url, "brief")
-    try:
+    async with customer_session(server.url, "brief") as (customer, session):
         await asyncio.sleep(2.3)
         ack = await customer.call("sync", {"room_id": session["room_id"], "after_seq": 0})
         assert ack["ok"] is False and ack["error"]["code"] == "token_expired"
         await _dropped(customer, "token_expired")
-    finally:
-        await customer.close()
 
 
 async def test_a_closed_rooms_customer_socket_is_refused_and_dropped(
     server: LiveServer, admin: httpx.AsyncClient
 ) -> None:
-    customer, session = await new_customer(server.url, "leaver")
-    room = session["room_id"]
-    try:
+    async with customer_session(server.url, "leaver") as (customer, session):
+        room = session["room_id"]
         await customer.ok("close_room", {"room_id": room})
         ack = await customer.call("sync", {"room_id": room, "after_seq": 0})
         assert ack["ok"] is False and ack["error"]["code"] == "room_closed", ack
@@ -56,8 +52,6 @@ async def test_a_closed_rooms_customer_socket_is_refused_and_dropped(
             assert typing["error"]["code"] == "room_closed"
         finally:
             await watcher.close()
-    finally:
-        await customer.close()
 
 
 async def test_a_disabled_agent_is_dropped_refused_and_can_be_enabled(
@@ -103,9 +97,6 @@ async def test_a_transport_that_never_authenticates_is_closed(
     finally:
         await silent.disconnect()
     # An authenticated socket outlives the deadline.
-    customer, session = await new_customer(server.url, "prompt")
-    try:
+    async with customer_session(server.url, "prompt") as (customer, session):
         await asyncio.sleep(1.0)
         await customer.ok("sync", {"room_id": session["room_id"], "after_seq": 0})
-    finally:
-        await customer.close()
