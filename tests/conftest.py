@@ -23,13 +23,26 @@ from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedde
 from tests.llm.fake_groq import FakeGroq
 from tests.support import LiveServer, admin_http, server_settings
 
+# Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing).
+pytest_plugins = ["tests.services"]
+
 # The fast tier (`make test-fast`, `pytest -m "not slow"`) is every test that needs no live
 # server, no server process, no browser and no embedding model. A test is slow when one of
 # its fixtures (however indirectly) gives a live server or the model (by name, or by its
 # return annotation), when it lives in one of the places below, or when its module says so
 # (`pytestmark = pytest.mark.slow`).
 SLOW_FIXTURES = frozenset(
-    {"server", "start_server", "http", "admin", "app", "client", "embedder", "articles_kb"}
+    {
+        "server",
+        "start_server",
+        "http",
+        "admin",
+        "app",
+        "client",
+        "embedder",
+        "articles_kb",
+        "chroma_server",
+    }
 )
 SLOW_RESULTS = ("LiveServer", "Embedder", "KnowledgeBase", "Quart")
 SLOW_FOLDERS = ("browser/", "reliability/", "realtime/")  # browsers, processes, live servers
