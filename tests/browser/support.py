@@ -53,6 +53,13 @@ async def sign_in(page: Page, base_url: str, token: str) -> None:
     await expect(page.locator("#connection")).to_have_attribute("data-state", "online")
 
 
+async def ask_in_chat(page: Page, base_url: str, text: str) -> None:
+    """Open the customer page at `base_url` and send `text` as a customer would (Enter)."""
+    await page.goto(f"{base_url}/chat")
+    await page.get_by_test_id("message-input").fill(text)
+    await page.get_by_test_id("message-input").press("Enter")
+
+
 async def escalated_customer(base_url: str, user_id: str, text: str) -> tuple[ChatClient, Event]:
     """A customer (Socket.IO test client) whose room is waiting in the agents' queue.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser
+from tests.browser.support import ask_in_chat, needs_browser
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
@@ -18,9 +18,7 @@ async def test_the_bot_answers_with_a_cited_article(
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await page.goto(f"{web_server.url}/chat")
-    await page.get_by_test_id("message-input").fill("How do I reset my voicemail PIN?")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, web_server.url, "How do I reset my voicemail PIN?")
 
     answer = page.get_by_test_id("bot-message").first
     await expect(answer).to_be_visible(timeout=60_000)
@@ -110,9 +108,7 @@ async def test_quick_replies_answer_a_clarifying_question(
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await page.goto(f"{web_server.url}/chat")
-    await page.get_by_test_id("message-input").fill("internet")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, web_server.url, "internet")
 
     choices = page.get_by_test_id("quick-reply")
     await expect(choices.first).to_be_visible(timeout=60_000)
@@ -130,9 +126,7 @@ async def test_thumbs_down_hands_the_chat_over(
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await page.goto(f"{web_server.url}/chat")
-    await page.get_by_test_id("message-input").fill("How do I set up voicemail?")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, web_server.url, "How do I set up voicemail?")
     down = page.get_by_test_id("bot-message").first.get_by_test_id("thumb-down")
     await expect(down).to_be_visible(timeout=60_000)
     await down.click()

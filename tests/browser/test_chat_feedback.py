@@ -10,7 +10,7 @@ import pytest
 
 from supportflow.office_hours import DAYS, parse_office_hours
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser
+from tests.browser.support import ask_in_chat, needs_browser
 from tests.support import LiveServer, serving
 
 pytestmark = needs_browser
@@ -22,9 +22,7 @@ async def test_a_closed_chat_asks_for_a_rating(
     from playwright.async_api import expect
 
     page = await (await new_context(width=420, height=820)).new_page()
-    await page.goto(f"{web_server.url}/chat")
-    await page.get_by_test_id("message-input").fill("How do I reset my voicemail PIN?")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, web_server.url, "How do I reset my voicemail PIN?")
     await expect(page.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
     await page.get_by_test_id("close-button").click()
     await expect(page.get_by_test_id("room-state")).to_have_attribute("data-state", "closed")
@@ -58,9 +56,7 @@ async def test_out_of_hours_the_customer_leaves_an_email(
     from playwright.async_api import expect
 
     page = await (await new_context(width=420, height=820)).new_page()
-    await page.goto(f"{closed_server.url}/chat")
-    await page.get_by_test_id("message-input").fill("I want to talk to a person")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, closed_server.url, "I want to talk to a person")
     escalate = page.get_by_test_id("escalate-button")
     await expect(page.get_by_test_id("user-message").first).to_be_visible()
     await expect(page.get_by_test_id("room-state")).to_have_attribute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser
+from tests.browser.support import ask_in_chat, needs_browser
 from tests.llm.fake_groq import FakeGroq
 from tests.support import LiveServer
 
@@ -34,9 +34,7 @@ async def test_chat_renders_a_streamed_reply_progressively(
     context = await new_context()
     await context.add_init_script(RECORD_STREAM)
     page = await context.new_page()
-    await page.goto(f"{server.url}/chat")
-    await page.get_by_test_id("message-input").fill("How do I turn on roaming?")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, server.url, "How do I turn on roaming?")
 
     answer = page.get_by_test_id("bot-message")
     await expect(answer).to_have_count(1, timeout=60_000)

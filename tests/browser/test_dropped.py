@@ -12,7 +12,7 @@ from collections.abc import Callable
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser, sign_in
+from tests.browser.support import ask_in_chat, needs_browser, sign_in
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
@@ -85,9 +85,7 @@ async def test_a_customer_typing_as_the_chat_closes_can_still_rate_it(
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await page.goto(f"{web_server.url}/chat")
-    await page.get_by_test_id("message-input").fill("How do I reset my voicemail PIN?")
-    await page.get_by_test_id("message-input").press("Enter")
+    await ask_in_chat(page, web_server.url, "How do I reset my voicemail PIN?")
     await expect(page.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
 
     # Typing sends `typing`; its "stopped typing" follows 2.5 s later, by then into a
