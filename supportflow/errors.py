@@ -7,6 +7,7 @@
     ├── Forbidden               403 forbidden             (a token that may not do this)
     ├── NotFound                404 not_found             (unknown id or route)
     ├── Conflict                409 conflict              (duplicates, claims, room states)
+    │   └── LeaseLost           409 lease_lost            (another node owns the room now)
     ├── RateLimited             429 rate_limited
     └── Unavailable             503 unavailable           (a dependency is down)
     ConfigurationError          raised at start-up, never on the wire
@@ -72,6 +73,12 @@ class Conflict(SupportflowError):
     default_code = "conflict"
 
 
+class LeaseLost(Conflict):
+    """A write fenced with an older lease than the room's: another node owns the room now."""
+
+    default_code = "lease_lost"
+
+
 class RateLimited(SupportflowError):
     status = 429
     default_code = "rate_limited"
@@ -103,6 +110,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "InvalidInput",
+    "LeaseLost",
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",

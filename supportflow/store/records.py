@@ -97,6 +97,7 @@ class SessionRecord:
     created_at: str
     updated_at: str
     expires_at: str | None = None  # when the customer's token stops working
+    fence: int = 0  # the lease number the room was last written under (0: never fenced)
 
     @property
     def expired(self) -> bool:

@@ -5,6 +5,13 @@ crash can lose an unannounced change, never announce a lost one. Which transitio
 is decided by the room's machine (`supportflow.rooms.machine`), not here: each write that
 changes a room's state takes the states it may start from (`expected`, the machine row's
 sources) and refuses, `invalid_transition`, when the row is in none of them.
+
+Fencing. In a cluster a room's actor runs where its lease is, and every write it makes
+carries the lease's fencing number (`fence=`, keyword-only; None in single-process mode).
+The room's `UPDATE sessions`, which every room write makes first, then also requires
+`fence <= :fence` and stores the number, in the same transaction as the rest of the write:
+once a newer owner has written, the old one's writes find no row and raise `LeaseLost`, and
+nothing of them is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from typing import Any
 
 import aiosqlite
 
-from supportflow.errors import Conflict, NotFound
+from supportflow.errors import Conflict, LeaseLost, NotFound
 from supportflow.store.database import Database
 from supportflow.store.records import (
     EscalationRecord,
@@ -43,6 +50,37 @@ class StoredMessage:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class _Fence:
+    """The SQL that fences a room's `UPDATE sessions` with a lease's number (or does not)."""
+
+    fence: int | None
+
+    @property
+    def set(self) -> str:
+        return "" if self.fence is None else ", fence = ?"
+
+    @property
+    def where(self) -> str:
+        return "" if self.fence is None else " AND fence <= ?"
+
+    @property
+    def params(self) -> tuple[int, ...]:
+        return () if self.fence is None else (self.fence,)
+
+    async def refuse_if_lost(self, sql: aiosqlite.Connection, room_id: str) -> None:
+        """Raise LeaseLost if the room's UPDATE found no row because of a newer fence."""
+        if self.fence is None:
+            return
+        cursor = await sql.execute("SELECT fence FROM sessions WHERE room_id = ?", (room_id,))
+        row = await cursor.fetchone()
+        if row is not None and int(row[0]) > self.fence:
+            raise LeaseLost(
+                f"another node owns room {room_id!r} now (lease {row[0]} is newer than"
+                f" {self.fence}); this write was not made"
+            )
+
+
 class RoomsRepository:
     _db: Database
 
@@ -55,12 +93,15 @@ class RoomsRepository:
         client_msg_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         visibility: str = "all",
+        *,
+        fence: int | None = None,
     ) -> StoredMessage:
         """Store a message with the room's next seq; a repeated client_msg_id stores nothing.
 
         Customer messages also count one exchange (the long-conversation rule reads it).
         `visibility="agents"` stores a private note (agents and admins only).
         """
+        fenced = _Fence(fence)
         async with self._db.unit() as sql:
             if client_msg_id is not None:
                 existing = await _message_by_client_id(sql, room_id, client_msg_id)
@@ -69,12 +110,13 @@ class RoomsRepository:
             now = utc_now()
             cursor = await sql.execute(
                 "UPDATE sessions SET last_seq = last_seq + 1,"
-                " exchange_count = exchange_count + ?, updated_at = ?"
-                " WHERE room_id = ? RETURNING last_seq",
-                (int(sender_type == "user"), now, room_id),
+                f" exchange_count = exchange_count + ?, updated_at = ?{fenced.set}"
+                f" WHERE room_id = ?{fenced.where} RETURNING last_seq",
+                (int(sender_type == "user"), now, *fenced.params, room_id, *fenced.params),
             )
             row = await cursor.fetchone()
             if row is None:
+                await fenced.refuse_if_lost(sql, room_id)
                 raise NotFound(f"no room {room_id!r}", "room_not_found")
             seq = row[0]
             await sql.execute(
@@ -132,22 +174,36 @@ class RoomsRepository:
         return [MessageRecord.from_row(row) for row in rows]
 
     async def open_escalation(
-        self, room_id: str, reasons: tuple[str, ...], expected: Collection[RoomState]
+        self,
+        room_id: str,
+        reasons: tuple[str, ...],
+        expected: Collection[RoomState],
+        *,
+        fence: int | None = None,
     ) -> EscalationRecord:
         """Move the room from one of `expected` to `escalating` and queue a pending
         escalation, atomically."""
         escalation_id = str(uuid.uuid4())
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
+        fenced = _Fence(fence)
         async with self._db.unit() as sql:
             cursor = await sql.execute(
-                "UPDATE sessions SET status = ?, agent_id = NULL, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({placeholders})"
+                f"UPDATE sessions SET status = ?, agent_id = NULL, updated_at = ?{fenced.set}"
+                f" WHERE room_id = ? AND status IN ({placeholders}){fenced.where}"
                 " RETURNING session_id",
-                (RoomState.ESCALATING.value, now, room_id, *_values(expected)),
+                (
+                    RoomState.ESCALATING.value,
+                    now,
+                    *fenced.params,
+                    room_id,
+                    *_values(expected),
+                    *fenced.params,
+                ),
             )
             row = await cursor.fetchone()
             if row is None:
+                await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(f"room {room_id!r} cannot be escalated now", "invalid_transition")
             await sql.execute(
                 "INSERT INTO escalations (escalation_id, session_id, reasons, triggered_at)"
@@ -157,7 +213,12 @@ class RoomsRepository:
             return await _escalation(sql, escalation_id)
 
     async def claim_room(
-        self, room_id: str, agent_id: str, expected: Collection[RoomState]
+        self,
+        room_id: str,
+        agent_id: str,
+        expected: Collection[RoomState],
+        *,
+        fence: int | None = None,
     ) -> EscalationRecord:
         """Give a room in one of `expected` to `agent_id`: one conditional UPDATE, capacity
         checked in the same transaction (the machine has no capacity guard: this is it).
@@ -167,16 +228,26 @@ class RoomsRepository:
         """
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
+        fenced = _Fence(fence)
         async with self._db.unit() as sql:
             await _check_capacity(sql, agent_id)
             cursor = await sql.execute(
-                "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({placeholders})"
+                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?{fenced.set}"
+                f" WHERE room_id = ? AND status IN ({placeholders}){fenced.where}"
                 " RETURNING session_id",
-                (RoomState.AGENT_ASSIGNED.value, agent_id, now, room_id, *_values(expected)),
+                (
+                    RoomState.AGENT_ASSIGNED.value,
+                    agent_id,
+                    now,
+                    *fenced.params,
+                    room_id,
+                    *_values(expected),
+                    *fenced.params,
+                ),
             )
             row = await cursor.fetchone()
             if row is None:
+                await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict("another agent has already claimed this room", "already_claimed")
             cursor = await sql.execute(
                 "UPDATE escalations SET status = 'claimed', handled_at = ?, handled_by = ?"
@@ -189,7 +260,13 @@ class RoomsRepository:
             return await _escalation(sql, escalation[0])
 
     async def transfer_room(
-        self, room_id: str, from_agent: str, to_agent: str, expected: Collection[RoomState]
+        self,
+        room_id: str,
+        from_agent: str,
+        to_agent: str,
+        expected: Collection[RoomState],
+        *,
+        fence: int | None = None,
     ) -> SessionRecord:
         """Hand a room `from_agent` holds (in one of `expected`) to `to_agent`, atomically.
 
@@ -199,16 +276,26 @@ class RoomsRepository:
         the room is no longer `from_agent`'s. The claimed escalation's `handled_by` follows.
         """
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
+        fenced = _Fence(fence)
         async with self._db.unit() as sql:
             await _check_capacity(sql, to_agent, must_be_available=True)
             cursor = await sql.execute(
-                "UPDATE sessions SET agent_id = ?, updated_at = ?"
+                f"UPDATE sessions SET agent_id = ?, updated_at = ?{fenced.set}"
                 f" WHERE room_id = ? AND agent_id = ? AND status IN ({placeholders})"
-                " RETURNING *",
-                (to_agent, utc_now(), room_id, from_agent, *_values(expected)),
+                f"{fenced.where} RETURNING *",
+                (
+                    to_agent,
+                    utc_now(),
+                    *fenced.params,
+                    room_id,
+                    from_agent,
+                    *_values(expected),
+                    *fenced.params,
+                ),
             )
             row = await cursor.fetchone()
             if row is None:
+                await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(
                     f"room {room_id!r} is not held by {from_agent!r}", "not_assigned_agent"
                 )
@@ -227,19 +314,31 @@ class RoomsRepository:
         state: RoomState,
         expected: Collection[RoomState],
         agent_id: str | None = None,
+        *,
+        fence: int | None = None,
     ) -> SessionRecord:
         """Set a room's state (and agent) if it is in one of `expected`; cancel its queue entry
         when it leaves `escalating` for anything but a claim."""
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
+        fenced = _Fence(fence)
         async with self._db.unit() as sql:
             cursor = await sql.execute(
-                "UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?"
-                f" WHERE room_id = ? AND status IN ({placeholders}) RETURNING *",
-                (state.value, agent_id, now, room_id, *_values(expected)),
+                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?{fenced.set}"
+                f" WHERE room_id = ? AND status IN ({placeholders}){fenced.where} RETURNING *",
+                (
+                    state.value,
+                    agent_id,
+                    now,
+                    *fenced.params,
+                    room_id,
+                    *_values(expected),
+                    *fenced.params,
+                ),
             )
             row = await cursor.fetchone()
             if row is None:
+                await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(
                     f"room {room_id!r} is not in {' or '.join(_values(expected))}",
                     "invalid_transition",
