@@ -102,6 +102,7 @@ class RoomsRepository:
         `visibility="agents"` stores a private note (agents and admins only).
         """
         fenced = _Fence(fence)
+        fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             if client_msg_id is not None:
                 existing = await _message_by_client_id(sql, room_id, client_msg_id)
@@ -110,8 +111,8 @@ class RoomsRepository:
             now = utc_now()
             cursor = await sql.execute(
                 "UPDATE sessions SET last_seq = last_seq + 1,"
-                f" exchange_count = exchange_count + ?, updated_at = ?{fenced.set}"
-                f" WHERE room_id = ?{fenced.where} RETURNING last_seq",
+                f" exchange_count = exchange_count + ?, updated_at = ?{fence_set}"
+                f" WHERE room_id = ?{fence_where} RETURNING last_seq",
                 (int(sender_type == "user"), now, *fenced.params, room_id, *fenced.params),
             )
             row = await cursor.fetchone()
@@ -187,10 +188,11 @@ class RoomsRepository:
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         fenced = _Fence(fence)
+        fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             cursor = await sql.execute(
-                f"UPDATE sessions SET status = ?, agent_id = NULL, updated_at = ?{fenced.set}"
-                f" WHERE room_id = ? AND status IN ({placeholders}){fenced.where}"
+                f"UPDATE sessions SET status = ?, agent_id = NULL, updated_at = ?{fence_set}"
+                f" WHERE room_id = ? AND status IN ({placeholders}){fence_where}"
                 " RETURNING session_id",
                 (
                     RoomState.ESCALATING.value,
@@ -229,11 +231,12 @@ class RoomsRepository:
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         fenced = _Fence(fence)
+        fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             await _check_capacity(sql, agent_id)
             cursor = await sql.execute(
-                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?{fenced.set}"
-                f" WHERE room_id = ? AND status IN ({placeholders}){fenced.where}"
+                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?{fence_set}"
+                f" WHERE room_id = ? AND status IN ({placeholders}){fence_where}"
                 " RETURNING session_id",
                 (
                     RoomState.AGENT_ASSIGNED.value,
@@ -277,12 +280,13 @@ class RoomsRepository:
         """
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         fenced = _Fence(fence)
+        fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             await _check_capacity(sql, to_agent, must_be_available=True)
             cursor = await sql.execute(
-                f"UPDATE sessions SET agent_id = ?, updated_at = ?{fenced.set}"
+                f"UPDATE sessions SET agent_id = ?, updated_at = ?{fence_set}"
                 f" WHERE room_id = ? AND agent_id = ? AND status IN ({placeholders})"
-                f"{fenced.where} RETURNING *",
+                f"{fence_where} RETURNING *",
                 (
                     to_agent,
                     utc_now(),
@@ -322,10 +326,11 @@ class RoomsRepository:
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
         fenced = _Fence(fence)
+        fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             cursor = await sql.execute(
-                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?{fenced.set}"
-                f" WHERE room_id = ? AND status IN ({placeholders}){fenced.where} RETURNING *",
+                f"UPDATE sessions SET status = ?, agent_id = ?, updated_at = ?{fence_set}"
+                f" WHERE room_id = ? AND status IN ({placeholders}){fence_where} RETURNING *",
                 (
                     state.value,
                     agent_id,

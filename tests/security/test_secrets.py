@@ -122,6 +122,8 @@ _SQL_FRAGMENTS = {
     "condition",
     "placeholders",
     "marks",  # a placeholder list too: ",".join("?" * n)
+    "fence_set",  # ", fence = ?" or "": the lease's number is a parameter
+    "fence_where",  # " AND fence <= ?" or ""
     "sql",
     "version",
     "synchronous",
