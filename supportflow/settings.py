@@ -313,6 +313,35 @@ class Settings(BaseSettings):
         shown="`0`",
     )
 
+    # Many nodes (supportflow/cluster/, docs/scaling.md).
+    redis_url: str | None = _setting(
+        None,
+        "`redis://host:port/db` shared by every node: Socket.IO fan-out, room leases,"
+        " forwarded commands, presence. Keep it private: nodes trust what it carries",
+        shown="none (one process)",
+    )
+    redis_prefix: str = _setting(
+        "supportflow",
+        "prefix of every Redis key and channel (two deployments may share one Redis)",
+        min_length=1,
+    )
+    node_id: str | None = _setting(
+        None,
+        "this node's name in the cluster (leases, forwarding, logs); unique per process",
+        shown="generated",
+    )
+    room_lease_seconds: float = _setting(
+        5.0,
+        "a room's lease lifetime: a node that dies holds its rooms this long at most",
+        ge=0.5,
+    )
+    forward_timeout_seconds: float = _setting(
+        10.0,
+        "how long a command forwarded to the room's owner may take before it is"
+        " `cluster_unavailable` (a bot reply counts only until the room answers)",
+        ge=0.1,
+    )
+
     @field_validator("database_path", mode="before")
     @classmethod
     def _sqlite_url(cls, value: Any) -> Any:

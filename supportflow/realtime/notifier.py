@@ -7,6 +7,10 @@ one transport here rather than hunting emits through the code.
 Socket.IO rooms used: one per chat room (its customer and agents), `agents` (every agent
 socket, for queue updates), `agents:available` (alerts go there) and `agent:<id>` (the
 sockets of one agent, so availability changes can move them).
+
+Across nodes (`realtime.managers`): emits reach every node through the manager; the
+membership changes that must look at sockets (`sync_readers`, moving or dropping an agent's
+sockets) are node calls, each node applying them to the sockets it holds.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import socketio
 
 from supportflow.auth import Principal
+from supportflow.realtime.managers import NodeCalls
 from supportflow.realtime.payloads import alert_event, message_event
 from supportflow.rooms.effects import BOT_ID
 from supportflow.rooms.notifier import EscalationAlert, TransferAlert
@@ -40,6 +45,11 @@ class SocketNotifier:
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
+        self._nodes: NodeCalls = sio.manager
+        self._nodes.register_node_call("sync_readers", self._sync_readers_here)
+        self._nodes.register_node_call("enter_agent", self._enter_agent_here)
+        self._nodes.register_node_call("set_available", self._set_available_here)
+        self._nodes.register_node_call("disconnect_agent", self._disconnect_agent_here)
 
     # RoomNotifier
 
@@ -86,9 +96,7 @@ class SocketNotifier:
 
     async def room_transferred(self, alert: TransferAlert) -> None:
         # In the room first, so the receiving agent hears everything from here on.
-        for sid in self._agent_sockets(alert.to_agent_id):
-            await self._sio.enter_room(sid, alert.room_id)
-            await self._sio.enter_room(sid, staff_room(alert.room_id))
+        await self._nodes.everywhere("enter_agent", alert.to_agent_id, alert.room_id)
         event = {
             "room_id": alert.room_id,
             "session_id": alert.session_id,
@@ -115,6 +123,9 @@ class SocketNotifier:
 
     async def set_agent_available(self, agent_id: str, is_available: bool) -> None:
         """Move the agent's sockets in or out of the alert room."""
+        await self._nodes.everywhere("set_available", agent_id, is_available)
+
+    async def _set_available_here(self, agent_id: str, is_available: bool) -> None:
         for sid in self._agent_sockets(agent_id):
             if is_available:
                 await self._sio.enter_room(sid, AVAILABLE_AGENTS)
@@ -131,19 +142,32 @@ class SocketNotifier:
         changes who may read a room without one (a transfer between agents that is not a
         state change, say) must call it too, with the room's stored state and agent.
         """
+        await self._nodes.everywhere("sync_readers", room_id, state.value, agent_id)
+
+    async def _sync_readers_here(
+        self, room_id: str, state_value: str, agent_id: str | None
+    ) -> None:
+        state = RoomState(state_value)
         for channel in (room_id, staff_room(room_id)):
             for sid, _ in list(self._sio.manager.get_participants(NAMESPACE, channel)):
                 principal = await self._principal(sid)
                 if principal is None or not principal.may_read_room(room_id, state, agent_id):
                     await self._sio.leave_room(sid, channel)
         if agent_id is not None and state is RoomState.AGENT_ASSIGNED:
-            for sid in self._agent_sockets(agent_id):
-                await self._sio.enter_room(sid, room_id)
-                await self._sio.enter_room(sid, staff_room(room_id))
+            await self._enter_agent_here(agent_id, room_id)
+
+    async def _enter_agent_here(self, agent_id: str, room_id: str) -> None:
+        """This node's sockets of `agent_id` into the room and its staff channel."""
+        for sid in self._agent_sockets(agent_id):
+            await self._sio.enter_room(sid, room_id)
+            await self._sio.enter_room(sid, staff_room(room_id))
 
     async def disconnect_agent(self, agent_id: str, code: str, message: str) -> None:
         """Drop every open socket of an agent (its token was rotated, or it was disabled),
         telling each why first (`disconnect_reason {code, message}`)."""
+        await self._nodes.everywhere("disconnect_agent", agent_id, code, message)
+
+    async def _disconnect_agent_here(self, agent_id: str, code: str, message: str) -> None:
         for sid in self._agent_sockets(agent_id):
             await self.drop(sid, code, message)
 
@@ -161,5 +185,6 @@ class SocketNotifier:
         return found
 
     def _agent_sockets(self, agent_id: str) -> list[str]:
+        """This node's sockets of `agent_id` (the manager lists local sockets only)."""
         participants = self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))
         return [sid for sid, _ in list(participants)]

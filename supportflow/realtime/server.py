@@ -10,6 +10,7 @@ import socketio
 
 from supportflow.realtime import wire_json
 from supportflow.realtime.limits import ConnectionCount, EventRateLimit
+from supportflow.realtime.managers import client_manager
 from supportflow.realtime.namespace import UNDECODABLE_EVENT, ChatNamespace
 from supportflow.services import Services
 from supportflow.settings import Settings
@@ -18,9 +19,13 @@ from supportflow.settings import Settings
 def create_socket_server(
     settings: Settings, services: Callable[[], Services]
 ) -> socketio.AsyncServer:
-    """An ASGI Socket.IO server whose "/" namespace is the chat contract (docs/socketio.md)."""
+    """An ASGI Socket.IO server whose "/" namespace is the chat contract (docs/socketio.md).
+
+    With `redis_url` set its emits reach the sockets of every node (`realtime.managers`).
+    """
     server = DeadlineServer(
         settings.socket_auth_timeout_seconds,
+        client_manager=client_manager(settings.redis_url, f"{settings.redis_prefix}:socketio"),
         async_mode="asgi",
         # Same origins as REST, plus the page's own origin. Never `[]`: to engine.io an
         # empty list means "do not check Origin at all".
@@ -91,6 +96,7 @@ class DeadlineServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped lib
             task.cancel()
         await asyncio.gather(*self._deadline_checks, return_exceptions=True)
         await super().shutdown()
+        await self.manager.close()
 
 
 def _origin_check(configured: tuple[str, ...]) -> Callable[[str, dict[str, Any]], bool]:
