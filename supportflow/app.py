@@ -31,6 +31,7 @@ from supportflow.api.errors import register_error_handlers
 from supportflow.api.headers import register_docs_policy, with_nosniff
 from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.bot.runtime import open_bot
+from supportflow.cluster.node import ClusterNode
 from supportflow.data_dir import secure_data_dir
 from supportflow.metrics import Metrics
 from supportflow.realtime.notifier import SocketNotifier
@@ -145,6 +146,10 @@ async def _open_services(
     """Open the store, the bot and the rooms; register how to close each."""
     store = await Store.open(settings.database_file, settings.sqlite_synchronous)
     cleanup.push_async_callback(store.close)
+    # Closed after the rooms drain: their last writes still carry live leases.
+    node = await ClusterNode.open(settings) if settings.redis_url else None
+    if node is not None:
+        cleanup.push_async_callback(node.close)
     # Closed after the rooms drain (clean-ups run in reverse), so their last events queue.
     dispatcher = WebhookDispatcher(store, settings)
     await dispatcher.start()
@@ -169,9 +174,15 @@ async def _open_services(
         settings.room_idle_seconds,
         settings.max_live_rooms,
         drain_seconds=settings.shutdown_drain_seconds,
+        placement=node.placement if node is not None else None,
     )
     cleanup.push_async_callback(rooms.drain)
-    presence = AgentPresence(store, rooms, settings.agent_grace_seconds)
+    presence = AgentPresence(
+        store,
+        rooms,
+        settings.agent_grace_seconds,
+        counts=node.counts if node is not None else None,
+    )
     cleanup.push_async_callback(presence.close)
     services = Services(
         settings=settings,
@@ -183,20 +194,31 @@ async def _open_services(
         rooms=rooms,
         metrics=metrics,
         webhooks=dispatcher,
+        cluster=node,
     )
-    await presence.watch_absent_agents()
-    await own_up_to_interrupted_replies(rooms)
-    watch = asyncio.create_task(
-        UnclaimedWatch(
-            store, rooms, settings.unclaimed_realert_seconds, settings.office_hours
-        ).run(),
-        name="unclaimed-watch",
-    )
-    cleanup.push_async_callback(_cancel, watch)
+    watch = UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds, settings.office_hours)
+    sweepers = [watch.run]
     if settings.retention_days > 0:
         sweep = RetentionSweep(store, settings.retention_days, settings.retention_interval_seconds)
-        retention = asyncio.create_task(sweep.run(), name="retention")
-        cleanup.push_async_callback(_cancel, retention)
+        sweepers.append(sweep.run)
+    if node is None:
+        await presence.watch_absent_agents()
+        await own_up_to_interrupted_replies(rooms)
+        for sweeper in sweepers:
+            cleanup.push_async_callback(_cancel, asyncio.create_task(sweeper()))
+        return services
+    await node.serve_forwarded(rooms.submit_here)
+
+    async def recover() -> None:
+        await own_up_to_interrupted_replies(rooms)
+
+    async def absent_agents() -> None:
+        await presence.watch_absent_agents_forever(max(settings.agent_grace_seconds / 2, 1.0))
+
+    # One node at a time sweeps for the whole cluster (the leader); stopped before the
+    # rooms drain, so no sweep sends commands into a closing registry.
+    node.lead(on_elected=[recover], singletons=[*sweepers, absent_agents])
+    cleanup.push_async_callback(node.stop_leading)
     return services
 
 

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from supportflow.auth import Authenticator
 from supportflow.bot.runtime import BotRuntime
+from supportflow.cluster.node import ClusterNode
 from supportflow.metrics import Metrics
 from supportflow.rooms.notifier import RoomNotifier
 from supportflow.rooms.presence import AgentPresence
@@ -49,3 +50,5 @@ class Services:
     metrics: Metrics
     # `webhooks.publish(event, data)` announces an event to webhooks; it never waits.
     webhooks: WebhookDispatcher
+    # This process as a node of a cluster (SUPPORTFLOW_REDIS_URL set), else None.
+    cluster: ClusterNode | None = None

@@ -28,6 +28,10 @@ async def health() -> tuple[Health, int]:
     attacker what runs and how big the knowledge base is.
     """
     components: dict[str, dict[str, Any]] = {"database": await _database_status()}
+    cluster = services().cluster
+    if cluster is not None:
+        # Redis down: rooms cannot be placed, so this node cannot serve commands.
+        components["cluster"] = await cluster.ping()
     components.update(await services().bot.health())
     healthy = all(part.get("status") == "ok" for part in components.values())
     if not services().authenticator.is_admin(bearer_token()):

@@ -146,7 +146,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             if principal.role is Role.AGENT:
                 agent = await services.store.get_agent(principal.id)
                 await services.notifier.agent_connected(sid, agent.agent_id, agent.is_available)
-                services.presence.connected(agent.agent_id)
+                await services.presence.connected(agent.agent_id)
         except BaseException:
             self._connections.release(token_key)
             raise
@@ -185,7 +185,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         if principal is not None:
             self._services().metrics.sockets.labels(role=principal.role.value).dec()
         if principal is not None and principal.role is Role.AGENT:
-            self._services().presence.disconnected(principal.id)
+            await self._services().presence.disconnected(principal.id)
         log.info("socket disconnected", extra={"sid": sid})
 
     async def on_join_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:

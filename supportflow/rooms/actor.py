@@ -5,6 +5,10 @@ once and its seq, state and escalations stay consistent without locks. Each comm
 handled in the same order: check the transition, store it, move the machine, then
 announce. The caller's future is answered as soon as the change is stored; slow follow-up
 work (the bot's reply) runs after that, still inside the room's turn.
+
+In a cluster the actor runs under a `RoomHold` (a lease): if the hold is lost, or the
+store refuses a write because another node took the room (`LeaseLost`), the actor stops at
+once and refuses its mail with `ActorStopped`, so every caller retries through the owner.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from supportflow.errors import Conflict, SupportflowError, Unavailable
+from supportflow.errors import Conflict, LeaseLost, SupportflowError, Unavailable
 from supportflow.rooms.commands import (
     AddNote,
     AgentLost,
@@ -33,6 +37,7 @@ from supportflow.rooms.commands import (
 )
 from supportflow.rooms.effects import DraftReply, RoomEffects
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
+from supportflow.rooms.placement import LocalPlacement, RoomHold
 from supportflow.store import MessageRecord, SessionRecord, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -57,8 +62,11 @@ class ActorStopped(Exception):
 class RoomActor:
     """The only code that changes one room's state."""
 
-    def __init__(self, session: SessionRecord, effects: RoomEffects) -> None:
+    def __init__(
+        self, session: SessionRecord, effects: RoomEffects, hold: RoomHold | None = None
+    ) -> None:
         self.room_id = session.room_id
+        self.hold = hold or LocalPlacement._HOLD
         self.session_id = session.session_id
         self.exchange_count = session.exchange_count
         self.lifecycle = RoomLifecycle(session.room_id, session.status, session.agent_id)
@@ -67,6 +75,7 @@ class RoomActor:
         self._task: asyncio.Task[None] | None = None
         self._accepting = True
         self._busy = False
+        self._current: _Letter[Any] | None = None
         self.last_used = asyncio.get_running_loop().time()
 
     @property
@@ -78,6 +87,15 @@ class RoomActor:
         return self._task is not None and self._task.done()
 
     @property
+    def accepting(self) -> bool:
+        return self._accepting
+
+    async def wait_stopped(self) -> None:
+        """Until the consumer task has ended (and the registry has forgotten this actor)."""
+        if self._task is not None:
+            await asyncio.wait({self._task})
+
+    @property
     def idle(self) -> bool:
         return self._mailbox.empty() and not self._busy
 
@@ -85,6 +103,7 @@ class RoomActor:
         self._task = asyncio.create_task(
             self._consume(on_stop, idle_seconds), name=f"room:{self.room_id}"
         )
+        self.hold.watch(self._lose)
 
     async def submit(self, command: Command[R]) -> R:
         """Queue `command` and wait for its result (or its error)."""
@@ -100,8 +119,9 @@ class RoomActor:
         if self._accepting:
             self._accepting = False
             self._mailbox.put_nowait(None)
-        if self._task is not None:
-            await self._task
+        # wait, not await: a task cut off by a lost hold ends cancelled, and that is no
+        # reason to cancel whoever is stopping it.
+        await self.wait_stopped()
 
     async def abandon(self) -> None:
         """Stop now: cut off the command (or bot reply) in progress, refuse the queued ones.
@@ -117,6 +137,25 @@ class RoomActor:
             item = self._mailbox.get_nowait()
             if item is not None:
                 _refuse(item.reply, Unavailable("the server is shutting down", "shutting_down"))
+
+    def _lose(self) -> None:
+        """The hold is gone (another node may own the room now): stop at once.
+
+        The command in progress is cut off (its writes would be refused anyway) and every
+        letter is refused with `ActorStopped`: the registry sends it to the new owner.
+        """
+        if self.stopped:
+            return
+        log.warning("room hold lost", extra={"room_id": self.room_id})
+        self._accepting = False
+        if self._current is not None:
+            _refuse(self._current.reply, ActorStopped(self.room_id))
+        while not self._mailbox.empty():
+            item = self._mailbox.get_nowait()
+            if item is not None:
+                _refuse(item.reply, ActorStopped(self.room_id))
+        if self._task is not None:
+            self._task.cancel()
 
     async def _consume(self, on_stop: Callable[[RoomActor], None], idle_seconds: float) -> None:
         try:
@@ -134,11 +173,11 @@ class RoomActor:
                     if self._mailbox.empty():
                         return
                     continue
-                self._busy = True
+                self._busy, self._current = True, item
                 try:
                     await self._handle(item)
                 finally:
-                    self._busy = False
+                    self._busy, self._current = False, None
         finally:
             self._accepting = False
             on_stop(self)
@@ -146,6 +185,9 @@ class RoomActor:
     async def _handle(self, letter: _Letter[R]) -> None:
         try:
             outcome = await letter.command.apply(self)
+        except LeaseLost:
+            self._lose()
+            return
         except SupportflowError as error:
             _refuse(letter.reply, error)
             return
@@ -157,6 +199,8 @@ class RoomActor:
         if outcome.follow_up is not None:
             try:
                 await outcome.follow_up()
+            except LeaseLost:
+                self._lose()
             except Exception:
                 log.exception("room follow-up failed", extra={"room_id": self.room_id})
 

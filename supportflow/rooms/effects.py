@@ -2,10 +2,15 @@
 
 Stores first, announces after: each method either writes one transaction or announces
 what has been written. The actor decides when; this module knows how.
+
+Every write carries `fence` (the room's lease number in a cluster, None in one process):
+the store refuses it with `LeaseLost` once another node has written with a higher one.
+Each actor gets its own copy (`fenced`).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import statistics
 import time
@@ -22,7 +27,13 @@ from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier, TransferAlert
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.rooms.streaming import streaming_to
-from supportflow.store import EscalationRecord, MessageRecord, Store, StoredMessage
+from supportflow.store import (
+    EscalationRecord,
+    MessageRecord,
+    SessionRecord,
+    Store,
+    StoredMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +80,26 @@ class RoomEffects:
         self.metrics = metrics
         self.office_hours = office_hours
         self.clock = clock
+        self.fence: int | None = None
+
+    def fenced(self, fence: int | None) -> RoomEffects:
+        """These effects for one room whose writes carry `fence`."""
+        room = copy.copy(self)
+        room.fence = fence
+        return room
+
+    async def take_room(self, room_id: str, fence: int | None) -> SessionRecord:
+        """The room as stored, read after its hold (`fence`) was won."""
+        return await self.store.session_by_room(room_id)
 
     async def store_message(self, room_id: str, command: PostMessage) -> StoredMessage:
         stored = await self.store.append_message(
-            room_id, command.sender_type, command.sender_id, command.text, command.client_msg_id
+            room_id,
+            command.sender_type,
+            command.sender_id,
+            command.text,
+            command.client_msg_id,
+            fence=self.fence,
         )
         if not stored.duplicate:
             self._count_message(command.sender_type)
@@ -118,7 +145,7 @@ class RoomEffects:
         """Store the bot's reply and send it to the room."""
         reply = draft.reply
         stored = await self.store.append_message(
-            room_id, "bot", BOT_ID, reply.text, metadata=_reply_metadata(reply)
+            room_id, "bot", BOT_ID, reply.text, metadata=_reply_metadata(reply), fence=self.fence
         )
         await self.notifier.message(stored.message)
         self._count_message("bot")
@@ -128,7 +155,7 @@ class RoomEffects:
         self, room_id: str, reasons: Sequence[str], expected: Collection[RoomState]
     ) -> EscalationRecord:
         unique = tuple(dict.fromkeys(reasons))
-        escalation = await self.store.open_escalation(room_id, unique, expected)
+        escalation = await self.store.open_escalation(room_id, unique, expected, fence=self.fence)
         for reason in unique:
             self.metrics.escalations.labels(reason=escalation_label(reason)).inc()
         return escalation
@@ -145,7 +172,7 @@ class RoomEffects:
     async def claim(
         self, room_id: str, agent_id: str, expected: Collection[RoomState]
     ) -> EscalationRecord:
-        return await self.store.claim_room(room_id, agent_id, expected)
+        return await self.store.claim_room(room_id, agent_id, expected, fence=self.fence)
 
     async def announce_claim(self, change: StateChange, agent_name: str) -> None:
         assert change.agent_id is not None
@@ -155,7 +182,9 @@ class RoomEffects:
         await self.system_message(change.room_id, f"{agent_name} has joined the chat.")
 
     async def transfer(self, room_id: str, transfer: Transfer, step: TransitionSpec) -> None:
-        await self.store.transfer_room(room_id, transfer.agent_id, transfer.target_id, step.sources)
+        await self.store.transfer_room(
+            room_id, transfer.agent_id, transfer.target_id, step.sources, fence=self.fence
+        )
 
     async def announce_transfer(
         self, change: StateChange, session_id: str, transfer: Transfer
@@ -182,7 +211,7 @@ class RoomEffects:
 
     async def set_state(self, room_id: str, step: TransitionSpec) -> None:
         """Store `step`'s destination, if the room is still in one of its sources."""
-        await self.store.set_room_state(room_id, step.dest, step.sources)
+        await self.store.set_room_state(room_id, step.dest, step.sources, fence=self.fence)
 
     async def announce_change(
         self, change: StateChange, text: str, metadata: dict[str, object] | None = None
@@ -199,6 +228,7 @@ class RoomEffects:
             note.text,
             metadata={"note": True},
             visibility="agents",
+            fence=self.fence,
         )
         await self.notifier.message(stored.message)
         self.metrics.notes.inc()
@@ -239,7 +269,9 @@ class RoomEffects:
     async def system_message(
         self, room_id: str, text: str, metadata: dict[str, object] | None = None
     ) -> MessageRecord:
-        stored = await self.store.append_message(room_id, "system", None, text, metadata=metadata)
+        stored = await self.store.append_message(
+            room_id, "system", None, text, metadata=metadata, fence=self.fence
+        )
         await self.notifier.message(stored.message)
         self._count_message("system")
         return stored.message

@@ -4,6 +4,12 @@ The wire reports each agent socket that opens or closes. When an agent's last so
 a grace timer starts; if no socket of theirs returns in time, each room they hold is sent
 `AgentLost` (back to the queue, re-alerted). After a restart, agents holding rooms get the
 same grace to reconnect. It knows counts and timers only, nothing of Socket.IO.
+
+The counts are `SocketCounts`: in one process a Counter; in a cluster, per node in Redis
+(`supportflow.cluster.presence`), so an agent whose sockets moved to another node is still
+present, and their last socket anywhere starts the timer. Two nodes may both time out the
+same agent (each saw the last socket go); `AgentLost` acts once anyway: the room's one
+actor re-queues it the first time and finds nothing to do the second.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from typing import Protocol
 
 from supportflow.rooms.commands import AgentLost
 from supportflow.rooms.registry import RoomRegistry
@@ -19,34 +26,77 @@ from supportflow.store import RoomState, Store
 log = logging.getLogger(__name__)
 
 
+class SocketCounts(Protocol):
+    """Open sockets per agent."""
+
+    async def add(self, agent_id: str, delta: int) -> None:
+        """One socket more (1) or fewer (-1) on this node."""
+
+    async def total(self, agent_id: str) -> int:
+        """The agent's open sockets, on every live node."""
+
+
+class LocalSocketCounts:
+    """One process: every socket is here."""
+
+    def __init__(self) -> None:
+        self._sockets: Counter[str] = Counter()
+
+    async def add(self, agent_id: str, delta: int) -> None:
+        self._sockets[agent_id] += delta
+        if self._sockets[agent_id] <= 0:
+            del self._sockets[agent_id]
+
+    async def total(self, agent_id: str) -> int:
+        return self._sockets[agent_id]
+
+
 class AgentPresence:
-    def __init__(self, store: Store, rooms: RoomRegistry, grace_seconds: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rooms: RoomRegistry,
+        grace_seconds: float,
+        counts: SocketCounts | None = None,
+    ) -> None:
         self._store = store
         self._rooms = rooms
         self._grace_seconds = grace_seconds
-        self._sockets: Counter[str] = Counter()
+        self._counts: SocketCounts = counts or LocalSocketCounts()
         self._grace_timers: dict[str, asyncio.Task[None]] = {}
 
-    def connected(self, agent_id: str) -> None:
+    async def connected(self, agent_id: str) -> None:
         """One more socket of `agent_id` is open: any grace timer of theirs stops."""
-        self._sockets[agent_id] += 1
         timer = self._grace_timers.pop(agent_id, None)
         if timer is not None:
             timer.cancel()
+        await self._counts.add(agent_id, 1)
 
-    def disconnected(self, agent_id: str) -> None:
+    async def disconnected(self, agent_id: str) -> None:
         """One socket of `agent_id` closed; the grace timer starts with their last."""
-        self._sockets[agent_id] -= 1
-        if self._sockets[agent_id] <= 0:
-            del self._sockets[agent_id]
+        await self._counts.add(agent_id, -1)
+        if await self._counts.total(agent_id) <= 0:
             self._start_grace_timer(agent_id)
 
     async def watch_absent_agents(self) -> None:
-        """After a restart, agents holding rooms get the same grace to reconnect."""
+        """Agents holding rooms with no socket open get the grace to reconnect.
+
+        At start-up (a restart), and in a cluster every so often on the leader: an agent
+        whose node died never disconnected anywhere.
+        """
         holders = {s.agent_id for s in await self._store.rooms_in_state(RoomState.AGENT_ASSIGNED)}
-        for agent_id in holders - set(self._sockets):
-            if agent_id is not None:
+        for agent_id in holders:
+            if agent_id is not None and await self._counts.total(agent_id) <= 0:
                 self._start_grace_timer(agent_id)
+
+    async def watch_absent_agents_forever(self, interval_seconds: float) -> None:
+        """`watch_absent_agents` every `interval_seconds` (cancel the task to stop)."""
+        while True:
+            try:
+                await self.watch_absent_agents()
+            except Exception:
+                log.exception("absent-agent sweep failed")
+            await asyncio.sleep(interval_seconds)
 
     async def close(self) -> None:
         """Stop every grace timer (shutdown: the restart gives absent agents a new grace)."""
@@ -69,8 +119,8 @@ class AgentPresence:
 
     async def _requeue_after_grace(self, agent_id: str) -> None:
         await asyncio.sleep(self._grace_seconds)
-        if agent_id in self._sockets:
-            return
+        if await self._counts.total(agent_id) > 0:
+            return  # back, maybe on another node
         for room in await self._store.rooms_held_by(agent_id):
             log.info("agent lost", extra={"agent_id": agent_id, "room_id": room.room_id})
             try:

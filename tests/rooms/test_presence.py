@@ -57,8 +57,8 @@ async def test_an_agent_gone_past_the_grace_loses_its_rooms(
     store: Store, rooms: RoomRegistry, presence: AgentPresence
 ) -> None:
     room = await held_room(store, rooms)
-    presence.connected("ann")
-    presence.disconnected("ann")
+    await presence.connected("ann")
+    await presence.disconnected("ann")
     assert await state_of(store, room) is RoomState.AGENT_ASSIGNED
     await asyncio.sleep(GRACE * 3)
     assert await state_of(store, room) is RoomState.ESCALATING
@@ -70,14 +70,14 @@ async def test_a_reconnect_within_the_grace_keeps_the_rooms(
     store: Store, rooms: RoomRegistry, presence: AgentPresence
 ) -> None:
     room = await held_room(store, rooms)
-    presence.connected("ann")
-    presence.connected("ann")  # two tabs
-    presence.disconnected("ann")
+    await presence.connected("ann")
+    await presence.connected("ann")  # two tabs
+    await presence.disconnected("ann")
     await asyncio.sleep(GRACE * 2)
     assert await state_of(store, room) is RoomState.AGENT_ASSIGNED  # one tab still open
-    presence.disconnected("ann")
+    await presence.disconnected("ann")
     await asyncio.sleep(GRACE / 4)
-    presence.connected("ann")
+    await presence.connected("ann")
     await asyncio.sleep(GRACE * 2)
     assert await state_of(store, room) is RoomState.AGENT_ASSIGNED
 
