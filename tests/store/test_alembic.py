@@ -1,0 +1,143 @@
+"""The Alembic migrations (not yet used by Store.open): the same schema on SQLite and
+PostgreSQL as the old SQL runner's, and old runner's files upgraded in place."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from supportflow.store import Store
+from supportflow.store.migrate import (
+    LATEST_SCHEMA_VERSION,
+    legacy_migrations,
+    migrate,
+    schema_version,
+)
+from supportflow.store.schema import metadata
+
+REFERENCE_TABLES = (
+    "users",
+    "agents",
+    "sessions",
+    "messages",
+    "escalations",
+    "canned_replies",
+    "webhooks",
+    "webhook_deliveries",
+    "ratings",
+    "message_feedback",
+)
+
+
+def shape(path: Path) -> dict[str, Any]:
+    """Tables with their column names and NOT NULLs, index and trigger names. A primary key
+    counts as NOT NULL: SQLite let the old files' TEXT keys be NULL, Alembic's are not."""
+    with sqlite3.connect(path) as db:
+        columns = {
+            table: sorted(
+                (row[1], bool(row[3] or row[5]))
+                for row in db.execute(f"PRAGMA table_info({table})")
+            )
+            for table in REFERENCE_TABLES
+        }
+        named = db.execute(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger')"
+            " AND name NOT LIKE 'sqlite_autoindex%'"
+        ).fetchall()
+    return {"columns": columns, "named": sorted(named)}
+
+
+async def migrated(url: str) -> tuple[int, list[Any]]:
+    """Migrate, migrate again (a no-op), and report the version and schema.py's drift."""
+    engine = create_async_engine(url)
+    try:
+        await migrate(engine)
+        await migrate(engine)
+        async with engine.connect() as connection:
+            return await connection.run_sync(_version_and_drift)
+    finally:
+        await engine.dispose()
+
+
+def _version_and_drift(connection: Connection) -> tuple[int, list[Any]]:
+    context = MigrationContext.configure(connection)
+    drift = [d for d in compare_metadata(context, metadata) if d[0] != "remove_table"]
+    return schema_version(connection), drift
+
+
+async def old_runner_database(path: Path) -> None:
+    """A file made by today's runner (SQL files, PRAGMA user_version)."""
+    store = await Store.open(path, synchronous="NORMAL")
+    await store.close()
+
+
+async def test_alembic_builds_the_old_runners_schema_on_sqlite(tmp_path: Path) -> None:
+    await old_runner_database(tmp_path / "old.db")
+    version, drift = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    assert version == LATEST_SCHEMA_VERSION == 10
+    assert drift == []
+    assert shape(tmp_path / "new.db") == shape(tmp_path / "old.db")
+
+
+async def test_a_version_9_file_is_stamped_and_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "v9.db"
+    with sqlite3.connect(path) as old:
+        for version, _, sql in legacy_migrations():
+            if version <= 9:
+                old.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+        old.execute("INSERT INTO users (user_id, created_at) VALUES ('alice', 'then')")
+    # Its column types stay the old files' (INTEGER, not BIGINT: the same to SQLite), so
+    # schema.py's drift is not asked of it, only of the databases Alembic creates.
+    version, _ = await migrated(f"sqlite+aiosqlite:///{path}")
+    assert version == 10
+    with sqlite3.connect(path) as upgraded:
+        assert upgraded.execute("SELECT user_id FROM users").fetchall() == [("alice",)]
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [("010",)]
+        columns = [row[1] for row in upgraded.execute("PRAGMA table_info(sessions)")]
+        assert columns[-1] == "fence"
+
+
+async def test_a_version_5_file_is_finished_by_the_old_files_then_stamped(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v5.db"
+    with sqlite3.connect(path) as old:
+        for version, _, sql in legacy_migrations():
+            if version <= 5:
+                old.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    await migrated(f"sqlite+aiosqlite:///{path}")
+    await old_runner_database(tmp_path / "old.db")
+    assert shape(path) == shape(tmp_path / "old.db")
+
+
+async def test_alembic_builds_the_schema_and_trigger_on_postgres(postgres_url: str) -> None:
+    url = postgres_url.replace("postgresql://", "postgresql+asyncpg://")
+    version, drift = await migrated(url)
+    assert (version, drift) == (10, [])
+    db = await asyncpg.connect(postgres_url)
+    try:
+        await db.execute(
+            "INSERT INTO users (user_id, created_at) VALUES ('u', 't');"
+            "INSERT INTO agents (agent_id, name, token_digest, created_at, updated_at)"
+            " VALUES ('ann', 'Ann', 'd', 't', 't');"
+            "INSERT INTO sessions (session_id, room_id, user_id, agent_id, status, token_digest,"
+            " created_at, updated_at) VALUES ('s', 'r', 'u', 'ann', 'agent_assigned', 'd', 't',"
+            " 't');"
+            "INSERT INTO escalations (escalation_id, session_id, reasons, triggered_at,"
+            " handled_at, handled_by, status) VALUES ('e', 's', '[]', 't', 't', 'ann', 'claimed')"
+        )
+        assert await db.fetchval("SELECT released_at FROM escalations") is None
+        await db.execute("UPDATE sessions SET status = 'closed'")
+        released = await db.fetchval("SELECT released_at FROM escalations")
+        # The same fixed-width ISO-8601 UTC text as records.utc_now().
+        assert len(released) == 24 and released.endswith("Z") and released[10] == "T"
+        assert await db.fetchval("SELECT fence FROM sessions") == 0
+    finally:
+        await db.close()
