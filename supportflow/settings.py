@@ -163,6 +163,12 @@ class Settings(BaseSettings):
         "`http://host:port` of a Chroma server instead of the embedded store",
         shown="embedded",
     )
+    knowledge_check_seconds: float = _setting(
+        1.0,
+        "with a Chroma server: how often, at most, a node asks whether another node changed"
+        " the knowledge base before answering (0: before every search)",
+        ge=0,
+    )
     rules_path: Path | None = _named("rules_path", None, "escalation rules TOML", shown="shipped")
     conversation_path: Path | None = _named(
         "conversation_path",

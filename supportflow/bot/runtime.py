@@ -93,6 +93,8 @@ async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRunt
             max_documents=settings.max_documents_per_ingest,
             max_document_chars=settings.max_document_chars,
         ),
+        # Other nodes write to a Chroma server too; the embedded store is this process's own.
+        check_seconds=settings.knowledge_check_seconds if settings.chroma_url else None,
     )
     escalation_policy = await build_policy(settings, embedder)
     if settings.demo_kb and await store.count() == 0:

@@ -22,6 +22,7 @@ from supportflow.knowledge.documents import (
     split_sentence_units,
 )
 from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.freshness import ChangeWatch
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retrieval, Retriever
 
@@ -63,12 +64,24 @@ class KnowledgeBase:
     """Documents in, passages stored, questions answered with ranked documents."""
 
     def __init__(
-        self, embedder: Embedder, store: PassageStore, retriever: Retriever, limits: IngestLimits
+        self,
+        embedder: Embedder,
+        store: PassageStore,
+        retriever: Retriever,
+        limits: IngestLimits,
+        check_seconds: float | None = None,
     ) -> None:
+        """`check_seconds`: with a store other processes write to (a Chroma server), how
+        often at most a search first asks whether they did (freshness.py); None: never."""
         self.embedder = embedder
         self.store = store
         self.retriever = retriever
         self.limits = limits
+        self.watch = (
+            None
+            if check_seconds is None
+            else ChangeWatch(store.write_token, self._forget_caches, check_seconds)
+        )
         # Ingests and deletes of one document must not interleave (delete-then-upsert).
         self._write_lock = asyncio.Lock()
 
@@ -179,7 +192,13 @@ class KnowledgeBase:
         return removed
 
     async def search(self, question: str, max_documents: int = 5) -> Retrieval:
+        if self.watch is not None:
+            await self.watch.check()
         return await self.retriever.search(question, max_documents)
+
+    def _forget_caches(self) -> None:
+        self.store.forget_cached_units()
+        self.retriever.invalidate()
 
     async def passage_count(self) -> int:
         return await self.store.count()

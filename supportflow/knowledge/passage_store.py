@@ -8,20 +8,28 @@ concurrent rooms are micro-batched into one `collection.query` with many query v
 To use a Chroma server instead of the embedded store:
     chroma run --path /var/lib/supportflow/chroma --host 127.0.0.1 --port 8000
     SUPPORTFLOW_CHROMA_URL=http://127.0.0.1:8000
+
+Every write also stamps the collection's metadata with a fresh random token, so that other
+processes sharing a Chroma server can tell their caches went stale (see freshness.py). A
+Chroma server that cannot be reached, times out or fails answers Unavailable
+`knowledge_unavailable` (503) rather than an internal error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
-from supportflow.errors import ConfigurationError
+import httpx
+
+from supportflow.errors import ConfigurationError, Unavailable
 from supportflow.knowledge.batching import BatchPolicy, MicroBatcher
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
 from supportflow.metrics import UNOBSERVED, Metrics
@@ -29,6 +37,13 @@ from supportflow.metrics import UNOBSERVED, Metrics
 COLLECTION_NAME = "supportflow_passages"
 # Rows per upsert: below Chroma's own maximum batch (~5,400 on SQLite), far above a document.
 _UPSERT_CHUNK = 4000
+# The collection-metadata key of the write token (freshness.py).
+TOKEN_KEY = "supportflow_write_token"
+# Chroma's HttpClient waits forever by default (httpx timeout=None): a hung server would hold
+# a worker thread and the customer's reply for good. A large upsert chunk fits well within.
+_HTTP_TIMEOUT_SECONDS = 30.0
+_HTTP_CONNECT_SECONDS = 5.0
+T = TypeVar("T")
 
 NearestRequest = tuple[list[float], int]  # (query vector, how many units)
 
@@ -55,27 +70,63 @@ def _chroma_settings() -> Any:
     return ChromaSettings(anonymized_telemetry=False)
 
 
-def _open_collection(chroma_dir: Path | None, chroma_url: str | None) -> Any:
+def _open_client(chroma_dir: Path | None, chroma_url: str | None) -> Any:
     import chromadb
 
     if chroma_url:
         parsed = urlparse(chroma_url)
         if not parsed.hostname:
             raise ConfigurationError(f"SUPPORTFLOW_CHROMA_URL is not a URL: {chroma_url!r}")
-        client: Any = chromadb.HttpClient(
-            host=parsed.hostname,
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=_chroma_settings(),
-        )
-    else:
-        if chroma_dir is None:
-            raise ConfigurationError("an embedded vector store needs a directory")
-        chroma_dir.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+        try:
+            client: Any = chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=_chroma_settings(),
+            )
+        except ValueError as error:  # chromadb's word for "nothing answered the heartbeat"
+            raise _unavailable(error) from error
+        _bound_waits(client)
+        return client
+    if chroma_dir is None:
+        raise ConfigurationError("an embedded vector store needs a directory")
+    chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+
+
+def _open_collection(client: Any) -> Any:
     return client.get_or_create_collection(
         COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
+
+
+def _bound_waits(client: Any) -> None:
+    # chromadb offers no timeout setting for its HTTP client; its httpx session is the seam.
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(_HTTP_TIMEOUT_SECONDS, connect=_HTTP_CONNECT_SECONDS)
+
+
+def _unavailable(error: BaseException) -> Unavailable:
+    return Unavailable(
+        f"the knowledge base is unavailable (Chroma: {type(error).__name__}: {error})",
+        "knowledge_unavailable",
+    )
+
+
+def _server_failures() -> tuple[type[BaseException], ...]:
+    """What a Chroma server that is down, hung or failing raises (not our own bad calls)."""
+    from chromadb.errors import InternalError, RateLimitError
+
+    return (httpx.TransportError, InternalError, RateLimitError, ConnectionError)
+
+
+def _guarded(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`work(*args)`, with a server's failure turned into Unavailable `knowledge_unavailable`."""
+    try:
+        return work(*args, **kwargs)
+    except _server_failures() as error:
+        raise _unavailable(error) from error
 
 
 class UnitCache:
@@ -84,8 +135,10 @@ class UnitCache:
     Profiling 50 concurrent rooms showed Chroma spending two thirds of a batched query on
     reading back documents and metadata; the units themselves change only when this process
     writes them. Every write bumps the generation, and a read that began before a write
-    never fills the cache, so a stale unit cannot outlive the write that replaced it. Only
-    for the embedded store: with a Chroma server, other processes may write too.
+    never fills the cache, so a stale unit cannot outlive the write that replaced it. With a
+    Chroma server other processes write too: their writes reach this cache through
+    `PassageStore.forget_cached_units`, called when the write token moved (freshness.py), so
+    a unit re-ingested elsewhere may be served as it was for one check interval at most.
     """
 
     def __init__(self) -> None:
@@ -115,16 +168,18 @@ class PassageStore:
 
     def __init__(
         self,
+        client: Any,
         collection: Any,
         policy: BatchPolicy | None = None,
-        cache_units: bool = False,
+        cache_units: bool = True,
         metrics: Metrics = UNOBSERVED,
     ) -> None:
+        self._client = client
         self._collection = collection
         self._cache = UnitCache() if cache_units else None
         self._nearest = {
             kind: MicroBatcher[NearestRequest, list[PassageHit]](
-                partial(self._query_blocking, kind=kind),
+                partial(_guarded, self._query_blocking, kind=kind),
                 policy or BatchPolicy(),
                 metrics.observe_vector_query,
                 name=f"chroma-{kind}",
@@ -140,8 +195,17 @@ class PassageStore:
         policy: BatchPolicy | None = None,
         metrics: Metrics = UNOBSERVED,
     ) -> PassageStore:
-        collection = await asyncio.to_thread(_open_collection, chroma_dir, chroma_url)
-        return cls(collection, policy, cache_units=chroma_url is None, metrics=metrics)
+        """Open (creating if needed) the collection; Unavailable when no server answers."""
+
+        def open_blocking() -> tuple[Any, Any]:
+            client = _open_client(chroma_dir, chroma_url)
+            return client, _open_collection(client)
+
+        client, collection = await asyncio.to_thread(_guarded, open_blocking)
+        return cls(client, collection, policy, metrics=metrics)
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(_guarded, work, *args)
 
     async def count(self) -> int:
         """How many passages (not sentence units) are stored."""
@@ -149,7 +213,31 @@ class PassageStore:
         def count_passages() -> int:
             return len(self._collection.get(where={"kind": PASSAGE}, include=[])["ids"])
 
-        return await asyncio.to_thread(count_passages)
+        return await self._run(count_passages)
+
+    async def write_token(self) -> str | None:
+        """The token the last write left in the collection's metadata (None: never written).
+
+        Read from the server each time (one small request): the collection object this
+        process holds keeps the metadata it had when it was opened.
+        """
+
+        def read() -> str | None:
+            found = self._client.get_collection(COLLECTION_NAME, embedding_function=None)
+            token = (found.metadata or {}).get(TOKEN_KEY)
+            return None if token is None else str(token)
+
+        return await self._run(read)
+
+    def forget_cached_units(self) -> None:
+        """Drop the unit cache: another process may have rewritten any unit."""
+        if self._cache is not None:
+            self._cache.invalidate()
+
+    def _stamp_write(self) -> None:
+        # A fresh random token, not a counter: two nodes incrementing at once could both
+        # write N+1, and a node that read N+1 between them would miss the second write.
+        self._collection.modify(metadata={TOKEN_KEY: uuid.uuid4().hex})
 
     async def replace_documents(
         self,
@@ -163,7 +251,7 @@ class PassageStore:
         One delete for all the documents' old units, then upserts of thousands of rows:
         per-document round trips cost more than the writes themselves on a large ingest.
         """
-        await asyncio.to_thread(self._replace_many_blocking, doc_ids, units, vectors, when)
+        await self._run(self._replace_many_blocking, doc_ids, units, vectors, when)
 
     def _replace_many_blocking(
         self,
@@ -174,34 +262,40 @@ class PassageStore:
     ) -> None:
         if not doc_ids:
             return
-        if self._cache is not None:
-            self._cache.invalidate()
         where: dict[str, Any] = (
             {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
         )
-        self._collection.delete(where=where)
-        for start in range(0, len(units), _UPSERT_CHUNK):
-            chunk = units[start : start + _UPSERT_CHUNK]
-            self._collection.upsert(
-                ids=[unit.passage_id for unit in chunk],
-                embeddings=list(vectors[start : start + _UPSERT_CHUNK]),
-                documents=[unit.text for unit in chunk],
-                metadatas=[_metadata(unit, when) for unit in chunk],
-            )
+        try:
+            self._collection.delete(where=where)
+            for start in range(0, len(units), _UPSERT_CHUNK):
+                chunk = units[start : start + _UPSERT_CHUNK]
+                self._collection.upsert(
+                    ids=[unit.passage_id for unit in chunk],
+                    embeddings=list(vectors[start : start + _UPSERT_CHUNK]),
+                    documents=[unit.text for unit in chunk],
+                    metadatas=[_metadata(unit, when) for unit in chunk],
+                )
+        finally:
+            # After the write (a read that began before this point never fills the cache),
+            # and even after a failed one, which may have deleted or written part.
+            self.forget_cached_units()
+        self._stamp_write()
 
     async def delete_document(self, doc_id: str) -> int:
         """Remove every unit of `doc_id`; returns how many passages there were."""
 
         def delete() -> int:
             found = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"])
-            if self._cache is not None:
-                self._cache.invalidate()
             if found["ids"]:
-                self._collection.delete(ids=found["ids"])
+                try:
+                    self._collection.delete(ids=found["ids"])
+                finally:
+                    self.forget_cached_units()
+                self._stamp_write()
             kinds = [meta.get("kind", PASSAGE) for meta in found["metadatas"] or []]
             return kinds.count(PASSAGE)
 
-        return await asyncio.to_thread(delete)
+        return await self._run(delete)
 
     async def passages(self, doc_id: str | None = None) -> list[StoredPassage]:
         """Every stored passage (of one document when `doc_id` is given), in order.
@@ -220,26 +314,25 @@ class PassageStore:
             ]
             return sorted(rows, key=lambda row: (row.passage.doc_id, row.passage.position))
 
-        return await asyncio.to_thread(read)
+        return await self._run(read)
 
     async def nearest(self, vector: list[float], limit: int, kind: str) -> list[PassageHit]:
         """The `limit` units of `kind` closest to `vector`, most similar first."""
         batcher = self._nearest.get(kind)
         if batcher is None:
-            found = await asyncio.to_thread(self._query_blocking, [(vector, limit)], kind)
+            found = await self._run(self._query_blocking, [(vector, limit)], kind)
             return found[0]
         return await batcher.submit((vector, limit))
 
     def _query_blocking(self, requests: list[NearestRequest], kind: str) -> list[list[PassageHit]]:
-        total = self._collection.count()
-        if total == 0:
-            return [[] for _ in requests]
+        # No count() first: Chroma answers fewer rows than n_results (none from an empty
+        # collection) by itself, and on a server that count was one more round trip per query.
         most = max(limit for _, limit in requests)
         query_embeddings = [vector for vector, _ in requests]
         if self._cache is None:
             found = self._collection.query(
                 query_embeddings=query_embeddings,
-                n_results=min(most, total),
+                n_results=most,
                 where={"kind": kind},
                 include=["documents", "metadatas", "distances"],
             )
@@ -250,7 +343,7 @@ class PassageStore:
         else:
             found = self._collection.query(
                 query_embeddings=query_embeddings,
-                n_results=min(most, total),
+                n_results=most,
                 where={"kind": kind},
                 include=["distances"],
             )

@@ -91,10 +91,12 @@ class Retriever:
         self._lexical_weight = lexical_weight
         self._repair_spelling = repair_spelling
         self._indexes: tuple[LexicalIndex, Vocabulary] | None = None
+        self._invalidations = 0
 
     def invalidate(self) -> None:
         """Forget the lexical indexes; the next search rebuilds them from the store."""
         self._indexes = None
+        self._invalidations += 1
 
     async def search(self, question: str, max_documents: int = 5) -> Retrieval:
         started = time.perf_counter()
@@ -113,11 +115,17 @@ class Retriever:
 
     async def _current_indexes(self) -> tuple[LexicalIndex, Vocabulary]:
         if self._indexes is None:
+            invalidations = self._invalidations
             passages = [row.passage for row in await self._store.passages()]
             vocabulary = Vocabulary.from_texts(
                 (f"{p.title} {p.text}" for p in passages), self._embedder.known_words()
             )
-            self._indexes = (LexicalIndex(passages), vocabulary)
+            built = (LexicalIndex(passages), vocabulary)
+            # Invalidated while the passages were read: they may predate the write, so they
+            # serve this search but are not kept for the next.
+            if invalidations == self._invalidations:
+                self._indexes = built
+            return built
         return self._indexes
 
     def _rank(

@@ -138,7 +138,7 @@ async def test_batched_vector_queries_equal_one_at_a_time(
     vectors = [embedder.encode_blocking([q])[0] for q in QUESTIONS]
     metrics = Metrics()
     # A store of its own over the same collection, counting into its own metrics.
-    store = PassageStore(articles_kb.store._collection, metrics=metrics)
+    store = PassageStore(articles_kb.store._client, articles_kb.store._collection, metrics=metrics)
     alone = [await asyncio.to_thread(store._query_blocking, [(v, 3)], PASSAGE) for v in vectors]
     together = await asyncio.gather(*(store.nearest(v, 3, PASSAGE) for v in vectors))
     sample = metrics.registry.get_sample_value
