@@ -194,12 +194,13 @@ def _wait_for_heartbeat(url: str, server: subprocess.Popen[bytes], timeout: floa
 
 
 @contextlib.contextmanager
-def running_chroma(path: Path) -> Iterator[str]:
-    """Run `chroma run` on `path` and a free loopback port; yield its URL; terminate it."""
+def running_chroma(path: Path, port: int | None = None) -> Iterator[str]:
+    """Run `chroma run` on `path` and a loopback port (a free one by default); yield its URL;
+    terminate it. The same path and port again restart "the same" server."""
     command = chroma_command()
     if not command.exists():
         service_missing("chroma", f"{command} not found")
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(command), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],

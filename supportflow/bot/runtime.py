@@ -72,6 +72,7 @@ class BotRuntime:
     async def close(self) -> None:
         if self.groq is not None:
             await self.groq.close()
+        await self.knowledge.store.close()
 
 
 async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRuntime:

@@ -100,10 +100,16 @@ def _open_collection(client: Any) -> Any:
     )
 
 
-def _bound_waits(client: Any) -> None:
-    # chromadb offers no timeout setting for its HTTP client; its httpx session is the seam.
+def _http_session(client: Any) -> httpx.Client | None:
+    # chromadb offers neither a timeout setting nor a close() for its HTTP client; the httpx
+    # session inside it is the seam for both.
     session = getattr(getattr(client, "_server", None), "_session", None)
-    if isinstance(session, httpx.Client):
+    return session if isinstance(session, httpx.Client) else None
+
+
+def _bound_waits(client: Any) -> None:
+    session = _http_session(client)
+    if session is not None:
         session.timeout = httpx.Timeout(_HTTP_TIMEOUT_SECONDS, connect=_HTTP_CONNECT_SECONDS)
 
 
@@ -203,6 +209,12 @@ class PassageStore:
 
         client, collection = await asyncio.to_thread(_guarded, open_blocking)
         return cls(client, collection, policy, metrics=metrics)
+
+    async def close(self) -> None:
+        """Close the connections to a Chroma server (nothing to do for the embedded store)."""
+        session = _http_session(self._client)
+        if session is not None:
+            await asyncio.to_thread(session.close)
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(_guarded, work, *args)
