@@ -42,6 +42,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default=Path("hypercorn.toml"),
         help="Hypercorn TOML settings (default ./hypercorn.toml when present)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="node processes on ports port..port+N-1 (N>1 needs SUPPORTFLOW_REDIS_URL and"
+        " SUPPORTFLOW_CHROMA_URL; docs/scaling.md)",
+    )
     serve.set_defaults(func=_serve)
     _add_optional_commands(subparsers)
     return parser
@@ -67,6 +74,10 @@ def _serve(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(host=args.host)
     if args.port is not None:
         settings = settings.with_overrides(port=args.port)
+    if args.workers != 1:
+        from supportflow.workers import run_workers
+
+        return run_workers(settings, args.workers, args.config)
     configure_logging(settings.log_level, settings.data_dir / "logs")
     config = Config.from_toml(args.config) if args.config.is_file() else Config()
     config.bind = [f"{settings.host}:{settings.port}"]

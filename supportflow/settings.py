@@ -335,6 +335,7 @@ class Settings(BaseSettings):
         None,
         "this node's name in the cluster (leases, forwarding, logs); unique per process",
         shown="generated",
+        pattern=r"^[A-Za-z0-9_.:@-]+$",
     )
     room_lease_seconds: float = _setting(
         5.0,

@@ -1,0 +1,102 @@
+"""`supportflow serve --workers N`: refuses what N processes cannot share; runs and stops N."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.services import RedisNamespace
+from tests.support import ADMIN_TOKEN, free_port
+
+
+def serve_workers(tmp_path: Path, workers: int, **env: str) -> subprocess.Popen[str]:
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SUPPORTFLOW_REDIS_URL", "SUPPORTFLOW_CHROMA_URL"}
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "supportflow",
+            "serve",
+            "--workers",
+            str(workers),
+            *env.pop("args", "").split(),
+        ],
+        cwd=tmp_path,
+        env={**base, "SUPPORTFLOW_DATA_DIR": str(tmp_path / "data"), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+@pytest.mark.slow  # processes
+def test_several_workers_need_redis_and_a_chroma_server(tmp_path: Path) -> None:
+    no_redis = serve_workers(tmp_path, 2)
+    output, _ = no_redis.communicate(timeout=60)
+    assert no_redis.returncode == 2
+    assert "--workers 2 needs SUPPORTFLOW_REDIS_URL" in output
+    no_chroma = serve_workers(tmp_path, 2, SUPPORTFLOW_REDIS_URL="redis://127.0.0.1:6379/0")
+    output, _ = no_chroma.communicate(timeout=60)
+    assert no_chroma.returncode == 2
+    assert "needs SUPPORTFLOW_CHROMA_URL" in output
+
+
+@pytest.mark.slow
+def test_a_node_that_dies_stops_the_others(
+    tmp_path: Path, redis_namespace: RedisNamespace, chroma_server: str
+) -> None:
+    port = free_port()
+    runner = serve_workers(
+        tmp_path,
+        2,
+        args=f"--port {port}",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
+        SUPPORTFLOW_ADMIN_TOKEN=ADMIN_TOKEN,
+        SUPPORTFLOW_DEMO_KB="0",
+        SUPPORTFLOW_REDIS_URL=redis_namespace.url,
+        SUPPORTFLOW_REDIS_PREFIX=redis_namespace.prefix.rstrip(":"),
+        SUPPORTFLOW_CHROMA_URL=chroma_server,
+        HF_HUB_OFFLINE="1",
+    )
+    try:
+        assert runner.stdout is not None
+        pids = []
+        for _ in range(2):
+            line = runner.stdout.readline()
+            assert line.startswith("node "), line
+            pids.append(int(line.split(" pid ")[1]))
+        for offset in range(2):
+            wait_healthy(f"http://127.0.0.1:{port + offset}", runner)
+        os.kill(pids[0], signal.SIGKILL)
+        output, _ = runner.communicate(timeout=90)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert runner.returncode == 1
+    assert f"(pid {pids[0]}) exited with status -9; stopping the others" in output
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[1], 0)  # the other node was stopped (and reaped) too
+
+
+def wait_healthy(url: str, runner: subprocess.Popen[str], timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert runner.poll() is None, "the runner exited early"
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never became healthy")
