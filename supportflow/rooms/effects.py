@@ -89,8 +89,14 @@ class RoomEffects:
         return room
 
     async def take_room(self, room_id: str, fence: int | None) -> SessionRecord:
-        """The room as stored, read after its hold (`fence`) was won."""
-        return await self.store.session_by_room(room_id)
+        """The room as stored, read after its hold (`fence`) was won.
+
+        With a fence the number is stored on the room first (`Store.take_room`), so a write
+        the previous owner still had in flight is refused rather than landing after this read.
+        """
+        if fence is None:
+            return await self.store.session_by_room(room_id)
+        return await self.store.take_room(room_id, fence=fence)
 
     async def store_message(self, room_id: str, command: PostMessage) -> StoredMessage:
         stored = await self.store.append_message(

@@ -8,6 +8,7 @@ from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned import CannedRepliesRepository
 from supportflow.store.database import Database
 from supportflow.store.feedback import FeedbackRepository
+from supportflow.store.fencing import FencingRepository
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
@@ -18,6 +19,7 @@ from supportflow.store.webhooks import WebhooksRepository
 class Store(
     AccountsRepository,
     RoomsRepository,
+    FencingRepository,
     CannedRepliesRepository,
     WebhooksRepository,
     RatingsRepository,

@@ -25,8 +25,9 @@ from typing import Any
 
 import aiosqlite
 
-from supportflow.errors import Conflict, LeaseLost, NotFound
+from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database
+from supportflow.store.fencing import Fence as _Fence
 from supportflow.store.records import (
     EscalationRecord,
     MessageRecord,
@@ -48,37 +49,6 @@ class StoredMessage:
 
     message: MessageRecord
     duplicate: bool
-
-
-@dataclass(frozen=True)
-class _Fence:
-    """The SQL that fences a room's `UPDATE sessions` with a lease's number (or does not)."""
-
-    fence: int | None
-
-    @property
-    def set(self) -> str:
-        return "" if self.fence is None else ", fence = ?"
-
-    @property
-    def where(self) -> str:
-        return "" if self.fence is None else " AND fence <= ?"
-
-    @property
-    def params(self) -> tuple[int, ...]:
-        return () if self.fence is None else (self.fence,)
-
-    async def refuse_if_lost(self, sql: aiosqlite.Connection, room_id: str) -> None:
-        """Raise LeaseLost if the room's UPDATE found no row because of a newer fence."""
-        if self.fence is None:
-            return
-        cursor = await sql.execute("SELECT fence FROM sessions WHERE room_id = ?", (room_id,))
-        row = await cursor.fetchone()
-        if row is not None and int(row[0]) > self.fence:
-            raise LeaseLost(
-                f"another node owns room {room_id!r} now (lease {row[0]} is newer than"
-                f" {self.fence}); this write was not made"
-            )
 
 
 class RoomsRepository:

@@ -165,6 +165,27 @@ async def test_a_fence_does_not_hide_the_real_refusal(store: Store) -> None:
     assert not isinstance(wrong_state.value, LeaseLost)
 
 
+async def test_taking_a_room_shuts_out_the_previous_owners_late_write(store: Store) -> None:
+    room = await room_in(store, S.BOT_ACTIVE, fence=1)
+    taken = await store.take_room(room, fence=2)  # the new owner, before it reads anything
+    assert (taken.fence, taken.last_seq, taken.status) == (2, 1, S.BOT_ACTIVE)
+    before = await snapshot(store, room)
+    with pytest.raises(LeaseLost):  # the old owner's write that was still in flight
+        await store.append_message(room, "bot", None, "late reply", fence=1)
+    assert await snapshot(store, room) == before
+
+
+async def test_taking_a_room_with_an_older_fence_is_refused(store: Store) -> None:
+    room = await room_in(store, S.BOT_ACTIVE, fence=5)
+    before = await snapshot(store, room)
+    with pytest.raises(LeaseLost):
+        await store.take_room(room, fence=4)
+    assert await snapshot(store, room) == before
+    assert (await store.take_room(room, fence=5)).fence == 5  # the same holder again: fine
+    with pytest.raises(NotFound):
+        await store.take_room("no-such-room", fence=9)
+
+
 def test_lease_lost_is_a_conflict() -> None:
     error = LeaseLost("another node owns the room now")
     assert isinstance(error, Conflict)
