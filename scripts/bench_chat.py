@@ -111,7 +111,11 @@ class Customer:
 
     async def open(self) -> None:
         await self.client.connect(
-            self.url, auth={"token": self.session["token"]}, transports=["websocket"]
+            self.url,
+            auth={"token": self.session["token"]},
+            transports=["websocket"],
+            # The default 1 s is too short for 50 sockets at once on a loaded machine.
+            wait_timeout=30,
         )
         ack = await self.client.call("join_room", {"room_id": self.session["room_id"]})
         if not ack.get("ok"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
@@ -18,6 +19,7 @@ from supportflow.conversation.clarify import (
     question_text,
 )
 from supportflow.conversation.context import (
+    Memory,
     fuse,
     looks_dependent,
     memory_from,
@@ -65,14 +67,26 @@ class BotResponder:
         choice = picked(text, pending.suggestions) if pending is not None else None
         if pending is not None and choice is not None:
             return await self._answer_choice(pending, choice, history)
-        # The escalation rules' semantic layer embeds the raw message again after the
-        # answer: embedding it now puts it in the same micro-batch as the retrieval query
-        # (one row when they are equal), and priming hands the vector to the rules.
+        memory = memory_from(history, self._policy.rules.min_confidence)
+        # Everything this turn embeds goes into one micro-batch, and every vector query
+        # into one Chroma call per kind: the dialogue-act check, the message's own
+        # retrieval, the message as the escalation rules' semantic layer reads it (primed
+        # below), and a follow-up's fused reading. The model costs per call far more than
+        # per row, so searching both readings side by side costs little more than one;
+        # one after the other cost a second encode and a second pair of Chroma round
+        # trips. Groq's rewrite is a network call and only worth making once the message
+        # is known not to be small talk: it still runs afterwards.
+        fused = (
+            fuse(memory.query, searchable(text))
+            if memory is not None and self._condenser is None
+            else None
+        )
         embedder = self._knowledge.embedder
-        act, own, vector = await asyncio.gather(
+        act, own, vector, contextual = await asyncio.gather(
             self._classify(text),
             self._knowledge.search(searchable(text)),
             embedder.embed_query(text),
+            self._search(fused),
         )
         with embedder.primed({text: vector}):
             if act is not None:
@@ -83,7 +97,9 @@ class BotResponder:
                         # "No" to "Do you mean A, B or C?": none of them.
                         return handover(LOW_CONFIDENCE, act.name)
                     return act_reply(act)
-            query, retrieval = await self._read_in_context(history, text, own)
+            query, retrieval = await self._read_in_context(
+                history, text, own, memory, Reading(fused, contextual)
+            )
             answer = await self._answerer.answer(text, retrieval, history)
             decision = await self._policy.decide(
                 text, answer.confidence, questions_asked(room, history)
@@ -142,26 +158,43 @@ class BotResponder:
     async def _classify(self, text: str) -> DialogueAct | None:
         return await self._acts.classify(text) if self._acts is not None else None
 
+    async def _search(self, query: str | None) -> Retrieval | None:
+        return await self._knowledge.search(query) if query is not None else None
+
     async def _read_in_context(
-        self, history: Sequence[Turn], text: str, own: Retrieval
+        self,
+        history: Sequence[Turn],
+        text: str,
+        own: Retrieval,
+        memory: Memory | None,
+        searched: Reading,
     ) -> tuple[str, Retrieval]:
         """The query to answer from, and its retrieval: `text` alone, or its contextual
         reading when that has the better evidence. The contextual reading is Groq's
         standalone rewrite when there is Groq and it works, else the fusion with the last
-        confident answer's query."""
-        memory = memory_from(history, self._policy.rules.min_confidence)
+        confident answer's query (`searched`, already retrieved alongside `own`)."""
         if memory is None:
             return searchable(text), own
-        fused = None
-        if self._condenser is not None:
-            fused = await self._condenser.condense(history, text)
-        fused = fused or fuse(memory.query, searchable(text))
-        contextual = await self._knowledge.search(fused)
+        fused, contextual = searched.query, searched.retrieval
+        if fused is None or contextual is None:
+            rewritten = None
+            if self._condenser is not None:
+                rewritten = await self._condenser.condense(history, text)
+            fused = rewritten or fuse(memory.query, searchable(text))
+            contextual = await self._knowledge.search(fused)
         if prefer_context(
             retrieval_evidence(own), retrieval_evidence(contextual), looks_dependent(text)
         ):
             return fused, contextual
         return searchable(text), own
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A contextual reading searched ahead, or (None, None) when none was."""
+
+    query: str | None
+    retrieval: Retrieval | None
 
 
 def act_reply(act: DialogueAct) -> Reply:

@@ -8,7 +8,12 @@ A follow-up ("is it free?", "and to Canada?", "how long does that take?") is sea
 ways: on its own, and fused with the query of the last confident answer into one
 standalone query. The reading with the stronger retrieval evidence wins; a message that
 *looks* dependent (a leading "and"/"what about", a pronoun with nothing to point at, very
-few words) gets the contextual reading unless its own reading is clearly better.
+few words, or hardly a topic word of its own: "how many days do I have?") gets the
+contextual reading unless its own reading is clearly better.
+
+A clarifying question the customer did not answer by picking ("Do you mean A, B or C?",
+then "what about in installments?") still names the topic: its query is the memory, and
+its suggestions are the articles, until a confident answer replaces it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supportflow.knowledge.lexical import STOPWORDS
 from supportflow.rooms.responder import Turn
 
 # How many words of earlier queries a fused query keeps (the newest ones).
@@ -27,6 +33,10 @@ MAX_CONTEXT_WORDS = 24
 INDEPENDENT_PENALTY = 0.05
 # A message with at most this many words rarely carries its own topic.
 SHORT_WORDS = 4
+# A follow-up adds one or two words of its own ("and to Canada?", "how many days do I
+# have?") and takes its topic from the turns before; a standalone question names its
+# topic and what it wants of it. Chosen from how questions are built, not fitted.
+MAX_OWN_TOPIC_WORDS = 2
 
 _WORD = re.compile(r"[a-z0-9']+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -59,8 +69,9 @@ class Memory:
 def memory_from(history: Sequence[Turn], min_confidence: float) -> Memory | None:
     """The last confident knowledge-base answer in `history`, or None.
 
-    Replies to small talk or asking to clarify are skipped (they carry no topic); an agent
-    or an escalation in between ends the topic.
+    Replies to small talk are skipped (they carry no topic); a clarifying question counts,
+    its query unanswered but its topic named; an agent or an escalation in between ends the
+    topic.
     """
     for turn in reversed(history):
         if turn.sender_type == "agent":
@@ -68,7 +79,7 @@ def memory_from(history: Sequence[Turn], min_confidence: float) -> Memory | None
         if turn.sender_type != "bot":
             continue
         meta = turn.metadata
-        if meta.get("act") or meta.get("suggestions"):
+        if meta.get("act"):
             continue
         if meta.get("escalate"):
             return None
@@ -76,16 +87,21 @@ def memory_from(history: Sequence[Turn], min_confidence: float) -> Memory | None
         confidence = meta.get("confidence")
         if not isinstance(query, str) or not isinstance(confidence, int | float):
             return None
+        asked = meta.get("suggestions")
+        if asked:
+            return Memory(query, _ids(asked))
         if confidence < min_confidence:
             return None
-        sources = meta.get("sources")
-        ids = tuple(
-            str(source["id"])
-            for source in (sources if isinstance(sources, list) else [])
-            if isinstance(source, dict) and "id" in source
-        )
-        return Memory(query, ids)
+        return Memory(query, _ids(meta.get("sources")))
     return None
+
+
+def _ids(listed: object) -> tuple[str, ...]:
+    return tuple(
+        str(item["id"])
+        for item in (listed if isinstance(listed, list) else [])
+        if isinstance(item, dict) and "id" in item
+    )
 
 
 def searchable(text: str) -> str:
@@ -96,15 +112,26 @@ def searchable(text: str) -> str:
 
 
 def looks_dependent(text: str) -> bool:
-    """True when `text` leans on earlier turns: a continuation, a pointer, very few words."""
+    """True when `text` leans on earlier turns: a continuation, a pointer, very few words
+    or topic words."""
     words = _WORD.findall(text.lower())
     if not words:
         return False
-    if len(words) <= SHORT_WORDS:
+    if len(words) <= SHORT_WORDS or len(topic_words(words)) <= MAX_OWN_TOPIC_WORDS:
         return True
     if any(tuple(words[: len(opener)]) == opener for opener in _CONTINUATIONS):
         return True
     return any(word in _ANAPHORA for word in words)
+
+
+def topic_words(words: Sequence[str]) -> list[str]:
+    """The words that can name a topic: not function words ("what's" is "what"), not bare
+    numbers."""
+    return [
+        word
+        for word in words
+        if word.split("'")[0] not in STOPWORDS and word not in STOPWORDS and not word.isdigit()
+    ]
 
 
 def fuse(previous_query: str, text: str) -> str:

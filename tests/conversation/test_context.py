@@ -51,6 +51,25 @@ def test_dependent_messages() -> None:
     assert not looks_dependent("how do I set up voicemail on my new phone")
 
 
+def test_a_clarifying_question_keeps_its_topic_until_answered() -> None:
+    asked = [{"id": "data-plans", "title": "Data plans"}, {"id": "wifi", "title": "Wi-Fi"}]
+    history = [Turn("user", "internet"), bot("internet", 0.3, suggestions=asked)]
+    memory = memory_from(history, 0.6)
+    assert memory is not None
+    assert (memory.query, memory.source_ids) == ("internet", ("data-plans", "wifi"))
+    # A confident answer afterwards replaces it.
+    history += [Turn("user", "data plans"), bot("internet data plans", 0.9)]
+    assert memory_from(history, 0.6) == memory_from([bot("internet data plans", 0.9)], 0.6)
+
+
+def test_a_message_with_hardly_a_topic_word_of_its_own_leans_on_the_turns_before() -> None:
+    # Longer than a short message, but its only content words are "many" and "days".
+    assert looks_dependent("how many days do I have to do it then?")
+    assert looks_dependent("ok so what's the price of that one per month?")
+    # Three topic words of its own: it stands alone.
+    assert not looks_dependent("can I keep my number when switching carriers")
+
+
 def test_fuse_keeps_the_newest_words() -> None:
     long_query = " ".join(f"w{i}" for i in range(40))
     fused = fuse(long_query, "is it free?")

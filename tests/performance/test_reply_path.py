@@ -1,0 +1,107 @@
+"""One bot turn's calls to the model and to Chroma: how many, and how big (batch shapes, not
+clocks). A follow-up's two readings are embedded in one encode and queried in one Chroma
+call per kind; the answer is the one the sequential reading gave."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from supportflow.bot.responder import BotResponder
+from supportflow.bot.runtime import build_policy
+from supportflow.conversation.acts import DialogueActs
+from supportflow.conversation.config import load_conversation_rules
+from supportflow.knowledge.base import KnowledgeBase
+from supportflow.knowledge.batching import BatchPolicy
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.passage_store import PassageStore
+from supportflow.knowledge.retrieval import Retriever
+from supportflow.llm.offline import OfflineAnswerer
+from supportflow.metrics import Metrics
+from supportflow.rooms.responder import Reply, RoomView, Turn
+from supportflow.settings import Settings
+from tests.knowledge.shared import LIMITS
+
+FIRST = "How do I set up voicemail?"
+FOLLOW_UP = "and what if I forget the PIN?"
+
+
+class Observed:
+    """A responder over the shared model and collection, counting its own batches."""
+
+    def __init__(self, embedder: Embedder, knowledge: KnowledgeBase) -> None:
+        self.encodes: list[int] = []  # rows per query encode
+        self.metrics = Metrics()  # vector-query batches
+        self.embedder = Embedder(
+            embedder._model,
+            embedder.model_name,
+            BatchPolicy(max_batch=32, max_wait=0.0),
+            observe=lambda size, _seconds: self.encodes.append(size),
+        )
+        store = PassageStore(
+            knowledge.store._client, knowledge.store._collection, metrics=self.metrics
+        )
+        self.knowledge = KnowledgeBase(
+            self.embedder, store, Retriever(self.embedder, store), LIMITS
+        )
+
+    async def responder(self, settings: Settings) -> BotResponder:
+        policy = await build_policy(settings, self.embedder)
+        rules = load_conversation_rules(settings.conversation_path)
+        acts = await DialogueActs.build(rules.dialogue_acts, self.embedder)
+        return BotResponder(self.knowledge, OfflineAnswerer(), policy, acts)
+
+    def vector_queries(self) -> tuple[float, float]:
+        """(Chroma calls, query vectors in them) so far."""
+        sample = self.metrics.registry.get_sample_value
+        return (
+            sample("supportflow_vector_query_batch_size_count") or 0.0,
+            sample("supportflow_vector_query_batch_size_sum") or 0.0,
+        )
+
+    def vector_queries_since(self, before: tuple[float, float]) -> tuple[float, float]:
+        now = self.vector_queries()
+        return (now[0] - before[0], now[1] - before[1])
+
+
+def transcript(first: Reply) -> Sequence[Turn]:
+    metadata = {
+        "query": first.query,
+        "confidence": first.confidence,
+        "sources": [{"id": s.id, "title": s.title, "score": s.score} for s in first.sources],
+    }
+    return [Turn("user", FIRST), Turn("bot", first.text, metadata)]
+
+
+async def test_a_follow_up_embeds_and_queries_both_readings_together(
+    embedder: Embedder, articles_kb: KnowledgeBase, settings: Settings
+) -> None:
+    observed = Observed(embedder, articles_kb)
+    responder = await observed.responder(settings)
+    first = await responder.respond(RoomView("r", "s", 1), [], FIRST)
+    assert first.sources and first.sources[0].id == "voicemail" and not first.escalate
+
+    observed.encodes.clear()
+    before = observed.vector_queries()
+    reply = await responder.respond(RoomView("r", "s", 2), transcript(first), FOLLOW_UP)
+    # One encode: the act check's clauses, the message (retrieval and the rules' semantic
+    # layer share its row) and the fused reading.
+    assert len(observed.encodes) == 1
+    # One Chroma call per kind (passages, sentences), each with both readings' vectors.
+    assert observed.vector_queries_since(before) == (2, 4)
+    # The follow-up leans on the first answer: its fused reading wins, as before.
+    assert reply.query is not None and reply.query.startswith(FIRST)
+    assert reply.sources[0].id == "voicemail"
+
+
+async def test_a_first_message_searches_once(
+    embedder: Embedder, articles_kb: KnowledgeBase, settings: Settings
+) -> None:
+    observed = Observed(embedder, articles_kb)
+    responder = await observed.responder(settings)
+    await responder.respond(RoomView("r", "s", 1), [], "How do I turn on roaming?")  # warm
+    observed.encodes.clear()
+    before = observed.vector_queries()
+    reply = await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
+    assert reply.query == "Which APN should I use?"
+    assert len(observed.encodes) == 1
+    assert observed.vector_queries_since(before) == (2, 2)
