@@ -37,24 +37,11 @@ from benchlib import (
     free_port,
     machine_description,
     percentile,
+    wait_until_up,
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 START_SECONDS = 240.0
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the process serving {url} exited during start-up")
-        try:
-            if httpx.get(f"{url}{path}", timeout=1).status_code < 500:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url}{path} did not answer in time")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -79,7 +66,7 @@ def cluster(workers: int) -> Iterator[list[str]]:
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            _wait_until_up(chroma_url, chroma, "/api/v2/heartbeat")
+            wait_until_up(chroma_url, chroma, "/api/v2/heartbeat", START_SECONDS)
             port = free_port()
             env = {
                 **os.environ,
@@ -104,7 +91,7 @@ def cluster(workers: int) -> Iterator[list[str]]:
             try:
                 urls = [f"http://127.0.0.1:{port + i}" for i in range(workers)]
                 for url in urls:
-                    _wait_until_up(url, nodes, "/api/health")
+                    wait_until_up(url, nodes, "/api/health", START_SECONDS)
                 yield urls
             finally:
                 _stop(nodes)

@@ -76,7 +76,7 @@ def server_process(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_for_health(url, process)
+            wait_until_up(url, process)
             yield ServerProcess(url, process.pid, BENCH_ADMIN_TOKEN)
         finally:
             process.send_signal(signal.SIGTERM)
@@ -86,17 +86,21 @@ def server_process(
                 process.kill()
 
 
-def _wait_for_health(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], path: str = "/api/health", timeout: float = 180
+) -> None:
+    """Wait until `url + path` answers below 500, or raise if `process` exits first."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError("the server exited during start-up")
+            raise RuntimeError(f"the process serving {url} exited during start-up")
         try:
-            httpx.get(f"{url}/api/health", timeout=1)
-            return
+            if httpx.get(f"{url}{path}", timeout=1).status_code < 500:
+                return
         except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not answer /api/health in time")
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url}{path} did not answer in time")
 
 
 def resident_mib(pid: int) -> float:
