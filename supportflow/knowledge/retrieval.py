@@ -4,13 +4,16 @@ The question (identifiers dropped, typos repaired against the knowledge base's w
 embedded once and compared (cosine) with two kinds of stored units: passages (title plus a
 few paragraphs) and single sentences. Units are grouped by document. Documents are ranked by
 
-    passage similarity + SENTENCE_WEIGHT * sentence similarity + LEXICAL_WEIGHT * BM25
+    passage similarity + SENTENCE_WEIGHT * sentence similarity
+        + TITLE_WEIGHT * title similarity + LEXICAL_WEIGHT * BM25
 
 where BM25 is normalised to the best document. Passages capture the topic; a sentence
-pinpoints a short question's exact match; BM25 rewards rare exact terms. The reported
+pinpoints a short question's exact match; the title names the topic in as few words as a
+question uses (titles.py); BM25 rewards rare exact terms. The reported
 `similarity` stays the plain passage similarity: it is what the confidence calibration
 reads, and it means the same whatever else is indexed. The weights were chosen on the dev
-set's retrieval questions (see scripts/evaluate.py and the README).
+set's retrieval questions (see scripts/evaluate.py, scripts/evaluate_cv.py for the title
+weight's cross-validation, and the README).
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.lexical import LexicalIndex
 from supportflow.knowledge.passage_store import PassageHit, PassageStore
 from supportflow.knowledge.spelling import Vocabulary
+from supportflow.knowledge.titles import TitleIndex, TitleVectors
 from supportflow.metrics import UNOBSERVED, Metrics
 
 SENTENCE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.1
+# A title is a short unit like a sentence and gets a sentence's weight: chosen, not fitted.
+# On the dev questions hit@1 is flat from 0 to 0.8 (scripts/evaluate_cv.py: nothing there
+# to fit), while real tweets gain hit@3 from 0.4 on (README).
+TITLE_WEIGHT = 0.5
 # Units fetched per question: enough to see ~5 documents of several passages/sentences.
 _PASSAGES_PER_QUERY = 20
 _SENTENCES_PER_QUERY = 40
@@ -72,6 +80,15 @@ class Retrieval:
         return chosen
 
 
+@dataclass(frozen=True)
+class Indexes:
+    """What a search needs besides the vector store, rebuilt when the knowledge changes."""
+
+    lexical: LexicalIndex
+    vocabulary: Vocabulary
+    titles: TitleIndex
+
+
 class Retriever:
     """Dense retrieval over passages and sentences, re-ranked lexically."""
 
@@ -81,6 +98,7 @@ class Retriever:
         store: PassageStore,
         sentence_weight: float = SENTENCE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
+        title_weight: float = TITLE_WEIGHT,
         repair_spelling: bool = True,
         metrics: Metrics = UNOBSERVED,
     ) -> None:
@@ -89,8 +107,10 @@ class Retriever:
         self._store = store
         self._sentence_weight = sentence_weight
         self._lexical_weight = lexical_weight
+        self._title_weight = title_weight
         self._repair_spelling = repair_spelling
-        self._indexes: tuple[LexicalIndex, Vocabulary] | None = None
+        self._titles = TitleVectors(embedder.embed_documents)
+        self._indexes: Indexes | None = None
         self._invalidations = 0
 
     def invalidate(self) -> None:
@@ -100,27 +120,33 @@ class Retriever:
 
     async def search(self, question: str, max_documents: int = 5) -> Retrieval:
         started = time.perf_counter()
-        lexical, vocabulary = await self._current_indexes()
-        query = vocabulary.clean_query(question) if self._repair_spelling else question
+        indexes = await self._current_indexes()
+        query = indexes.vocabulary.clean_query(question) if self._repair_spelling else question
         vector = await self._embedder.embed_query(query)
         # Both kinds at once: each joins its own batch, and the two run side by side.
         passages, sentences = await asyncio.gather(
             self._store.nearest(vector, _PASSAGES_PER_QUERY, PASSAGE),
             self._store.nearest(vector, _SENTENCES_PER_QUERY, SENTENCE),
         )
-        lexical_scores = lexical.document_scores(query) if self._lexical_weight > 0 else {}
-        documents = self._rank(passages, sentences, lexical_scores)
+        lexical = indexes.lexical.document_scores(query) if self._lexical_weight > 0 else {}
+        titles = indexes.titles.similarities(vector) if self._title_weight > 0 else {}
+        documents = self._rank(passages, sentences, lexical, titles)
         self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         return Retrieval(question, tuple(documents[:max_documents]))
 
-    async def _current_indexes(self) -> tuple[LexicalIndex, Vocabulary]:
+    async def _current_indexes(self) -> Indexes:
         if self._indexes is None:
             invalidations = self._invalidations
             passages = [row.passage for row in await self._store.passages()]
             vocabulary = Vocabulary.from_texts(
                 (f"{p.title} {p.text}" for p in passages), self._embedder.known_words()
             )
-            built = (LexicalIndex(passages), vocabulary)
+            titles = (
+                await self._titles.index((p.doc_id, p.title) for p in passages)
+                if self._title_weight > 0
+                else TitleIndex([], [])
+            )
+            built = Indexes(LexicalIndex(passages), vocabulary, titles)
             # Invalidated while the passages were read: they may predate the write, so they
             # serve this search but are not kept for the next.
             if invalidations == self._invalidations:
@@ -133,6 +159,7 @@ class Retriever:
         passages: Sequence[PassageHit],
         sentences: Sequence[PassageHit],
         lexical_scores: dict[str, float],
+        title_scores: dict[str, float],
     ) -> list[DocumentMatch]:
         passages_by_doc = _by_document(passages)
         sentences_by_doc = _by_document(sentences)
@@ -144,6 +171,7 @@ class Retriever:
             rank_score = (
                 similarity
                 + self._sentence_weight * sentence_similarity
+                + self._title_weight * title_scores.get(doc_id, 0.0)
                 + self._lexical_weight * lexical_scores.get(doc_id, 0.0)
             )
             first = doc_passages[0].passage
