@@ -7,6 +7,7 @@ check, retrieval and the escalation rules, so a regression that re-adds a row fa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from supportflow.bot.responder import BotResponder
 from supportflow.bot.runtime import build_policy
@@ -27,6 +28,25 @@ FIRST = "How do I set up voicemail?"
 FOLLOW_UP = "and what if I forget the PIN?"
 
 
+class CountedCollection:
+    """A Chroma collection that records the name of every method called on it."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._inner, name)
+        if not callable(found):
+            return found
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return found(*args, **kwargs)
+
+        return counted
+
+
 class Observed:
     """A responder over the shared model and collection, counting its own batches."""
 
@@ -40,9 +60,8 @@ class Observed:
             observe=lambda size, _seconds: self.encodes.append(size),
             metrics=self.metrics,
         )
-        store = PassageStore(
-            knowledge.store._client, knowledge.store._collection, metrics=self.metrics
-        )
+        self.collection = CountedCollection(knowledge.store._collection)
+        store = PassageStore(knowledge.store._client, self.collection, metrics=self.metrics)
         self.knowledge = KnowledgeBase(
             self.embedder, store, Retriever(self.embedder, store), LIMITS
         )
@@ -107,10 +126,17 @@ async def test_a_first_message_searches_once(
 ) -> None:
     observed = Observed(embedder, articles_kb)
     responder = await observed.responder(settings)
-    await responder.respond(RoomView("r", "s", 1), [], "How do I turn on roaming?")  # warm
+    # Warm: the BM25 index is built and this question's units are in the unit cache
+    # (there is no cache of question vectors, so the second turn embeds it again).
+    await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
     observed.encodes.clear()
+    observed.collection.calls.clear()
     before, rows = observed.vector_queries(), observed.rows()
     reply = await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
+    # Nothing but the two nearest-neighbour queries reaches Chroma: no count(), no
+    # metadata read (the write token is read only with a Chroma server, once per interval),
+    # no get() of units already cached.
+    assert observed.collection.calls == ["query", "query"]
     assert reply.query == "Which APN should I use?"
     assert len(observed.encodes) == 1
     # One row: the message is one clause, so the act check reads the message's own vector.
