@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supportflow.bot.sources import cited_sources
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
     Pending,
@@ -32,8 +33,6 @@ from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, retrieval_evidence
 from supportflow.llm.condense import QuestionCondenser
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
-
-SOURCES_PER_REPLY = 3
 
 HANDOVER_TEXT = (
     "I'm not confident I can answer that correctly, so I'm bringing in a member of our team."
@@ -115,10 +114,7 @@ class BotResponder:
                     query=query,
                     suggestions=offered,
                 )
-        sources = tuple(
-            Source(doc.doc_id, doc.title, round(doc.similarity, 4))
-            for doc in retrieval.documents[:SOURCES_PER_REPLY]
-        )
+        sources = cited_sources(retrieval.documents)
         return Reply(
             text=reply_text(answer, decision),
             confidence=answer.confidence,
@@ -141,10 +137,7 @@ class BotResponder:
         others = [doc for doc in retrieval.documents if doc.doc_id != choice.id]
         retrieval = Retrieval(query, tuple(chosen + others))
         answer = await self._answerer.answer(pending.query, retrieval, history)
-        sources = tuple(
-            Source(doc.doc_id, doc.title, round(doc.similarity, 4))
-            for doc in retrieval.documents[:SOURCES_PER_REPLY]
-        )
+        sources = cited_sources(retrieval.documents)
         return Reply(
             text=answer.text,
             # The customer confirmed the article: as sure as the threshold asks, at least

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from supportflow.knowledge.retrieval import Retrieval
+from supportflow.knowledge.titles import same_title
 from supportflow.llm.answer import retrieval_evidence
 from supportflow.rooms.responder import Source, Turn
 
@@ -32,8 +33,6 @@ CLOSE = 0.1
 # long one that matches nothing well is off the knowledge base, not ambiguous.
 MAX_WORDS = 10
 SPREAD = 0.15
-# Titles this similar (rapidfuzz ratio) are one choice ("Refunds (answer 1)" / "(answer 2)").
-SAME_TITLE = 85
 # A reply this similar to a title (token-set ratio) picks it.
 PICKS_TITLE = 80
 
@@ -60,7 +59,8 @@ def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
     for doc in retrieval.documents:
         if best.similarity - doc.similarity > CLOSE or best.rank_score - doc.rank_score > SPREAD:
             continue
-        if any(fuzz.ratio(doc.title, other.title) >= SAME_TITLE for other in chosen):
+        # Two versions of one article are one choice (knowledge/titles.py).
+        if any(same_title(doc.title, other.title) for other in chosen):
             continue
         chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
         if len(chosen) == MAX_SUGGESTIONS:

@@ -14,6 +14,7 @@ Their vectors are kept by title text, so a rebuild only embeds titles it has not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import numpy as np
@@ -59,3 +60,19 @@ class TitleVectors:
         }
         doc_ids = list(by_doc)
         return TitleIndex(doc_ids, [self._known[by_doc[doc_id]] for doc_id in doc_ids])
+
+
+# A title's words, numbers aside: what tells one article from another.
+_TITLE_WORD = re.compile(r"[^\W\d_]+")
+
+
+def same_title(first: str, second: str) -> bool:
+    """Whether two titles name one article in two versions: the same words, differing only
+    in numbers and punctuation ("Refunds (answer 1)" / "Refunds (answer 2)", a copy
+    re-ingested under a new id). A single word apart is another article: "International
+    roaming" and "International calling", however alike the letters."""
+    return _title_words(first) == _title_words(second)
+
+
+def _title_words(title: str) -> list[str]:
+    return _TITLE_WORD.findall(title.lower())
