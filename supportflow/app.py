@@ -110,7 +110,7 @@ def create_app(settings: Settings) -> Quart:
             app.extensions["supportflow"] = await _open_services(
                 settings, sio, admin_token, cleanup
             )
-            log.info("supportflow ready", extra={"database": str(settings.database_file)})
+            log.info("supportflow ready", extra={"database": settings.database.redacted()})
             yield
         log.info("supportflow stopped")
 
@@ -144,7 +144,7 @@ async def _open_services(
     settings: Settings, sio: socketio.AsyncServer, admin_token: str, cleanup: AsyncExitStack
 ) -> Services:
     """Open the store, the bot and the rooms; register how to close each."""
-    store = await Store.open(settings.database_file, settings.sqlite_synchronous)
+    store = await Store.open(settings.database, settings.sqlite_synchronous)
     cleanup.push_async_callback(store.close)
     # Closed after the rooms drain: their last writes still carry live leases.
     node = await ClusterNode.open(settings) if settings.redis_url else None

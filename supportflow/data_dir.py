@@ -16,6 +16,8 @@ def secure_data_dir(settings: Settings) -> None:
     file's permissions."""
     _private_dir(settings.data_dir)
     database = settings.database_file
+    if database is None:  # PostgreSQL: its files are the server's
+        return
     # A database elsewhere (DATABASE_URL) gets its folder created private, but an existing
     # folder there is the operator's: only the files are made private.
     database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -42,9 +42,9 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from supportflow.errors import ConfigurationError
 from supportflow.office_hours import OfficeHours, OfficeHoursError, parse_office_hours
+from supportflow.store.urls import DatabaseUrl, DatabaseUrlError
 
 PREFIX = "SUPPORTFLOW_"
-_SQLITE_PREFIX = "sqlite:///"
 # Shortest admin or metrics token accepted: 24 URL-safe characters carry about 144 bits.
 MIN_SECRET_CHARS = 24
 
@@ -59,7 +59,7 @@ LEGACY_NAMES: dict[str, tuple[str, ...]] = {
     "webhook_timeout_seconds": ("SUPPORTFLOW_WEBHOOK_TIMEOUT",),
 }
 # The seed's names, read without the prefix.
-_SEED_NAMES = {"port": "PORT", "database_path": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
+_SEED_NAMES = {"port": "PORT", "database_url": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
 
 
 def env_names(field: str) -> tuple[str, ...]:
@@ -105,10 +105,10 @@ class Settings(BaseSettings):
     data_dir: Path = _setting(
         Path("instance"), "database, Chroma, logs, generated admin token", shown="`./instance`"
     )
-    database_path: Path | None = _named(
-        "database_path",
+    database_url: str | None = _named(
+        "database_url",
         None,
-        "SQLite file, `sqlite:///path`",
+        "SQLite file, `sqlite:///path`, or PostgreSQL, `postgresql://user@host:5432/db`",
         shown="`sqlite:///<data dir>/chatbot.db`",
     )
     host: str = _setting("127.0.0.1", "address to bind (`--host` overrides)")
@@ -349,14 +349,15 @@ class Settings(BaseSettings):
         ge=0.1,
     )
 
-    @field_validator("database_path", mode="before")
+    @field_validator("database_url")
     @classmethod
-    def _sqlite_url(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        if not value.startswith(_SQLITE_PREFIX) or len(value) == len(_SQLITE_PREFIX):
-            raise ValueError("must look like sqlite:///path/to/file.db")
-        return Path(value[len(_SQLITE_PREFIX) :])
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                DatabaseUrl.parse(value)
+            except DatabaseUrlError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("admin_token", "metrics_token")
     @classmethod
@@ -394,8 +395,16 @@ class Settings(BaseSettings):
             raise ValueError(str(error)) from None
 
     @property
-    def database_file(self) -> Path:
-        return self.database_path or self.data_dir / "chatbot.db"
+    def database(self) -> DatabaseUrl:
+        """Where the store is: DATABASE_URL, else the SQLite file in the data dir."""
+        if self.database_url is None:
+            return DatabaseUrl.parse(self.data_dir / "chatbot.db")
+        return DatabaseUrl.parse(self.database_url)
+
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file, or None when the store is PostgreSQL."""
+        return self.database.sqlite_path
 
     @property
     def chroma_dir(self) -> Path:

@@ -71,11 +71,7 @@ async def summarise(store: Store, since: str, until: str) -> Summary:
         per_agent[claim.agent_id].append(claim.seconds)
     csat = await store.rating_counts(since, until)
     thumbs = await store.thumb_counts(since, until)
-    notes = []
-    if csat is None:
-        notes.append("CSAT ratings are not recorded by this server version.")
-    if thumbs is None:
-        notes.append("Thumbs up/down on bot answers are not recorded by this server version.")
+    notes: list[str] = []
     return Summary(
         since=since,
         until=until,

@@ -1,8 +1,9 @@
-"""Persistence: the SQLite repository and the records it returns."""
+"""Persistence: the repository over SQLite or PostgreSQL, and the records it returns."""
 
 from __future__ import annotations
 
-from supportflow.store.database import LATEST_SCHEMA_VERSION, Database
+from supportflow.store.database import Database
+from supportflow.store.migrate import LATEST_SCHEMA_VERSION
 from supportflow.store.records import (
     AgentRecord,
     EscalationRecord,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
-import aiosqlite
+from sqlalchemy.exc import IntegrityError
 
 from supportflow.errors import Conflict, NotFound
-from supportflow.store.database import Database
+from supportflow.store.database import Database, Row, Rows
 from supportflow.store.records import AgentRecord, SessionRecord, UserRecord, utc_now
 
 # Rooms an agent holds: the capacity that max_concurrent bounds.
@@ -37,7 +36,7 @@ class AccountsRepository:
                     " VALUES (?, ?, ?, ?, ?)",
                     (user_id, name, email, phone, utc_now()),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(f"user {user_id!r} already exists", "user_exists") from None
             cursor = await sql.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
             return UserRecord.from_row(await _one(cursor))
@@ -48,7 +47,7 @@ class AccountsRepository:
             cursor = await sql.execute(
                 "UPDATE users SET email = ? WHERE user_id = ? RETURNING *", (email, user_id)
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 raise NotFound(f"no user {user_id!r}", "user_not_found")
             return UserRecord.from_row(row)
@@ -88,7 +87,7 @@ class AccountsRepository:
                         now,
                     ),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict(f"agent {agent_id!r} already exists", "agent_exists") from None
         return await self.get_agent(agent_id)
 
@@ -174,7 +173,9 @@ class AccountsRepository:
         now = utc_now()
         async with self._db.unit() as sql:
             await sql.execute(
-                "INSERT OR IGNORE INTO users (user_id, created_at) VALUES (?, ?)", (user_id, now)
+                "INSERT INTO users (user_id, created_at) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, now),
             )
             await sql.execute(
                 "INSERT INTO sessions (session_id, room_id, user_id, token_digest,"
@@ -202,8 +203,8 @@ class AccountsRepository:
         return SessionRecord.from_row(row)
 
 
-async def _one(cursor: aiosqlite.Cursor) -> aiosqlite.Row:
-    row = await cursor.fetchone()
+async def _one(cursor: Rows) -> Row:
+    row = cursor.fetchone()
     if row is None:
         raise RuntimeError("a row vanished inside its own transaction")
     return row

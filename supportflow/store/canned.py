@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from dataclasses import dataclass
 
-import aiosqlite
+from sqlalchemy.exc import IntegrityError
 
 from supportflow.errors import Conflict, NotFound
-from supportflow.store.database import Database
+from supportflow.store.database import Database, Row
 from supportflow.store.records import from_columns, utc_now
 
 
@@ -23,7 +22,7 @@ class CannedReplyRecord:
     updated_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> CannedReplyRecord:
+    def from_row(cls, row: Row) -> CannedReplyRecord:
         return from_columns(cls, row)
 
 
@@ -43,7 +42,7 @@ class CannedRepliesRepository:
                     " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (reply_id, shortcut, title, body, now, now),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise _taken(shortcut) from None
         return await self.get_canned_reply(reply_id)
 
@@ -58,7 +57,7 @@ class CannedRepliesRepository:
                     " WHERE canned_reply_id = ?",
                     (shortcut, title, body, utc_now(), reply_id),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise _taken(shortcut) from None
             if cursor.rowcount == 0:
                 raise _missing(reply_id)

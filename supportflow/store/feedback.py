@@ -20,7 +20,7 @@ class FeedbackRepository:
             cursor = await sql.execute(
                 "SELECT sender_type FROM messages WHERE room_id = ? AND seq = ?", (room_id, seq)
             )
-            message = await cursor.fetchone()
+            message = cursor.fetchone()
             if message is None:
                 raise NotFound(f"no message {seq} in this room", "message_not_found")
             if message["sender_type"] != "bot":
@@ -31,7 +31,7 @@ class FeedbackRepository:
                 "SELECT verdict FROM message_feedback WHERE room_id = ? AND seq = ?",
                 (room_id, seq),
             )
-            before = await cursor.fetchone()
+            before = cursor.fetchone()
             await sql.execute(
                 "INSERT INTO message_feedback (room_id, seq, verdict, created_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (room_id, seq)"

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from supportflow.errors import LeaseLost, NotFound
-from supportflow.store.database import Database
+from supportflow.store.database import Database, Unit
 from supportflow.store.records import SessionRecord
 
 
@@ -37,12 +35,12 @@ class Fence:
     def params(self) -> tuple[int, ...]:
         return () if self.fence is None else (self.fence,)
 
-    async def refuse_if_lost(self, sql: aiosqlite.Connection, room_id: str) -> None:
+    async def refuse_if_lost(self, sql: Unit, room_id: str) -> None:
         """Raise LeaseLost if the room's UPDATE found no row because of a newer fence."""
         if self.fence is None:
             return
         cursor = await sql.execute("SELECT fence FROM sessions WHERE room_id = ?", (room_id,))
-        row = await cursor.fetchone()
+        row = cursor.fetchone()
         if row is not None and int(row[0]) > self.fence:
             raise LeaseLost(
                 f"another node owns room {room_id!r} now (lease {row[0]} is newer than"
@@ -65,7 +63,7 @@ class FencingRepository:
                 "UPDATE sessions SET fence = ? WHERE room_id = ? AND fence <= ? RETURNING *",
                 (fence, room_id, fence),
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise NotFound(f"no room {room_id!r}", "room_not_found")

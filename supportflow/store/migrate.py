@@ -10,9 +10,9 @@ there: no data is copied, nothing is recreated.
 Migrations run at start-up in one transaction: on PostgreSQL under an advisory lock, so
 nodes starting together migrate once; on SQLite under `BEGIN IMMEDIATE`.
 
-Not yet called by `Store.open`, which still runs the SQL files: the switch comes with the
-SQLAlchemy query layer (issue 11, store step 2). Until then a schema change needs both a
-SQL file and a revision here; tests/store/test_alembic.py fails when they differ.
+`Store.open` runs them on every start. A schema change is a new revision here (and a new
+table or column in schema.py; tests/store/test_alembic.py fails when the two differ). The
+old runner's SQL files stay, frozen at 009, only to finish a file it left half-way.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+from sqlalchemy.exc import IntegrityError
 
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database
@@ -23,7 +23,7 @@ class RatingsRepository:
             cursor = await sql.execute(
                 "SELECT session_id, user_id, status FROM sessions WHERE room_id = ?", (room_id,)
             )
-            session = await cursor.fetchone()
+            session = cursor.fetchone()
             if session is None:
                 raise NotFound(f"no room {room_id!r}", "room_not_found")
             if session["status"] != "closed":
@@ -44,9 +44,9 @@ class RatingsRepository:
                         utc_now(),
                     ),
                 )
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise Conflict("this chat has already been rated", "already_rated") from None
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             assert row is not None
             return RatingRecord.from_row(row)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiosqlite
+from supportflow.store.database import Row
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -40,7 +40,13 @@ def utc_in(seconds: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def from_columns(kind: type[Record], row: aiosqlite.Row, **decoded: Any) -> Record:
+def seconds_between(start: str, end: str) -> float:
+    """Seconds from one stored timestamp to a later one (0 if the clock stepped back)."""
+    elapsed = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    return max(0.0, elapsed.total_seconds())
+
+
+def from_columns(kind: type[Record], row: Row, **decoded: Any) -> Record:
     """A `kind` whose fields are the row's columns of the same names, as stored; `decoded`
     gives the fields whose column needs converting (JSON, enums, flags) already converted."""
     stored = {field.name: row[field.name] for field in fields(kind) if field.name not in decoded}
@@ -56,7 +62,7 @@ class UserRecord:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> UserRecord:
+    def from_row(cls, row: Row) -> UserRecord:
         return from_columns(cls, row)
 
 
@@ -74,7 +80,7 @@ class AgentRecord:
     disabled: bool = False  # by the admin: its token is refused until it is enabled
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> AgentRecord:
+    def from_row(cls, row: Row) -> AgentRecord:
         return from_columns(
             cls,
             row,
@@ -105,7 +111,7 @@ class SessionRecord:
         return self.expires_at is not None and self.expires_at <= utc_now()
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> SessionRecord:
+    def from_row(cls, row: Row) -> SessionRecord:
         return from_columns(cls, row, status=RoomState(row["status"]))
 
 
@@ -126,7 +132,7 @@ class MessageRecord:
         return self.visibility == "agents"
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> MessageRecord:
+    def from_row(cls, row: Row) -> MessageRecord:
         return from_columns(cls, row, metadata=json.loads(row["metadata"]))
 
 
@@ -143,7 +149,7 @@ class EscalationRecord:
     status: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> EscalationRecord:
+    def from_row(cls, row: Row) -> EscalationRecord:
         return from_columns(cls, row, reasons=tuple(json.loads(row["reasons"])))
 
 
@@ -160,5 +166,5 @@ class RatingRecord:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> RatingRecord:
+    def from_row(cls, row: Row) -> RatingRecord:
         return from_columns(cls, row)

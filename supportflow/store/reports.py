@@ -1,12 +1,18 @@
 """SQL for the admin reports: counts and durations over a time range, and unanswered
 questions. Ranges are half-open, [since, until), in the stored ISO-8601 UTC format, whose
-text order is time order."""
+text order is time order.
+
+The SQL selects and filters; what SQLite and PostgreSQL spell differently (the elements of a
+JSON array, the seconds between two timestamps) is computed in Python from the rows."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
 
 from supportflow.store.database import Database
+from supportflow.store.records import seconds_between
 
 # Bot replies whose metadata carries one of these reasons did not answer the question.
 UNANSWERED_REASONS = ("low_confidence", "bot_unhelpful", "bot_unavailable")
@@ -51,9 +57,10 @@ class ReportsRepository:
 
     async def chat_counts(self, since: str, until: str) -> ChatCounts:
         row = await self._db.fetch_one(
-            "SELECT COUNT(*), COALESCE(SUM(s.status = 'closed'), 0),"
-            " COALESCE(SUM(s.status = 'closed' AND NOT EXISTS"
-            "  (SELECT 1 FROM escalations e WHERE e.session_id = s.session_id)), 0)"
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN s.status = 'closed' THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN s.status = 'closed' AND NOT EXISTS"
+            "  (SELECT 1 FROM escalations e WHERE e.session_id = s.session_id)"
+            "  THEN 1 ELSE 0 END), 0)"
             " FROM sessions s WHERE s.created_at >= ? AND s.created_at < ?",
             (since, until),
         )
@@ -66,13 +73,14 @@ class ReportsRepository:
         """(day YYYY-MM-DD, reason, count) for escalations triggered in the range; an
         escalation with several reasons counts once under each."""
         rows = await self._db.fetch_all(
-            "SELECT substr(e.triggered_at, 1, 10) AS day, r.value AS reason, COUNT(*)"
-            " FROM escalations e, json_each(e.reasons) r"
-            " WHERE e.triggered_at >= ? AND e.triggered_at < ?"
-            " GROUP BY day, reason ORDER BY day, reason",
+            "SELECT substr(triggered_at, 1, 10), reasons FROM escalations"
+            " WHERE triggered_at >= ? AND triggered_at < ?",
             (since, until),
         )
-        return [(str(row[0]), str(row[1]), int(row[2])) for row in rows]
+        counts = Counter(
+            (str(row[0]), str(reason)) for row in rows for reason in set(json.loads(row[1]))
+        )
+        return [(day, reason, count) for (day, reason), count in sorted(counts.items())]
 
     async def escalation_total(self, since: str, until: str) -> int:
         row = await self._db.fetch_one(
@@ -84,27 +92,24 @@ class ReportsRepository:
     async def claim_waits(self, since: str, until: str) -> list[float]:
         """Seconds from queueing to claim, for escalations queued in the range and claimed."""
         rows = await self._db.fetch_all(
-            "SELECT (julianday(handled_at) - julianday(triggered_at)) * 86400.0"
-            " FROM escalations WHERE status = 'claimed'"
+            "SELECT triggered_at, handled_at FROM escalations WHERE status = 'claimed'"
             " AND triggered_at >= ? AND triggered_at < ?",
             (since, until),
         )
-        return [max(0.0, float(row[0])) for row in rows]
+        return [seconds_between(row[0], row[1]) for row in rows]
 
     async def handle_times(self, since: str, until: str) -> list[ClaimDuration]:
         """Seconds each agent held a room, for claims made in the range and since ended."""
         rows = await self._db.fetch_all(
-            "SELECT handled_by, (julianday(released_at) - julianday(handled_at)) * 86400.0"
-            " FROM escalations WHERE status = 'claimed' AND released_at IS NOT NULL"
+            "SELECT handled_by, handled_at, released_at FROM escalations"
+            " WHERE status = 'claimed' AND released_at IS NOT NULL"
             " AND handled_at >= ? AND handled_at < ?",
             (since, until),
         )
-        return [ClaimDuration(str(row[0]), max(0.0, float(row[1]))) for row in rows]
+        return [ClaimDuration(str(row[0]), seconds_between(row[1], row[2])) for row in rows]
 
-    async def rating_counts(self, since: str, until: str) -> RatingCounts | None:
-        """CSAT scores given in the range; None while no ratings table exists."""
-        if not await self._has_table("ratings"):
-            return None
+    async def rating_counts(self, since: str, until: str) -> RatingCounts:
+        """CSAT scores given in the range."""
         rows = await self._db.fetch_all(
             "SELECT score, COUNT(*) FROM ratings WHERE created_at >= ? AND created_at < ?"
             " GROUP BY score",
@@ -115,7 +120,7 @@ class ReportsRepository:
         average = sum(s * n for s, n in by_score.items()) / count if count else None
         return RatingCounts(count, average, by_score)
 
-    async def thumb_counts(self, since: str, until: str) -> ThumbCounts | None:
+    async def thumb_counts(self, since: str, until: str) -> ThumbCounts:
         """Thumbs up and down on bot answers given in the range (the last verdict per message)."""
         rows = await self._db.fetch_all(
             "SELECT verdict, COUNT(*) FROM message_feedback"
@@ -131,29 +136,22 @@ class ReportsRepository:
         """Customer messages the bot's next reply did not answer, newest first: the reply
         gave one of UNANSWERED_REASONS (the rules' verdict, so small talk answered with
         little retrieval evidence is not counted)."""
-        marks = ",".join("?" * len(UNANSWERED_REASONS))
+        # Each reason's name in the metadata's text is a cheap superset; the JSON decides.
+        maybe = " OR ".join("b.metadata LIKE ?" for _ in UNANSWERED_REASONS)
         rows = await self._db.fetch_all(
-            "SELECT u.room_id, u.body, u.created_at,"
-            f" (SELECT r.value FROM json_each(b.metadata, '$.reasons') r"
-            f"   WHERE r.value IN ({marks}) LIMIT 1) AS why"
+            "SELECT u.room_id, u.body, u.created_at, b.metadata"
             " FROM messages b JOIN messages u ON u.room_id = b.room_id AND u.seq = b.seq - 1"
             " WHERE b.sender_type = 'bot' AND u.sender_type = 'user'"
-            " AND b.created_at >= ? AND b.created_at < ?"
-            " AND why IS NOT NULL ORDER BY b.created_at DESC LIMIT ?",
-            (*UNANSWERED_REASONS, since, until, limit),
+            f" AND b.created_at >= ? AND b.created_at < ? AND ({maybe})"
+            " ORDER BY b.created_at DESC, b.room_id, b.seq",
+            (since, until, *(f"%{reason}%" for reason in UNANSWERED_REASONS)),
         )
-        return [
-            UnansweredQuestion(
-                room_id=str(row[0]),
-                text=str(row[1]),
-                created_at=str(row[2]),
-                why=str(row[3]),
-            )
-            for row in rows
-        ]
-
-    async def _has_table(self, name: str) -> bool:
-        row = await self._db.fetch_one(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        )
-        return row is not None
+        found = []
+        for row in rows:
+            reasons = json.loads(row[3]).get("reasons") or []
+            why = next((r for r in reasons if r in UNANSWERED_REASONS), None)
+            if why is not None:
+                found.append(UnansweredQuestion(str(row[0]), str(row[1]), str(row[2]), why))
+                if len(found) == limit:
+                    break
+        return found

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned import CannedRepliesRepository
-from supportflow.store.database import Database
+from supportflow.store.database import Database, open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository
 from supportflow.store.ratings import RatingsRepository
@@ -14,6 +15,9 @@ from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.webhooks import WebhooksRepository
+
+if TYPE_CHECKING:
+    from supportflow.store.urls import DatabaseUrl
 
 
 class Store(
@@ -27,15 +31,21 @@ class Store(
     ReportsRepository,
     RetentionRepository,
 ):
-    """Typed reads and atomic writes over the SQLite database; nothing else writes SQL."""
+    """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
 
     @classmethod
-    async def open(cls, path: Path, synchronous: str = "FULL") -> Store:
-        """Open and migrate the database file at `path`."""
-        return cls(await Database.open(path, synchronous))
+    async def open(cls, target: Path | str | DatabaseUrl, synchronous: str = "FULL") -> Store:
+        """Open and migrate a SQLite file (a Path, or `sqlite:///...`) or a PostgreSQL
+        database (`postgresql://...`); `synchronous` is SQLite's durability mode."""
+        return cls(await open_database(target, synchronous))
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self._db.dialect
 
     async def close(self) -> None:
         await self._db.close()

@@ -15,6 +15,11 @@ class RetentionRepository:
         async with self._db.unit() as sql:
             # Children first: foreign keys are on.
             await sql.execute(
+                "DELETE FROM message_feedback WHERE room_id IN (SELECT room_id FROM sessions"
+                " WHERE status = 'closed' AND updated_at < ?)",
+                (closed_before,),
+            )
+            await sql.execute(
                 "DELETE FROM ratings WHERE room_id IN (SELECT room_id FROM sessions"
                 " WHERE status = 'closed' AND updated_at < ?)",
                 (closed_before,),

@@ -17,22 +17,20 @@ nothing of them is kept.
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from supportflow.errors import Conflict, NotFound
-from supportflow.store.database import Database
+from supportflow.store.database import Database, Unit
 from supportflow.store.fencing import Fence as _Fence
 from supportflow.store.records import (
     EscalationRecord,
     MessageRecord,
     RoomState,
     SessionRecord,
+    seconds_between,
     utc_now,
 )
 
@@ -75,6 +73,11 @@ class RoomsRepository:
         fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             if client_msg_id is not None:
+                # PostgreSQL: the room's row first, so a retry racing its original (another
+                # node, another connection) waits for it and then finds it stored.
+                await sql.execute(
+                    f"SELECT 1 FROM sessions WHERE room_id = ?{sql.for_update}", (room_id,)
+                )
                 existing = await _message_by_client_id(sql, room_id, client_msg_id)
                 if existing is not None:
                     return StoredMessage(existing, duplicate=True)
@@ -85,7 +88,7 @@ class RoomsRepository:
                 f" WHERE room_id = ?{fence_where} RETURNING last_seq",
                 (int(sender_type == "user"), now, *fenced.params, room_id, *fenced.params),
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise NotFound(f"no room {room_id!r}", "room_not_found")
@@ -125,7 +128,7 @@ class RoomsRepository:
         """The last `limit` messages of a room, oldest first; notes only if `include_private`."""
         rows = await self._db.fetch_all(
             "SELECT * FROM (SELECT * FROM messages WHERE room_id = ?"
-            f"{_VISIBLE[include_private]} ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            f"{_VISIBLE[include_private]} ORDER BY seq DESC LIMIT ?) AS latest ORDER BY seq",
             (room_id, limit),
         )
         return [MessageRecord.from_row(row) for row in rows]
@@ -173,7 +176,7 @@ class RoomsRepository:
                     *fenced.params,
                 ),
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(f"room {room_id!r} cannot be escalated now", "invalid_transition")
@@ -218,7 +221,7 @@ class RoomsRepository:
                     *fenced.params,
                 ),
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict("another agent has already claimed this room", "already_claimed")
@@ -227,7 +230,7 @@ class RoomsRepository:
                 " WHERE session_id = ? AND status = 'pending' RETURNING escalation_id",
                 (now, agent_id, row[0]),
             )
-            escalation = await cursor.fetchone()
+            escalation = cursor.fetchone()
             if escalation is None:
                 raise Conflict("this room has no pending escalation", "already_claimed")
             return await _escalation(sql, escalation[0])
@@ -267,7 +270,7 @@ class RoomsRepository:
                     *fenced.params,
                 ),
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(
@@ -311,7 +314,7 @@ class RoomsRepository:
                     *fenced.params,
                 ),
             )
-            row = await cursor.fetchone()
+            row = cursor.fetchone()
             if row is None:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(
@@ -353,12 +356,11 @@ class RoomsRepository:
     async def recent_claim_waits(self, limit: int = 20) -> list[float]:
         """Seconds from escalation to claim of the last `limit` claimed escalations."""
         rows = await self._db.fetch_all(
-            "SELECT (julianday(handled_at) - julianday(triggered_at)) * 86400.0"
-            " FROM escalations WHERE status = 'claimed'"
+            "SELECT triggered_at, handled_at FROM escalations WHERE status = 'claimed'"
             " ORDER BY handled_at DESC LIMIT ?",
             (limit,),
         )
-        return [max(0.0, float(row[0])) for row in rows]
+        return [seconds_between(row[0], row[1]) for row in rows]
 
     async def rooms_held_by(self, agent_id: str) -> list[SessionRecord]:
         rows = await self._db.fetch_all(
@@ -408,22 +410,28 @@ def _values(states: Collection[RoomState]) -> tuple[str, ...]:
     return tuple(state.value for state in states)
 
 
-async def _check_capacity(
-    sql: aiosqlite.Connection, agent_id: str, must_be_available: bool = False
-) -> None:
+async def _check_capacity(sql: Unit, agent_id: str, must_be_available: bool = False) -> None:
     """Refuse an unknown agent (NotFound), an unavailable one when `must_be_available`
     (Conflict `agent_unavailable`), one already holding `max_concurrent` rooms (Conflict
-    `at_capacity`). Inside the caller's transaction, so nothing changes before its UPDATE."""
+    `at_capacity`). Inside the caller's transaction, so nothing changes before its UPDATE.
+
+    On PostgreSQL the agent's row is locked first and the rooms counted after, in a second
+    statement: two claims for one agent (from two nodes) then take turns, and the second
+    counts the first's room. (One statement would count from before its lock wait.)"""
     cursor = await sql.execute(
-        "SELECT a.is_available, a.max_concurrent, (SELECT COUNT(*) FROM sessions s"
-        " WHERE s.agent_id = a.agent_id AND s.status = ?)"
-        " FROM agents a WHERE a.agent_id = ?",
-        (RoomState.AGENT_ASSIGNED.value, agent_id),
+        f"SELECT is_available, max_concurrent FROM agents WHERE agent_id = ?{sql.for_update}",
+        (agent_id,),
     )
-    load = await cursor.fetchone()
-    if load is None:
+    agent = cursor.fetchone()
+    if agent is None:
         raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
-    available, limit, held = bool(load[0]), int(load[1]), int(load[2])
+    cursor = await sql.execute(
+        "SELECT COUNT(*) FROM sessions WHERE agent_id = ? AND status = ?",
+        (agent_id, RoomState.AGENT_ASSIGNED.value),
+    )
+    rooms = cursor.fetchone()
+    available, limit = bool(agent[0]), int(agent[1])
+    held = int(rooms[0]) if rooms else 0
     if must_be_available and not available:
         raise Conflict(f"agent {agent_id!r} is not available", "agent_unavailable")
     if held >= limit:
@@ -431,22 +439,22 @@ async def _check_capacity(
 
 
 async def _message_by_client_id(
-    sql: aiosqlite.Connection, room_id: str, client_msg_id: str
+    sql: Unit, room_id: str, client_msg_id: str
 ) -> MessageRecord | None:
     cursor = await sql.execute(
         "SELECT * FROM messages WHERE room_id = ? AND client_msg_id = ?", (room_id, client_msg_id)
     )
-    row = await cursor.fetchone()
+    row = cursor.fetchone()
     return MessageRecord.from_row(row) if row else None
 
 
-async def _escalation(sql: aiosqlite.Connection, escalation_id: str) -> EscalationRecord:
+async def _escalation(sql: Unit, escalation_id: str) -> EscalationRecord:
     cursor = await sql.execute(
         f"SELECT {_ESCALATION_COLUMNS} FROM escalations e"
         " JOIN sessions s ON s.session_id = e.session_id WHERE e.escalation_id = ?",
         (escalation_id,),
     )
-    row = await cursor.fetchone()
+    row = cursor.fetchone()
     if row is None:
-        raise sqlite3.DatabaseError(f"escalation {escalation_id} vanished in its transaction")
+        raise RuntimeError(f"escalation {escalation_id} vanished in its transaction")
     return EscalationRecord.from_row(row)

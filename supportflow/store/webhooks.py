@@ -6,10 +6,9 @@ import json
 import uuid
 from dataclasses import dataclass
 
-import aiosqlite
 
 from supportflow.errors import NotFound
-from supportflow.store.database import Database
+from supportflow.store.database import Database, Row
 from supportflow.store.records import from_columns, utc_in, utc_now
 
 KEPT_DELIVERIES = 200
@@ -24,7 +23,7 @@ class WebhookRecord:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> WebhookRecord:
+    def from_row(cls, row: Row) -> WebhookRecord:
         return from_columns(cls, row, events=tuple(json.loads(row["events"])))
 
 
@@ -43,7 +42,7 @@ class DeliveryRecord:
     created_at: str
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> DeliveryRecord:
+    def from_row(cls, row: Row) -> DeliveryRecord:
         return from_columns(cls, row)
 
 
@@ -90,20 +89,18 @@ class WebhooksRepository:
         """One pending delivery of `body` per webhook subscribed to `event`; how many."""
         now = utc_now()
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "SELECT webhook_id FROM webhooks w"
-                " WHERE EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?)",
-                (event,),
-            )
-            hooks = [row[0] for row in await cursor.fetchall()]
-            await sql.executemany(
+            # Subscriptions are read in Python: the engines spell "a JSON array holds a
+            # value" differently, and a deployment has a handful of webhooks, not thousands.
+            cursor = await sql.execute("SELECT webhook_id, events FROM webhooks")
+            hooks = [row[0] for row in cursor.fetchall() if event in json.loads(row[1])]
+            await sql.execute_many(
                 "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event, body,"
                 " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [(str(uuid.uuid4()), hook, event, body, now, now) for hook in hooks],
             )
             # The log is for looking at recent results, not an archive: finished deliveries
             # beyond the newest KEPT_DELIVERIES of each webhook go.
-            await sql.executemany(
+            await sql.execute_many(
                 "DELETE FROM webhook_deliveries WHERE webhook_id = ? AND status != 'pending'"
                 " AND delivery_id NOT IN (SELECT delivery_id FROM webhook_deliveries"
                 "  WHERE webhook_id = ? ORDER BY created_at DESC LIMIT ?)",
@@ -118,11 +115,11 @@ class WebhooksRepository:
             cursor = await sql.execute(
                 "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id IN"
                 " (SELECT delivery_id FROM webhook_deliveries WHERE status = 'pending'"
-                "  AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)"
+                f"  AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{sql.skip_locked})"
                 " RETURNING delivery_id",
                 (utc_in(lease_seconds), now, limit),
             )
-            leased = [row[0] for row in await cursor.fetchall()]
+            leased = [row[0] for row in cursor.fetchall()]
             if not leased:
                 return []
             marks = ",".join("?" * len(leased))
@@ -132,7 +129,7 @@ class WebhooksRepository:
                 " ORDER BY d.created_at",
                 leased,
             )
-            rows = await cursor.fetchall()
+            rows = cursor.fetchall()
         return [
             DueDelivery(DeliveryRecord.from_row(row), row["url"], row["secret"]) for row in rows
         ]
@@ -169,7 +166,7 @@ class WebhooksRepository:
         await self.get_webhook(webhook_id)
         rows = await self._db.fetch_all(
             "SELECT * FROM webhook_deliveries WHERE webhook_id = ?"
-            " ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            " ORDER BY created_at DESC, delivery_id DESC LIMIT ?",
             (webhook_id, limit),
         )
         return [DeliveryRecord.from_row(row) for row in rows]

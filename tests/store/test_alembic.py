@@ -1,5 +1,5 @@
-"""The Alembic migrations (not yet used by Store.open): the same schema on SQLite and
-PostgreSQL as the old SQL runner's, and old runner's files upgraded in place."""
+"""The Alembic migrations: the same schema on SQLite and PostgreSQL as the old SQL runner's,
+and the old runner's files upgraded in place."""
 
 from __future__ import annotations
 
@@ -72,26 +72,42 @@ def _version_and_drift(connection: Connection) -> tuple[int, list[Any]]:
     return schema_version(connection), drift
 
 
-async def old_runner_database(path: Path) -> None:
-    """A file made by today's runner (SQL files, PRAGMA user_version)."""
+# The old runner's last file, 010, as it shipped (it is not kept in the package: a file at
+# version 10 is stamped, not re-run).
+_OLD_010 = "ALTER TABLE sessions ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;"
+
+
+def old_runner_database(path: Path, up_to: int = 10) -> None:
+    """A file as the old runner left it: its SQL files in order, in PRAGMA user_version."""
+    scripts = [(v, sql) for v, _, sql in legacy_migrations() if v <= up_to]
+    if up_to >= 10:
+        scripts.append((10, _OLD_010))
+    with sqlite3.connect(path) as old:
+        for version, sql in scripts:
+            old.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+
+async def store_opens(path: Path) -> int:
     store = await Store.open(path, synchronous="NORMAL")
-    await store.close()
+    try:
+        return await store.schema_version()
+    finally:
+        await store.close()
 
 
 async def test_alembic_builds_the_old_runners_schema_on_sqlite(tmp_path: Path) -> None:
-    await old_runner_database(tmp_path / "old.db")
+    old_runner_database(tmp_path / "old.db")
     version, drift = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
     assert version == LATEST_SCHEMA_VERSION == 10
+    assert await store_opens(tmp_path / "old.db") == 10  # stamped as 010, nothing re-run
     assert drift == []
     assert shape(tmp_path / "new.db") == shape(tmp_path / "old.db")
 
 
 async def test_a_version_9_file_is_stamped_and_upgraded_in_place(tmp_path: Path) -> None:
     path = tmp_path / "v9.db"
+    old_runner_database(path, up_to=9)
     with sqlite3.connect(path) as old:
-        for version, _, sql in legacy_migrations():
-            if version <= 9:
-                old.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
         old.execute("INSERT INTO users (user_id, created_at) VALUES ('alice', 'then')")
     # Its column types stay the old files' (INTEGER, not BIGINT: the same to SQLite), so
     # schema.py's drift is not asked of it, only of the databases Alembic creates.
@@ -108,12 +124,9 @@ async def test_a_version_5_file_is_finished_by_the_old_files_then_stamped(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "v5.db"
-    with sqlite3.connect(path) as old:
-        for version, _, sql in legacy_migrations():
-            if version <= 5:
-                old.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    old_runner_database(path, up_to=5)
     await migrated(f"sqlite+aiosqlite:///{path}")
-    await old_runner_database(tmp_path / "old.db")
+    old_runner_database(tmp_path / "old.db")
     assert shape(path) == shape(tmp_path / "old.db")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +19,11 @@ def sources(trigger: Trigger) -> tuple[RoomState, ...]:
 
 
 @pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "fence.db", synchronous="NORMAL")
+async def fixture_store(store: Store) -> AsyncIterator[Store]:
+    """conftest's store, on each engine, with two agents."""
     await store.create_agent("ann", "Ann", "d-ann", max_concurrent=5, is_available=True)
     await store.create_agent("bea", "Bea", "d-bea", max_concurrent=5, is_available=True)
     yield store
-    await store.close()
 
 
 @dataclass(frozen=True)

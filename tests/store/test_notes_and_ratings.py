@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from supportflow.errors import Conflict, NotFound
 from supportflow.store import RoomState, Store
 
 S = RoomState
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 async def test_notes_are_left_out_of_reads_by_default(store: Store) -> None:

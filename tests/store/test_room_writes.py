@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from supportflow.errors import Conflict
@@ -12,13 +9,6 @@ from supportflow.rooms.machine import TRANSITIONS, Trigger
 from supportflow.store import RoomState, Store
 
 S = RoomState
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 def sources(trigger: Trigger) -> tuple[RoomState, ...]:

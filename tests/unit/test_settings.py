@@ -23,6 +23,16 @@ def test_defaults_without_environment(tmp_path: Path) -> None:
     assert settings.groq_model == "llama-3.1-8b-instant"
 
 
+def test_a_postgresql_url_is_the_store_and_its_password_stays_out_of_logs(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "postgres://sf:s3cret@db.internal:6432/support"}
+    settings = Settings.from_env(env, dotenv_path=tmp_path / "absent.env")
+    assert settings.database_file is None
+    assert settings.database.postgres is not None
+    assert settings.database.postgres.drivername == "postgresql+asyncpg"
+    assert settings.database.postgres.password == "s3cret"
+    assert settings.database.redacted() == "postgresql://sf:***@db.internal:6432/support"
+
+
 def test_every_documented_variable_is_read(tmp_path: Path) -> None:
     env = {
         "PORT": "6001",
@@ -61,7 +71,9 @@ def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
         ("PORT", "http", "PORT: Input should be a valid integer"),
         ("PORT", "70000", "PORT: Input should be less than or equal to 65535"),
         ("SUPPORTFLOW_DEMO_KB", "maybe", "SUPPORTFLOW_DEMO_KB: Input should be a valid boolean"),
-        ("DATABASE_URL", "postgres://db", "DATABASE_URL: must look like sqlite:///"),
+        ("DATABASE_URL", "mysql://db/chat", "DATABASE_URL: must look like sqlite:///"),
+        ("DATABASE_URL", "postgresql://db.internal", "DATABASE_URL: the PostgreSQL URL names no"),
+        ("DATABASE_URL", "sqlite:///:memory:", "DATABASE_URL: sqlite:/// needs a file path"),
         ("SUPPORTFLOW_SQLITE_SYNCHRONOUS", "OFF", "'FULL' or 'NORMAL'"),
         ("SUPPORTFLOW_GROQ_TIMEOUT_SECONDS", "0", "SUPPORTFLOW_GROQ_TIMEOUT_SECONDS: .* 0.1"),
         ("SUPPORTFLOW_GROQ_TIMEOUT", "soon", "SUPPORTFLOW_GROQ_TIMEOUT: "),  # the name used
@@ -77,7 +89,7 @@ def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fra
 
 def test_every_field_is_read_from_its_prefixed_name_or_a_seed_name(tmp_path: Path) -> None:
     # One rule for names: SUPPORTFLOW_<FIELD>, except the seed's three.
-    seed = {"port": "PORT", "database_path": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
+    seed = {"port": "PORT", "database_url": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
     for field in Settings.model_fields:
         assert env_names(field)[0] == seed.get(field, f"SUPPORTFLOW_{field.upper()}")
     env = {"SUPPORTFLOW_HISTORY_LIMIT": "7", "SUPPORTFLOW_WEBHOOK_MAX_ATTEMPTS": "3"}

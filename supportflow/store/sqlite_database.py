@@ -1,0 +1,194 @@
+"""SQLite: one connection, its pragmas, and group commit of the units on it.
+
+aiosqlite runs every statement on one background thread, so the event loop never waits on
+disk; SQLAlchemy drives it in autocommit mode, so the transactions are exactly the ones
+this module opens. A single asyncio lock serialises units of work: two coroutines never
+interleave statements inside one unit, and SQLite, one writer at a time, needs no row locks.
+
+Group commit. With `synchronous=FULL` every COMMIT is an fsync, and on a busy server the
+fsyncs, not the SQL, were the cost of a write. Units that arrive together therefore share
+one transaction: the first opens it (`BEGIN IMMEDIATE`), each unit runs inside its own
+`SAVEPOINT`, and one COMMIT (one fsync) ends them all: at once when no other unit is
+waiting for the connection (a lone writer never waits), else `commit_window` seconds
+later, so the units queued meanwhile join first. Each unit's `async with` returns only
+after that COMMIT, so a caller is still answered only once its data is durable. A unit that
+raises is rolled back to its savepoint alone; the others in the batch commit. If SQLite
+itself abandons the whole transaction (an I/O error, a full disk) or the COMMIT fails,
+every unit of the batch raises: none is reported written that is not.
+
+Reads of one statement (`fetch_all`) need neither a savepoint nor its round trips. A read
+that runs while a batch is open sees the batch's writes (one connection); only a failed
+COMMIT could make those disappear afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from supportflow.store.database import Database, Row, Unit, fetch_rows
+from supportflow.store.migrate import migrate, schema_version
+from supportflow.store.urls import DatabaseUrl
+
+log = logging.getLogger(__name__)
+
+# How long a batch stays open for more units after the first one ends: long enough for
+# the rooms that write "at the same time" to meet, short beside a 5 to 20 ms fsync.
+DEFAULT_COMMIT_WINDOW_SECONDS = 0.001
+SYNCHRONOUS_MODES = frozenset({"FULL", "NORMAL", "EXTRA", "OFF"})
+
+
+class _Batch:
+    """The units sharing one transaction, and the COMMIT they all wait for."""
+
+    def __init__(self) -> None:
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.units = 0
+
+
+class SqliteDatabase(Database):
+    """An open SQLite database in WAL mode with foreign keys on, committing in groups."""
+
+    dialect = "sqlite"
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        connection: AsyncConnection,
+        driver: aiosqlite.Connection,
+        commit_window: float = DEFAULT_COMMIT_WINDOW_SECONDS,
+    ) -> None:
+        self._engine = engine
+        self._connection = connection
+        self._driver = driver  # aiosqlite's own connection: in_transaction, trace hooks
+        self._unit = Unit(connection)
+        self._lock = asyncio.Lock()
+        self._commit_window = commit_window
+        self._batch: _Batch | None = None
+        self._flush: asyncio.Task[None] | None = None
+        self._waiting = 0  # units waiting for the lock: the ones a batch can wait for
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        synchronous: str = "FULL",
+        commit_window: float = DEFAULT_COMMIT_WINDOW_SECONDS,
+    ) -> SqliteDatabase:
+        """Open (creating if needed) and migrate the database at `path`."""
+        # A PRAGMA takes no parameters, so its value is checked before it joins the SQL.
+        if synchronous not in SYNCHRONOUS_MODES:
+            raise ValueError(f"not a SQLite synchronous mode: {synchronous!r}")
+        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+        url = DatabaseUrl(path, None).sqlalchemy_url
+        migrator = create_async_engine(url)
+        try:
+            await migrate(migrator)
+        finally:
+            await migrator.dispose()
+        # AUTOCOMMIT: SQLAlchemy issues no BEGIN/COMMIT of its own; unit() does.
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        connection = await engine.connect()
+        await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        await connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        await connection.exec_driver_sql("PRAGMA busy_timeout=5000")
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, aiosqlite.Connection)
+        return cls(engine, connection, driver, commit_window)
+
+    async def close(self) -> None:
+        if self._flush is not None:  # let a pending COMMIT finish: its units wait on it
+            await asyncio.gather(self._flush, return_exceptions=True)
+        async with self._lock:
+            await self._commit_batch()
+            await self._connection.close()
+            await self._engine.dispose()
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Unit]:
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            batch = self._batch
+            if batch is None:
+                await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
+                batch = self._batch = _Batch()
+            await self._connection.exec_driver_sql("SAVEPOINT unit")
+            try:
+                yield self._unit
+            except BaseException:
+                await self._undo_unit(batch)
+                raise
+            await self._connection.exec_driver_sql("RELEASE unit")
+            batch.units += 1
+            if self._waiting:
+                self._flush_soon()  # units queued behind this one join the batch first
+            else:
+                await self._commit_batch()  # nobody to group with: no reason to wait
+        finally:
+            self._lock.release()
+        # Outside the lock, so the next units can join the batch meanwhile. Shielded: a
+        # caller cancelled while it waits must not cancel the others' COMMIT.
+        await asyncio.shield(batch.committed)
+
+    async def _undo_unit(self, batch: _Batch) -> None:
+        """Roll back the failed unit alone, or, if SQLite dropped the transaction, fail all."""
+        if self._driver.in_transaction:
+            await self._connection.exec_driver_sql("ROLLBACK TO unit")
+            await self._connection.exec_driver_sql("RELEASE unit")
+            self._flush_soon()
+            return
+        # The error ended the whole transaction: the batch's earlier units are gone too.
+        self._batch = None
+        if not batch.committed.done():
+            batch.committed.set_exception(
+                aiosqlite.OperationalError("the transaction was rolled back by an error")
+            )
+            batch.committed.exception()  # retrieved: a batch nobody else awaits is fine
+
+    def _flush_soon(self) -> None:
+        if self._flush is None:
+            self._flush = asyncio.create_task(self._flush_after_window(), name="db-commit")
+
+    async def _flush_after_window(self) -> None:
+        await asyncio.sleep(self._commit_window)
+        async with self._lock:
+            self._flush = None
+            await self._commit_batch()
+
+    async def _commit_batch(self) -> None:
+        """COMMIT the open batch (the caller holds the lock) and answer its units."""
+        batch, self._batch = self._batch, None
+        if batch is None:
+            return
+        try:
+            await self._connection.exec_driver_sql("COMMIT")
+        except BaseException as error:
+            if self._driver.in_transaction:
+                await self._connection.exec_driver_sql("ROLLBACK")
+            batch.committed.set_exception(error)
+            batch.committed.exception()  # each unit re-raises it; none may go unobserved
+            if not isinstance(error, Exception):
+                raise
+            return
+        batch.committed.set_result(None)
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._lock:
+            return await fetch_rows(self._connection, sql, params)
+
+    async def schema_version(self) -> int:
+        async with self._lock:
+            return await self._connection.run_sync(schema_version)
