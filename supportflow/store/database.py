@@ -16,13 +16,15 @@ transaction per unit on PostgreSQL (`postgres_database.py`). Single reads go thr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import CursorResult, TextClause, text
 from sqlalchemy import Row as _SqlRow
@@ -30,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 if TYPE_CHECKING:
     from supportflow.store.urls import DatabaseUrl
+
+T = TypeVar("T")
 
 # A `?` outside quotes. The statements are ours (no client text is ever spliced in), and
 # none quotes a `?`; the pattern still steps over quoted strings so one never breaks.
@@ -92,11 +96,37 @@ class Rows:
         return self._rows
 
 
+async def finish_even_if_cancelled(awaitable: Awaitable[T]) -> T:
+    """Await a statement to its end even when the caller is cancelled meanwhile, then let the
+    cancellation through. SQLAlchemy closes a connection whose statement is interrupted (it
+    cannot know where the driver stopped): harmless for a pooled connection, fatal for the
+    one SQLite connection every unit shares, and its open batch with it."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({task})
+        if not task.cancelled():
+            task.exception()  # the caller is gone: its error is not news to anyone
+        raise
+
+
+async def _as_is(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
 class Unit:
     """The statements of one unit of work, all in its transaction."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        run: Callable[[Awaitable[Any]], Awaitable[Any]] = _as_is,
+    ) -> None:
         self._connection = connection
+        self._run = run
         # SQLite runs one writer at a time, so its units need no row locks; PostgreSQL's
         # units run side by side and lock the rows they read to decide (claims, seq).
         postgres = connection.dialect.name == "postgresql"
@@ -106,14 +136,14 @@ class Unit:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         statement, bound = _bind(sql, params)
-        return Rows(await self._connection.execute(statement, bound))
+        return Rows(await self._run(self._connection.execute(statement, bound)))
 
     async def execute_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         """One statement for each parameter tuple (none: nothing runs)."""
         if not params:
             return
         bound = [_bind(sql, row)[1] for row in params]
-        await self._connection.execute(_statement(sql)[0], bound)
+        await self._run(self._connection.execute(_statement(sql)[0], bound))
 
 
 async def fetch_rows(connection: AsyncConnection, sql: str, params: Sequence[Any]) -> list[Row]:

@@ -28,12 +28,18 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiosqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from supportflow.store.database import Database, Row, Unit, fetch_rows
+from supportflow.store.database import (
+    Database,
+    Row,
+    Unit,
+    fetch_rows,
+    finish_even_if_cancelled,
+)
 from supportflow.store.migrate import migrate, schema_version
 from supportflow.store.urls import DatabaseUrl
 
@@ -42,6 +48,9 @@ log = logging.getLogger(__name__)
 # How long a batch stays open for more units after the first one ends: long enough for
 # the rooms that write "at the same time" to meet, short beside a 5 to 20 ms fsync.
 DEFAULT_COMMIT_WINDOW_SECONDS = 0.001
+_TransactionStatement = Literal[
+    "BEGIN IMMEDIATE", "SAVEPOINT unit", "RELEASE unit", "ROLLBACK TO unit", "COMMIT", "ROLLBACK"
+]
 SYNCHRONOUS_MODES = frozenset({"FULL", "NORMAL", "EXTRA", "OFF"})
 
 
@@ -68,7 +77,7 @@ class SqliteDatabase(Database):
         self._engine = engine
         self._connection = connection
         self._driver = driver  # aiosqlite's own connection: in_transaction, trace hooks
-        self._unit = Unit(connection)
+        self._unit = Unit(connection, finish_even_if_cancelled)
         self._lock = asyncio.Lock()
         self._commit_window = commit_window
         self._batch: _Batch | None = None
@@ -123,15 +132,15 @@ class SqliteDatabase(Database):
         try:
             batch = self._batch
             if batch is None:
-                await self._connection.exec_driver_sql("BEGIN IMMEDIATE")
+                await self._sql("BEGIN IMMEDIATE")
                 batch = self._batch = _Batch()
-            await self._connection.exec_driver_sql("SAVEPOINT unit")
+            await self._sql("SAVEPOINT unit")
             try:
                 yield self._unit
             except BaseException:
                 await self._undo_unit(batch)
                 raise
-            await self._connection.exec_driver_sql("RELEASE unit")
+            await self._sql("RELEASE unit")
             batch.units += 1
             if self._waiting:
                 self._flush_soon()  # units queued behind this one join the batch first
@@ -146,8 +155,8 @@ class SqliteDatabase(Database):
     async def _undo_unit(self, batch: _Batch) -> None:
         """Roll back the failed unit alone, or, if SQLite dropped the transaction, fail all."""
         if self._driver.in_transaction:
-            await self._connection.exec_driver_sql("ROLLBACK TO unit")
-            await self._connection.exec_driver_sql("RELEASE unit")
+            await self._sql("ROLLBACK TO unit")
+            await self._sql("RELEASE unit")
             self._flush_soon()
             return
         # The error ended the whole transaction: the batch's earlier units are gone too.
@@ -174,10 +183,10 @@ class SqliteDatabase(Database):
         if batch is None:
             return
         try:
-            await self._connection.exec_driver_sql("COMMIT")
+            await self._sql("COMMIT")
         except BaseException as error:
             if self._driver.in_transaction:
-                await self._connection.exec_driver_sql("ROLLBACK")
+                await self._sql("ROLLBACK")
             batch.committed.set_exception(error)
             batch.committed.exception()  # each unit re-raises it; none may go unobserved
             if not isinstance(error, Exception):
@@ -187,7 +196,11 @@ class SqliteDatabase(Database):
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._lock:
-            return await fetch_rows(self._connection, sql, params)
+            return await finish_even_if_cancelled(fetch_rows(self._connection, sql, params))
+
+    async def _sql(self, statement: _TransactionStatement) -> None:
+        """One of the transaction's own statements (BEGIN, SAVEPOINT, COMMIT, ...)."""
+        await finish_even_if_cancelled(self._connection.exec_driver_sql(statement))
 
     async def schema_version(self) -> int:
         async with self._lock:

@@ -6,7 +6,6 @@ import json
 import uuid
 from dataclasses import dataclass
 
-
 from supportflow.errors import NotFound
 from supportflow.store.database import Database, Row
 from supportflow.store.records import from_columns, utc_in, utc_now

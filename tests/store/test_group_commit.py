@@ -145,3 +145,30 @@ async def test_a_lone_writer_commits_at_once_without_waiting_for_the_window(
         assert committed_rows(tmp_path / "lone.db") == {1}
     finally:
         await db.close()
+
+
+async def test_a_unit_cancelled_mid_statement_leaves_the_connection_working(
+    db: Database, tmp_path: Path
+) -> None:
+    """SQLAlchemy closes a connection whose statement is interrupted; the one SQLite
+    connection must outlive a cancelled caller (a room stopped, a request timed out)."""
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        async with db.unit() as sql:
+            await sql.execute("INSERT INTO t VALUES (1, 'cancelled')")
+            started.set()
+            await sql.execute(  # long enough to be cancelled while SQLite runs it
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                " WHERE i < 3000000) SELECT COUNT(*) FROM n"
+            )
+
+    task = asyncio.create_task(slow())
+    await started.wait()
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with db.unit() as sql:
+        await sql.execute("INSERT INTO t VALUES (2, 'after')")
+    assert committed_rows(tmp_path / "group.db") == {2}  # the cancelled unit left nothing
