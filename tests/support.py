@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import socket
 import threading
@@ -162,18 +163,32 @@ def shared_server(
     server_name: str,
     admin_name: str,
     scope: Literal["module", "package"] = "module",
+    *,
+    both_engines: bool = False,
     **overrides: Any,
 ) -> tuple[Any, Any]:
     """Two fixtures: one live server shared by a module (or package), and an admin client on it.
 
     Bind both at module level where they are used (`room_server, room_admin = shared_server(
     "room_server", "room_admin", demo_kb=True)`); pytest finds fixtures by the module's names.
+    `both_engines`: the module runs twice, on a SQLite file and on a fresh PostgreSQL database.
     """
 
-    @pytest.fixture(name=server_name, scope=scope)
-    def server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-        with serving(tmp_path_factory.mktemp(server_name) / "data", **overrides) as server:
-            yield server
+    @pytest.fixture(
+        name=server_name, scope=scope, params=["sqlite", "postgresql"] if both_engines else None
+    )
+    def server_fixture(
+        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[LiveServer]:
+        data_dir = tmp_path_factory.mktemp(server_name) / "data"
+        with contextlib.ExitStack() as stack:
+            database = {}
+            if getattr(request, "param", "sqlite") == "postgresql":
+                # Imported here: tests.services is a pytest plugin, loaded after this module.
+                from tests.services import postgres_database
+
+                database["database_url"] = stack.enter_context(postgres_database())
+            yield stack.enter_context(serving(data_dir, **overrides, **database))
 
     async def admin_fixture(**requested: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
         async with admin_http(requested[server_name]) as client:

@@ -46,7 +46,8 @@ async def _database_status() -> dict[str, Any]:
     store = services().store
     try:
         await store.ping()
-        return {"status": "ok", "schema_version": await store.schema_version()}
+        version = await store.schema_version()
+        return {"status": "ok", "engine": store.dialect, "schema_version": version}
     except Exception as error:  # health must describe any failure, not raise it
         log.warning("database health check failed", extra={"error": repr(error)})
         return {"status": "error", "error": type(error).__name__}

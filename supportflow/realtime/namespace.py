@@ -106,6 +106,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         except Unauthorized as error:
             self._drop_soon(sid, error)
             return error.to_ack()
+        except SupportflowError as error:  # the token could not be checked (database down)
+            return error.to_ack()
         try:
             ensure_encodable(args[1])
             result: dict[str, Any] = await handler(sid, principal, args[1])

@@ -1,4 +1,5 @@
-"""Three node PROCESSES on one Redis, one database and one Chroma server, end to end.
+"""Three node PROCESSES on one Redis, one database and one Chroma server, end to end: the
+database a SQLite file the three share, then a PostgreSQL database.
 
 A customer on node A, agents on B and C: the alert reaches both, two simultaneous claims
 have one winner, messages cross nodes in order with gap-free seq; then A (the room's node)
@@ -23,7 +24,7 @@ import pytest
 import redis
 
 from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.services import RedisNamespace
+from tests.services import RedisNamespace, postgres_database
 from tests.support import ADMIN_TOKEN, free_port
 
 pytestmark = pytest.mark.slow
@@ -70,14 +71,23 @@ def wait_healthy(node: NodeProcess, timeout: float = 180.0) -> None:
     raise AssertionError(f"{node.node_id} never became healthy:\n{node.log.read_text()[-3000:]}")
 
 
+@pytest.fixture(name="database_url", params=["sqlite", "postgresql"])
+def fixture_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    with postgres_database() as url:
+        yield url
+
+
 @pytest.fixture(name="cluster")
 def fixture_cluster(
-    tmp_path: Path, redis_namespace: RedisNamespace, chroma_server: str
+    tmp_path: Path, redis_namespace: RedisNamespace, chroma_server: str, database_url: str
 ) -> Iterator[tuple[list[NodeProcess], str]]:
     prefix = redis_namespace.prefix.rstrip(":")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
+        "DATABASE_URL": database_url,
         "SUPPORTFLOW_ADMIN_TOKEN": ADMIN_TOKEN,
         "SUPPORTFLOW_DEMO_KB": "0",
         "SUPPORTFLOW_REDIS_URL": redis_namespace.url,

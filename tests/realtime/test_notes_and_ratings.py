@@ -9,7 +9,7 @@ import httpx
 from tests.realtime.clients import claimed_room, new_agent
 from tests.support import LiveServer, bearer, shared_server
 
-server, admin = shared_server("server", "admin")
+server, admin = shared_server("server", "admin", both_engines=True)
 
 
 async def test_a_note_reaches_agents_and_never_the_customer(
@@ -103,7 +103,10 @@ async def test_the_customer_rates_a_closed_chat_once(
         assert ack["score"] == 4
         again = await customer.call("rate", {"room_id": room_id, "score": 1})
         assert again["error"]["code"] == "already_rated"
-        rating = await server.services.store.rating_for(room_id)
+        # On the server's own loop: a pooled PostgreSQL connection belongs to it.
+        rating = await asyncio.to_thread(
+            server.call, lambda: server.services.store.rating_for(room_id)
+        )
         assert rating is not None
         assert (rating.score, rating.comment, rating.agent_id) == (4, "Quick!", account["agent_id"])
 

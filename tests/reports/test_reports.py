@@ -14,7 +14,7 @@ import pytest
 from tests.realtime.clients import customer_session, new_agent, new_customer
 from tests.support import LiveServer, shared_server
 
-report_server, report_admin = shared_server("report_server", "report_admin")
+report_server, report_admin = shared_server("report_server", "report_admin", both_engines=True)
 
 
 def stamp(moment: datetime) -> str:
