@@ -2,14 +2,14 @@
 
 Each configuration is the same cluster setup, so the only difference is the number of
 processes: `supportflow serve --workers N` over one temporary data dir (one SQLite file
-shared by the nodes), a Redis key prefix of its own on 127.0.0.1:6379, and a `chroma run`
+shared by the nodes, or with `--postgres` a fresh PostgreSQL database per configuration), a Redis key prefix of its own on 127.0.0.1:6379, and a `chroma run`
 server of its own on loopback holding the demo knowledge base. Customers are spread over the
 nodes round-robin (customer i talks to node i mod N, as a sticky proxy would place them),
 and each asks `--questions-per-room` demo questions, one after another, at N rooms at once.
 It prints replies/s and p50/p95 latency per configuration, and the 2-worker figure as a
 ratio to the 1-worker figure of the same run. Nothing here asserts.
 
-    python scripts/bench_workers.py [--rooms 1 10 50] [--questions-per-room 5]
+    python scripts/bench_workers.py [--rooms 1 10 50] [--questions-per-room 5] [--postgres]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -54,8 +54,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def cluster(workers: int) -> Iterator[list[str]]:
-    """A Chroma server and `supportflow serve --workers N` over a fresh data dir: node URLs."""
+def fresh_postgres(admin_url: str) -> Iterator[str]:
+    """A new database on the server of `admin_url` for one run, dropped after."""
+    import asyncpg
+
+    name = f"sfbench_{uuid.uuid4().hex[:12]}"
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def cluster(workers: int, database_url: str | None) -> Iterator[list[str]]:
+    """A Chroma server and `supportflow serve --workers N` over a fresh data dir: node URLs.
+    `database_url` None: the SQLite file in the data dir, shared by the workers."""
     chroma_cli = Path(sys.executable).with_name("chroma")
     with tempfile.TemporaryDirectory(prefix="supportflow-bench-workers-") as data_dir:
         chroma_url = f"http://127.0.0.1:{free_port()}"
@@ -79,6 +101,7 @@ def cluster(workers: int) -> Iterator[list[str]]:
                 "SUPPORTFLOW_REDIS_PREFIX": f"sfbench-{uuid.uuid4().hex[:8]}",
                 "SUPPORTFLOW_CHROMA_URL": chroma_url,
                 "HF_HUB_OFFLINE": "1",
+                **({"DATABASE_URL": database_url} if database_url else {}),
             }
             nodes = subprocess.Popen(
                 [sys.executable, "-m", "supportflow", "serve", "--workers", str(workers),
@@ -147,11 +170,22 @@ def main() -> int:
     parser.add_argument("--rooms", type=int, nargs="*", default=[1, 10, 50])
     parser.add_argument("--questions-per-room", type=int, default=5, choices=range(1, 11))
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        nargs="?",
+        const="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="store in a fresh PostgreSQL database per run, created through ADMIN_URL"
+        " (default the local server) and dropped after; without it, one SQLite file",
+    )
     args = parser.parse_args()
-    print(f"machine: {machine_description()}; load {os.getloadavg()[0]:.1f}")
+    engine = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"machine: {machine_description()}; store {engine}; load {os.getloadavg()[0]:.1f}")
     figures: dict[int, dict[int, Round]] = {}
     for workers in args.workers:
-        with cluster(workers) as urls:
+        with ExitStack() as stack:
+            database = stack.enter_context(fresh_postgres(args.postgres)) if args.postgres else None
+            urls = stack.enter_context(cluster(workers, database))
             figures[workers] = asyncio.run(measure(urls, args.rooms, args.questions_per_room))
         for result in figures[workers].values():
             print(_line(workers, result), flush=True)
