@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import inspect
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -200,3 +202,36 @@ def shared_server(
         [inspect.Parameter(server_name, inspect.Parameter.KEYWORD_ONLY, annotation=LiveServer)]
     )
     return server_fixture, pytest.fixture(name=admin_name)(admin_fixture)
+
+
+def wait_for_health(
+    url: str,
+    process: subprocess.Popen[Any],
+    *,
+    timeout: float = 180.0,
+    log: Path | None = None,
+    healthy: bool = True,
+) -> httpx.Response:
+    """Poll a server PROCESS's /api/health until it answers (200 when `healthy`), failing
+    with the process's output (or `log`) if it exits first or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{url}: the server exited early:\n{_output(process, log)}")
+        try:
+            response = httpx.get(f"{url}/api/health", timeout=2)
+            if not healthy or response.status_code == 200:
+                return response
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{url} never became healthy:\n{_output(process, log)}")
+
+
+def _output(process: subprocess.Popen[Any], log: Path | None) -> str:
+    if log is not None:
+        return log.read_text(errors="replace")[-3000:]
+    if process.stdout is not None and process.poll() is not None:
+        text = process.stdout.read()
+        return (text.decode(errors="replace") if isinstance(text, bytes) else str(text))[-3000:]
+    return "(no output captured)"

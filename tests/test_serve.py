@@ -7,12 +7,11 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.support import free_port
+from tests.support import free_port, wait_for_health
 
 
 def test_serve_generates_a_private_admin_token_and_serves(tmp_path: Path) -> None:
@@ -34,7 +33,7 @@ def test_serve_generates_a_private_admin_token_and_serves(tmp_path: Path) -> Non
         text=True,
     )
     try:
-        health = _wait_for_health(f"http://127.0.0.1:{port}", process)
+        health = wait_for_health(f"http://127.0.0.1:{port}", process, healthy=False).json()
         assert health["status"] == "ok"
 
         token_file = data_dir / "admin_token"
@@ -56,19 +55,3 @@ def test_serve_generates_a_private_admin_token_and_serves(tmp_path: Path) -> Non
     assert str(token_file.resolve()) in output
     assert token not in output  # the token itself is never printed or logged
     assert "path=/api/users" in output and "status=201" in output
-
-
-def _wait_for_health(url: str, process: subprocess.Popen[str]) -> dict[str, object]:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
-            )
-        try:
-            response = httpx.get(f"{url}/api/health", timeout=1)
-            body: dict[str, object] = response.json()
-            return body
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("server never became healthy")

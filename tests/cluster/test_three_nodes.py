@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ import redis
 
 from tests.realtime.clients import ChatClient, new_agent, new_customer
 from tests.services import RedisNamespace, postgres_database
-from tests.support import ADMIN_TOKEN, free_port
+from tests.support import ADMIN_TOKEN, free_port, wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -55,20 +54,6 @@ def start_node(name: str, base: Path, env: dict[str, str]) -> NodeProcess:
             stderr=subprocess.STDOUT,
         )
     return NodeProcess(name, f"http://127.0.0.1:{port}", process, log)
-
-
-def wait_healthy(node: NodeProcess, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if node.process.poll() is not None:
-            raise AssertionError(f"{node.node_id} exited:\n{node.log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{node.url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{node.node_id} never became healthy:\n{node.log.read_text()[-3000:]}")
 
 
 @pytest.fixture(name="database_url", params=["sqlite", "postgresql"])
@@ -102,10 +87,10 @@ def fixture_cluster(
     try:
         # A first (it creates the schema), then B and C together.
         nodes.append(start_node("node-a", tmp_path, env))
-        wait_healthy(nodes[0])
+        wait_for_health(nodes[0].url, nodes[0].process, log=nodes[0].log)
         nodes += [start_node(name, tmp_path, env) for name in ("node-b", "node-c")]
         for node in nodes[1:]:
-            wait_healthy(node)
+            wait_for_health(node.url, node.process, log=node.log)
         yield nodes, prefix
     finally:
         for node in nodes:

@@ -6,14 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.services import RedisNamespace
-from tests.support import ADMIN_TOKEN, free_port
+from tests.support import ADMIN_TOKEN, free_port, wait_for_health
 
 
 def serve_workers(tmp_path: Path, workers: int, **env: str) -> subprocess.Popen[str]:
@@ -77,7 +75,7 @@ def test_a_node_that_dies_stops_the_others(
             assert line.startswith("node "), line
             pids.append(int(line.split(" pid ")[1]))
         for offset in range(2):
-            wait_healthy(f"http://127.0.0.1:{port + offset}", runner)
+            wait_for_health(f"http://127.0.0.1:{port + offset}", runner)
         os.kill(pids[0], signal.SIGKILL)
         output, _ = runner.communicate(timeout=90)
     finally:
@@ -87,16 +85,3 @@ def test_a_node_that_dies_stops_the_others(
     assert f"(pid {pids[0]}) exited with status -9; stopping the others" in output
     with pytest.raises(ProcessLookupError):
         os.kill(pids[1], 0)  # the other node was stopped (and reaped) too
-
-
-def wait_healthy(url: str, runner: subprocess.Popen[str], timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert runner.poll() is None, "the runner exited early"
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{url} never became healthy")
