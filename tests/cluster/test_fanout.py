@@ -29,7 +29,7 @@ def fixture_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Liv
         for name in ("a", "b"):
             settings = server_settings(
                 base / name,
-                database_path=database,
+                database_url=f"sqlite:///{database}",
                 redis_url=url,
                 redis_prefix=namespace.prefix.rstrip(":"),
                 node_id=f"node-{name}",
