@@ -2,12 +2,13 @@
 
 Each configuration is the same cluster setup, so the only difference is the number of
 processes: `supportflow serve --workers N` over one temporary data dir (one SQLite file
-shared by the nodes, or with `--postgres` a fresh PostgreSQL database per configuration), a Redis key prefix of its own on 127.0.0.1:6379, and a `chroma run`
-server of its own on loopback holding the demo knowledge base. Customers are spread over the
-nodes round-robin (customer i talks to node i mod N, as a sticky proxy would place them),
-and each asks `--questions-per-room` demo questions, one after another, at N rooms at once.
-It prints replies/s and p50/p95 latency per configuration, and the 2-worker figure as a
-ratio to the 1-worker figure of the same run. Nothing here asserts.
+shared by the nodes, or with `--postgres` a fresh PostgreSQL database per configuration),
+a Redis key prefix of its own on 127.0.0.1:6379, and a `chroma run` server of its own on
+loopback holding the demo knowledge base. Customers are spread over the nodes round-robin
+(customer i talks to node i mod N, as a sticky proxy would place them), and each asks
+`--questions-per-room` demo questions, one after another, at N rooms at once. It prints
+replies/s and p50/p95 latency per configuration, and the 2-worker figure as a ratio to the
+1-worker figure of the same run. Nothing here asserts.
 
     python scripts/bench_workers.py [--rooms 1 10 50] [--questions-per-room 5] [--postgres]
 """
