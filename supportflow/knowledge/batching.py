@@ -63,10 +63,21 @@ class MicroBatcher(Generic[T, R]):
         self._name = name
         self._queue: list[tuple[T, asyncio.Future[R]]] = []
         self._runner: asyncio.Task[None] | None = None
+        self._working = False
 
     @property
     def busy(self) -> bool:
         return self._runner is not None and not self._runner.done()
+
+    @property
+    def working(self) -> bool:
+        """A batch is in the worker thread now (not merely queued to start)."""
+        return self._working
+
+    @property
+    def queued(self) -> int:
+        """Requests waiting for the next batch."""
+        return len(self._queue)
 
     async def submit(self, item: T) -> R:
         """The result of `item`, computed in the next batch that has room for it."""
@@ -100,6 +111,7 @@ class MicroBatcher(Generic[T, R]):
     async def _run_batch(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
+        self._working = True
         try:
             results = await asyncio.to_thread(self._work, [item for item, _ in batch])
             if len(results) != len(batch):
@@ -111,6 +123,7 @@ class MicroBatcher(Generic[T, R]):
             _fail(batch, _stopped())
             raise
         finally:
+            self._working = False
             if self.observe is not None:
                 self.observe(len(batch), loop.time() - started)
         for (_, future), result in zip(batch, results, strict=True):

@@ -32,6 +32,7 @@ import httpx
 from supportflow.errors import ConfigurationError, Unavailable
 from supportflow.knowledge.batching import BatchPolicy, MicroBatcher
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
+from supportflow.knowledge.nearest import FOLD_FACTOR, FOLD_MAX_BATCH, Ranked, split_by_kind
 from supportflow.metrics import UNOBSERVED, Metrics
 
 COLLECTION_NAME = "supportflow_passages"
@@ -46,6 +47,9 @@ _HTTP_CONNECT_SECONDS = 5.0
 T = TypeVar("T")
 
 NearestRequest = tuple[list[float], int]  # (query vector, how many units)
+# (query vector, how many passages, how many sentences)
+UnitsRequest = tuple[list[float], int, int]
+BothKinds = tuple[list["PassageHit"], list["PassageHit"]]  # (passages, sentences)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,12 @@ class PassageStore:
             )
             for kind in (PASSAGE, SENTENCE)
         }
+        self._units = MicroBatcher[UnitsRequest, BothKinds](
+            partial(_guarded, self._query_units_blocking),
+            policy or BatchPolicy(),
+            metrics.observe_vector_query,
+            name="chroma-units",
+        )
 
     @classmethod
     async def open(
@@ -336,6 +346,74 @@ class PassageStore:
             return found[0]
         return await batcher.submit((vector, limit))
 
+    async def nearest_units(self, vector: list[float], passages: int, sentences: int) -> BothKinds:
+        """The `passages` nearest passages and `sentences` nearest sentences to `vector`,
+        most similar first: the same units either way (nearest.py).
+
+        While Chroma is idle, from one unfiltered query (the few requests of the same
+        moment, a follow-up's two readings, share it); while it is busy, one filtered
+        query per kind, each batched with other rooms'. An unfiltered query pays per
+        vector for its 300 units, so it wins alone and loses in large batches.
+        """
+        if self._working() or self._units.queued >= FOLD_MAX_BATCH:
+            found_passages, found_sentences = await asyncio.gather(
+                self.nearest(vector, passages, PASSAGE), self.nearest(vector, sentences, SENTENCE)
+            )
+            return found_passages, found_sentences
+        return await self._units.submit((vector, passages, sentences))
+
+    def _working(self) -> bool:
+        return self._units.working or any(b.working for b in self._nearest.values())
+
+    def _query_units_blocking(self, requests: list[UnitsRequest]) -> list[BothKinds]:
+        asked = FOLD_FACTOR * max(p + s for _, p, s in requests)
+        found = self._collection.query(
+            query_embeddings=[vector for vector, _, _ in requests],
+            n_results=asked,
+            include=["distances"],
+        )
+        ranked: list[tuple[Ranked, Ranked]] = []
+        for (vector, p, s), ids, distances in zip(
+            requests, found["ids"], found["distances"], strict=True
+        ):
+            split = split_by_kind(ids, distances, {PASSAGE: p, SENTENCE: s}, asked)
+            for kind in split.short:
+                # Too few of this kind among the nearest: ask for it alone (rare).
+                limit = p if kind == PASSAGE else s
+                alone = self._collection.query(
+                    query_embeddings=[vector],
+                    n_results=limit,
+                    where={"kind": kind},
+                    include=["distances"],
+                )
+                split.by_kind[kind] = list(zip(alone["ids"][0], alone["distances"][0], strict=True))
+            ranked.append((split.by_kind[PASSAGE], split.by_kind[SENTENCE]))
+        units = self._units_by_id(
+            [[unit_id for unit_id, _ in kind] for pair in ranked for kind in pair]
+        )
+        return [(_hits(passages, units), _hits(sentences, units)) for passages, sentences in ranked]
+
+    def _units_by_id(self, id_rows: list[list[str]]) -> dict[str, Passage]:
+        """The units of these ids: from the cache, the rest read in one get()."""
+        wanted = list(dict.fromkeys(i for row in id_rows for i in row))
+        if self._cache is None:
+            known: dict[str, Passage] = {}
+            missing, generation = wanted, 0
+        else:
+            known, missing, generation = self._cache.lookup(wanted)
+        if missing:
+            found = self._collection.get(ids=missing, include=["documents", "metadatas"])
+            fetched = {
+                unit_id: _stored(text, meta).passage
+                for unit_id, text, meta in zip(
+                    found["ids"], found["documents"], found["metadatas"], strict=True
+                )
+            }
+            if self._cache is not None:
+                self._cache.fill(fetched, generation)
+            known.update(fetched)
+        return known
+
     def _query_blocking(self, requests: list[NearestRequest], kind: str) -> list[list[PassageHit]]:
         # No count() first: Chroma answers fewer rows than n_results (none from an empty
         # collection) by itself, and on a server that count was one more round trip per query.
@@ -359,7 +437,7 @@ class PassageStore:
                 where={"kind": kind},
                 include=["distances"],
             )
-            rows = self._cached_units(found["ids"], self._cache)
+            rows = self._cached_units(found["ids"])
         return [
             [
                 PassageHit(passage, 1.0 - float(distance))
@@ -371,23 +449,19 @@ class PassageStore:
             )
         ]
 
-    def _cached_units(
-        self, id_rows: list[list[str]], cache: UnitCache
-    ) -> list[list[Passage | None]]:
-        wanted = list(dict.fromkeys(i for row in id_rows for i in row))
-        known, missing, generation = cache.lookup(wanted)
-        if missing:
-            found = self._collection.get(ids=missing, include=["documents", "metadatas"])
-            fetched = {
-                unit_id: _stored(text, meta).passage
-                for unit_id, text, meta in zip(
-                    found["ids"], found["documents"], found["metadatas"], strict=True
-                )
-            }
-            cache.fill(fetched, generation)
-            known.update(fetched)
+    def _cached_units(self, id_rows: list[list[str]]) -> list[list[Passage | None]]:
+        known = self._units_by_id(id_rows)
         # None: a unit deleted between the query and the read; the hit is left out.
         return [[known.get(i) for i in row] for row in id_rows]
+
+
+def _hits(ranked: Ranked, units: dict[str, Passage]) -> list[PassageHit]:
+    # A unit deleted between the query and the read is left out.
+    return [
+        PassageHit(units[unit_id], 1.0 - float(distance))
+        for unit_id, distance in ranked
+        if unit_id in units
+    ]
 
 
 def _metadata(passage: Passage, when: str) -> dict[str, str | int]:

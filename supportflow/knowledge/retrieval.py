@@ -18,12 +18,10 @@ weight's cross-validation, and the README).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.knowledge.documents import PASSAGE, SENTENCE
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.lexical import LexicalIndex
 from supportflow.knowledge.passage_store import PassageHit, PassageStore
@@ -123,10 +121,9 @@ class Retriever:
         indexes = await self._current_indexes()
         query = indexes.vocabulary.clean_query(question) if self._repair_spelling else question
         vector = await self._embedder.embed_query(query)
-        # Both kinds at once: each joins its own batch, and the two run side by side.
-        passages, sentences = await asyncio.gather(
-            self._store.nearest(vector, _PASSAGES_PER_QUERY, PASSAGE),
-            self._store.nearest(vector, _SENTENCES_PER_QUERY, SENTENCE),
+        # Both kinds from one Chroma query (nearest.py), batched with other rooms' questions.
+        passages, sentences = await self._store.nearest_units(
+            vector, _PASSAGES_PER_QUERY, _SENTENCES_PER_QUERY
         )
         lexical = indexes.lexical.document_scores(query) if self._lexical_weight > 0 else {}
         titles = indexes.titles.similarities(vector) if self._title_weight > 0 else {}

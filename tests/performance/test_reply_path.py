@@ -1,8 +1,9 @@
 """One bot turn's calls to the model and to Chroma: how many, and how big (batch shapes, not
 clocks). A follow-up's two readings are embedded in one encode and queried in one Chroma
-call per kind; the answer is the one the sequential reading gave. Rows count distinct texts
-the model encodes: a message that is one clause is embedded once for the dialogue-act
-check, retrieval and the escalation rules, so a regression that re-adds a row fails here."""
+call for both kinds of unit (Chroma is idle here); the answer is the one the sequential
+reading gave. Rows count distinct texts the model encodes: a message that is one clause is
+embedded once for the dialogue-act check, retrieval and the escalation rules, so a
+regression that re-adds a row fails here."""
 
 from __future__ import annotations
 
@@ -114,8 +115,8 @@ async def test_a_follow_up_embeds_and_queries_both_readings_together(
     # reading.
     assert len(observed.encodes) == 1
     assert observed.rows() - rows == 3
-    # One Chroma call per kind (passages, sentences), each with both readings' vectors.
-    assert observed.vector_queries_since(before) == (2, 4)
+    # One Chroma call for both kinds (passages, sentences) with both readings' vectors.
+    assert observed.vector_queries_since(before) == (1, 2)
     # The follow-up leans on the first answer: its fused reading wins, as before.
     assert reply.query is not None and reply.query.startswith(FIRST)
     assert reply.sources[0].id == "voicemail"
@@ -133,15 +134,15 @@ async def test_a_first_message_searches_once(
     observed.collection.calls.clear()
     before, rows = observed.vector_queries(), observed.rows()
     reply = await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
-    # Nothing but the two nearest-neighbour queries reaches Chroma: no count(), no
+    # Nothing but one nearest-neighbour query reaches Chroma: no count(), no
     # metadata read (the write token is read only with a Chroma server, once per interval),
     # no get() of units already cached.
-    assert observed.collection.calls == ["query", "query"]
+    assert observed.collection.calls == ["query"]
     assert reply.query == "Which APN should I use?"
     assert len(observed.encodes) == 1
     # One row: the message is one clause, so the act check reads the message's own vector.
     assert observed.rows() - rows == 1
-    assert observed.vector_queries_since(before) == (2, 2)
+    assert observed.vector_queries_since(before) == (1, 1)
 
 
 async def test_a_one_clause_follow_up_embeds_two_rows(
@@ -154,4 +155,4 @@ async def test_a_one_clause_follow_up_embeds_two_rows(
     await responder.respond(RoomView("r", "s", 2), transcript(first), "What is the default PIN?")
     # The message (act check, retrieval, rules) and the fused reading.
     assert observed.rows() - rows == 2
-    assert observed.vector_queries_since(before) == (2, 4)
+    assert observed.vector_queries_since(before) == (1, 2)
