@@ -25,6 +25,7 @@ from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.freshness import ChangeWatch
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retrieval, Retriever
+from supportflow.knowledge.title_store import StoredTitle
 
 MAX_TITLE_CHARS = 300
 MAX_ID_CHARS = 200
@@ -141,12 +142,17 @@ class KnowledgeBase:
             for doc in checked
         ]
         flat = [unit for units in split for unit in units]
-        # One encode for the whole batch and one delete plus a few large upserts: the model
-        # and Chroma both pay per call, not per row.
-        vectors = await self.embedder.embed_documents([_embedded_text(u) for u in flat])
-        when = datetime.now(UTC).isoformat(timespec="seconds")
         # A document repeated in one batch: its last copy wins, as if ingested in order.
         last = {doc.id: index for index, doc in enumerate(checked)}
+        titles = {doc_id: checked[index].title for doc_id, index in last.items()}
+        # One encode for the whole batch, the titles with it (retrieval reads their vectors
+        # back rather than embedding them at a start), and one delete plus a few large
+        # upserts: the model and Chroma both pay per call, not per row.
+        encoded = await self.embedder.embed_documents(
+            [_embedded_text(u) for u in flat] + list(titles.values())
+        )
+        vectors, title_vectors = encoded[: len(flat)], encoded[len(flat) :]
+        when = datetime.now(UTC).isoformat(timespec="seconds")
         kept = [
             (unit, vector)
             for index, (doc, units) in enumerate(zip(checked, split, strict=True))
@@ -155,7 +161,14 @@ class KnowledgeBase:
         ]
         async with self._write_lock:
             await self.store.replace_documents(
-                list(last), [unit for unit, _ in kept], [vector for _, vector in kept], when
+                list(last),
+                [unit for unit, _ in kept],
+                [vector for _, vector in kept],
+                when,
+                {
+                    doc_id: StoredTitle(title, vector)
+                    for (doc_id, title), vector in zip(titles.items(), title_vectors, strict=True)
+                },
             )
             self.retriever.invalidate()
         chunks = sum(1 for unit in flat if unit.kind == PASSAGE)

@@ -1,6 +1,7 @@
 """Passages and their vectors in Chroma: embedded on disk, or a Chroma server.
 
-One collection in cosine space. Chroma never embeds anything itself (its default function
+One collection in cosine space, and beside it the documents' title vectors (title_store.py).
+Chroma never embeds anything itself (its default function
 would download a model): every vector comes from our `Embedder`. Chroma's client is
 blocking, so every call runs in a worker thread. Nearest-neighbour queries of one kind from
 concurrent rooms are micro-batched into one `collection.query` with many query vectors.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,7 @@ from supportflow.errors import ConfigurationError, Unavailable
 from supportflow.knowledge.batching import BatchPolicy, MicroBatcher
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
 from supportflow.knowledge.nearest import FOLD_FACTOR, FOLD_MAX_BATCH, Ranked, split_by_kind
+from supportflow.knowledge.title_store import StoredTitle, TitleStore, open_title_collection
 from supportflow.metrics import UNOBSERVED, Metrics
 
 COLLECTION_NAME = "supportflow_passages"
@@ -102,6 +104,10 @@ def _open_collection(client: Any) -> Any:
     return client.get_or_create_collection(
         COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
+
+
+def _open_collections(client: Any) -> tuple[Any, TitleStore]:
+    return _open_collection(client), TitleStore(open_title_collection(client, COLLECTION_NAME))
 
 
 def _http_session(client: Any) -> httpx.Client | None:
@@ -180,12 +186,14 @@ class PassageStore:
         self,
         client: Any,
         collection: Any,
+        titles: TitleStore,
         policy: BatchPolicy | None = None,
         cache_units: bool = True,
         metrics: Metrics = UNOBSERVED,
     ) -> None:
         self._client = client
         self._collection = collection
+        self.titles = titles
         self._cache = UnitCache() if cache_units else None
         self._nearest = {
             kind: MicroBatcher[NearestRequest, list[PassageHit]](
@@ -213,12 +221,12 @@ class PassageStore:
     ) -> PassageStore:
         """Open (creating if needed) the collection; Unavailable when no server answers."""
 
-        def open_blocking() -> tuple[Any, Any]:
+        def open_blocking() -> tuple[Any, Any, TitleStore]:
             client = _open_client(chroma_dir, chroma_url)
-            return client, _open_collection(client)
+            return client, *_open_collections(client)
 
-        client, collection = await asyncio.to_thread(_guarded, open_blocking)
-        return cls(client, collection, policy, metrics=metrics)
+        client, collection, titles = await asyncio.to_thread(_guarded, open_blocking)
+        return cls(client, collection, titles, policy, metrics=metrics)
 
     async def close(self) -> None:
         """Close the connections to a Chroma server (nothing to do for the embedded store)."""
@@ -267,13 +275,15 @@ class PassageStore:
         units: Sequence[Passage],
         vectors: Sequence[list[float]],
         when: str,
+        titles: Mapping[str, StoredTitle],
     ) -> None:
-        """Make `units` the whole of every document in `doc_ids`, in as few calls as possible.
+        """Make `units` the whole of every document in `doc_ids`, in as few calls as possible,
+        and `titles` (by doc_id) their title vectors.
 
         One delete for all the documents' old units, then upserts of thousands of rows:
         per-document round trips cost more than the writes themselves on a large ingest.
         """
-        await self._run(self._replace_many_blocking, doc_ids, units, vectors, when)
+        await self._run(self._replace_many_blocking, doc_ids, units, vectors, when, titles)
 
     def _replace_many_blocking(
         self,
@@ -281,9 +291,13 @@ class PassageStore:
         units: Sequence[Passage],
         vectors: Sequence[list[float]],
         when: str,
+        titles: Mapping[str, StoredTitle],
     ) -> None:
         if not doc_ids:
             return
+        # Titles before passages: an index build reads passages, then titles, so one that
+        # sees a document's new passages finds its new title stored too.
+        self.titles.put(titles)
         where: dict[str, Any] = (
             {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
         )
@@ -311,6 +325,8 @@ class PassageStore:
             if found["ids"]:
                 try:
                     self._collection.delete(ids=found["ids"])
+                    # After the passages: a title without passages is never read into an index.
+                    self.titles.delete([doc_id])
                 finally:
                     self.forget_cached_units()
                 self._stamp_write()
@@ -337,6 +353,17 @@ class PassageStore:
             return sorted(rows, key=lambda row: (row.passage.doc_id, row.passage.position))
 
         return await self._run(read)
+
+    async def title_vectors(self) -> dict[str, StoredTitle]:
+        """Every stored title vector by doc_id, whole (one read; titles.py uses them)."""
+        return await self._run(self.titles.read)
+
+    async def store_title_vectors(self, titles: Mapping[str, StoredTitle]) -> None:
+        """Store title vectors embedded after ingest (a knowledge base older than them).
+
+        No write token: the passages did not change, so no other node's caches went stale.
+        """
+        await self._run(self.titles.put, titles)
 
     async def nearest(self, vector: list[float], limit: int, kind: str) -> list[PassageHit]:
         """The `limit` units of `kind` closest to `vector`, most similar first."""

@@ -107,7 +107,7 @@ class Retriever:
         self._lexical_weight = lexical_weight
         self._title_weight = title_weight
         self._repair_spelling = repair_spelling
-        self._titles = TitleVectors(embedder.embed_documents)
+        self._titles = TitleVectors(embedder.embed_documents, store)
         self._indexes: Indexes | None = None
         self._invalidations = 0
 

@@ -8,17 +8,22 @@ a passage about switching to the free account than one that walks through sign-u
 passages are embedded with their title in front, but among a thousand characters of body
 the title barely moves the vector; compared on its own, it does.
 
-Titles are embedded when the lexical indexes are built (once per knowledge-base change).
-Their vectors are kept by title text, so a rebuild only embeds titles it has not seen.
+Titles are embedded at ingest, in the passages' batch, and stored in Chroma with them
+(title_store.py); an index build reads them back in one request. Only a title with no
+stored vector (a knowledge base ingested before they were stored) is embedded then, and
+stored, so that cost is paid once per knowledge base, not once per start.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+from supportflow.knowledge.title_store import StoredTitle
 
 Vector = list[float]
 EmbedMany = Callable[[Sequence[str]], Awaitable[list[Vector]]]
@@ -39,27 +44,45 @@ class TitleIndex:
         return dict(zip(self._doc_ids, scores.tolist(), strict=True))
 
 
-class TitleVectors:
-    """Title vectors remembered across index rebuilds, so unchanged titles are not
-    embedded again; titles no longer in the knowledge base are forgotten."""
+class StoredTitles(Protocol):
+    """Where title vectors are kept (PassageStore: Chroma, beside the passages)."""
 
-    def __init__(self, embed: EmbedMany) -> None:
+    async def title_vectors(self) -> dict[str, StoredTitle]: ...
+
+    async def store_title_vectors(self, titles: Mapping[str, StoredTitle]) -> None: ...
+
+
+class TitleVectors:
+    """Title indexes built from the stored title vectors, embedding only what is missing."""
+
+    def __init__(self, embed: EmbedMany, stored: StoredTitles) -> None:
         self._embed = embed
-        self._known: dict[str, Vector] = {}
+        self._stored = stored
 
     async def index(self, titles: Iterable[tuple[str, str]]) -> TitleIndex:
         """A TitleIndex over `(doc_id, title)` pairs (the first title of a doc_id wins)."""
         by_doc: dict[str, str] = {}
         for doc_id, title in titles:
             by_doc.setdefault(doc_id, title)
-        wanted = set(by_doc.values())
-        missing = sorted(wanted - self._known.keys())
-        fresh = dict(zip(missing, await self._embed(missing), strict=True)) if missing else {}
-        self._known = {
-            title: vector for title, vector in (self._known | fresh).items() if title in wanted
+        known = await self._stored.title_vectors() if by_doc else {}
+        # A stored vector counts only for the title it was embedded from (title_store.py).
+        missing = {
+            doc_id: title
+            for doc_id, title in by_doc.items()
+            if doc_id not in known or known[doc_id].title != title
         }
+        if missing:
+            unique = list(dict.fromkeys(missing.values()))
+            by_title = dict(zip(unique, await self._embed(unique), strict=True))
+            fresh = {doc_id: StoredTitle(t, by_title[t]) for doc_id, t in missing.items()}
+            # Stored so the next start reads them. Should an ingest have re-titled one
+            # meanwhile, the row is overwritten with the older title, and the title check
+            # above embeds the newer one at the next build: one title again, never a wrong
+            # vector.
+            await self._stored.store_title_vectors(fresh)
+            known = known | fresh
         doc_ids = list(by_doc)
-        return TitleIndex(doc_ids, [self._known[by_doc[doc_id]] for doc_id in doc_ids])
+        return TitleIndex(doc_ids, [known[doc_id].vector for doc_id in doc_ids])
 
 
 # A title's words, numbers aside: what tells one article from another.

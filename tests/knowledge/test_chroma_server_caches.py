@@ -2,7 +2,8 @@
 
 The two-node test proves the unit cache follows; this one proves the lexical side (the BM25
 index and the typo-repair vocabulary), which only changes a ranking: after A ingests, B must
-rank exactly as a knowledge base opened fresh on the same server does.
+rank exactly as a knowledge base opened fresh on the same server does; and that B reads the
+title vectors A stored rather than embedding them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import pytest
 
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.documents import Document
+from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retrieval, Retriever
+from supportflow.metrics import Metrics
 from tests.knowledge.shared import ARTICLES, LIMITS, shared_embedder
 from tests.services import running_chroma
 
@@ -73,4 +76,37 @@ async def test_a_node_ranks_as_a_fresh_one_after_another_node_writes(chroma_url:
         assert "femtocell" not in [d.doc_id for d in (await reader.search(QUESTION)).documents]
     finally:
         for kb in (writer, reader, unwatched):
+            await kb.store.close()
+
+
+async def test_a_title_ingested_on_one_node_is_read_not_embedded_on_another(
+    chroma_url: str,
+) -> None:
+    writer = await open_kb(chroma_url, None)
+    metrics = Metrics()
+    model = shared_embedder()
+    counted = Embedder(model._model, model.model_name, metrics=metrics)
+    store = await PassageStore.open(None, chroma_url)
+    reader = KnowledgeBase(counted, store, Retriever(counted, store), LIMITS, 0)
+
+    def rows() -> float:
+        return metrics.registry.get_sample_value("supportflow_embedding_batch_size_sum") or 0.0
+
+    try:
+        await writer.ingest(list(ARTICLES))
+        await reader.search(QUESTION)
+        assert rows() == 1  # a start over a stored knowledge base: the question alone
+
+        await writer.ingest([FEMTOCELL])
+        found = await reader.search(QUESTION)
+        # The watch saw the write; the rebuilt index has the new title, read from the
+        # server, and the reader embedded only its question again.
+        assert found.documents[0].doc_id == "femtocell"
+        assert rows() == 2
+        assert (await store.title_vectors())["femtocell"].title == FEMTOCELL.title
+
+        await writer.delete_document("femtocell")
+        assert "femtocell" not in await store.title_vectors()
+    finally:
+        for kb in (writer, reader):
             await kb.store.close()

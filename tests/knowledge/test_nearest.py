@@ -84,7 +84,9 @@ async def test_one_query_for_both_kinds_equals_one_filtered_query_per_kind(
     monkeypatch.setattr(passage_store, "FOLD_FACTOR", fold)  # the name the store reads
     metrics = Metrics()
     collection = Recorded(articles_kb.store._collection)
-    store = PassageStore(articles_kb.store._client, collection, metrics=metrics)
+    store = PassageStore(
+        articles_kb.store._client, collection, articles_kb.store.titles, metrics=metrics
+    )
     vectors = articles_kb.embedder.encode_blocking(QUESTIONS[:FOLD_MAX_BATCH])
     together = await asyncio.gather(*(store.nearest_units(v, 2, 6) for v in vectors))
     sample = metrics.registry.get_sample_value
@@ -111,7 +113,7 @@ async def test_while_chroma_is_busy_each_kind_is_queried_filtered_and_batched(
 ) -> None:
     gate = threading.Event()
     collection = Recorded(articles_kb.store._collection, gate)
-    store = PassageStore(articles_kb.store._client, collection)
+    store = PassageStore(articles_kb.store._client, collection, articles_kb.store.titles)
     vectors = articles_kb.embedder.encode_blocking(QUESTIONS)
     first = asyncio.create_task(store.nearest_units(vectors[0], 2, 6))
     try:

@@ -1,9 +1,9 @@
-"""Title similarity in the ranking: title vectors, their cache, and the real model's say."""
+"""Title similarity in the ranking: the title index, and the real model's say (how the
+title vectors are stored and read back: test_title_store.py)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,42 +12,14 @@ from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.documents import Document
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retriever
-from supportflow.knowledge.titles import TitleIndex, TitleVectors
+from supportflow.knowledge.titles import TitleIndex
 from tests.knowledge.shared import LIMITS, shared_embedder
-
-
-class CountingEmbed:
-    """Stands in for the model: one axis per title, and a record of what it was asked."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[str]] = []
-
-    async def __call__(self, texts: Sequence[str]) -> list[list[float]]:
-        self.calls.append(list(texts))
-        axes = {"Roaming": [1.0, 0.0, 0.0], "Voicemail": [0.0, 1.0, 0.0]}
-        return [axes.get(text, [0.0, 0.0, 1.0]) for text in texts]
 
 
 def test_title_index_scores_every_document_by_cosine() -> None:
     index = TitleIndex(["a", "b"], [[1.0, 0.0], [0.6, 0.8]])
     assert index.similarities([1.0, 0.0]) == pytest.approx({"a": 1.0, "b": 0.6})
     assert TitleIndex([], []).similarities([1.0, 0.0]) == {}
-
-
-def test_titles_are_embedded_once_and_forgotten_when_gone() -> None:
-    embed = CountingEmbed()
-    titles = TitleVectors(embed)
-    first = asyncio.run(titles.index([("r", "Roaming"), ("r", "Roaming"), ("v", "Voicemail")]))
-    assert embed.calls == [["Roaming", "Voicemail"]]
-    assert first.similarities([1.0, 0.0, 0.0]) == {"r": 1.0, "v": 0.0}
-    # A rebuild after another document was added embeds only the new title.
-    asyncio.run(titles.index([("r", "Roaming"), ("v", "Voicemail"), ("e", "eSIM")]))
-    assert embed.calls[1:] == [["eSIM"]]
-    # Voicemail deleted: its vector goes, and coming back it is embedded again.
-    without = asyncio.run(titles.index([("r", "Roaming")]))
-    assert set(without.similarities([1.0, 0.0, 0.0])) == {"r"}
-    asyncio.run(titles.index([("v", "Voicemail")]))
-    assert embed.calls[2:] == [["Voicemail"]]
 
 
 # Two articles with the same body: only the titles tell them apart, as with a knowledge

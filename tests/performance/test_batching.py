@@ -138,7 +138,8 @@ async def test_batched_vector_queries_equal_one_at_a_time(
     vectors = [embedder.encode_blocking([q])[0] for q in QUESTIONS]
     metrics = Metrics()
     # A store of its own over the same collection, counting into its own metrics.
-    store = PassageStore(articles_kb.store._client, articles_kb.store._collection, metrics=metrics)
+    kb_store = articles_kb.store
+    store = PassageStore(kb_store._client, kb_store._collection, kb_store.titles, metrics=metrics)
     alone = [await asyncio.to_thread(store._query_blocking, [(v, 3)], PASSAGE) for v in vectors]
     together = await asyncio.gather(*(store.nearest(v, 3, PASSAGE) for v in vectors))
     sample = metrics.registry.get_sample_value

@@ -19,6 +19,7 @@ from supportflow.knowledge.batching import BatchPolicy
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retriever
+from supportflow.knowledge.title_store import TitleStore
 from supportflow.llm.offline import OfflineAnswerer
 from supportflow.metrics import Metrics
 from supportflow.rooms.responder import Reply, RoomView, Turn
@@ -62,7 +63,10 @@ class Observed:
             metrics=self.metrics,
         )
         self.collection = CountedCollection(knowledge.store._collection)
-        store = PassageStore(knowledge.store._client, self.collection, metrics=self.metrics)
+        self.titles = CountedCollection(knowledge.store.titles.collection)
+        store = PassageStore(
+            knowledge.store._client, self.collection, TitleStore(self.titles), metrics=self.metrics
+        )
         self.knowledge = KnowledgeBase(
             self.embedder, store, Retriever(self.embedder, store), LIMITS
         )
@@ -132,12 +136,14 @@ async def test_a_first_message_searches_once(
     await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
     observed.encodes.clear()
     observed.collection.calls.clear()
+    observed.titles.calls.clear()
     before, rows = observed.vector_queries(), observed.rows()
     reply = await responder.respond(RoomView("r", "s", 1), [], "Which APN should I use?")
     # Nothing but one nearest-neighbour query reaches Chroma: no count(), no
     # metadata read (the write token is read only with a Chroma server, once per interval),
     # no get() of units already cached.
     assert observed.collection.calls == ["query"]
+    assert observed.titles.calls == []  # read once, when the index was built
     assert reply.query == "Which APN should I use?"
     assert len(observed.encodes) == 1
     # One row: the message is one clause, so the act check reads the message's own vector.

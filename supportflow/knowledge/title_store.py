@@ -1,0 +1,80 @@
+"""Title vectors kept in Chroma beside the passages, so no start-up embeds them again.
+
+A collection of their own, one row per document (id: the doc_id, document: the title,
+embedding: the title's vector). Not rows of the passage collection: that one's HNSW index
+would then hold the titles too, and its nearest-neighbour answers could shift; this way
+the passage collection receives exactly the writes it always did, and a reply still
+queries only it (two calls: passages and sentences). The titles are read back whole, once
+per index build, never searched.
+
+The title stored with each vector is what a reader checks it against: a vector is used
+only for the title it was embedded from, so a row left stale (a node running code from
+before this collection re-titled a document, or a backfill raced an ingest) is embedded
+again rather than trusted. The methods block: PassageStore calls them in its worker
+threads, inside the same calls as its own writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+Vector = list[float]
+# Rows per upsert: below Chroma's maximum batch (~5,400 on SQLite), as for passages.
+_UPSERT_CHUNK = 4000
+
+
+@dataclass(frozen=True)
+class StoredTitle:
+    """A document's title and the vector embedded from exactly that text."""
+
+    title: str
+    vector: Vector
+
+
+def open_title_collection(client: Any, passages_name: str) -> Any:
+    """The titles' collection for the passage collection `passages_name` (created if new)."""
+    return client.get_or_create_collection(
+        f"{passages_name}-titles",
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+
+
+class TitleStore:
+    """Blocking reads and writes of title vectors by doc_id."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+
+    def put(self, titles: Mapping[str, StoredTitle]) -> None:
+        """Store (replacing) the title vector of every doc_id in `titles`."""
+        doc_ids = list(titles)
+        for start in range(0, len(doc_ids), _UPSERT_CHUNK):
+            chunk = doc_ids[start : start + _UPSERT_CHUNK]
+            self.collection.upsert(
+                ids=chunk,
+                embeddings=[titles[doc_id].vector for doc_id in chunk],
+                documents=[titles[doc_id].title for doc_id in chunk],
+            )
+
+    def delete(self, doc_ids: Sequence[str]) -> None:
+        if doc_ids:  # Chroma refuses an empty id list
+            self.collection.delete(ids=list(doc_ids))
+
+    def read(self) -> dict[str, StoredTitle]:
+        """Every stored title vector, by doc_id (one request)."""
+        found = self.collection.get(include=["documents", "embeddings"])
+        vectors = found["embeddings"]
+        if vectors is None or len(found["ids"]) == 0:
+            return {}
+        # A float32 matrix (embedded Chroma) or lists (a server): one conversion in C
+        # either way, not a Python loop per float.
+        rows: list[Vector] = np.asarray(vectors, dtype=np.float32).tolist()
+        return {
+            str(doc_id): StoredTitle(str(title), row)
+            for doc_id, title, row in zip(found["ids"], found["documents"], rows, strict=True)
+        }
