@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
-
 from supportflow.errors import Conflict, NotFound
-from supportflow.store.database import Database, Row, Rows
+from supportflow.store.database import Database, IntegrityError, Row, Rows
 from supportflow.store.records import AgentRecord, SessionRecord, UserRecord, utc_now
 
 # Rooms an agent holds: the capacity that max_concurrent bounds.

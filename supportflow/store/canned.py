@@ -5,10 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-
 from supportflow.errors import Conflict, NotFound
-from supportflow.store.database import Database, Row
+from supportflow.store.database import Database, IntegrityError, Row
 from supportflow.store.records import from_columns, utc_now
 
 

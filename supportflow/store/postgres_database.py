@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from supportflow.errors import Unavailable
-from supportflow.store.database import Database, Row, Unit, fetch_rows
+from supportflow.store.database import Database, Row, SqlAlchemyUnit, Unit, fetch_rows
 from supportflow.store.migrate import migrate, schema_version
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class PostgresDatabase(Database):
     async def unit(self) -> AsyncIterator[Unit]:
         try:
             async with self._engine.begin() as connection:
-                yield Unit(connection)
+                yield SqlAlchemyUnit(connection)
         except _OUTAGES as error:
             raise Unavailable(_unreachable(self._engine.url, error), "database_unavailable") from (
                 error

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from supportflow.errors import Conflict, NotFound
-from supportflow.store.database import Database
+from supportflow.store.database import Database, IntegrityError
 from supportflow.store.records import RatingRecord, utc_now
 
 

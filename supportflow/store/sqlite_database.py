@@ -1,9 +1,11 @@
 """SQLite: one connection, its pragmas, and group commit of the units on it.
 
 aiosqlite runs every statement on one background thread, so the event loop never waits on
-disk; SQLAlchemy drives it in autocommit mode, so the transactions are exactly the ones
-this module opens. A single asyncio lock serialises units of work: two coroutines never
-interleave statements inside one unit, and SQLite, one writer at a time, needs no row locks.
+disk; the connection is in autocommit mode, so the transactions are exactly the ones this
+module opens. The schema is migrated by Alembic (through SQLAlchemy) before the connection
+opens; the statements themselves go to aiosqlite as written. A single asyncio lock
+serialises units of work: two coroutines never interleave statements inside one unit,
+and SQLite, one writer at a time, needs no row locks.
 
 Group commit. With `synchronous=FULL` every COMMIT is an fsync, and on a busy server the
 fsyncs, not the SQL, were the cost of a write. Units that arrive together therefore share
@@ -31,16 +33,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import aiosqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from supportflow.store.database import (
-    Database,
-    Row,
-    Unit,
-    fetch_rows,
-    finish_even_if_cancelled,
-)
-from supportflow.store.migrate import migrate, schema_version
+from supportflow.store.database import Database, Row, Rows, Unit
+from supportflow.store.migrate import migrate
 from supportflow.store.urls import DatabaseUrl
 
 log = logging.getLogger(__name__)
@@ -69,15 +65,11 @@ class SqliteDatabase(Database):
 
     def __init__(
         self,
-        engine: AsyncEngine,
-        connection: AsyncConnection,
-        driver: aiosqlite.Connection,
+        connection: aiosqlite.Connection,
         commit_window: float = DEFAULT_COMMIT_WINDOW_SECONDS,
     ) -> None:
-        self._engine = engine
         self._connection = connection
-        self._driver = driver  # aiosqlite's own connection: in_transaction, trace hooks
-        self._unit = Unit(connection, finish_even_if_cancelled)
+        self._unit = _SqliteUnit(connection)
         self._lock = asyncio.Lock()
         self._commit_window = commit_window
         self._batch: _Batch | None = None
@@ -102,17 +94,15 @@ class SqliteDatabase(Database):
             await migrate(migrator)
         finally:
             await migrator.dispose()
-        # AUTOCOMMIT: SQLAlchemy issues no BEGIN/COMMIT of its own; unit() does.
-        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-        connection = await engine.connect()
-        await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-        await connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
-        await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-        await connection.exec_driver_sql("PRAGMA busy_timeout=5000")
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert isinstance(driver, aiosqlite.Connection)
-        return cls(engine, connection, driver, commit_window)
+        # isolation_level=None: autocommit mode, so transactions are exactly the
+        # BEGIN/COMMIT that unit() issues and never an implicit one left open.
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute(f"PRAGMA synchronous={synchronous}")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        return cls(connection, commit_window)
 
     async def close(self) -> None:
         if self._flush is not None:  # let a pending COMMIT finish: its units wait on it
@@ -120,7 +110,6 @@ class SqliteDatabase(Database):
         async with self._lock:
             await self._commit_batch()
             await self._connection.close()
-            await self._engine.dispose()
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Unit]:
@@ -154,7 +143,7 @@ class SqliteDatabase(Database):
 
     async def _undo_unit(self, batch: _Batch) -> None:
         """Roll back the failed unit alone, or, if SQLite dropped the transaction, fail all."""
-        if self._driver.in_transaction:
+        if self._connection.in_transaction:
             await self._sql("ROLLBACK TO unit")
             await self._sql("RELEASE unit")
             self._flush_soon()
@@ -185,7 +174,7 @@ class SqliteDatabase(Database):
         try:
             await self._sql("COMMIT")
         except BaseException as error:
-            if self._driver.in_transaction:
+            if self._connection.in_transaction:
                 await self._sql("ROLLBACK")
             batch.committed.set_exception(error)
             batch.committed.exception()  # each unit re-raises it; none may go unobserved
@@ -195,13 +184,32 @@ class SqliteDatabase(Database):
         batch.committed.set_result(None)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._lock:
-            return await finish_even_if_cancelled(fetch_rows(self._connection, sql, params))
+        async with self._lock:  # one trip to the database thread
+            return list(await self._connection.execute_fetchall(sql, params))
 
     async def _sql(self, statement: _TransactionStatement) -> None:
         """One of the transaction's own statements (BEGIN, SAVEPOINT, COMMIT, ...)."""
-        await finish_even_if_cancelled(self._connection.exec_driver_sql(statement))
+        await self._connection.execute(statement)
 
     async def schema_version(self) -> int:
         async with self._lock:
-            return await self._connection.run_sync(schema_version)
+            rows = await self._connection.execute_fetchall(
+                "SELECT version_num FROM alembic_version"
+            )
+        return int(next(iter(rows))[0]) if rows else 0
+
+
+class _SqliteUnit(Unit):
+    """A unit's statements, as written, on the one aiosqlite connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        cursor = await self._connection.execute(sql, params)
+        rows = await cursor.fetchall() if cursor.description else []
+        return Rows(list(rows), cursor.rowcount)
+
+    async def execute_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        if params:
+            await self._connection.executemany(sql, params)

@@ -168,6 +168,10 @@ def test_every_sql_statement_is_parameterised() -> None:
                 continue
             if isinstance(sql, ast.Name) and sql.id == "statement":  # the Literal-typed one
                 continue
+            if source.name == "sqlite_database.py" and isinstance(sql, ast.Name):
+                # The SQLite unit hands the repositories' statements to aiosqlite as written.
+                assert sql.id == "sql", f"{where}: {sql.id}"
+                continue
             assert isinstance(sql, ast.JoinedStr), f"{where}: SQL built at run time"
             for part in sql.values:
                 if isinstance(part, ast.FormattedValue):

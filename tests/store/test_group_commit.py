@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from supportflow.store import Store
 from supportflow.store.sqlite_database import SqliteDatabase as Database
@@ -28,7 +27,7 @@ async def fixture_db(tmp_path: Path) -> AsyncIterator[Database]:
 async def count_commits(db: Database) -> list[str]:
     statements: list[str] = []
     # The connection's trace hook sees every statement SQLite runs, COMMITs included.
-    await db._driver.set_trace_callback(statements.append)
+    await db._connection.set_trace_callback(statements.append)
     return statements
 
 
@@ -67,7 +66,7 @@ async def test_one_failing_unit_loses_nothing_of_the_others(db: Database, tmp_pa
 
     results = await asyncio.gather(*(write(n) for n in range(UNITS)), return_exceptions=True)
     assert isinstance(results[7], RuntimeError)
-    assert isinstance(results[13], IntegrityError)
+    assert isinstance(results[13], sqlite3.IntegrityError)
     assert [r for i, r in enumerate(results) if i not in (7, 13)] == [None] * (UNITS - 2)
     assert committed_rows(tmp_path / "group.db") == set(range(UNITS)) - {7, 13}
     # The database is still usable and consistent afterwards.
@@ -95,7 +94,7 @@ async def test_a_failed_commit_fails_every_unit_of_its_batch(db: Database) -> No
 
     results = await asyncio.gather(orphan(), innocent(1), innocent(2), return_exceptions=True)
     # None is reported written that is not: all three learn their batch did not commit.
-    assert all(isinstance(result, IntegrityError) for result in results), results
+    assert all(isinstance(result, sqlite3.IntegrityError) for result in results), results
     assert await db.fetch_all("SELECT n FROM t") == []
     async with db.unit() as sql:  # and the next batch commits normally
         await sql.execute("INSERT INTO t VALUES (1, 'retried')")

@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from supportflow.errors import Conflict
 from supportflow.store import LATEST_SCHEMA_VERSION, Store
@@ -62,7 +61,7 @@ async def test_an_older_database_is_migrated_forward(tmp_path: Path) -> None:
 async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "db.sqlite")
     try:
-        with pytest.raises(IntegrityError):
+        with pytest.raises(sqlite3.IntegrityError):
             async with store._db.unit() as sql:
                 await sql.execute(
                     "INSERT INTO escalations (escalation_id, session_id, reasons, triggered_at)"
