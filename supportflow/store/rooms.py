@@ -73,11 +73,13 @@ class RoomsRepository:
         fence_set, fence_where = fenced.set, fenced.where  # fixed fragments, never values
         async with self._db.unit() as sql:
             if client_msg_id is not None:
-                # PostgreSQL: the room's row first, so a retry racing its original (another
-                # node, another connection) waits for it and then finds it stored.
-                await sql.execute(
-                    f"SELECT 1 FROM sessions WHERE room_id = ?{sql.for_update}", (room_id,)
-                )
+                if sql.for_update:
+                    # The room's row first, so a retry racing its original (another node,
+                    # another connection) waits for it and then finds it stored. SQLite's
+                    # units run one at a time: nothing to wait for, no statement to pay.
+                    await sql.execute(
+                        f"SELECT 1 FROM sessions WHERE room_id = ?{sql.for_update}", (room_id,)
+                    )
                 existing = await _message_by_client_id(sql, room_id, client_msg_id)
                 if existing is not None:
                     return StoredMessage(existing, duplicate=True)

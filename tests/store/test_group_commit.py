@@ -149,8 +149,8 @@ async def test_a_lone_writer_commits_at_once_without_waiting_for_the_window(
 async def test_a_unit_cancelled_mid_statement_leaves_the_connection_working(
     db: Database, tmp_path: Path
 ) -> None:
-    """SQLAlchemy closes a connection whose statement is interrupted; the one SQLite
-    connection must outlive a cancelled caller (a room stopped, a request timed out)."""
+    """The one SQLite connection every unit shares must outlive a cancelled caller (a room
+    stopped, a request timed out), and the cancelled unit must leave nothing behind."""
     started = asyncio.Event()
 
     async def slow() -> None:
