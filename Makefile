@@ -67,6 +67,7 @@ lint: install
 	$(BIN)/ruff check supportflow tests scripts
 	$(BIN)/ruff format --check supportflow tests scripts
 
+# mypy --strict on the package, in `make test` too: CI runs what a developer runs.
 check: lint
 	$(BIN)/mypy supportflow
 
@@ -75,7 +76,7 @@ check: lint
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
-test: lint
+test: check
 	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium not found: the browser tests (tests/browser) will be SKIPPED"
 	$(BIN)/python -m pytest
 

@@ -34,11 +34,11 @@ from supportflow.bot.runtime import open_bot
 from supportflow.cluster.node import ClusterNode
 from supportflow.data_dir import secure_data_dir
 from supportflow.metrics import Metrics
-from supportflow.realtime.notifier import SocketNotifier
 from supportflow.realtime.server import create_socket_server
+from supportflow.realtime.socket_notifier import SocketNotifier
 from supportflow.retention import RetentionSweep
+from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.effects import RoomEffects
-from supportflow.rooms.presence import AgentPresence
 from supportflow.rooms.recovery import own_up_to_interrupted_replies
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.unclaimed import UnclaimedWatch

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from supportflow.errors import Forbidden, RateLimited, Unauthorized
-from supportflow.limits import KeyedBuckets
 from supportflow.settings import Settings
 from supportflow.store import SessionRecord, Store
+from supportflow.token_buckets import KeyedBuckets
 
 log = logging.getLogger(__name__)
 

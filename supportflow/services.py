@@ -9,9 +9,9 @@ from supportflow.auth import Authenticator
 from supportflow.bot.runtime import BotRuntime
 from supportflow.cluster.node import ClusterNode
 from supportflow.metrics import Metrics
-from supportflow.rooms.notifier import RoomNotifier
-from supportflow.rooms.presence import AgentPresence
+from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.registry import RoomRegistry
+from supportflow.rooms.room_notifier import RoomNotifier
 from supportflow.settings import Settings
 from supportflow.store import RoomState, Store
 from supportflow.webhooks import WebhookDispatcher
@@ -20,7 +20,7 @@ from supportflow.webhooks import WebhookDispatcher
 class Connections(RoomNotifier, Protocol):
     """The wire as handlers see it: rooms' announcements, plus who listens where.
 
-    `supportflow.realtime.notifier.SocketNotifier` implements it over Socket.IO.
+    `supportflow.realtime.socket_notifier.SocketNotifier` implements it over Socket.IO.
     """
 
     async def typing(self, event: dict[str, Any], skip_sid: str) -> None: ...

@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 
 from supportflow.knowledge.embedder import default_model_path
-from supportflow.rooms.notifier import EscalationAlert
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
+from supportflow.rooms.room_notifier import EscalationAlert
 from supportflow.store import MessageRecord, RoomState
 
 

@@ -19,9 +19,9 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 from supportflow.api.context import require, services
 from supportflow.api.models import Body
 from supportflow.auth import Action, Principal, Role
-from supportflow.canned import PLACEHOLDERS, ReplyContext, check_template, fill
+from supportflow.canned_templates import PLACEHOLDERS, ReplyContext, check_template, fill
 from supportflow.errors import NotFound
-from supportflow.store.canned import CannedReplyRecord
+from supportflow.store.canned_replies import CannedReplyRecord
 
 blueprint = Blueprint("canned_replies", __name__, url_prefix="/api")
 

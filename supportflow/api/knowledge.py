@@ -16,7 +16,7 @@ from quart import Blueprint, request
 from quart_schema import DataSource, document_request, validate_request, validate_response
 
 from supportflow.api.context import require, services, session_for
-from supportflow.api.limits import Costly, check_rate
+from supportflow.api.rate_limits import Costly, check_rate
 from supportflow.auth import Action, Role
 from supportflow.errors import InvalidInput, invalid_input
 from supportflow.input_checks import ensure_encodable, is_invisible

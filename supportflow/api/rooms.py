@@ -6,7 +6,6 @@ from quart import Blueprint, Response
 from quart_schema import validate_querystring, validate_request, validate_response
 
 from supportflow.api.context import require, services, session_for
-from supportflow.api.limits import Costly, check_rate
 from supportflow.api.models import (
     CreateEscalation,
     Escalation,
@@ -18,6 +17,7 @@ from supportflow.api.models import (
     StatechartText,
     TranscriptMessage,
 )
+from supportflow.api.rate_limits import Costly, check_rate
 from supportflow.auth import Action, Role
 from supportflow.errors import NotFound
 from supportflow.rooms.commands import Escalate

@@ -8,8 +8,8 @@ from quart import Blueprint
 from quart_schema import validate_request, validate_response
 
 from supportflow.api.context import bearer_token, require, services, session_for
-from supportflow.api.limits import Costly, check_rate
 from supportflow.api.models import CreateSession, Session, SessionWithToken
+from supportflow.api.rate_limits import Costly, check_rate
 from supportflow.auth import USER_PREFIX, Action, Role, new_token, token_digest
 from supportflow.errors import Forbidden
 from supportflow.store import utc_in

@@ -108,7 +108,7 @@ class CommandBus:
         await asyncio.gather(*self._running, return_exceptions=True)
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py
+                await self._pubsub.aclose()
         for waiting in self._waiting.values():
             if not waiting.done():
                 waiting.set_exception(OwnerGone("this node is stopping"))

@@ -23,9 +23,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from supportflow.cluster.forwarding import CommandBus
+from supportflow.cluster.leased_placement import LeasedPlacement
 from supportflow.cluster.leases import Lease, Leases
-from supportflow.cluster.placement import LeasedPlacement
-from supportflow.cluster.presence import RedisSocketCounts
+from supportflow.cluster.redis_socket_counts import RedisSocketCounts
 from supportflow.rooms.commands import Command
 from supportflow.settings import Settings
 

@@ -29,8 +29,7 @@ from supportflow.errors import (
     invalid_input,
 )
 from supportflow.input_checks import ensure_encodable, is_invisible
-from supportflow.realtime.limits import ConnectionCount, EventRateLimit
-from supportflow.realtime.notifier import staff_room
+from supportflow.realtime.connection_limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.payloads import (
     AddNote,
     EscalateRoom,
@@ -46,6 +45,7 @@ from supportflow.realtime.payloads import (
     Typing,
     message_event,
 )
+from supportflow.realtime.socket_notifier import staff_room
 from supportflow.rooms.commands import AddNote as AddNoteCommand
 from supportflow.rooms.commands import (
     Claim,

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from supportflow.rooms.notifier import EscalationAlert
+from supportflow.rooms.room_notifier import EscalationAlert
 from supportflow.store import MessageRecord
 
 RoomId = Annotated[str, StringConstraints(min_length=1, max_length=128)]

@@ -9,7 +9,7 @@ from typing import Any
 import socketio
 
 from supportflow.realtime import wire_json
-from supportflow.realtime.limits import ConnectionCount, EventRateLimit
+from supportflow.realtime.connection_limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.managers import client_manager
 from supportflow.realtime.namespace import UNDECODABLE_EVENT, ChatNamespace
 from supportflow.services import Services

@@ -24,8 +24,13 @@ from supportflow.office_hours import OfficeHours, utc_now
 from supportflow.rooms.commands import AddNote, PostMessage, StateChange, Transfer
 from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
-from supportflow.rooms.notifier import EscalationAlert, PreviewLine, RoomNotifier, TransferAlert
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
+from supportflow.rooms.room_notifier import (
+    EscalationAlert,
+    PreviewLine,
+    RoomNotifier,
+    TransferAlert,
+)
 from supportflow.rooms.streaming import streaming_to
 from supportflow.store import (
     EscalationRecord,

@@ -2,7 +2,7 @@
 
 `RoomRegistry` asks its `Placement` before it spawns an actor. One process
 (`LocalPlacement`): every room is here, holds never end and carry no fence. A cluster
-(`supportflow.cluster.placement.LeasedPlacement`): a hold is a Redis lease with a fencing
+(`supportflow.cluster.leased_placement.LeasedPlacement`): a hold is a Redis lease with a fencing
 number, and a room held by another node gets its commands forwarded there.
 """
 

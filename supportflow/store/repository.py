@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from supportflow.store.accounts import AccountsRepository
-from supportflow.store.canned import CannedRepliesRepository
+from supportflow.store.canned_replies import CannedRepliesRepository
 from supportflow.store.database import Database, open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository

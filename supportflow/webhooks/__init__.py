@@ -7,7 +7,7 @@ waits. `EVENTS` is the list a webhook may subscribe to.
 from __future__ import annotations
 
 from supportflow.webhooks.dispatcher import EVENTS, WebhookDispatcher, sign
-from supportflow.webhooks.notifier import PublishingNotifier
+from supportflow.webhooks.publishing_notifier import PublishingNotifier
 from supportflow.webhooks.urls import check_url
 
 __all__ = ["EVENTS", "PublishingNotifier", "WebhookDispatcher", "check_url", "sign"]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from supportflow.cluster.leased_placement import RoomLease
 from supportflow.cluster.node import ClusterNode
-from supportflow.cluster.placement import RoomLease
 from supportflow.errors import Conflict
 from supportflow.metrics import Metrics
 from supportflow.rooms.commands import Claim, Escalate, PostMessage

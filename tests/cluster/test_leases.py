@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
+from supportflow.cluster.leased_placement import RoomLease
 from supportflow.cluster.leases import Held, Lease, Leases
-from supportflow.cluster.placement import RoomLease
 from tests.services import RedisNamespace
 
 TTL = 0.4

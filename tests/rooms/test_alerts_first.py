@@ -14,9 +14,9 @@ import pytest
 from supportflow.metrics import Metrics
 from supportflow.rooms.commands import PostMessage
 from supportflow.rooms.effects import RoomEffects
-from supportflow.rooms.notifier import EscalationAlert
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.responder import Reply, RoomView, Turn
+from supportflow.rooms.room_notifier import EscalationAlert
 from supportflow.store import RoomState, Store
 from tests.fakes import RecordingNotifier
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from supportflow.metrics import Metrics
+from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.commands import Claim, Escalate
 from supportflow.rooms.effects import RoomEffects
-from supportflow.rooms.presence import AgentPresence
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import RoomState, Store
 from tests.fakes import EchoResponder, RecordingNotifier

@@ -1,6 +1,6 @@
 """Token buckets: how supportflow bounds what one client may cost.
 
-One bucket per connection for Socket.IO events (`realtime/limits.py`), one per client
+One bucket per connection for Socket.IO events (`realtime/connection_limits.py`), one per client
 address and route group for the open and costly REST routes, and one per client address
 for failed sign-ins. All live in the process, like the rooms.
 """

@@ -6,10 +6,10 @@ a grace timer starts; if no socket of theirs returns in time, each room they hol
 same grace to reconnect. It knows counts and timers only, nothing of Socket.IO.
 
 The counts are `SocketCounts`: in one process a Counter; in a cluster, per node in Redis
-(`supportflow.cluster.presence`), so an agent whose sockets moved to another node is still
-present, and their last socket anywhere starts the timer. Two nodes may both time out the
-same agent (each saw the last socket go); `AgentLost` acts once anyway: the room's one
-actor re-queues it the first time and finds nothing to do the second.
+(`supportflow.cluster.redis_socket_counts`), so an agent whose sockets moved to another
+node is still present, and their last socket anywhere starts the timer. Two nodes may both
+time out the same agent (each saw the last socket go); `AgentLost` acts once anyway: the
+room's one actor re-queues it the first time and finds nothing to do the second.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from quart import current_app
 
 from supportflow.api.context import bearer_token, client_address, services
 from supportflow.errors import RateLimited
-from supportflow.limits import KeyedBuckets
 from supportflow.settings import Settings
+from supportflow.token_buckets import KeyedBuckets
 
 _EXTENSION = "supportflow.rest_limits"
 

@@ -23,7 +23,7 @@ from supportflow.auth import Principal
 from supportflow.realtime.managers import NodeCalls
 from supportflow.realtime.payloads import alert_event, message_event
 from supportflow.rooms.effects import BOT_ID
-from supportflow.rooms.notifier import EscalationAlert, TransferAlert
+from supportflow.rooms.room_notifier import EscalationAlert, TransferAlert
 from supportflow.store import MessageRecord, RoomState
 
 NAMESPACE = "/"

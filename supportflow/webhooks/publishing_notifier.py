@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from supportflow.rooms.machine import RoomState
-from supportflow.rooms.notifier import EscalationAlert, RoomNotifier
+from supportflow.rooms.room_notifier import EscalationAlert, RoomNotifier
 from supportflow.webhooks.dispatcher import WebhookDispatcher
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 from supportflow.errors import RateLimited
-from supportflow.limits import TokenBucket
+from supportflow.token_buckets import TokenBucket
 
 
 class EventRateLimit:
