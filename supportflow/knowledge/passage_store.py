@@ -34,7 +34,12 @@ from supportflow.errors import ConfigurationError, Unavailable
 from supportflow.knowledge.batching import BatchPolicy, MicroBatcher
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
 from supportflow.knowledge.nearest import FOLD_FACTOR, FOLD_MAX_BATCH, Ranked, split_by_kind
-from supportflow.knowledge.title_store import StoredTitle, TitleStore, open_title_collection
+from supportflow.knowledge.title_store import (
+    StoredArticle,
+    StoredTitle,
+    TitleStore,
+    open_title_collection,
+)
 from supportflow.metrics import UNOBSERVED, Metrics
 
 COLLECTION_NAME = "supportflow_passages"
@@ -357,6 +362,10 @@ class PassageStore:
     async def title_vectors(self) -> dict[str, StoredTitle]:
         """Every stored title vector by doc_id, whole (one read; titles.py uses them)."""
         return await self._run(self.titles.read)
+
+    async def article(self, doc_id: str) -> StoredArticle | None:
+        """The article as ingested (title_store.py), or None when it was not kept."""
+        return await self._run(self.titles.article, doc_id)
 
     async def store_title_vectors(self, titles: Mapping[str, StoredTitle]) -> None:
         """Store title vectors embedded after ingest (a knowledge base older than them).
