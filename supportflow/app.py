@@ -25,6 +25,7 @@ from supportflow.api import (
     sessions,
     webhooks,
 )
+from supportflow.api import help as help_center
 from supportflow.api import metrics as metrics_api
 from supportflow.api.contract import ContractProvider
 from supportflow.api.errors import register_error_handlers
@@ -56,6 +57,7 @@ _BLUEPRINTS = (
     sessions.blueprint,
     rooms.blueprint,
     knowledge.blueprint,
+    help_center.blueprint,
     canned_replies.blueprint,
     webhooks.blueprint,
     reports.blueprint,
