@@ -20,7 +20,7 @@ SHOWN = "Turn on roaming in Settings before you travel."
 RECORD_STREAM = """
 window.streamed = [];
 new MutationObserver(() => {
-  const text = document.querySelector('[data-testid="streaming-reply"] .text')?.textContent;
+  const text = document.querySelector('[data-testid="streaming-reply"] .text')?.textContent.trim();
   if (text && text !== window.streamed.at(-1)) window.streamed.push(text);
 }).observe(document, { childList: true, characterData: true, subtree: true });
 """
