@@ -90,13 +90,13 @@ class AnswerQuality:
 
 
 def has_elision(answer: Article, articles: Sequence[Article]) -> bool:
-    """An "..." or "…" in the answer that none of the quoted articles has."""
-    own = sum(len(_ELISION.findall(block.text)) for block in answer.blocks)
-    theirs = max(
-        (sum(len(_ELISION.findall(b.text)) for b in article.blocks) for article in articles),
-        default=0,
+    """An "..." or "…" in a sentence of the answer that the quoted articles do not hold."""
+    texts = [block.text for article in articles for block in article.blocks]
+    return any(
+        _ELISION.search(sentence.text) and not any(sentence.text in text for text in texts)
+        for block in answer.blocks
+        for sentence in block.sentences
     )
-    return own > theirs
 
 
 def has_cut_sentence(answer: Article, article: Article) -> bool:

@@ -51,15 +51,11 @@ class Block:
     # As written, whitespace kept; a list item's without its marker (see `marked`).
     markdown: str
     sentences: tuple[Sentence, ...]
+    text: str  # plain (markup removed), one line
     # List items only: which list of the article (0, 1, ...) and the marker as the
     # article writes it ("3." or "2)" for a numbered item, "-" or "*" for a bullet).
     list_index: int = -1
     marker: str = ""
-
-    @property
-    def text(self) -> str:
-        """The block's plain text, one line."""
-        return " ".join(sentence.text for sentence in self.sentences)
 
     @property
     def numbered(self) -> bool:
@@ -132,12 +128,12 @@ def parse_article(markdown: str) -> Article:
             blocks.extend(_items(tokens[index + 1 : end], lines, lists))
             lists += 1
         elif token.type == "heading_open":
-            blocks.append(Block(BlockKind.HEADING, _source(lines, token), _sentences(inner)))
+            blocks.append(_block(BlockKind.HEADING, _source(lines, token), inner))
         elif token.type == "paragraph_open":
             text = next(t.content for t in inner if t.type == "inline")
-            blocks.append(Block(BlockKind.PARAGRAPH, text, _sentences(inner)))
+            blocks.append(_block(BlockKind.PARAGRAPH, text, inner))
         elif token.map is not None:
-            blocks.append(Block(BlockKind.OTHER, _source(lines, token), _sentences(inner)))
+            blocks.append(_block(BlockKind.OTHER, _source(lines, token), inner))
         index = end + 1
     return Article(tuple(block for block in blocks if block.markdown.strip()))
 
@@ -168,17 +164,21 @@ def _items(tokens: list[Token], lines: list[str], list_index: int) -> list[Block
         end = _closing(tokens, index)
         if token.type == "list_item_open":
             marker = f"{token.info}{token.markup}" if token.info else token.markup
-            items.append(
-                Block(
-                    BlockKind.ITEM,
-                    _item_body(lines, token),
-                    _sentences(tokens[index : end + 1]),
-                    list_index,
-                    marker,
-                )
-            )
+            body = _item_body(lines, token)
+            items.append(_block(BlockKind.ITEM, body, tokens[index : end + 1], list_index, marker))
         index = end + 1
     return items
+
+
+def _block(
+    kind: BlockKind, markdown: str, tokens: list[Token], list_index: int = -1, marker: str = ""
+) -> Block:
+    text = " ".join(
+        _inline_text(token.children or []) if token.type == "inline" else token.content
+        for token in tokens
+        if token.type in ("inline", "code_block", "fence")
+    )
+    return Block(kind, markdown, _sentences(tokens), " ".join(text.split()), list_index, marker)
 
 
 def _item_body(lines: list[str], item: Token) -> str:
