@@ -291,7 +291,7 @@ class Settings(BaseSettings):
     )
     help_votes_per_minute: int = _setting(
         10,
-        'help-center "Was this helpful?" votes (`POST /api/help/articles/<id>/feedback`) per'
+        'help-center "Was this helpful?" votes (`POST /api/help/feedback/<id>`) per'
         " client address, as above",
         ge=1,
     )

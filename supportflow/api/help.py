@@ -3,7 +3,7 @@
 GET  /api/help/articles                 the articles by category
 GET  /api/help/articles/<id>            one article whole (Markdown, as ingested)
 GET  /api/help/search?q=...             articles for a question, by the bot's own retrieval
-POST /api/help/articles/<id>/feedback   "Was this helpful?" {verdict: up|down}
+POST /api/help/feedback/<id>   "Was this helpful?" {verdict: up|down}
 
 No token: anyone may read the help center, as anyone may open /chat. What costs something
 is limited per client address (`SUPPORTFLOW_HELP_SEARCHES_PER_MINUTE`: a search embeds the
@@ -57,9 +57,7 @@ class HelpArticle(HelpArticleLink):
 
 
 class SearchQuery(BaseModel):
-    q: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_CHARS)
-    ]
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_QUERY_CHARS)] = ""
 
 
 class HelpResult(HelpArticleLink):
@@ -115,13 +113,16 @@ async def article(doc_id: str) -> HelpArticle:
 @validate_querystring(SearchQuery)
 @validate_response(HelpResults, 200)
 async def search(query_args: SearchQuery) -> HelpResults:
-    """Articles for a question, best first, found as the bot finds them (public)."""
+    """Articles for a question, best first, found as the bot finds them (public); no
+    question, no results."""
+    if not query_args.q:
+        return HelpResults(query="", results=[])
     check_rate(Costly.HELP_SEARCH)
     retrieval = await services().bot.knowledge.search(query_args.q, SEARCH_RESULTS)
     return HelpResults(query=query_args.q, results=[_result(doc) for doc in retrieval.documents])
 
 
-@blueprint.post("/articles/<path:doc_id>/feedback")
+@blueprint.post("/feedback/<path:doc_id>")
 @validate_request(VoteIn)
 @validate_response(VoteOut, 200)
 async def vote(doc_id: str, data: VoteIn) -> VoteOut:

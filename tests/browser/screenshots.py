@@ -2,8 +2,8 @@
 
 Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
 short conversation, and writes docs/screenshots/chat.png (an answer with numbered steps),
-console.png, help.png (a help-center article), statecharts.png and admin.png. A browser test runs the same steps into a temporary folder, so this script
-cannot quietly rot.
+console.png, help.png (a help-center article), statecharts.png and admin.png. A browser
+test runs the same steps into a temporary folder, so this script cannot quietly rot.
 """
 
 from __future__ import annotations

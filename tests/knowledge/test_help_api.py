@@ -74,9 +74,8 @@ async def test_search_finds_the_article_as_the_bot_would(app: Quart) -> None:
     ("method", "path", "body", "status", "code"),
     [
         ("GET", "/api/help/articles/nope", None, 404, "article_not_found"),
-        ("POST", "/api/help/articles/nope/feedback", {"verdict": "up"}, 404, "article_not_found"),
-        ("POST", "/api/help/articles/apn/feedback", {"verdict": "meh"}, 400, "invalid_input"),
-        ("GET", "/api/help/search", None, 400, "invalid_input"),
+        ("POST", "/api/help/feedback/nope", {"verdict": "up"}, 404, "article_not_found"),
+        ("POST", "/api/help/feedback/apn", {"verdict": "meh"}, 400, "invalid_input"),
         ("GET", "/api/help/search?q=" + "x" * 501, None, 400, "invalid_input"),
     ],
 )
@@ -88,9 +87,14 @@ async def test_bad_requests_get_the_error_shape(
     assert (await json_of(response))["error"]["code"] == code
 
 
+async def test_no_question_finds_nothing(app: Quart) -> None:
+    for path in ("/api/help/search", "/api/help/search?q=%20%20"):
+        assert await json_of(await app.test_client().get(path)) == {"query": "", "results": []}
+
+
 async def test_votes_count_and_are_limited_per_address(app: Quart) -> None:
     client = app.test_client()
-    path = "/api/help/articles/roaming/feedback"
+    path = "/api/help/feedback/roaming"
     answers = [(await client.post(path, json={"verdict": "up"})).status_code for _ in range(4)]
     # help_votes_per_minute=3 for this app; a vote on an unknown article above may have
     # taken one of them (probing counts too).
@@ -120,7 +124,7 @@ async def test_the_help_json_is_in_the_openapi_document(app: Quart) -> None:
         "/api/help/articles",
         "/api/help/articles/{doc_id}",
         "/api/help/search",
-        "/api/help/articles/{doc_id}/feedback",
+        "/api/help/feedback/{doc_id}",
     ):
         assert path in paths, sorted(paths)
     assert "/help" not in paths  # the pages are not API

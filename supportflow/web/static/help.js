@@ -99,7 +99,7 @@ function offerVote(articleId) {
     button.addEventListener("click", async () => {
       const verdict = button.dataset.verdict;
       try {
-        await api(`/api/help/articles/${encodeURIComponent(articleId)}/feedback`, { method: "POST", body: { verdict } });
+        await api(`/api/help/feedback/${encodeURIComponent(articleId)}`, { method: "POST", body: { verdict } });
         localStorage.setItem(VOTED_KEY, JSON.stringify({ ...voted, [articleId]: verdict }));
         done(verdict);
       } catch (error) {
