@@ -142,3 +142,24 @@ async def _votes(admin: httpx.AsyncClient, verdict: str) -> float:
     return next(
         (float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)), 0.0
     )
+
+
+async def test_a_related_article_is_offered_and_answers_when_picked(
+    web_server: LiveServer, new_context: NewContext
+) -> None:
+    from playwright.async_api import expect
+
+    page = await (await new_context()).new_page()
+    await ask_in_chat(page, web_server.url, "how do I keep my number")
+    answer = page.get_by_test_id("bot-message").first
+    await expect(answer.get_by_test_id("citation")).to_have_count(1, timeout=60_000)
+    also = page.get_by_test_id("related-reply")
+    await expect(also).to_have_text(
+        ["Also: Moving your number to another carrier (number transfer PIN)"]
+    )
+    await also.click()
+    second = page.get_by_test_id("bot-message").nth(1)
+    await expect(second.get_by_test_id("citation").locator("a")).to_have_attribute(
+        "href", "/help/service-transfer-pin-port-out", timeout=60_000
+    )
+    await expect(second.locator(".text ul > li")).to_have_count(3)
