@@ -23,6 +23,8 @@ from supportflow.knowledge.sentence_encoder import TorchEncoder, default_model_p
 from tests.knowledge.shared import ARTICLES
 from tests.support import shared_encoder_cache
 
+pytestmark = pytest.mark.slow  # the real model, exported and loaded
+
 # Not the check sentences: texts the export never saw, of every length up to truncation.
 TEXTS = [
     "How long is the voicemail PIN?",
