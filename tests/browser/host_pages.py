@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class HostPage:
     """One page of the site: the snippet, then the calls its own scripts make."""
@@ -45,7 +44,8 @@ class HostPage:
 window.supportflow=window.supportflow||function(){{(supportflow.q=supportflow.q||[]).push(arguments)}};
 window.widgetEvents = [];
 for (const name of ["ready", "message", "escalated", "error"]) {{
-  document.addEventListener("supportflow:" + name, (e) => widgetEvents.push({{name, detail: e.detail}}));
+  document.addEventListener(
+    "supportflow:" + name, (e) => widgetEvents.push({{name, detail: e.detail}}));
 }}
 {"".join(calls)}
 </script>
@@ -88,7 +88,7 @@ def host_site() -> Iterator[HostSite]:
     pages = _Pages()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_GET(self) -> None:
             page = pages.pages.get(self.path.split("?")[0])
             body = (page.render() if page else "not found").encode()
             self.send_response(200 if page else 404)

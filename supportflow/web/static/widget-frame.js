@@ -61,9 +61,9 @@ function tellHost(type, detail = {}) {
 
 const handlers = {
   init: async ({ identify: who, attributes, open }) => {
-    if (who) await identifyVisitor(who);
-    else forgetVouchedChat();
-    if (attributes) await setAttributes(attributes);
+    // A refused identify or set is the page's to hear of; the chat still starts.
+    await (who ? identifyVisitor(who) : forgetVouchedChat()).catch(reportToHost);
+    if (attributes) await setAttributes(attributes).catch(reportToHost);
     if (typeof open === "boolean") uiState.open = open;
     releaseStartup();
     showPrechat();
@@ -121,7 +121,7 @@ async function identifyVisitor(who) {
 }
 
 /** A chat the page no longer vouches for (signed out, someone else) is not shown. */
-function forgetVouchedChat() {
+async function forgetVouchedChat() {
   const current = chat ? chat.currentSession() : storedSession();
   if (current?.verified && current.user_id !== identity?.user_id) switchTo(null);
 }
