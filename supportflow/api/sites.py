@@ -11,14 +11,14 @@ POST   /api/sites/<id>/secret     a new secret (shown once); the old one stops v
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from quart import Blueprint, request
 from quart_schema import validate_request, validate_response
 
 from supportflow.api.context import require, services
-from supportflow.api.models import Body, Identifier, ShortText
+from supportflow.api.models import Body, Identifier
 from supportflow.auth import Role
 from supportflow.sites import normalize_origin
 from supportflow.sites.brand import ink_on
@@ -43,6 +43,10 @@ BrandColor = Annotated[
     StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$", to_lower=True),
     Field(description="#rrggbb; the launcher's and header's text is chosen to stay readable"),
 ]
+# Something visible after trimming (a schema-valid name must be an accepted one).
+SiteName = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=r"\S")
+]
 Greeting = Annotated[
     str,
     StringConstraints(min_length=1, max_length=300, strip_whitespace=True, pattern=r"\S"),
@@ -56,7 +60,7 @@ PrechatFields = Annotated[
 
 class CreateSite(Body):
     site_id: Identifier | None = Field(default=None, description="chosen by the server if left out")
-    name: ShortText
+    name: SiteName
     allowed_origins: Origins
     brand_color: BrandColor = DEFAULT_BRAND_COLOR
     greeting: Greeting = DEFAULT_GREETING
@@ -65,25 +69,14 @@ class CreateSite(Body):
 
 
 class UpdateSite(Body):
-    """The settings to change; those left out stay as they are."""
+    """The settings to change; those left out (or null) stay as they are."""
 
-    name: ShortText | None = None
+    name: SiteName | None = None
     allowed_origins: Origins | None = None
     brand_color: BrandColor | None = None
     greeting: Greeting | None = None
     launcher_position: Position | None = None
     prechat_fields: PrechatFields | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nulls(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            nulls = sorted(key for key, value in data.items() if value is None)
-            if nulls:
-                raise ValueError(f"{', '.join(nulls)}: leave a setting out instead of null")
-            if not data:
-                raise ValueError("name at least one setting to change")
-        return data
 
 
 class Site(BaseModel):
@@ -205,7 +198,7 @@ async def get_site(site_id: str) -> Site:
 async def update_site(site_id: str, data: UpdateSite) -> Site:
     """Change a site's settings (admin): origins take effect on the next page load."""
     await require(Role.ADMIN)
-    changes = data.model_dump(exclude_unset=True)
+    changes = data.model_dump(exclude_none=True)
     for name in ("allowed_origins", "prechat_fields"):
         if name in changes:
             changes[name] = tuple(dict.fromkeys(changes[name]))

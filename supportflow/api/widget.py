@@ -53,27 +53,32 @@ Attributes = Annotated[
         max_length=MAX_ATTRIBUTES,
         description="shown to agents: keys of letters, digits, `_.-` (at most 40), values"
         " strings (at most 200), numbers or booleans; null removes a key",
+        json_schema_extra={"additionalProperties": False},
     ),
 ]
 UserHash = Annotated[
     str,
-    StringConstraints(max_length=128),
+    StringConstraints(min_length=1, max_length=128),
     Field(description="hex HMAC-SHA256(site secret, user_id), computed by the site's server"),
 ]
 
 
-class Identify(Body):
+class Identity(Body):
+    """A customer the site's back end vouches for: its id, signed with the site secret."""
+
     user_id: Identifier
-    user_hash: UserHash | None = None
+    user_hash: UserHash
+
+
+class Identify(Identity):
     name: ShortText | None = None
     email: Email | None = None
 
 
 class StartChat(Body):
-    """Anonymous without `user_id`; a proven customer with `user_id` and `user_hash`."""
+    """Anonymous without `identity`; else the proven customer's."""
 
-    user_id: Identifier | None = None
-    user_hash: UserHash | None = None
+    identity: Identity | None = None
     name: ShortText | None = None
     email: Email | None = None
     attributes: Attributes = Field(default_factory=dict)
@@ -151,8 +156,8 @@ async def widget_look(site_id: str) -> WidgetLook:
 @validate_response(Identified, 200)
 async def identify(site_id: str, data: Identify) -> Identified:
     """Prove a customer (`user_hash`) and get their open chat on this site, if any, with a
-    token for this device; nothing is created. 400 `user_hash_required`, 403
-    `identity_refused`. Rate limited per address like `POST /api/sessions`."""
+    token for this device; nothing is created. 403 `identity_refused` for a hash that does
+    not match. Rate limited per address like `POST /api/sessions`."""
     check_rate(Costly.SESSIONS)
     site: SiteRecord = g.site
     user_id = proven_user_id(site, data.user_id, data.user_hash)
@@ -172,12 +177,20 @@ async def identify(site_id: str, data: Identify) -> Identified:
 async def start_chat(site_id: str, data: StartChat) -> tuple[WidgetSession, int]:
     """Start a chat from the widget: 201 a new one, 200 the proven customer's open chat.
 
-    400 `prechat_required` when the site's pre-chat form asks for a name or email that an
-    anonymous visitor did not give; 400 `user_hash_required`, 403 `identity_refused`.
+    409 `prechat_required` when the site's pre-chat form asks for a name or email that an
+    anonymous visitor did not give; 403 `identity_refused` for a user_hash that does not
+    match.
     Rate limited per address like `POST /api/sessions`.
     """
     check_rate(Costly.SESSIONS)
-    visitor = Visitor(data.user_id, data.user_hash, data.name, data.email, data.attributes)
+    who = data.identity
+    visitor = Visitor(
+        who.user_id if who else None,
+        who.user_hash if who else None,
+        data.name,
+        data.email,
+        data.attributes,
+    )
     settings = services().settings
     chat = await open_chat(services().store, g.site, visitor, settings.user_token_ttl_seconds)
     return _session(chat), 200 if chat.resumed else 201

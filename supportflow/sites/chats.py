@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from supportflow.auth import USER_PREFIX, new_token, token_digest
-from supportflow.errors import Forbidden, InvalidInput
+from supportflow.errors import Conflict, Forbidden, InvalidInput
 from supportflow.sites.identity import user_hash_matches
 from supportflow.store import SessionRecord, Store, utc_in
 from supportflow.store.sites import SiteRecord
@@ -86,7 +86,8 @@ async def open_chat(
     if site.prechat_fields and visitor.user_id is None:
         missing = [name for name in site.prechat_fields if not getattr(visitor, name)]
         if missing:
-            raise InvalidInput(
+            # 409, not 400: the request is well formed, the site's settings want more.
+            raise Conflict(
                 f"this site's pre-chat form asks for {' and '.join(missing)}", "prechat_required"
             )
     if visitor.user_id is not None:

@@ -19,10 +19,10 @@ from supportflow.store.sites import SiteRecord
 
 log = logging.getLogger(__name__)
 
-# A browser's Origin: scheme, host and a port, nothing else (no path, no wildcard).
-ORIGIN_PATTERN = (
-    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$"
-)
+# A browser's Origin: scheme, host and a port (1 to 65535), nothing else (no path, no
+# wildcard). Scheme and host in any case: they are lowered when stored.
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+ORIGIN_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:{_PORT})?/?$"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # How stale another node's change of a site's origins may be at this node's handshakes.
 REFRESH_SECONDS = 5.0
@@ -37,9 +37,7 @@ def normalize_origin(text: str) -> str:
     if not re.fullmatch(ORIGIN_PATTERN, text):
         raise ValueError("an origin is scheme://host[:port], such as https://www.example.com")
     parts = urlsplit(text.lower())
-    port = parts.port  # the pattern allows only digits; the range is checked here
-    if port is not None and not 0 < port < 65536:
-        raise ValueError("the port must be between 1 and 65535")
+    port = parts.port  # the pattern allows only 1 to 65535
     host = parts.hostname or ""
     if port is None or port == _DEFAULT_PORTS[parts.scheme]:
         return f"{parts.scheme}://{host}"

@@ -27,7 +27,6 @@ SITE_SETTINGS = (
     "launcher_position",
     "prechat_fields",
 )
-_JSON_SETTINGS = {"allowed_origins", "prechat_fields"}
 
 
 @dataclass(frozen=True)
@@ -111,19 +110,29 @@ class SitesRepository:
         unknown = set(changes) - set(SITE_SETTINGS)
         if unknown:
             raise ValueError(f"not a site setting: {sorted(unknown)}")
-        columns = [name for name in SITE_SETTINGS if name in changes]
-        values = [
-            json.dumps(list(changes[name])) if name in _JSON_SETTINGS else changes[name]
-            for name in columns
-        ]
-        assignments = "".join(f"{name} = ?, " for name in columns)
         async with self._db.unit() as sql:
             cursor = await sql.execute(
-                f"UPDATE sites SET {assignments}updated_at = ? WHERE site_id = ?",
-                (*values, utc_now(), site_id),
+                f"SELECT * FROM sites WHERE site_id = ?{sql.for_update}", (site_id,)
             )
-            if cursor.rowcount == 0:
+            row = cursor.fetchone()
+            if row is None:
                 raise _missing(site_id)
+            merged = {**SiteRecord.from_row(row).__dict__, **changes}
+            # Every setting written back: one fixed statement, whatever changed.
+            await sql.execute(
+                "UPDATE sites SET name = ?, allowed_origins = ?, brand_color = ?, greeting = ?,"
+                " launcher_position = ?, prechat_fields = ?, updated_at = ? WHERE site_id = ?",
+                (
+                    merged["name"],
+                    json.dumps(list(merged["allowed_origins"])),
+                    merged["brand_color"],
+                    merged["greeting"],
+                    merged["launcher_position"],
+                    json.dumps(list(merged["prechat_fields"])),
+                    utc_now(),
+                    site_id,
+                ),
+            )
         return await self.get_site(site_id)
 
     async def set_site_secret(self, site_id: str, secret: str) -> SiteRecord:

@@ -85,6 +85,7 @@ async def test_bad_site_settings_are_refused_with_the_field_named(client: QuartC
         ({"name": "x", "allowed_origins": ["https://shop.example.com/path"]}, "allowed_origins"),
         ({"name": "x", "allowed_origins": ["ftp://shop.example.com"]}, "allowed_origins"),
         ({"name": "x", "allowed_origins": ["https://a.example:99999"]}, "allowed_origins"),
+        ({"name": "x", "allowed_origins": ["https://a.example:0"]}, "allowed_origins"),
         ({"name": "x", "allowed_origins": [SHOP] * 21}, "allowed_origins"),
         ({"name": "x", "allowed_origins": [SHOP], "brand_color": "blue"}, "brand_color"),
         ({"name": "x", "allowed_origins": [SHOP], "greeting": "  "}, "greeting"),
@@ -105,9 +106,13 @@ async def test_bad_site_settings_are_refused_with_the_field_named(client: QuartC
         headers=admin_headers(),
     )
     assert await error_of(taken) == (409, "site_exists")
-    for body in ({}, {"name": None}):
+    for body in ({}, {"name": None}):  # nothing to change: the site as it is
         response = await client.patch("/api/sites/taken", json=body, headers=admin_headers())
-        assert await error_of(response) == (400, "invalid_input"), body
+        assert (await response.get_json())["name"] == "Shop", body
+    bad_patch = await client.patch(
+        "/api/sites/taken", json={"brand_color": "red"}, headers=admin_headers()
+    )
+    assert await error_of(bad_patch) == (400, "invalid_input")
     missing = await client.patch("/api/sites/nope", json={"name": "y"}, headers=admin_headers())
     assert await error_of(missing) == (404, "site_not_found")
 
@@ -146,7 +151,9 @@ async def test_identity_is_proven_by_the_site_s_hmac(client: QuartClient) -> Non
     ).get_json()
     assert nothing_open == {"user_id": "alice", "verified": True, "session": None}
 
-    first = await client.post(sessions, json={"user_id": "alice", "user_hash": good.upper()})
+    first = await client.post(
+        sessions, json={"identity": {"user_id": "alice", "user_hash": good.upper()}}
+    )
     assert first.status_code == 201
     chat = await first.get_json()
     assert (chat["user_id"], chat["verified"], chat["resumed"]) == ("alice", True, False)
@@ -160,7 +167,9 @@ async def test_identity_is_proven_by_the_site_s_hmac(client: QuartClient) -> Non
     for token in (chat["token"], again["session"]["token"]):
         seen = await client.get(f"/api/sessions/{chat['session_id']}", headers=bearer(token))
         assert seen.status_code == 200
-    resumed = await client.post(sessions, json={"user_id": "alice", "user_hash": good})
+    resumed = await client.post(
+        sessions, json={"identity": {"user_id": "alice", "user_hash": good}}
+    )
     assert resumed.status_code == 200 and (await resumed.get_json())["resumed"] is True
 
     wrong = sign_user_id(site["secret"], "bob")
@@ -168,20 +177,25 @@ async def test_identity_is_proven_by_the_site_s_hmac(client: QuartClient) -> Non
         ({"user_id": "alice", "user_hash": wrong}, (403, "identity_refused")),
         ({"user_id": "alice", "user_hash": "zz" * 40}, (403, "identity_refused")),
         ({"user_id": "alice", "user_hash": "é" * 64}, (403, "identity_refused")),
-        ({"user_id": "alice"}, (400, "user_hash_required")),
-        ({"user_id": "alice", "user_hash": ""}, (400, "user_hash_required")),
+        ({"user_id": "alice"}, (400, "invalid_input")),
+        ({"user_id": "alice", "user_hash": ""}, (400, "invalid_input")),
+        ({"user_id": "alice", "user_hash": None}, (400, "invalid_input")),
         ({"user_id": "alice", "user_hash": "a" * 129}, (400, "invalid_input")),
         ({"user_id": "a" * 65, "user_hash": good}, (400, "invalid_input")),
     ]:
-        for route in (sessions, identify):
-            assert await error_of(await client.post(route, json=body)) == expected, (route, body)
+        # The same identity, flat to identify, nested to start a chat.
+        for route, sent in ((identify, body), (sessions, {"identity": body})):
+            response = await client.post(route, json=sent)
+            assert await error_of(response) == expected, (route, body)
+            if expected[1] == "invalid_input":
+                assert "user_" in (await response.get_json())["error"]["message"]
 
 
 async def test_attributes_and_context_for_agents(client: QuartClient) -> None:
     site = await new_site(client, prechat_fields=["name", "email"])
     sessions = f"/api/sites/{site['site_id']}/sessions"
     missing = await client.post(sessions, json={"name": "Ann"})
-    assert await error_of(missing) == (400, "prechat_required")
+    assert await error_of(missing) == (409, "prechat_required")
     assert "email" in (await missing.get_json())["error"]["message"]
 
     started = await client.post(

@@ -36,9 +36,7 @@ chatOptions.startup = new Promise((resolve) => {
   releaseStartup = resolve;
 });
 chatOptions.createSession = async () => {
-  const body = identity
-    ? { user_id: identity.user_id, user_hash: identity.user_hash }
-    : {};
+  const body = identity ? { identity: { user_id: identity.user_id, user_hash: identity.user_hash } } : {};
   for (const key of ["name", "email"]) {
     const value = identity?.[key] ?? visitor?.[key];
     if (value) body[key] = value;
