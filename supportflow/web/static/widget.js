@@ -174,6 +174,7 @@
   function setOpen(open, byUser) {
     if (!parts) return;
     var hadFocus = parts.host.shadowRoot.activeElement === parts.frame || document.activeElement === parts.host;
+    if (!frameReady) pending.open = open; // the stored state must not undo a click made first
     isOpen = open;
     parts.panel.classList.toggle("open", open);
     parts.launcher.setAttribute("aria-expanded", String(open));
