@@ -2,7 +2,8 @@
 
 Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
 short conversation, and writes docs/screenshots/chat.png, console.png, statecharts.png,
-admin.png and widget.png (the chat widget on a company's page of another origin). A browser test runs the same steps into a temporary folder, so this script
+admin.png and widget.png (the chat widget on a company's page of another origin). A
+browser test runs the same steps into a temporary folder, so this script
 cannot quietly rot.
 """
 
