@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The web pages' libraries (the Socket.IO client, Mermaid, which draws the statecharts, and
-# Chart.js, which draws the admin page's charts)
+# Chart.js, which draws the admin page's charts), and axe-core, which the browser tests run
+# in the pages (accessibility: WCAG 2 A/AA)
 # come from npm at install time (never committed) into a gitignored folder the server serves
 # them from. One npm call names them all: npm removes from the folder what a call does not
 # name. Without npm (or the registry) the pages still load and say what is missing, so this
@@ -27,19 +28,21 @@ $(STAMP): pyproject.toml
 SIO_CLIENT_VERSION := 4.8.4
 MERMAID_VERSION := 11.12.2
 CHART_JS_VERSION := 4.6.1
+AXE_CORE_VERSION := 4.14.1
 VENDOR_DIR := supportflow/web/vendor
 SIO_CLIENT := $(VENDOR_DIR)/node_modules/socket.io-client/dist/socket.io.min.js
 MERMAID_JS := $(VENDOR_DIR)/node_modules/mermaid/dist/mermaid.min.js
 CHART_JS := $(VENDOR_DIR)/node_modules/chart.js/dist/chart.umd.min.js
+AXE_CORE := $(VENDOR_DIR)/node_modules/axe-core/axe.min.js
 
-browser-client: $(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS)
+browser-client: $(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) $(AXE_CORE)
 
-$(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) &:
+$(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) $(AXE_CORE) &:
 	@if command -v npm >/dev/null 2>&1; then \
 		mkdir -p $(VENDOR_DIR) && \
 		npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(VENDOR_DIR) \
 			socket.io-client@$(SIO_CLIENT_VERSION) mermaid@$(MERMAID_VERSION) \
-			chart.js@$(CHART_JS_VERSION) \
+			chart.js@$(CHART_JS_VERSION) axe-core@$(AXE_CORE_VERSION) \
 		|| echo "WARNING: npm could not install the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts"; \
 	else \
 		echo "note: npm not found, skipping the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts"; \
