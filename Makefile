@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml
 
 # The web pages' libraries (the Socket.IO client, Mermaid, which draws the statecharts,
 # Chart.js, which draws the admin page's charts, markdown-it and DOMPurify, which render
-# messages and help-center articles, and axe-core, which the browser tests check the pages'
-# accessibility with) come from npm at install time (never committed) into a gitignored folder the server serves
+# messages and help-center articles), and axe-core, which the browser tests run in the pages
+# (accessibility: WCAG 2 A/AA), come from npm at install time (never committed) into a
+# gitignored folder the server serves
 # them from. One npm call names them all: npm removes from the folder what a call does not
 # name. Without npm (or the registry) the pages still load and say what is missing, so this
 # step warns instead of failing.

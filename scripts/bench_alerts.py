@@ -23,7 +23,15 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import contextlib
 
-from benchlib import REPO_HYPERCORN_CONFIG, machine_description, server_process, summary_ms
+from benchlib import (
+    REPO_HYPERCORN_CONFIG,
+    machine_description,
+    server_encoder,
+    server_process,
+    summary_ms,
+)
+
+from supportflow.knowledge.encoder_choice import ENCODER_CHOICES
 
 ESCALATING_MESSAGE = "This is useless, I want to talk to a human agent right now."
 
@@ -81,6 +89,7 @@ async def run_round(url: str, admin_token: str, agents: int, rooms: int) -> list
 
 async def measure(url: str, admin_token: str, rooms: int) -> None:
     print(f"machine: {machine_description()}")
+    print(f"server encoder: {server_encoder(url, admin_token)}")
     for agents in (1, 20):
         latencies = await run_round(url, admin_token, agents, rooms)
         print(
@@ -95,6 +104,12 @@ def main() -> int:
     parser.add_argument("--url", help="a running server")
     parser.add_argument("--admin-token", help="its admin token (with --url)")
     parser.add_argument(
+        "--encoder",
+        choices=ENCODER_CHOICES,
+        default="auto",
+        help="what runs the model in the server started (SUPPORTFLOW_ENCODER)",
+    )
+    parser.add_argument(
         "--hypercorn-config",
         type=Path,
         default=REPO_HYPERCORN_CONFIG,
@@ -106,7 +121,8 @@ def main() -> int:
             parser.error("--url needs --admin-token")
         asyncio.run(measure(args.url, args.admin_token, args.rooms))
         return 0
-    with server_process({"SUPPORTFLOW_DEMO_KB": "1"}, args.hypercorn_config) as server:
+    env = {"SUPPORTFLOW_DEMO_KB": "1", "SUPPORTFLOW_ENCODER": args.encoder}
+    with server_process(env, args.hypercorn_config) as server:
         asyncio.run(measure(server.url, server.admin_token, args.rooms))
     return 0
 

@@ -9,7 +9,7 @@ Starts `supportflow serve` with the demo knowledge base (as bench_chat.py does),
   vectors per call;
 - the server's CPU by thread, as a share of the cores' time: the event loop's thread runs
   every line of Python of a turn that is not the model, Chroma or SQLite; Chroma's Rust
-  threads; and the rest (worker threads calling the model and Chroma, torch's pool,
+  threads; and the rest (worker threads calling the model and Chroma, the model's thread pool,
   aiosqlite's thread), which the OS cannot tell apart under CPython 3.11.
 
 Needs no profiler (py-spy is not a project dependency); it reads figures the server keeps
@@ -33,7 +33,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_chat import DEMO_QUESTIONS, SERVER_ENV, run_round
-from benchlib import machine_description, server_process
+from benchlib import machine_description, server_encoder, server_process
+
+from supportflow.knowledge.encoder_choice import ENCODER_CHOICES
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -66,14 +68,15 @@ def thread_cpu(pid: int) -> dict[str, float]:
 
 
 def _group(name: str, main: bool) -> str:
-    # CPython 3.11 does not name its threads for the OS: worker threads, aiosqlite's and
-    # torch's OpenMP pool are all "python"; Chroma's Rust core names its own.
+    # CPython 3.11 does not name its threads for the OS: worker threads, aiosqlite's and the
+    # model's thread pool (torch's OpenMP, or ONNX Runtime's) are all "python"; Chroma's Rust
+    # core names its own.
     if main:
         return "event loop thread (the turn's Python, Socket.IO, Hypercorn)"
     if name.startswith(("tokio-rt", "sqlx-sqlite")):
         return "Chroma's own threads (Rust: HNSW, its SQLite)"
     if name.startswith("python"):
-        return "other Python threads (model encodes + torch pool, Chroma calls, aiosqlite)"
+        return "other Python threads (model encodes + its thread pool, Chroma calls, aiosqlite)"
     return f"other ({name})"
 
 
@@ -81,9 +84,10 @@ def delta(after: dict[str, float], before: dict[str, float], name: str) -> float
     return after.get(name, 0.0) - before.get(name, 0.0)
 
 
-async def measure(rooms: int, rounds: int, per_room: int) -> None:
+async def measure(rooms: int, rounds: int, per_room: int, encoder: str) -> None:
     print(f"machine: {machine_description()}")
-    with server_process(SERVER_ENV) as server:
+    with server_process(SERVER_ENV | {"SUPPORTFLOW_ENCODER": encoder}) as server:
+        print(f"server encoder: {server_encoder(server.url, server.admin_token)}")
         await run_round(server.url, 1, 3, list(DEMO_QUESTIONS))  # warm-up
         await run_round(server.url, rooms, per_room, list(DEMO_QUESTIONS))
         before, cpu_before = scrape(server.url, server.admin_token), thread_cpu(server.pid)
@@ -123,8 +127,16 @@ def main() -> int:
     parser.add_argument("--rooms", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--questions-per-room", type=int, default=5, choices=range(1, 11))
+    parser.add_argument(
+        "--encoder",
+        choices=ENCODER_CHOICES,
+        default="auto",
+        help="what runs the model in the server (SUPPORTFLOW_ENCODER)",
+    )
     arguments = parser.parse_args()
-    asyncio.run(measure(arguments.rooms, arguments.rounds, arguments.questions_per_room))
+    asyncio.run(
+        measure(arguments.rooms, arguments.rounds, arguments.questions_per_room, arguments.encoder)
+    )
     return 0
 
 

@@ -1,14 +1,20 @@
-"""Bot reply latency and throughput over Socket.IO, against the bare retrieval floor.
+"""Bot reply latency and throughput over Socket.IO, against the sequential floors.
 
 Starts `supportflow serve` with the demo knowledge base (or targets --url), or ingests
 --kb FILE.jsonl; then for N in {1, 10, 50, 200}: N customers, each in a room of its own on
 its own socket, send M questions one after another, each waiting for the bot's reply.
 Prints p50/p95/p99 reply latency (send to the bot's `new_message`) and replies per second.
 
-The floor is measured in the same run, in this process, on the same knowledge base: embed
-one question and run one Chroma query, in a tight loop, without a server. Every figure is
-also printed as a ratio to its median time per question (the mean is shown too: on a shared
-machine it jumps with every stall of another process).
+The floors are measured in the same run, in this process, on the same knowledge base
+(floors.py): embed one question and run one top-4 Chroma query, in a tight loop, without a
+server, once with torch (as sentence-transformers runs the model: what a user of the plain
+stack pays) and once with the ONNX export (the limit with the faster encoder). Every figure
+is printed as a ratio to both.
+
+`--encoders torch onnx` starts one server per encoder and alternates them round by round,
+so a before/after of the encoder is measured in one run; by default one server runs the
+default encoder (`auto`). The export is made once per run into a temporary cache that the
+floors and the servers share.
 
 The benchmark server's per-connection event rate limit is raised (one customer sends at
 most one event per reply, but bursts at N=200 must not be refused), and every customer has
@@ -16,15 +22,15 @@ its own token, so the connections-per-token cap never applies. Rooms escalate af
 customer messages (the default rules), so M is at most 10; replies that escalate are counted
 and shown.
 
-    python scripts/bench_chat.py --questions-per-room 5 [--plot latency.png]
+    python scripts/bench_chat.py --questions-per-room 5 [--encoders torch onnx] [--plot latency.png]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -36,13 +42,17 @@ import httpx
 import socketio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import REPO_HYPERCORN_CONFIG, machine_description, percentile, server_process
+from benchlib import (
+    REPO_HYPERCORN_CONFIG,
+    machine_description,
+    percentile,
+    server_encoder,
+    server_process,
+)
+from floors import Floor, measure_floors
 
-from supportflow.knowledge.base import IngestLimits, KnowledgeBase
-from supportflow.knowledge.documents import PASSAGE, Document
-from supportflow.knowledge.embedder import Embedder
-from supportflow.knowledge.passage_store import PassageStore
-from supportflow.knowledge.retrieval import Retriever
+from supportflow.knowledge.documents import Document
+from supportflow.knowledge.encoder_choice import ENCODER_CHOICES
 from supportflow.knowledge.sources import demo_documents, documents_from_bytes
 
 # Questions the demo knowledge base answers without escalating (checked with /api/ask).
@@ -175,41 +185,12 @@ def _cpu_seconds() -> float:
 
 
 @dataclass(frozen=True)
-class Floor:
-    """The floor's median and mean seconds per question. Ratios use the median: on a
-    shared machine one stall of another process's burst moved the mean from 20 to 300 ms
-    between runs, the median by a few ms; the median also compares like with like
-    against the replies' p50."""
+class Target:
+    """A server measured: its URL, admin token, and the encoder /api/health says it runs."""
 
-    median: float
-    mean: float
-
-
-async def measure_floor(documents: list[Document], questions: list[str], repeats: int) -> Floor:
-    """Seconds per question of the bare pipeline: one encode and one Chroma query."""
-    embedder = await Embedder.load(None)
-    with tempfile.TemporaryDirectory(prefix="supportflow-bench-floor-") as tmp:
-        store = await PassageStore.open(Path(tmp) / "chroma", None)
-        limits = IngestLimits(800, 120, len(documents), 10**7)
-        await KnowledgeBase(embedder, store, Retriever(embedder, store), limits).ingest_trusted(
-            documents
-        )
-        collection = store._collection  # the bare Chroma collection: no batching, no threads
-
-        def loop() -> list[float]:
-            for question in questions[:3]:  # warm-up
-                vector = embedder.encode_blocking([question])[0]
-                collection.query(query_embeddings=[vector], n_results=20, where={"kind": PASSAGE})
-            times = []
-            for i in range(repeats):
-                started = time.perf_counter()
-                vector = embedder.encode_blocking([questions[i % len(questions)]])[0]
-                collection.query(query_embeddings=[vector], n_results=20, where={"kind": PASSAGE})
-                times.append(time.perf_counter() - started)
-            return times
-
-        times = await asyncio.to_thread(loop)
-        return Floor(statistics.median(times), statistics.fmean(times))
+    url: str
+    admin_token: str | None
+    encoder: str
 
 
 async def ingest_kb(url: str, admin_token: str, documents: list[Document]) -> None:
@@ -224,8 +205,8 @@ async def ingest_kb(url: str, admin_token: str, documents: list[Document]) -> No
 
 
 async def measure(
-    url: str,
-    admin_token: str | None,
+    targets: list[Target],
+    floors: list[Floor],
     documents: list[Document],
     questions: list[str],
     per_room: int,
@@ -234,49 +215,68 @@ async def measure(
     kb_given: bool,
 ) -> None:
     print(f"machine: {machine_description()}")
-    if kb_given:
-        if admin_token is None:
-            raise SystemExit("--kb needs the server's admin token")
-        await ingest_kb(url, admin_token, documents)
-    measured = await measure_floor(documents, questions, repeats=100)
-    floor = measured.median
-    floor_rate = 1 / floor
+    for target in targets:
+        if kb_given:
+            if target.admin_token is None:
+                raise SystemExit("--kb needs the server's admin token")
+            await ingest_kb(target.url, target.admin_token, documents)
     print(f"questions per room: {per_room}; small N repeated with fresh rooms to >= 40 replies")
-    print(
-        f"floor (embed 1 question + 1 Chroma query, in-process, sequential): "
-        f"{floor * 1000:.1f} ms/question median, {floor_rate:.1f} questions/s "
-        f"(mean {measured.mean * 1000:.1f} ms)"
-    )
-    await run_round(url, 1, 3, questions)  # warm-up: lexical index, caches, first-call costs
-    rounds = []
-    for rooms in counts:
-        result = await run_round(url, rooms, per_room, questions, min_replies=40)
-        rounds.append(result)
-        p50, p95, p99 = (percentile(result.latencies, q) for q in (0.5, 0.95, 0.99))
-        print(
-            f"N={rooms:4d} rooms x {per_room} questions: {len(result.latencies):5d} replies "
-            f"in {result.elapsed:6.1f} s, {result.rate:6.1f} replies/s "
-            f"({result.rate / floor_rate:4.2f}x floor)  p50 {p50 * 1000:7.1f} ms "
-            f"({p50 / floor:4.2f}x)  p95 {p95 * 1000:7.1f} ms ({p95 / floor:4.2f}x)  "
-            f"p99 {p99 * 1000:7.1f} ms ({p99 / floor:4.2f}x)  escalated rooms {result.escalated}"
-            f"  client CPU {result.client_cpu / result.elapsed:.0%} of a core"
-        )
-    by_rooms = {r.rooms: r for r in rounds}
-    if 1 in by_rooms:
-        ratio = percentile(by_rooms[1].latencies, 0.5) / floor
-        print(f"target 1 room p50 <= 1.5x floor: {ratio:.2f}x -> {_verdict(ratio <= 1.5)}")
-    if 50 in by_rooms:
-        ratio = by_rooms[50].rate / floor_rate
-        print(f"target 50 rooms >= 2x floor replies/s: {ratio:.2f}x -> {_verdict(ratio >= 2)}")
+    for floor in floors:
+        print(floor.describe())
+    for target in targets:  # warm-up: lexical index, caches, first-call costs
+        await run_round(target.url, 1, 3, questions)
+    rounds: dict[str, list[Round]] = {target.encoder: [] for target in targets}
+    for index, rooms in enumerate(counts):
+        # Alternated: the server measured first at one N is measured second at the next.
+        for target in targets if index % 2 == 0 else list(reversed(targets)):
+            result = await run_round(target.url, rooms, per_room, questions, min_replies=40)
+            rounds[target.encoder].append(result)
+            print(_round_line(target.encoder, result, per_room, floors))
+    for encoder, measured in rounds.items():
+        _targets(encoder, {r.rooms: r for r in measured}, floors)
     if plot is not None:
-        _plot(rounds, floor, plot)
+        _plot(rounds, floors, plot)
+
+
+def _round_line(encoder: str, result: Round, per_room: int, floors: list[Floor]) -> str:
+    p50, p95, p99 = (percentile(result.latencies, q) for q in (0.5, 0.95, 0.99))
+    rate_ratios = "/".join(f"{result.rate / f.rate:4.2f}" for f in floors)
+    p50_ratios = "/".join(f"{p50 / f.median:4.2f}" for f in floors)
+    return (
+        f"[{encoder} server] N={result.rooms:4d} rooms x {per_room} questions: "
+        f"{len(result.latencies):5d} replies in {result.elapsed:6.1f} s, {result.rate:6.1f} "
+        f"replies/s ({rate_ratios}x {_floor_names(floors)} floor)  p50 {p50 * 1000:7.1f} ms "
+        f"({p50_ratios}x)  p95 {p95 * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  "
+        f"escalated rooms {result.escalated}  client CPU "
+        f"{result.client_cpu / result.elapsed:.0%} of a core"
+    )
+
+
+def _floor_names(floors: list[Floor]) -> str:
+    return "/".join(floor.encoder for floor in floors)
+
+
+def _targets(encoder: str, by_rooms: dict[int, Round], floors: list[Floor]) -> None:
+    for floor in floors:
+        if 1 in by_rooms:
+            ratio = percentile(by_rooms[1].latencies, 0.5) / floor.median
+            print(
+                f"[{encoder} server] 1 room p50 <= 1.5x {floor.encoder} floor: {ratio:.2f}x"
+                f" -> {_verdict(ratio <= 1.5)}"
+            )
+        if 50 in by_rooms:
+            ratio = by_rooms[50].rate / floor.rate
+            print(
+                f"[{encoder} server] 50 rooms replies/s >= 1x {floor.encoder} floor (goal 2x):"
+                f" {ratio:.2f}x -> {_verdict(ratio >= 1)}"
+            )
 
 
 def _verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
 
-def _plot(rounds: list[Round], floor: float, path: Path) -> None:
+def _plot(rounds: dict[str, list[Round]], floors: list[Floor], path: Path) -> None:
     try:
         import matplotlib
 
@@ -285,11 +285,14 @@ def _plot(rounds: list[Round], floor: float, path: Path) -> None:
     except ImportError:
         print("matplotlib is not installed: no plot")
         return
-    xs = [r.rooms for r in rounds]
     figure, axis = plt.subplots(figsize=(6, 4))
-    for q, label in ((0.5, "p50"), (0.95, "p95"), (0.99, "p99")):
-        axis.plot(xs, [percentile(r.latencies, q) * 1000 for r in rounds], marker="o", label=label)
-    axis.axhline(floor * 1000, color="grey", linestyle="--", label="floor")
+    for encoder, measured in rounds.items():
+        xs = [r.rooms for r in measured]
+        for q, label in ((0.5, "p50"), (0.95, "p95")):
+            ys = [percentile(r.latencies, q) * 1000 for r in measured]
+            axis.plot(xs, ys, marker="o", label=f"{encoder} server {label}")
+    for floor in floors:
+        axis.axhline(floor.median * 1000, linestyle="--", label=f"{floor.encoder} floor")
     axis.set(xscale="log", yscale="log", xlabel="concurrent rooms", ylabel="reply latency (ms)")
     axis.legend()
     figure.savefig(path, dpi=120, bbox_inches="tight")
@@ -308,6 +311,13 @@ def main() -> int:
     parser.add_argument("--questions", type=Path, help="questions, one a line (with --kb)")
     parser.add_argument("--url", help="a running server (its KB must match --kb or the demo)")
     parser.add_argument("--admin-token", help="the running server's admin token (with --kb)")
+    parser.add_argument(
+        "--encoders",
+        nargs="+",
+        choices=ENCODER_CHOICES,
+        default=["auto"],
+        help="start one server per encoder (SUPPORTFLOW_ENCODER), rounds alternated",
+    )
     parser.add_argument("--plot", type=Path, help="write a PNG (needs matplotlib)")
     parser.add_argument(
         "--hypercorn-config",
@@ -322,30 +332,41 @@ def main() -> int:
         questions = [q.strip() for q in args.questions.read_text().splitlines() if q.strip()]
     elif args.kb:
         parser.error("--kb needs --questions (questions its documents answer)")
-
-    def run(url: str, token: str | None) -> None:
-        asyncio.run(
-            measure(
-                url,
-                token,
-                documents,
-                questions,
-                args.questions_per_room,
-                tuple(args.rooms),
-                args.plot,
-                args.kb is not None,
+    with tempfile.TemporaryDirectory(prefix="supportflow-bench-encoder-") as cache:
+        # The floors export the model once; the servers started below reuse that export.
+        floors = asyncio.run(measure_floors(documents, questions, 100, Path(cache)))
+        with contextlib.ExitStack() as servers:
+            if args.url:
+                targets = [_target(args.url, args.admin_token)]
+            else:
+                env = dict(SERVER_ENV, SUPPORTFLOW_ENCODER_CACHE_DIR=cache)
+                if args.kb:
+                    env["SUPPORTFLOW_DEMO_KB"] = "0"
+                targets = []
+                for encoder in dict.fromkeys(args.encoders):
+                    server = servers.enter_context(
+                        server_process(
+                            env | {"SUPPORTFLOW_ENCODER": encoder}, args.hypercorn_config
+                        )
+                    )
+                    targets.append(_target(server.url, server.admin_token))
+            asyncio.run(
+                measure(
+                    targets,
+                    floors,
+                    documents,
+                    questions,
+                    args.questions_per_room,
+                    tuple(args.rooms),
+                    args.plot,
+                    args.kb is not None,
+                )
             )
-        )
-
-    if args.url:
-        run(args.url, args.admin_token)
-        return 0
-    env = dict(SERVER_ENV)
-    if args.kb:
-        env["SUPPORTFLOW_DEMO_KB"] = "0"
-    with server_process(env, args.hypercorn_config) as server:
-        run(server.url, server.admin_token)
     return 0
+
+
+def _target(url: str, admin_token: str | None) -> Target:
+    return Target(url, admin_token, server_encoder(url, admin_token))
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ from pathlib import Path
 from supportflow.escalation.policy import WordRules
 from supportflow.escalation.rules_file import load_rules
 from supportflow.knowledge.documents import split_passages
-from supportflow.knowledge.embedder import Embedder, load_sentence_model
+from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.lexical import LexicalIndex
+from supportflow.knowledge.sentence_encoder import TorchEncoder
 from supportflow.knowledge.sources import demo_documents
 from supportflow.knowledge.spelling import Vocabulary
 from supportflow.settings import Settings
@@ -63,7 +64,7 @@ def main() -> None:
     arguments = parser.parse_args()
     texts = read_texts(arguments.folder)
     settings = Settings()
-    known = Embedder(load_sentence_model(None), "all-MiniLM-L6-v2").known_words()
+    known = Embedder(TorchEncoder.load(None), "all-MiniLM-L6-v2").known_words()
     passages = [
         passage
         for document in demo_documents()

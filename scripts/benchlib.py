@@ -87,7 +87,7 @@ def server_process(
 
 
 def wait_until_up(
-    url: str, process: subprocess.Popen[bytes], path: str = "/api/health", timeout: float = 180
+    url: str, process: subprocess.Popen[bytes], path: str = "/api/health", timeout: float = 600
 ) -> None:
     """Wait until `url + path` answers below 500, or raise if `process` exits first."""
     deadline = time.monotonic() + timeout
@@ -101,6 +101,17 @@ def wait_until_up(
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url}{path} did not answer in time")
+
+
+def server_encoder(url: str, admin_token: str | None) -> str:
+    """What runs the model in the server at `url` (its /api/health, read with the admin
+    token): "onnx", "torch", "torch (fallback: <why>)", or "?" without the token."""
+    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+    embedder = httpx.get(f"{url}/api/health", headers=headers, timeout=30).json()
+    described = embedder.get("components", {}).get("embedder", {})
+    encoder = str(described.get("encoder", "?"))
+    fallback = described.get("encoder_fallback")
+    return f"{encoder} (fallback: {fallback})" if fallback else encoder
 
 
 def resident_mib(pid: int) -> float:

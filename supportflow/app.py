@@ -23,7 +23,9 @@ from supportflow.api import (
     reports,
     rooms,
     sessions,
+    sites,
     webhooks,
+    widget,
 )
 from supportflow.api import help as help_center
 from supportflow.api import metrics as metrics_api
@@ -45,8 +47,10 @@ from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
 from supportflow.settings import Settings
+from supportflow.sites.origins import REFRESH_SECONDS as SITES_REFRESH_SECONDS
 from supportflow.store import Store
 from supportflow.web import pages as web
+from supportflow.web import widget_pages
 from supportflow.webhooks import PublishingNotifier, WebhookDispatcher
 
 log = logging.getLogger("supportflow.http")
@@ -60,10 +64,13 @@ _BLUEPRINTS = (
     help_center.blueprint,
     canned_replies.blueprint,
     webhooks.blueprint,
+    sites.blueprint,
+    widget.blueprint,
     reports.blueprint,
     metrics_api.blueprint,
     docs.blueprint,
     web.blueprint,
+    widget_pages.blueprint,
 )
 
 
@@ -198,6 +205,9 @@ async def _open_services(
         webhooks=dispatcher,
         cluster=node,
     )
+    await services.site_origins.reload(store)
+    refresh = services.site_origins.keep_fresh(store, SITES_REFRESH_SECONDS)
+    cleanup.push_async_callback(_cancel, asyncio.create_task(refresh))
     watch = UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds, settings.office_hours)
     sweepers = [watch.run]
     if settings.retention_days > 0:

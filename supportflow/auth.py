@@ -202,7 +202,11 @@ class Authenticator:
             if agent is not None:
                 return Principal(Role.AGENT, agent.agent_id)
         else:
-            session = await self._store.session_by_token_digest(digest)
+            # A customer's first token is its session's; a device that resumed the chat
+            # (the widget's identify) holds one of its own.
+            session = await self._store.session_by_token_digest(
+                digest
+            ) or await self._store.session_by_extra_token(digest)
             # A customer token dies with its room, and in any case at its expiry.
             if session is not None and session.status == "closed":
                 raise Unauthorized(f"room {session.room_id} is closed", "room_closed")

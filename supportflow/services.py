@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from supportflow.auth import Authenticator
@@ -13,6 +13,7 @@ from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.rooms.room_notifier import RoomNotifier
 from supportflow.settings import Settings
+from supportflow.sites import SiteOrigins
 from supportflow.store import RoomState, Store
 from supportflow.webhooks import WebhookDispatcher
 
@@ -52,3 +53,5 @@ class Services:
     webhooks: WebhookDispatcher
     # This process as a node of a cluster (SUPPORTFLOW_REDIS_URL set), else None.
     cluster: ClusterNode | None = None
+    # Every widget site's allowed origins, for the Socket.IO handshake's synchronous check.
+    site_origins: SiteOrigins = field(default_factory=SiteOrigins)

@@ -21,7 +21,7 @@ from supportflow.knowledge.embedder import Embedder
 from supportflow.settings import Settings
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
 from tests.llm.fake_groq import FakeGroq
-from tests.support import LiveServer, admin_http, server_settings
+from tests.support import LiveServer, admin_http, server_settings, shared_encoder_cache
 
 # Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing).
 pytest_plugins = ["tests.services"]
@@ -73,6 +73,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # Belt and braces: nothing in a test may reach the Hugging Face hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Server processes started by tests inherit the environment: one ONNX export for the run.
+os.environ.setdefault("SUPPORTFLOW_ENCODER_CACHE_DIR", str(shared_encoder_cache()))
 
 
 @pytest.fixture(name="settings")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from supportflow.knowledge.embedder import default_model_path
+from supportflow.knowledge.sentence_encoder import default_model_path
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
 from supportflow.rooms.room_notifier import EscalationAlert
 from supportflow.store import MessageRecord, RoomState

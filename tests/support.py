@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
+import functools
 import inspect
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -36,9 +40,25 @@ def free_port() -> int:
         return port
 
 
+@functools.cache
+def shared_encoder_cache() -> Path:
+    """One ONNX export of the model for the whole test run, which every server (threads and
+    processes: conftest.py puts it in the environment) reuses: one export, not one a server."""
+    root = Path(tempfile.mkdtemp(prefix="supportflow-test-encoder-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
 def server_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test server: its own data dir, a known admin token, no demo KB."""
-    base = Settings(data_dir=data_dir, admin_token=ADMIN_TOKEN, demo_kb=False, port=free_port())
+    """Settings for a test server: its own data dir, a known admin token, no demo KB, the
+    run's shared ONNX export."""
+    base = Settings(
+        data_dir=data_dir,
+        admin_token=ADMIN_TOKEN,
+        demo_kb=False,
+        port=free_port(),
+        encoder_cache_dir=shared_encoder_cache(),
+    )
     return base.with_overrides(**overrides)
 
 

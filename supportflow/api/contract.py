@@ -36,12 +36,19 @@ OPEN_ROUTES = {
     ("get", "/api/statecharts"),
     ("get", "/api/statecharts/room"),
     ("get", "/api/statecharts/{name}"),
+    # The widget's, called from any website: the site's origins and user_hash decide.
+    ("get", "/api/sites/{site_id}/widget"),
+    ("post", "/api/sites/{site_id}/identify"),
+    ("post", "/api/sites/{site_id}/sessions"),
     # The help center (api/help.py): public and read-only, bar its votes.
     ("get", "/api/help/articles"),
     ("get", "/api/help/articles/{doc_id}"),
     ("get", "/api/help/search"),
     ("post", "/api/help/feedback/{doc_id}"),
 }
+# Open routes that still refuse some callers (an origin a site does not allow, a wrong
+# user_hash) and count requests per address.
+_REFUSING_OPEN_ROUTES = ("/api/sites/",)
 # Open routes with an allowance per client address besides the POSTs (api/rate_limits.py).
 _LIMITED_READS = {("get", "/api/help/search")}
 # Routes that answer with a 503 when the knowledge side or the database is down.
@@ -76,7 +83,9 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[in
         statuses |= {401, 403, 429}
     if "{" in path or not open_route or "requestBody" in operation:
         statuses.add(404)  # ids in the path or the body may name nothing
-    if method in {"post", "put", "delete"}:
+    if open_route and path.startswith(_REFUSING_OPEN_ROUTES):
+        statuses |= {403, 429}
+    if method in {"post", "put", "patch", "delete"}:
         statuses |= {409, 413, 415, 429}
     if (method == "post" and path == "/api/sessions") or (method, path) in _LIMITED_READS:
         statuses.add(429)

@@ -47,8 +47,9 @@ class BotRuntime:
     async def health(self) -> dict[str, Any]:
         """Components to merge into /api/health: name -> {"status": "ok"|"error", ...}."""
         embedder = self.knowledge.embedder
+        described = _described(embedder)
         components: dict[str, Any] = {
-            "embedder": {"status": "ok", "model": embedder.model_name},
+            "embedder": {"status": "ok", **described},
             "llm": {"status": "ok", "provider": self.provider},
         }
         try:
@@ -57,7 +58,7 @@ class BotRuntime:
         except Exception as error:  # health must report, never raise
             components["embedder"] = {
                 "status": "error",
-                "model": embedder.model_name,
+                **described,
                 "error": type(error).__name__,
             }
         try:
@@ -75,13 +76,27 @@ class BotRuntime:
         await self.knowledge.store.close()
 
 
+def _described(embedder: Embedder) -> dict[str, str]:
+    """The model, the encoder running it, and why it is torch when ONNX was wanted."""
+    described = {"model": embedder.model_name, "encoder": embedder.encoder_kind}
+    if embedder.fallback_reason is not None:
+        described["encoder_fallback"] = embedder.fallback_reason
+    return described
+
+
 async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRuntime:
     """Load the embedder, open the vector store, build the responder (off the event loop).
 
     The embedder, the vector store, retrieval and Groq count into `metrics`.
     """
     policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
-    embedder = await Embedder.load(settings.embedding_model, policy, metrics=metrics)
+    embedder = await Embedder.load(
+        settings.embedding_model,
+        policy,
+        metrics=metrics,
+        encoder=settings.encoder,
+        cache_dir=settings.encoder_dir,
+    )
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
     retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(

@@ -2,7 +2,7 @@
 
 With a Chroma server, every supportflow node searches one shared collection, but each keeps
 caches built from it: the BM25 index and the typo-repair vocabulary (retrieval.py), and the
-unit cache (passage_store.py). Each write stamps the collection's metadata with a fresh
+unit cache (unit_cache.py). Each write stamps the collection's metadata with a fresh
 random token (`PassageStore._stamp_write`); before a search, a node reads that token, in a
 worker thread and at most once per interval, and drops its caches when it moved.
 

@@ -45,6 +45,7 @@ from supportflow.realtime.payloads import (
     Typing,
     message_event,
 )
+from supportflow.realtime.site_origins import check_page_origin
 from supportflow.realtime.socket_notifier import staff_room
 from supportflow.rooms.commands import AddNote as AddNoteCommand
 from supportflow.rooms.commands import (
@@ -128,6 +129,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         services = self._services()
         try:
             principal = await services.authenticator.authenticate(token, _client(environ))
+            await check_page_origin(services, principal, environ)
         except SupportflowError as error:
             # The client's connect_error gets {"message": ..., "data": {"code", "message"}}.
             raise socketio.exceptions.ConnectionRefusedError(

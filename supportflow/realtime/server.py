@@ -14,6 +14,7 @@ from supportflow.realtime.managers import client_manager
 from supportflow.realtime.namespace import UNDECODABLE_EVENT, ChatNamespace
 from supportflow.services import Services
 from supportflow.settings import Settings
+from supportflow.sites import SiteOrigins
 
 
 def create_socket_server(
@@ -29,7 +30,7 @@ def create_socket_server(
         async_mode="asgi",
         # Same origins as REST, plus the page's own origin. Never `[]`: to engine.io an
         # empty list means "do not check Origin at all".
-        cors_allowed_origins=_origin_check(settings.cors_origins),
+        cors_allowed_origins=_origin_check(settings.cors_origins, lambda: services().site_origins),
         max_http_buffer_size=settings.max_socket_packet_bytes,
         serializer=DepthSafePacket,
         logger=False,
@@ -99,8 +100,11 @@ class DeadlineServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped lib
         await self.manager.close()
 
 
-def _origin_check(configured: tuple[str, ...]) -> Callable[[str, dict[str, Any]], bool]:
-    """Allow a handshake's Origin if it is the server's own or one configured.
+def _origin_check(
+    configured: tuple[str, ...], sites: Callable[[], SiteOrigins]
+) -> Callable[[str, dict[str, Any]], bool]:
+    """Allow a handshake's Origin if it is the server's own, one configured, or one a widget
+    site allows (which of that site's chats it may open is `realtime/site_origins.py`'s).
 
     Clients that send no Origin (scripts, native apps) are not checked by engine.io.
     """
@@ -112,6 +116,6 @@ def _origin_check(configured: tuple[str, ...]) -> Callable[[str, dict[str, Any]]
         if origin is None:
             return True
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin == own or origin.rstrip("/") in allowed
+        return origin == own or origin.rstrip("/") in allowed or sites().allows(origin)
 
     return check

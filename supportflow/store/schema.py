@@ -193,3 +193,59 @@ message_feedback = Table(
     CheckConstraint("verdict IN ('up', 'down')", name="message_feedback_verdict_known"),
     Index("message_feedback_by_time", "created_at"),
 )
+
+# Websites that embed the chat widget (/widget.js), configured by admins (issue 24).
+sites = Table(
+    "sites",
+    metadata,
+    Column("site_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("allowed_origins", Text, nullable=False),  # JSON array of "scheme://host[:port]"
+    Column("brand_color", Text, nullable=False),
+    Column("greeting", Text, nullable=False),
+    Column("launcher_position", Text, nullable=False),
+    Column("prechat_fields", Text, nullable=False),  # JSON array: "name", "email"
+    Column("secret", Text, nullable=False),  # the HMAC-SHA256 key of user_hash
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    CheckConstraint(
+        "launcher_position IN ('bottom-right', 'bottom-left')", name="sites_position_known"
+    ),
+)
+
+# The widget's context of a chat: the site it started on, whether its user was proven by a
+# user_hash, and the page's `set` attributes. Gone with its session (retention).
+site_sessions = Table(
+    "site_sessions",
+    metadata,
+    Column(
+        "session_id",
+        Text,
+        ForeignKey("sessions.session_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # No foreign key: a deleted site's chats keep saying where they came from.
+    Column("site_id", Text, nullable=False),
+    Column("verified", Integer, nullable=False, server_default=text("0")),
+    Column("attributes", Text, nullable=False, server_default=text("'{}'")),
+    Column("updated_at", Text, nullable=False),
+    CheckConstraint("verified IN (0, 1)", name="site_sessions_verified_flag"),
+    Index("site_sessions_by_site", "site_id"),
+)
+
+# More customer tokens for one session: each device an identified customer resumes a chat on
+# gets its own (sessions.token_digest is the first).
+session_tokens = Table(
+    "session_tokens",
+    metadata,
+    Column("token_digest", Text, primary_key=True),
+    Column(
+        "session_id",
+        Text,
+        ForeignKey("sessions.session_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text),
+    Index("session_tokens_by_session", "session_id"),
+)

@@ -35,7 +35,7 @@ VENDOR_FILES: dict[str, tuple[Path, str]] = {
 
 # Everything the pages load comes from this server; the policy makes that a guarantee,
 # not a habit (an accidental CDN link is blocked by the browser, and visible in tests).
-_CSP = (
+PAGE_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
@@ -113,7 +113,7 @@ async def vendor_file(name: str) -> Response:
 
 async def _page(name: str) -> Response:
     response = await file_response(STATIC_DIR, name)
-    response.headers["Content-Security-Policy"] = _CSP
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
     # The pages are tiny and change with the server; always fetch them fresh.
     response.headers["Cache-Control"] = "no-cache"
     return response

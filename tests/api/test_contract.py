@@ -28,6 +28,10 @@ NEW_ROUTES = {
     ("get", "/api/webhooks/{webhook_id}/deliveries"),
     ("get", "/api/reports/summary"),
     ("get", "/api/reports/knowledge-gaps"),
+    ("post", "/api/sites"),
+    ("patch", "/api/sites/{site_id}"),
+    ("post", "/api/sites/{site_id}/sessions"),
+    ("patch", "/api/sessions/{session_id}/context"),
 }
 
 
@@ -57,6 +61,8 @@ def test_the_document_states_errors_and_open_routes(contract_server: LiveServer)
     assert operations[("get", "/api/health")]["security"] == []
     assert operations[("post", "/api/sessions")]["security"] == []
     assert "security" not in operations[("post", "/api/webhooks")]
+    assert operations[("post", "/api/sites/{site_id}/identify")]["security"] == []
+    assert "security" not in operations[("post", "/api/sites")]
 
 
 def test_schemathesis_finds_nothing_with_every_check(

@@ -9,7 +9,7 @@ from supportflow import __version__
 from tests.support import admin_headers
 
 
-async def test_health_reports_the_database(client: QuartClient) -> None:
+async def test_health_reports_the_database_and_the_encoder(client: QuartClient) -> None:
     response = await client.get("/api/health", headers=admin_headers())
     assert response.status_code == 200
     body = await response.get_json()
@@ -17,6 +17,9 @@ async def test_health_reports_the_database(client: QuartClient) -> None:
     assert body["version"] == __version__
     assert body["components"]["database"]["status"] == "ok"
     assert body["components"]["database"]["schema_version"] >= 1
+    # The default (`auto`) runs the checked ONNX export, and says so.
+    assert body["components"]["embedder"]["encoder"] == "onnx"
+    assert "encoder_fallback" not in body["components"]["embedder"]
 
 
 async def test_health_is_503_when_the_database_is_unreachable(app: Quart) -> None:

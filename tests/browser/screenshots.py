@@ -2,8 +2,9 @@
 
 Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
 short conversation, and writes docs/screenshots/chat.png (an answer with numbered steps),
-console.png, help.png (a help-center article), statecharts.png and admin.png. A browser
-test runs the same steps into a temporary folder, so this script cannot quietly rot.
+console.png, help.png (a help-center article), statecharts.png, admin.png and widget.png
+(the chat widget on a company's page of another origin). A browser test runs the same
+steps into a temporary folder, so this script cannot quietly rot.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from tests.browser.host_pages import HostPage, host_site
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, escalated_customer, queue_item, sign_in
 from tests.realtime.clients import new_customer
 from tests.support import ADMIN_TOKEN, LiveServer, server_settings
@@ -102,6 +104,8 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
     await chat.close()
     await console.close()
     await _admin_screenshot(browser, base_url, paths[4])
+    paths.append(out_dir / "widget.png")
+    await _widget_screenshot(browser, base_url, paths[5])
     return paths
 
 
@@ -127,6 +131,31 @@ async def _admin_screenshot(browser: Browser, base_url: str, path: Path) -> None
     await page.evaluate("document.activeElement && document.activeElement.blur()")
     await page.screenshot(path=str(path))
     await page.close()
+
+
+async def _widget_screenshot(browser: Browser, base_url: str, path: Path) -> None:
+    """The widget open on a company's page (another origin), after a bot answer."""
+    from playwright.async_api import expect
+
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with host_site() as shop:
+        async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as admin:
+            created = await admin.post(
+                "/api/sites",
+                json={"name": "Nimbus Mobile", "allowed_origins": [shop.origin]},
+            )
+        url = shop.add("/plans", HostPage(created.json()["site_id"], base_url))
+        page = await browser.new_page(viewport={"width": 1000, "height": 760})
+        await page.goto(url)
+        await page.get_by_test_id("widget-launcher").click()
+        chat = page.frame_locator('[data-testid="widget-frame"]')
+        await chat.get_by_test_id("message-input").fill("How do I set up voicemail?")
+        await chat.get_by_test_id("message-input").press("Enter")
+        answer = chat.get_by_test_id("bot-message").first
+        await expect(answer.get_by_test_id("citation").first).to_be_visible(timeout=60_000)
+        await chat.locator("body").evaluate("() => document.activeElement.blur()")
+        await page.screenshot(path=str(path))
+        await page.close()
 
 
 async def _main() -> None:

@@ -25,6 +25,7 @@ async def test_screenshots_are_small_pngs(
         "help.png",
         "statecharts.png",
         "admin.png",
+        "widget.png",
     ]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from supportflow.knowledge.base import IngestLimits, KnowledgeBase
 from supportflow.knowledge.documents import Document
-from supportflow.knowledge.embedder import Embedder, load_sentence_model
+from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retriever
+from supportflow.knowledge.sentence_encoder import TorchEncoder
 
 # Small telecom articles written for the tests (the demo KB may change under them).
 ARTICLES = (
@@ -54,7 +55,7 @@ LIMITS = IngestLimits(chunk_chars=800, overlap_chars=120, max_documents=5, max_d
 @functools.cache
 def shared_embedder() -> Embedder:
     """The real all-MiniLM-L6-v2, loaded once per test run (thread-safe, loop-independent)."""
-    return Embedder(load_sentence_model(None), "all-MiniLM-L6-v2")
+    return Embedder(TorchEncoder.load(None), "all-MiniLM-L6-v2")
 
 
 def open_knowledge_base(chroma_dir: Path) -> KnowledgeBase:

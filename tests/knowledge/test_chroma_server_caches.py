@@ -85,7 +85,7 @@ async def test_a_title_ingested_on_one_node_is_read_not_embedded_on_another(
     writer = await open_kb(chroma_url, None)
     metrics = Metrics()
     model = shared_embedder()
-    counted = Embedder(model._model, model.model_name, metrics=metrics)
+    counted = Embedder(model.encoder, model.model_name, metrics=metrics)
     store = await PassageStore.open(None, chroma_url)
     reader = KnowledgeBase(counted, store, Retriever(counted, store), LIMITS, 0)
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from supportflow.knowledge import passage_store
+from supportflow.knowledge import nearest
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
 from supportflow.knowledge.nearest import FOLD_FACTOR, FOLD_MAX_BATCH, kind_of, split_by_kind
@@ -81,7 +81,7 @@ async def test_one_query_for_both_kinds_equals_one_filtered_query_per_kind(
     articles_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, fold: int
 ) -> None:
     # fold 1: the nearest 2 + 6 units hold too few of a kind, so that kind is asked alone.
-    monkeypatch.setattr(passage_store, "FOLD_FACTOR", fold)  # the name the store reads
+    monkeypatch.setattr(nearest, "FOLD_FACTOR", fold)  # read at each query
     metrics = Metrics()
     collection = Recorded(articles_kb.store._collection)
     store = PassageStore(

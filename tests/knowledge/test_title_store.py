@@ -33,7 +33,7 @@ class Counted:
     def __init__(self, store: PassageStore) -> None:
         model = shared_embedder()
         self.metrics = Metrics()
-        self.embedder = Embedder(model._model, model.model_name, metrics=self.metrics)
+        self.embedder = Embedder(model.encoder, model.model_name, metrics=self.metrics)
         self.store = store
         self.knowledge = KnowledgeBase(
             self.embedder, store, Retriever(self.embedder, store), LIMITS

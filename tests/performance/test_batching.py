@@ -34,7 +34,7 @@ QUESTIONS = [
 
 def batched_embedder(shared: Embedder, sizes: list[int], policy: BatchPolicy) -> Embedder:
     # The shared model with a fresh batcher of its own.
-    return Embedder(shared._model, shared.model_name, policy, observe=_sizes(sizes))
+    return Embedder(shared.encoder, shared.model_name, policy, observe=_sizes(sizes))
 
 
 def _sizes(sizes: list[int]) -> batching.BatchObserver:
@@ -118,7 +118,7 @@ async def test_an_error_reaches_every_waiter() -> None:
 
 async def test_a_primed_vector_answers_only_inside_its_block(embedder: Embedder) -> None:
     metrics = Metrics()
-    fresh = Embedder(embedder._model, embedder.model_name, BatchPolicy(), metrics=metrics)
+    fresh = Embedder(embedder.encoder, embedder.model_name, BatchPolicy(), metrics=metrics)
 
     def encodes() -> float | None:
         return metrics.registry.get_sample_value("supportflow_embedding_batch_size_count")

@@ -56,7 +56,7 @@ class Observed:
         self.encodes: list[int] = []  # requests per query encode (before identical texts merge)
         self.metrics = Metrics()  # vector-query batches and the rows the model encoded
         self.embedder = Embedder(
-            embedder._model,
+            embedder.encoder,
             embedder.model_name,
             BatchPolicy(max_batch=32, max_wait=0.0),
             observe=lambda size, _seconds: self.encodes.append(size),

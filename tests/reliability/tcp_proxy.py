@@ -1,5 +1,5 @@
-"""A loopback TCP proxy that a test can cut and restore: a database "going down" for one
-server, while the real PostgreSQL keeps serving everyone else on the machine."""
+"""A loopback TCP proxy that a test can cut, hang and restore: a database "going down" (or
+hanging) for one server, while the real PostgreSQL keeps serving everyone else."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class TcpProxy:
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def start(self) -> TcpProxy:
@@ -37,11 +38,17 @@ class TcpProxy:
         """Refuse new connections and reset the open ones: the server is unreachable."""
         asyncio.run_coroutine_threadsafe(self._cut(), self._loop).result(10)
 
+    def hang(self) -> None:
+        """Keep every connection open but forward nothing: the server hangs."""
+        self._loop.call_soon_threadsafe(self._flowing.clear)
+
     def restore(self) -> None:
         asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
 
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+        self._flowing.set()
+        if self._server is None:
+            self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
 
     async def _cut(self) -> None:
         if self._server is not None:
@@ -65,6 +72,7 @@ class TcpProxy:
     async def _copy(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         try:
             while data := await source.read(65536):
+                await self._flowing.wait()
                 sink.write(data)
                 await sink.drain()
         finally:

@@ -1,7 +1,7 @@
 """Dependencies failing mid-run: Chroma or the embedding model breaks under a live server.
 
 Faults are injected at the knowledge runtime's own seams on the running server: the
-PassageStore's Chroma collection, and the Embedder's model, are swapped for objects that
+PassageStore's Chroma collection, and the Embedder's encoder, are swapped for objects that
 raise, then put back. Everything else (rooms, sockets, SQLite, the real responder) is real.
 """
 
@@ -92,6 +92,6 @@ async def test_the_embedder_failing_mid_run(
     kb_server: LiveServer, kb_admin: httpx.AsyncClient
 ) -> None:
     embedder = kb_server.services.bot.knowledge.embedder
-    health = await _fault_then_recovery(kb_server, kb_admin, embedder, "_model", "embedder")
+    health = await _fault_then_recovery(kb_server, kb_admin, embedder, "encoder", "embedder")
     assert health.status_code == 503
     assert health.json()["components"]["embedder"]["status"] == "error"

@@ -47,9 +47,11 @@ def shape(path: Path) -> dict[str, Any]:
             )
             for table in REFERENCE_TABLES
         }
+        marks = ",".join("?" * len(REFERENCE_TABLES))
         named = db.execute(
             "SELECT type, name FROM sqlite_master WHERE type IN ('index', 'trigger')"
-            " AND name NOT LIKE 'sqlite_autoindex%'"
+            f" AND name NOT LIKE 'sqlite_autoindex%' AND tbl_name IN ({marks})",
+            REFERENCE_TABLES,
         ).fetchall()
     return {"columns": columns, "named": sorted(named)}
 
@@ -98,8 +100,9 @@ async def store_opens(path: Path) -> int:
 async def test_alembic_builds_the_old_runners_schema_on_sqlite(tmp_path: Path) -> None:
     old_runner_database(tmp_path / "old.db")
     version, drift = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
-    assert version == LATEST_SCHEMA_VERSION == 10
-    assert await store_opens(tmp_path / "old.db") == 10  # stamped as 010, nothing re-run
+    assert version == LATEST_SCHEMA_VERSION == 11
+    # Stamped as 010 (nothing of the old runner re-run), then Alembic's own revisions on.
+    assert await store_opens(tmp_path / "old.db") == LATEST_SCHEMA_VERSION
     assert drift == []
     assert shape(tmp_path / "new.db") == shape(tmp_path / "old.db")
 
@@ -112,10 +115,12 @@ async def test_a_version_9_file_is_stamped_and_upgraded_in_place(tmp_path: Path)
     # Its column types stay the old files' (INTEGER, not BIGINT: the same to SQLite), so
     # schema.py's drift is not asked of it, only of the databases Alembic creates.
     version, _ = await migrated(f"sqlite+aiosqlite:///{path}")
-    assert version == 10
+    assert version == LATEST_SCHEMA_VERSION
     with sqlite3.connect(path) as upgraded:
         assert upgraded.execute("SELECT user_id FROM users").fetchall() == [("alice",)]
-        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [("010",)]
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (f"{LATEST_SCHEMA_VERSION:03d}",)
+        ]
         columns = [row[1] for row in upgraded.execute("PRAGMA table_info(sessions)")]
         assert columns[-1] == "fence"
 
@@ -133,7 +138,7 @@ async def test_a_version_5_file_is_finished_by_the_old_files_then_stamped(
 async def test_alembic_builds_the_schema_and_trigger_on_postgres(postgres_url: str) -> None:
     url = postgres_url.replace("postgresql://", "postgresql+asyncpg://")
     version, drift = await migrated(url)
-    assert (version, drift) == (10, [])
+    assert (version, drift) == (LATEST_SCHEMA_VERSION, [])
     db = await asyncpg.connect(postgres_url)
     try:
         await db.execute(

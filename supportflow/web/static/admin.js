@@ -1,8 +1,10 @@
 // The admin page: sign in with the admin token (sessionStorage), then the summary report as
 // figures and Chart.js charts, the knowledge-gap topics, the knowledge base (list, upload,
-// delete) and the agents (create, availability, rotate token). Everything comes from the
+// delete), the agents (create, availability, rotate token) and the websites that embed the
+// chat widget (admin-sites.js). Everything comes from the
 // public REST API; Chart.js is served by this server from npm's copy, never a CDN.
 import { ApiError, api, el, humanReason, notify } from "/web/static/common.js";
+import { loadSites, wireSites } from "/web/static/admin-sites.js";
 
 const TOKEN_KEY = "supportflow.admin.token";
 const $ = (id) => document.getElementById(id);
@@ -65,6 +67,7 @@ async function refresh() {
     loadGaps(),
     loadKnowledge(),
     loadAgents(),
+    loadSites(call),
   ]);
   for (const result of results) {
     if (result.status === "rejected") notify(result.reason.message, "error");
@@ -316,5 +319,6 @@ $("refresh").addEventListener("click", () => refresh());
 $("range").addEventListener("change", () => Promise.all([loadSummary(), loadGaps()]).catch((e) => notify(e.message, "error")));
 $("kb-form").addEventListener("submit", upload);
 $("agent-form").addEventListener("submit", createAgent);
+wireSites(call);
 
 if (token) signIn(token).catch(() => signOut());

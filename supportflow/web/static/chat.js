@@ -1,10 +1,10 @@
 // The customer chat page: one session (kept in localStorage so a reload resumes it), its
-// room over Socket.IO, and the transcript restored by `sync` after every (re)connect.
+// room over Socket.IO, and the transcript restored by `sync` after every (re)connect. The
+// website widget's frame runs this same module (chat-options.js says what differs).
 import {
   ApiError,
   STATE_LABELS,
   Transcript,
-  api,
   connect,
   el,
   emit,
@@ -17,9 +17,10 @@ import {
   typingSender,
 } from "./common.js";
 import { offerFeedback, resetFeedback, retireFeedback } from "./chat-feedback.js";
+import { announce, chatOptions } from "./chat-options.js";
 import { renderMarkdown } from "./markdown.js";
 
-const STORE_KEY = "supportflow.chat.session";
+const STORE_KEY = chatOptions.storeKey;
 const $ = (id) => document.getElementById(id);
 
 const ui = {
@@ -103,14 +104,8 @@ function showQueue(message) {
 }
 
 async function startSession() {
-  // The server chooses an anonymous user id: a page cannot prove who its visitor is.
-  const created = await api("/api/sessions", { method: "POST", body: {} });
-  saveSession({
-    session_id: created.session_id,
-    room_id: created.room_id,
-    token: created.token,
-    user_id: created.user_id,
-  });
+  saveSession(await chatOptions.createSession());
+  announce("session", session);
   openSocket();
   // Send only once the room is joined, so our own message and the reply arrive live.
   await new Promise((resolve) => socket.once("connect", resolve));
@@ -150,6 +145,7 @@ function openSocket() {
     if (transcript.add(message)) {
       offerThumbs(message);
       offerQuickReplies(message);
+      announce("message", message);
     }
     showQueue(message);
     ui.welcome.hidden = true;
@@ -175,7 +171,9 @@ function openSocket() {
     $("transcript").scrollTop = $("transcript").scrollHeight;
   });
   socket.on("room_state", (change) => {
-    if (change.room_id === session.room_id) showState(change.state);
+    if (change.room_id !== session.room_id) return;
+    showState(change.state);
+    announce("state", change);
   });
   socket.on("agent_joined", (joined) => {
     if (joined.room_id !== session.room_id) return;
@@ -350,21 +348,36 @@ ui.input.addEventListener("keydown", (event) => {
 ui.escalate.addEventListener("click", () => roomAction("escalate", ui.escalate));
 ui.close.addEventListener("click", () => roomAction("close_room", ui.close));
 ui.newChat.addEventListener("click", () => {
+  useSession(null);
+  ui.input.focus();
+});
+
+/** The chat on screen (what is kept in storage), or null before the first message. */
+export function currentSession() {
+  return session;
+}
+
+/** Show `value`'s chat instead of the current one (null: none until the next message). */
+export function useSession(value) {
   if (socket) socket.close();
   socket = null;
   ended = false;
   ui.ended.hidden = true;
-  saveSession(null);
+  saveSession(value);
   transcript.clear();
+  Object.assign(transcript.names, value?.agent_names || {});
   resetFeedback();
   setConnection("idle", "Not connected");
   showState(null);
-  ui.input.focus();
-});
+  announce("session", session);
+  if (session && io) openSocket();
+}
 
 showState(null);
 if (!io) {
   setConnection("offline", "Live chat unavailable");
-} else if (session) {
-  openSocket();
+} else {
+  chatOptions.startup.then(() => {
+    if (session && !socket) openSocket();
+  });
 }

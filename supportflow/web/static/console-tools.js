@@ -20,7 +20,10 @@ export function asEvent(message) {
  */
 export async function loadContext(room, { token, reasons }) {
   const path = `/api/sessions/${encodeURIComponent(room.sessionId)}/messages?after_seq=0&limit=1000`;
-  const { messages } = await api(path, { token });
+  const [{ messages }, about] = await Promise.all([
+    api(path, { token }),
+    api(`/api/sessions/${encodeURIComponent(room.sessionId)}/context`, { token }).catch(() => null),
+  ]);
   room.transcript.addAll(messages.map(asEvent));
   let why = reasons;
   if (!why || !why.length) {
@@ -74,7 +77,32 @@ export async function loadContext(room, { token, reasons }) {
       ),
     ),
   );
+  if (about) box.append(customerLine(about));
   box.hidden = false;
+}
+
+/** Who the customer is, as far as supportflow knows: the site's page and its attributes. */
+function customerLine(about) {
+  const facts = [];
+  if (about.name || about.email) facts.push([about.name, about.email].filter(Boolean).join(" · "));
+  if (about.site_id) {
+    facts.push(`on ${about.site_name || about.site_id}`);
+    facts.push(about.verified ? "signed in (verified by the site)" : "not signed in");
+  }
+  const attributes = Object.entries(about.attributes || {});
+  return el(
+    "div",
+    { class: "context-line" },
+    el("span", { class: "context-label" }, "Customer: "),
+    el("span", { dataset: { testid: "context-customer" } }, facts.join(", ") || "anonymous"),
+    attributes.length
+      ? el(
+          "ul",
+          { class: "context-articles", dataset: { testid: "context-attributes" } },
+          attributes.map(([key, value]) => el("li", { dataset: { key } }, `${key}: ${value}`)),
+        )
+      : null,
+  );
 }
 
 /** The "Private note" form: `add_note`, shown to agents and admins only. */

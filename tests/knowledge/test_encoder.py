@@ -1,0 +1,197 @@
+"""The ONNX encoder: its export agrees with torch, is kept and reused, is made again when the
+model changes, and torch takes over (with a warning) when ONNX cannot run."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from supportflow.errors import ConfigurationError
+from supportflow.knowledge import encoder_choice
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.encoder_choice import load_encoder
+from supportflow.knowledge.onnx_encoder import OnnxEncoder
+from supportflow.knowledge.onnx_export import TOLERANCE, ExportCache, model_identity
+from supportflow.knowledge.sentence_encoder import TorchEncoder, default_model_path
+from tests.knowledge.shared import ARTICLES
+from tests.support import shared_encoder_cache
+
+pytestmark = pytest.mark.slow  # the real model, exported and loaded
+
+# Not the check sentences: texts the export never saw, of every length up to truncation.
+TEXTS = [
+    "How long is the voicemail PIN?",
+    "my internet is down again!!",
+    "Can I keep my number if I move to another carrier?",
+    *(f"{article.title}. {article.content}" for article in ARTICLES),
+]
+
+
+class ExportSpy:
+    """Counts exports while letting the real one run."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        real = encoder_choice.export
+
+        def counted(*args: Any) -> Any:
+            self.calls += 1
+            return real(*args)
+
+        monkeypatch.setattr(encoder_choice, "export", counted)
+
+
+@pytest.fixture(name="cache_copy")
+def fixture_cache_copy(tmp_path: Path) -> Path:
+    """A copy of the run's export cache (made first if needed): a test may change its own."""
+    load_encoder(None, "onnx", shared_encoder_cache())
+    copy = tmp_path / "encoder"
+    shutil.copytree(shared_encoder_cache(), copy)
+    return copy
+
+
+def test_the_onnx_encoder_agrees_with_torch(embedder: Embedder) -> None:
+    onnx = load_encoder(None, "onnx", shared_encoder_cache()).encoder
+    assert isinstance(onnx, OnnxEncoder)
+    torch_vectors = embedder.encoder.encode(TEXTS)
+    together = onnx.encode(TEXTS)
+    alone = np.vstack([onnx.encode([text]) for text in TEXTS])
+    assert together.shape == torch_vectors.shape == (len(TEXTS), 384)
+    assert np.abs(together - torch_vectors).max() < TOLERANCE
+    assert np.abs(alone - torch_vectors).max() < TOLERANCE
+    assert onnx.encode([]).shape == (0, 384)
+    # The tokenizer is the model's own: the same vocabulary, the same ids.
+    assert onnx.vocabulary() == embedder.encoder.vocabulary()
+    assert onnx.token_ids("Which APN?") == embedder.encoder.token_ids("Which APN?")
+
+
+def test_the_export_is_checked_and_its_figure_kept() -> None:
+    load_encoder(None, "onnx", shared_encoder_cache())
+    manifest = ExportCache(shared_encoder_cache(), Path(default_model_path())).manifest()
+    assert manifest is not None
+    assert 0 <= manifest.max_difference < TOLERANCE
+    assert manifest.max_seq_length == 256 and manifest.dimension == 384
+
+
+def test_a_cached_export_is_reused_without_torch(
+    cache_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = ExportSpy(monkeypatch)
+    graph = ExportCache(cache_copy, Path(default_model_path())).graph
+    written = graph.stat().st_mtime_ns
+
+    def no_torch(name: str | None) -> Any:
+        raise AssertionError("a cached export needs no torch model")
+
+    monkeypatch.setattr(encoder_choice, "load_sentence_model", no_torch)
+    chosen = load_encoder(None, "auto", cache_copy)
+    assert isinstance(chosen.encoder, OnnxEncoder) and chosen.fallback_reason is None
+    assert spy.calls == 0 and graph.stat().st_mtime_ns == written
+
+
+def test_a_changed_model_is_exported_again(
+    cache_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(default_model_path(), model)
+    # The copy's export is the original's (the same weights), to spare one export here.
+    original = ExportCache(cache_copy, Path(default_model_path()))
+    shutil.copytree(original.directory, ExportCache(cache_copy, model).directory)
+    manifest = original.manifest()
+    assert manifest is not None
+    copied = replace(manifest, identity=model_identity(model))
+    ExportCache(cache_copy, model).write_manifest(copied)
+    spy = ExportSpy(monkeypatch)
+    load_encoder(str(model), "onnx", cache_copy)
+    assert spy.calls == 0  # unchanged: reused
+
+    config = model / "config.json"
+    config.write_text(config.read_text() + "\n")  # the same model, but another file now
+    chosen = load_encoder(str(model), "onnx", cache_copy)
+    assert spy.calls == 1
+    manifest = ExportCache(cache_copy, model).manifest()
+    assert manifest is not None
+    assert ["config.json", config.stat().st_size, config.stat().st_mtime_ns] in (
+        manifest.identity["files"]
+    )
+    assert isinstance(chosen.encoder, OnnxEncoder)
+
+
+def test_a_damaged_export_is_made_again(cache_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spy = ExportSpy(monkeypatch)
+    cache = ExportCache(cache_copy, Path(default_model_path()))
+    cache.graph.write_bytes(b"not a graph")
+    chosen = load_encoder(None, "auto", cache_copy)
+    assert isinstance(chosen.encoder, OnnxEncoder) and spy.calls == 1
+
+
+@pytest.fixture(name="torch_loads")
+def fixture_torch_loads(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Torch loads, answered with the run's loaded model (loading it again proves nothing)."""
+    loads: list[str | None] = []
+
+    def load(name_or_path: str | None) -> Any:
+        loads.append(name_or_path)
+        assert isinstance(embedder.encoder, TorchEncoder)
+        return embedder.encoder
+
+    monkeypatch.setattr(TorchEncoder, "load", staticmethod(load))
+    return loads
+
+
+def test_without_onnxruntime_auto_runs_torch_and_warns(
+    cache_copy: Path,
+    torch_loads: list[str | None],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` fails
+    with caplog.at_level(logging.WARNING, logger=encoder_choice.__name__):
+        chosen = load_encoder(None, "auto", cache_copy)
+    assert isinstance(chosen.encoder, TorchEncoder) and torch_loads == [None]
+    assert chosen.fallback_reason == "onnxruntime is not installed"
+    assert "onnxruntime is not installed" in caplog.text and "torch instead" in caplog.text
+    with pytest.raises(ConfigurationError, match="SUPPORTFLOW_ENCODER=onnx, but onnxruntime"):
+        load_encoder(None, "onnx", cache_copy)
+
+
+def test_an_export_that_disagrees_with_torch_is_not_used(
+    cache_copy: Path,
+    torch_loads: list[str | None],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    spy = ExportSpy(monkeypatch)
+    monkeypatch.setattr(encoder_choice, "difference_from_reference", lambda *args: 0.25)
+    with caplog.at_level(logging.WARNING, logger=encoder_choice.__name__):
+        chosen = load_encoder(None, "auto", cache_copy)
+    # The cached export failed its check, so it was made again, and failed again.
+    assert spy.calls == 1
+    assert isinstance(chosen.encoder, TorchEncoder)
+    assert chosen.fallback_reason is not None and "differs from torch by 0.25" in (
+        chosen.fallback_reason
+    )
+    assert "differs from torch" in caplog.text
+
+
+def test_torch_never_exports(tmp_path: Path, torch_loads: list[str | None]) -> None:
+    chosen = load_encoder(None, "torch", tmp_path / "encoder")
+    assert isinstance(chosen.encoder, TorchEncoder) and chosen.fallback_reason is None
+    assert not (tmp_path / "encoder").exists()
+
+
+async def test_the_embedder_reports_the_fallback(
+    cache_copy: Path, torch_loads: list[str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    embedder = await Embedder.load(None, encoder="auto", cache_dir=cache_copy)
+    assert embedder.encoder_kind == "torch"
+    assert embedder.fallback_reason == "onnxruntime is not installed"
+    assert len(await embedder.embed_query("hello")) == 384
