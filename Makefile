@@ -18,34 +18,41 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The web pages' libraries (the Socket.IO client, Mermaid, which draws the statecharts, and
-# Chart.js, which draws the admin page's charts), and axe-core, which the browser tests run
-# in the pages (accessibility: WCAG 2 A/AA)
-# come from npm at install time (never committed) into a gitignored folder the server serves
+# The web pages' libraries (the Socket.IO client, Mermaid, which draws the statecharts,
+# Chart.js, which draws the admin page's charts, markdown-it and DOMPurify, which render
+# messages and help-center articles), and axe-core, which the browser tests run in the pages
+# (accessibility: WCAG 2 A/AA), come from npm at install time (never committed) into a
+# gitignored folder the server serves
 # them from. One npm call names them all: npm removes from the folder what a call does not
 # name. Without npm (or the registry) the pages still load and say what is missing, so this
 # step warns instead of failing.
 SIO_CLIENT_VERSION := 4.8.4
 MERMAID_VERSION := 11.12.2
 CHART_JS_VERSION := 4.6.1
+MARKDOWN_IT_VERSION := 15.0.3
+DOMPURIFY_VERSION := 3.4.18
 AXE_CORE_VERSION := 4.14.1
 VENDOR_DIR := supportflow/web/vendor
 SIO_CLIENT := $(VENDOR_DIR)/node_modules/socket.io-client/dist/socket.io.min.js
 MERMAID_JS := $(VENDOR_DIR)/node_modules/mermaid/dist/mermaid.min.js
 CHART_JS := $(VENDOR_DIR)/node_modules/chart.js/dist/chart.umd.min.js
+MARKDOWN_IT := $(VENDOR_DIR)/node_modules/markdown-it/dist/browser/markdown-it.umd.min.js
+DOMPURIFY := $(VENDOR_DIR)/node_modules/dompurify/dist/purify.min.js
 AXE_CORE := $(VENDOR_DIR)/node_modules/axe-core/axe.min.js
+PAGE_LIBRARIES := $(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) $(MARKDOWN_IT) $(DOMPURIFY) $(AXE_CORE)
 
-browser-client: $(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) $(AXE_CORE)
+browser-client: $(PAGE_LIBRARIES)
 
-$(SIO_CLIENT) $(MERMAID_JS) $(CHART_JS) $(AXE_CORE) &:
+$(PAGE_LIBRARIES) &:
 	@if command -v npm >/dev/null 2>&1; then \
 		mkdir -p $(VENDOR_DIR) && \
 		npm install --no-save --no-audit --no-fund --loglevel=error --prefix $(VENDOR_DIR) \
 			socket.io-client@$(SIO_CLIENT_VERSION) mermaid@$(MERMAID_VERSION) \
-			chart.js@$(CHART_JS_VERSION) axe-core@$(AXE_CORE_VERSION) \
-		|| echo "WARNING: npm could not install the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts"; \
+			chart.js@$(CHART_JS_VERSION) markdown-it@$(MARKDOWN_IT_VERSION) \
+			dompurify@$(DOMPURIFY_VERSION) axe-core@$(AXE_CORE_VERSION) \
+		|| echo "WARNING: npm could not install the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts, messages and articles show as plain text"; \
 	else \
-		echo "note: npm not found, skipping the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts"; \
+		echo "note: npm not found, skipping the page libraries; /chat and /console will say live chat is unavailable, /statecharts shows Mermaid text, /admin shows figures without charts, messages and articles show as plain text"; \
 	fi
 
 # Graphviz's `dot` draws statecharts/room.svg (scripts/render_statecharts.py). It is Debian's

@@ -5,8 +5,9 @@ own Socket.IO connection, and its turns are sent one at a time, as a customer wo
 is scored from what the customer's socket receives:
 
 - `"smalltalk"`: a bot reply, and the room does not escalate;
-- `{"ids": [...]}`: a bot reply that does not escalate, one of `ids` among its first three
-  sources;
+- `{"ids": [...]}`: a bot reply that does not escalate, one of `ids` among the first three
+  articles it considered (`considered`, retrieval's ranking; a reply quotes one of them,
+  its `sources`, and may offer others as `related`);
 - `"escalate"`: the room escalates.
 
 A turn after an unexpected escalation is wrong (the bot is no longer answering). Whether a
@@ -37,10 +38,11 @@ class TurnResult:
     followup: bool
     escalated: bool
     replied: bool
-    sources: list[str]
+    sources: list[str]  # the articles considered, best first
     reply: str
     query: str | None = None
     reasons: list[str] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)  # the articles the reply quotes
     settled: bool = False
     ok: bool = False
 
@@ -130,9 +132,10 @@ async def play_chat(
                     followup=bool(turn.get("followup")),
                     escalated=silent,
                     replied=bool(reply),
-                    sources=[source["id"] for source in reply.get("sources", [])],
+                    sources=[s["id"] for s in reply.get("considered", reply.get("sources", []))],
                     reply=reply.get("message", ""),
                     query=reply.get("query"),
+                    quoted=[source["id"] for source in reply.get("sources", [])],
                     settled=silent,
                 )
             )

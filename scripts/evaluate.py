@@ -8,14 +8,18 @@ Three parts, each optional:
 - *single* (`kb.jsonl`, `retrieval.jsonl`, `escalation.jsonl`): the knowledge base is
   ingested into a temporary Chroma store, then every question and message goes through the
   same `Responder.respond` that rooms and `POST /api/ask` use, as the first message of a
-  fresh conversation. Prints hit@1, hit@3 and MRR (over the 3 cited sources), and escalation
-  precision, recall, F1 with the confusion table and the reasons that fired.
+  fresh conversation. Prints hit@1, hit@3 and MRR (over the 3 articles each reply
+  considered: retrieval's ranking), and escalation precision, recall, F1 with the
+  confusion table and the reasons that fired.
 - *tweets* (`telco_tweets.jsonl`): the same, against the shipped demo knowledge base: hit@3
   on the tweets with article ids, how often the bot cites an article as if it answered one
   of the tweets without, and escalation precision/recall/F1 for each class.
 - *chats* (`conversations.jsonl`): a live `supportflow serve` on a free loopback port over a
   temporary data dir, its knowledge base the chats' `kb` articles (`kb.jsonl` for "dev"), and
   every chat played over Socket.IO with a new session (see `chat_player.py`).
+
+Every part also reports, per file, how the answers read (`answer_quality.py`: cut
+sentences, broken lists, citation precision, length).
 
 Everything runs offline (no Groq key), so the figures never depend on a network.
 """
@@ -32,11 +36,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from answer_quality import AnswerQuality
 from benchlib import server_process  # scripts/ is on the path of a script it runs
 from chat_player import play_all, report
 
 from supportflow.bot.runtime import BotRuntime, open_bot
 from supportflow.knowledge.documents import Document
+from supportflow.knowledge.sources import demo_documents
 from supportflow.rooms.responder import Reply, RoomView
 from supportflow.settings import Settings
 
@@ -52,12 +58,15 @@ async def ask(runtime: BotRuntime, text: str) -> Reply:
     return await runtime.responder.respond(FIRST_MESSAGE, [], text)
 
 
-async def evaluate_retrieval(runtime: BotRuntime, rows: list[dict[str, Any]], show: bool) -> None:
+async def evaluate_retrieval(
+    runtime: BotRuntime, rows: list[dict[str, Any]], show: bool, answers: AnswerQuality
+) -> None:
     hits1 = hits3 = 0
     reciprocal = 0.0
     for row in rows:
         reply = await ask(runtime, row["question"])
-        ranked = [source.id for source in reply.sources]
+        answers.add(reply.text, [s.id for s in reply.sources], row["expected_ids"])
+        ranked = [source.id for source in reply.considered]
         expected = set(row["expected_ids"])
         rank = next((i for i, doc_id in enumerate(ranked) if doc_id in expected), None)
         hits1 += rank == 0
@@ -73,12 +82,17 @@ async def evaluate_retrieval(runtime: BotRuntime, rows: list[dict[str, Any]], sh
 
 
 async def evaluate_escalation(
-    runtime: BotRuntime, rows: list[dict[str, Any]], show: bool, text_key: str = "text"
+    runtime: BotRuntime,
+    rows: list[dict[str, Any]],
+    show: bool,
+    answers: AnswerQuality,
+    text_key: str = "text",
 ) -> None:
     table: Counter[tuple[bool, bool]] = Counter()
     reasons: Counter[str] = Counter()
     for row in rows:
         reply = await ask(runtime, row[text_key])
+        answers.add(reply.text, [s.id for s in reply.sources], row.get("expected_ids"))
         expected = bool(row["should_escalate"])
         table[(expected, reply.escalate)] += 1
         reasons.update(reply.reasons)
@@ -123,8 +137,17 @@ async def evaluate_single(folder: Path, show: bool) -> None:
             await runtime.knowledge.ingest_trusted(documents)
             passages = await runtime.knowledge.passage_count()
             print(f"knowledge base: {len(documents)} articles, {passages} passages")
-            await evaluate_retrieval(runtime, read_jsonl(folder / "retrieval.jsonl"), show)
-            await evaluate_escalation(runtime, read_jsonl(folder / "escalation.jsonl"), show)
+            articles = {d.id: d.content for d in documents}
+            retrieval = AnswerQuality(articles)
+            escalation = AnswerQuality(articles)
+            await evaluate_retrieval(
+                runtime, read_jsonl(folder / "retrieval.jsonl"), show, retrieval
+            )
+            await evaluate_escalation(
+                runtime, read_jsonl(folder / "escalation.jsonl"), show, escalation
+            )
+            print("\n".join(retrieval.lines("retrieval.jsonl", show)))
+            print("\n".join(escalation.lines("escalation.jsonl", show)))
         finally:
             await runtime.close()
 
@@ -134,13 +157,14 @@ async def evaluate_tweets(folder: Path, show: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="supportflow-eval-") as data_dir:
         settings = Settings(data_dir=Path(data_dir), demo_kb=True, groq_api_key=None)
         runtime = await open_bot(settings)
+        answers = AnswerQuality({d.id: d.content for d in demo_documents()})
         try:
             with_ids = [row for row in rows if row["expected_ids"]]
             without = [row for row in rows if not row["expected_ids"]]
             hits3 = 0
             for row in with_ids:
                 reply = await ask(runtime, row["text"])
-                ranked = [source.id for source in reply.sources][:3]
+                ranked = [source.id for source in reply.considered][:3]
                 hit = any(doc_id in set(row["expected_ids"]) for doc_id in ranked)
                 hits3 += hit
                 if show and not hit:
@@ -160,7 +184,8 @@ async def evaluate_tweets(folder: Path, show: bool) -> None:
                 f"  without ids, cited an article anyway: {cited}/{len(without)}"
                 f" (no article cited: {(len(without) - cited) / len(without):.3f})"
             )
-            await evaluate_escalation(runtime, rows, show, text_key="text")
+            await evaluate_escalation(runtime, rows, show, answers, text_key="text")
+            print("\n".join(answers.lines("telco_tweets.jsonl", show)))
         finally:
             await runtime.close()
 
@@ -190,6 +215,11 @@ async def evaluate_chats(folder: Path, show: bool) -> None:
                 (await http.post("/api/ingest", json=body)).raise_for_status()
         score = await play_all(server.url, chats, server.admin_token)
     report(score, show)
+    answers = AnswerQuality({d.id: d.content for d in documents})
+    for turn in score.turns:
+        expected = turn.expect["ids"] if turn.kind == "ids" else None
+        answers.add(turn.reply, turn.quoted, expected)
+    print("\n".join(answers.lines("conversations.jsonl", show)))
 
 
 PARTS = ("single", "tweets", "chats")

@@ -27,6 +27,7 @@ from supportflow.api import (
     webhooks,
     widget,
 )
+from supportflow.api import help as help_center
 from supportflow.api import metrics as metrics_api
 from supportflow.api.contract import ContractProvider
 from supportflow.api.errors import register_error_handlers
@@ -60,6 +61,7 @@ _BLUEPRINTS = (
     sessions.blueprint,
     rooms.blueprint,
     knowledge.blueprint,
+    help_center.blueprint,
     canned_replies.blueprint,
     webhooks.blueprint,
     sites.blueprint,

@@ -120,6 +120,13 @@ class Metrics:
             ["verdict"],
             registry=r,
         )
+        self.article_feedback = Counter(
+            "supportflow_article_feedback",
+            'Help-center readers\' "Was this helpful?" on articles, by verdict (up, down):'
+            " the help center's twin of supportflow_bot_feedback.",
+            ["verdict"],
+            registry=r,
+        )
         self.ratings = Counter(
             "supportflow_csat_ratings",
             "Customer ratings of closed chats (CSAT), by score 1-5.",

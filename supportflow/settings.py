@@ -298,6 +298,15 @@ class Settings(BaseSettings):
     escalations_per_minute: int = _setting(
         5, "`POST /api/escalate` per client address, as above", ge=1
     )
+    help_searches_per_minute: int = _setting(
+        30, "help-center searches (`GET /api/help/search`) per client address, as above", ge=1
+    )
+    help_votes_per_minute: int = _setting(
+        10,
+        'help-center "Was this helpful?" votes (`POST /api/help/feedback/<id>`) per'
+        " client address, as above",
+        ge=1,
+    )
     login_failures_per_minute: int = _setting(
         20,
         "wrong tokens (REST or Socket.IO) per client address; past them the address gets 429"

@@ -40,12 +40,26 @@ OPEN_ROUTES = {
     ("get", "/api/sites/{site_id}/widget"),
     ("post", "/api/sites/{site_id}/identify"),
     ("post", "/api/sites/{site_id}/sessions"),
+    # The help center (api/help.py): public and read-only, bar its votes.
+    ("get", "/api/help/articles"),
+    ("get", "/api/help/articles/{doc_id}"),
+    ("get", "/api/help/search"),
+    ("post", "/api/help/feedback/{doc_id}"),
 }
 # Open routes that still refuse some callers (an origin a site does not allow, a wrong
 # user_hash) and count requests per address.
 _REFUSING_OPEN_ROUTES = ("/api/sites/",)
+# Open routes with an allowance per client address besides the POSTs (api/rate_limits.py).
+_LIMITED_READS = {("get", "/api/help/search")}
 # Routes that answer with a 503 when the knowledge side or the database is down.
-_NEEDS_KNOWLEDGE = ("/api/health", "/api/ask", "/api/ingest", "/api/knowledge", "/api/reports")
+_NEEDS_KNOWLEDGE = (
+    "/api/health",
+    "/api/ask",
+    "/api/ingest",
+    "/api/knowledge",
+    "/api/reports",
+    "/api/help",
+)
 _MERMAID = "text/vnd.mermaid"
 
 _MEANING = {
@@ -73,7 +87,7 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[in
         statuses |= {403, 429}
     if method in {"post", "put", "patch", "delete"}:
         statuses |= {409, 413, 415, 429}
-    if method == "post" and path == "/api/sessions":
+    if (method == "post" and path == "/api/sessions") or (method, path) in _LIMITED_READS:
         statuses.add(429)
     if path.startswith(_NEEDS_KNOWLEDGE):
         statuses.add(503)

@@ -20,11 +20,12 @@ from supportflow.api.rate_limits import Costly, check_rate
 from supportflow.auth import Action, Role
 from supportflow.errors import InvalidInput, invalid_input
 from supportflow.input_checks import ensure_encodable, is_invisible
+from supportflow.knowledge.article import help_path
 from supportflow.knowledge.base import DocumentSummary
 from supportflow.knowledge.documents import Document
 from supportflow.knowledge.sources import documents_from_bytes
 from supportflow.rooms.history import conversation_history
-from supportflow.rooms.responder import RoomView, Turn
+from supportflow.rooms.responder import RoomView, Source, Turn
 
 blueprint = Blueprint("knowledge", __name__, url_prefix="/api")
 
@@ -39,12 +40,24 @@ class SourceOut(BaseModel):
     id: str
     title: str
     score: float
+    url: str = Field(description="the article's help-center page, a path on this server")
+
+    @classmethod
+    def of(cls, source: Source) -> SourceOut:
+        return cls(id=source.id, title=source.title, score=source.score, url=help_path(source.id))
 
 
 class AskResponse(BaseModel):
-    answer: str
+    answer: str = Field(
+        description="Markdown: paragraphs, numbered and bulleted lists, bold, and links to"
+        " help-center articles (/help/<id>)"
+    )
     confidence: float
-    sources: list[SourceOut]
+    sources: list[SourceOut] = Field(description="the article(s) the answer's text came from")
+    # Other close articles worth offering ("Also: ..."), and the best distinct articles
+    # retrieval ranked, quoted or not.
+    related: list[SourceOut] = []
+    considered: list[SourceOut] = []
     escalate: bool
     reasons: list[str]
     provider: str
@@ -140,7 +153,9 @@ async def ask(data: AskRequest) -> AskResponse:
     return AskResponse(
         answer=reply.text,
         confidence=reply.confidence,
-        sources=[SourceOut(id=s.id, title=s.title, score=s.score) for s in reply.sources],
+        sources=[SourceOut.of(source) for source in reply.sources],
+        related=[SourceOut.of(source) for source in reply.related],
+        considered=[SourceOut.of(source) for source in reply.considered],
         escalate=reply.escalate,
         reasons=list(reply.reasons),
         provider=reply.provider,

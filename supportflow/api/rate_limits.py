@@ -1,8 +1,10 @@
 """Per-client rate limits on the REST routes anyone can reach and that cost something.
 
 `POST /api/sessions` creates rows, `POST /api/ask` may call a paid LLM, `POST /api/escalate`
-alerts every agent: each has an allowance a minute per client address
-(`SUPPORTFLOW_SESSIONS_PER_MINUTE`, `..._ASKS_...`, `..._ESCALATIONS_...`). Requests with
+alerts every agent, a help-center search embeds a question and a help-center vote counts in
+the metrics: each has an allowance a minute per client address
+(`SUPPORTFLOW_SESSIONS_PER_MINUTE`, `..._ASKS_...`, `..._ESCALATIONS_...`,
+`..._HELP_SEARCHES_...`, `..._HELP_VOTES_...`). Requests with
 the admin token are never limited, so operators and integrations keep working.
 """
 
@@ -24,6 +26,8 @@ class Costly(StrEnum):
     SESSIONS = "sessions"
     ASK = "ask"
     ESCALATE = "escalate"
+    HELP_SEARCH = "help search"
+    HELP_VOTE = "help vote"
 
 
 def _allowances(settings: Settings) -> dict[Costly, KeyedBuckets]:
@@ -31,6 +35,8 @@ def _allowances(settings: Settings) -> dict[Costly, KeyedBuckets]:
         Costly.SESSIONS: KeyedBuckets(settings.sessions_per_minute),
         Costly.ASK: KeyedBuckets(settings.asks_per_minute),
         Costly.ESCALATE: KeyedBuckets(settings.escalations_per_minute),
+        Costly.HELP_SEARCH: KeyedBuckets(settings.help_searches_per_minute),
+        Costly.HELP_VOTE: KeyedBuckets(settings.help_votes_per_minute),
     }
 
 

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.bot.sources import cited_sources
+from supportflow.bot.sources import citations
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
     Pending,
@@ -114,15 +114,22 @@ class BotResponder:
                     query=query,
                     suggestions=offered,
                 )
-        sources = cited_sources(retrieval.documents)
+        named = citations(
+            answer.cited,
+            retrieval.documents,
+            quoted=not (decision.escalate and LOW_CONFIDENCE in decision.reasons),
+            offered=not decision.escalate,
+        )
         return Reply(
             text=reply_text(answer, decision),
             confidence=answer.confidence,
-            sources=sources,
+            sources=named.sources,
             escalate=decision.escalate,
             reasons=decision.reasons,
             provider=answer.provider,
             query=query,
+            related=named.related,
+            considered=named.considered,
         )
 
     async def _answer_choice(
@@ -137,15 +144,16 @@ class BotResponder:
         others = [doc for doc in retrieval.documents if doc.doc_id != choice.id]
         retrieval = Retrieval(query, tuple(chosen + others))
         answer = await self._answerer.answer(pending.query, retrieval, history)
-        sources = cited_sources(retrieval.documents)
+        named = citations(answer.cited, retrieval.documents, quoted=True, offered=False)
         return Reply(
             text=answer.text,
             # The customer confirmed the article: as sure as the threshold asks, at least
             # (so the next follow-up builds on it).
             confidence=max(answer.confidence, self._policy.rules.min_confidence),
-            sources=sources,
+            sources=named.sources,
             provider=answer.provider,
             query=query,
+            considered=named.considered,
         )
 
     async def _classify(self, text: str) -> DialogueAct | None:

@@ -115,7 +115,7 @@ async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRunt
     escalation_policy = await build_policy(settings, embedder)
     if settings.demo_kb and await store.count() == 0:
         await load_demo_articles(knowledge)
-    offline = OfflineAnswerer()
+    offline = OfflineAnswerer(knowledge.article_content)
     groq: GroqAnswerer | None = None
     answerer: Answerer = offline
     if settings.groq_api_key:

@@ -8,6 +8,7 @@ Re-ingesting an id replaces every passage it had.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from supportflow.knowledge.documents import (
     Document,
     Passage,
     document_id_for,
+    join_passages,
     split_passages,
     split_sentence_units,
 )
@@ -25,10 +27,12 @@ from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.freshness import ChangeWatch
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retrieval, Retriever
-from supportflow.knowledge.title_store import StoredTitle
+from supportflow.knowledge.title_store import StoredArticle, StoredTitle
 
 MAX_TITLE_CHARS = 300
 MAX_ID_CHARS = 200
+# Whole articles kept in memory for the answerer and the help center, most recent first.
+ARTICLES_CACHED = 256
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,12 @@ class KnowledgeBase:
         )
         # Ingests and deletes of one document must not interleave (delete-then-upsert).
         self._write_lock = asyncio.Lock()
+        # What the help center lists and the articles read whole, until the next write
+        # (here, or on another node: `watch`). `_writes` tells a read that raced a write
+        # not to keep what it read.
+        self._catalogue: list[DocumentSummary] | None = None
+        self._articles: OrderedDict[str, StoredArticle] = OrderedDict()
+        self._writes = 0
 
     def validate(self, documents: Sequence[Document]) -> list[Document]:
         """Documents with ids filled in; InvalidInput / PayloadTooLarge for bad batches."""
@@ -166,11 +176,11 @@ class KnowledgeBase:
                 [vector for _, vector in kept],
                 when,
                 {
-                    doc_id: StoredTitle(title, vector)
+                    doc_id: StoredTitle(title, vector, _stored_article(checked[last[doc_id]], when))
                     for (doc_id, title), vector in zip(titles.items(), title_vectors, strict=True)
                 },
             )
-            self.retriever.invalidate()
+            self._forget_derived()
         chunks = sum(1 for unit in flat if unit.kind == PASSAGE)
         return IngestResult(len(checked), chunks, tuple(doc.id for doc in checked))
 
@@ -199,19 +209,71 @@ class KnowledgeBase:
     async def delete_document(self, doc_id: str) -> int:
         async with self._write_lock:
             removed = await self.store.delete_document(doc_id)
-            self.retriever.invalidate()
+            self._forget_derived()
         if removed == 0:
             raise NotFound(f"no document {doc_id!r}", "document_not_found")
         return removed
 
     async def search(self, question: str, max_documents: int = 5) -> Retrieval:
-        if self.watch is not None:
-            await self.watch.check()
+        await self._check_freshness()
         return await self.retriever.search(question, max_documents)
 
+    async def catalogue(self) -> list[DocumentSummary]:
+        """`list_documents`, kept until the knowledge base changes (the help center's index)."""
+        await self._check_freshness()
+        if self._catalogue is None:
+            writes = self._writes
+            listed = await self.list_documents()
+            if writes == self._writes:
+                self._catalogue = listed
+            return listed
+        return self._catalogue
+
+    async def article(self, doc_id: str) -> StoredArticle | None:
+        """A document whole, as ingested (Markdown), or None when there is none."""
+        await self._check_freshness()
+        cached = self._articles.get(doc_id)
+        if cached is not None:
+            self._articles.move_to_end(doc_id)
+            return cached
+        writes = self._writes
+        found = await self.store.article(doc_id) or await self._article_from_passages(doc_id)
+        if found is not None and writes == self._writes:
+            self._articles[doc_id] = found
+            while len(self._articles) > ARTICLES_CACHED:
+                self._articles.popitem(last=False)
+        return found
+
+    async def article_content(self, doc_id: str) -> str | None:
+        """Just the Markdown of `article` (what the offline answerer composes from)."""
+        found = await self.article(doc_id)
+        return found.content if found is not None else None
+
+    async def _article_from_passages(self, doc_id: str) -> StoredArticle | None:
+        """An article ingested before articles were kept: its passages, overlaps removed."""
+        rows = await self.store.passages(doc_id)
+        if not rows:
+            return None
+        first = rows[0].passage
+        content = join_passages([row.passage.text for row in rows])
+        return StoredArticle(first.title, first.category, content, rows[0].updated_at)
+
+    async def _check_freshness(self) -> None:
+        if self.watch is not None:
+            await self.watch.check()
+
     def _forget_caches(self) -> None:
+        """Another process wrote: every cache built from the store goes."""
         self.store.forget_cached_units()
+        self._forget_derived()
+
+    def _forget_derived(self) -> None:
+        """What this knowledge base and its retriever built from the store goes (the
+        store's own unit cache forgets itself on a write made here)."""
         self.retriever.invalidate()
+        self._writes += 1
+        self._catalogue = None
+        self._articles.clear()
 
     async def passage_count(self) -> int:
         return await self.store.count()
@@ -222,6 +284,10 @@ def _slice_for(
 ) -> Sequence[list[float]]:
     start = sum(len(units) for units in split[:index])
     return vectors[start : start + len(split[index])]
+
+
+def _stored_article(document: Document, when: str) -> StoredArticle:
+    return StoredArticle(document.title, document.category, document.content, when)
 
 
 def _embedded_text(unit: Passage) -> str:

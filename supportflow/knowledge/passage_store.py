@@ -30,7 +30,7 @@ from supportflow.knowledge.chroma_client import (
 from supportflow.knowledge.chroma_errors import guarded
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
 from supportflow.knowledge.nearest import FOLD_MAX_BATCH
-from supportflow.knowledge.title_store import StoredTitle, TitleStore
+from supportflow.knowledge.title_store import StoredArticle, StoredTitle, TitleStore
 from supportflow.knowledge.unit_cache import UnitCache
 from supportflow.knowledge.unit_queries import (
     BothKinds,
@@ -227,6 +227,10 @@ class PassageStore:
     async def title_vectors(self) -> dict[str, StoredTitle]:
         """Every stored title vector by doc_id, whole (one read; titles.py uses them)."""
         return await self._run(self.titles.read)
+
+    async def article(self, doc_id: str) -> StoredArticle | None:
+        """The article as ingested (title_store.py), or None when it was not kept."""
+        return await self._run(self.titles.article, doc_id)
 
     async def store_title_vectors(self, titles: Mapping[str, StoredTitle]) -> None:
         """Store title vectors embedded after ingest (a knowledge base older than them).

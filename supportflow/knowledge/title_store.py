@@ -1,7 +1,9 @@
 """Title vectors kept in Chroma beside the passages, so no start-up embeds them again.
 
 A collection of their own, one row per document (id: the doc_id, document: the title,
-embedding: the title's vector). Not rows of the passage collection: that one's HNSW index
+embedding: the title's vector, metadata: the article as ingested, its category and content
+in Markdown, for the help center and the answerer, which need it whole; passages overlap
+and may cut a long list). Not rows of the passage collection: that one's HNSW index
 would then hold the titles too, and its nearest-neighbour answers could shift; this way
 the passage collection receives exactly the writes it always did, and a reply still
 queries only it (two calls: passages and sentences). The titles are read back whole, once
@@ -33,6 +35,19 @@ class StoredTitle:
 
     title: str
     vector: Vector
+    # The article itself, written with its title at ingest; None where only the vector is
+    # (re)stored, which leaves a row's article as it was.
+    article: StoredArticle | None = None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """A document as ingested: what the help center shows and the answerer quotes."""
+
+    title: str
+    category: str
+    content: str  # Markdown, as written
+    updated_at: str
 
 
 def open_title_collection(client: Any, passages_name: str) -> Any:
@@ -55,15 +70,37 @@ class TitleStore:
         doc_ids = list(titles)
         for start in range(0, len(doc_ids), _UPSERT_CHUNK):
             chunk = doc_ids[start : start + _UPSERT_CHUNK]
+            rows = [titles[doc_id] for doc_id in chunk]
+            articles = [_article_metadata(row.article) for row in rows]
+            # Left out, Chroma keeps a row's metadata: a vector stored again alone
+            # (titles.py) does not erase its article.
+            extra: dict[str, Any] = {"metadatas": articles} if any(articles) else {}
             self.collection.upsert(
                 ids=chunk,
-                embeddings=[titles[doc_id].vector for doc_id in chunk],
-                documents=[titles[doc_id].title for doc_id in chunk],
+                embeddings=[row.vector for row in rows],
+                documents=[row.title for row in rows],
+                **extra,
             )
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         if doc_ids:  # Chroma refuses an empty id list
             self.collection.delete(ids=list(doc_ids))
+
+    def article(self, doc_id: str) -> StoredArticle | None:
+        """The article stored with `doc_id`'s title, or None (no row, or a row from before
+        articles were kept)."""
+        found = self.collection.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not found["ids"]:
+            return None
+        meta = (found["metadatas"] or [None])[0]
+        if not meta or not isinstance(meta.get("content"), str):
+            return None
+        return StoredArticle(
+            str(found["documents"][0]),
+            str(meta.get("category", "")),
+            str(meta["content"]),
+            str(meta.get("updated_at", "")),
+        )
 
     def read(self) -> dict[str, StoredTitle]:
         """Every stored title vector, by doc_id (one request)."""
@@ -78,3 +115,13 @@ class TitleStore:
             str(doc_id): StoredTitle(str(title), row)
             for doc_id, title, row in zip(found["ids"], found["documents"], rows, strict=True)
         }
+
+
+def _article_metadata(article: StoredArticle | None) -> dict[str, str] | None:
+    if article is None:
+        return None
+    return {
+        "category": article.category,
+        "content": article.content,
+        "updated_at": article.updated_at,
+    }

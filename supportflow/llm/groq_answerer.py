@@ -1,7 +1,10 @@
 """Answers written by Groq (OpenAI-compatible chat completions) from the retrieved context.
 
-The system prompt keeps the model to the numbered context, asks it to cite article ids in
-brackets and to begin with NO_ANSWER when the context does not answer the question. When
+The system prompt keeps the model to the numbered context, asks for the shape the offline
+answerer gives (short Markdown: whole sentences, an article's steps as a numbered list in
+its order and numbering), asks it to cite article ids in brackets and to begin with
+NO_ANSWER when the context does not answer the question. The bracketed ids become the
+reply's `sources` and leave its text: the page lists and links them. When
 anything goes wrong (timeout, 429 after the SDK's retries, 5xx, a malformed or empty body)
 the customer gets the offline answer instead; the failure is logged and counted by kind.
 
@@ -32,10 +35,17 @@ NO_ANSWER_CONFIDENCE = 0.3
 HISTORY_TURNS = 6
 _CITATION = re.compile(r"\[([^\[\]\s]{1,200})\]")
 _ROLES = {"user": "user", "bot": "assistant", "agent": "assistant"}
+_SPACES = re.compile(r"[ \t]{2,}")
+_SPACE_BEFORE_MARK = re.compile(r"[ \t]+([.,;:!?)])")
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_OPEN_CITATION = re.compile(r"\[[^\[\]\s]{0,200}$")
 
 SYSTEM_PROMPT = f"""You are the customer-support assistant of a telecom company.
 Answer the customer's last message using ONLY the numbered help-article context below.
-- Be brief (at most 4 sentences), friendly and concrete. Plain text, no markdown headings.
+- Be brief (at most 4 sentences or one short list), friendly and concrete. Whole sentences.
+- Write Markdown: short paragraphs; steps as a numbered list, one step a line, in the
+  article's order and with its numbers ("1. ..."); options as a "- " list; **bold** only for
+  a word that must stand out. No headings, tables, images, HTML or "Source:" lines.
 - Cite the articles you used by their id in square brackets, e.g. [billing-basics].
 - If the context does not contain the answer, reply with {NO_ANSWER_MARKER} followed by one
   sentence telling the customer you will connect them with a colleague. Never guess.
@@ -96,7 +106,10 @@ class GroqAnswerer:
         try:
             messages = build_messages(question, retrieval, history, self._context_chars)
             sink = current_sink()
-            reply = await (self._stream(messages, sink) if sink else self._complete(messages))
+            known = {doc.doc_id for doc in retrieval.documents}
+            reply = await (
+                self._stream(messages, sink, known) if sink else self._complete(messages)
+            )
         except Exception as error:  # any provider failure must still answer the customer
             kind = _failure_kind(error)
             self.failures[kind] += 1
@@ -117,11 +130,15 @@ class GroqAnswerer:
             raise MalformedReply("the completion has no text")
         return content.strip()
 
-    async def _stream(self, messages: list[dict[str, str]], sink: DeltaSink) -> str:
+    async def _stream(
+        self, messages: list[dict[str, str]], sink: DeltaSink, known: set[str]
+    ) -> str:
         """The completion streamed (SSE chunks), each new piece handed to `sink` as it comes.
 
         Held back while the text could still become the NO_ANSWER marker: that reply is
-        replaced by a hand-over, so its words must never reach the customer.
+        replaced by a hand-over, so its words must never reach the customer. What is sent
+        is the text as the stored reply will read, citations of `known` ids left out: a
+        bracket not yet closed, and trailing spaces, wait for what follows them.
         """
         stream: Any = await self._client.chat.completions.create(
             model=self._model,
@@ -131,7 +148,7 @@ class GroqAnswerer:
             stream=True,
         )
         text = ""
-        sent = 0
+        sent = ""
         async for chunk in stream:
             piece = chunk.choices[0].delta.content if chunk.choices else None
             if not piece:
@@ -142,8 +159,10 @@ class GroqAnswerer:
                 len(start) <= len(NO_ANSWER_MARKER) or start.startswith(NO_ANSWER_MARKER)
             ):
                 continue
-            await sink(text[sent:])
-            sent = len(text)
+            visible = _streamable(text, known)
+            if len(visible) > len(sent) and visible.startswith(sent):
+                await sink(visible[len(sent) :])
+                sent = visible
         if not text.strip():
             raise MalformedReply("the stream has no text")
         return text.strip()
@@ -185,7 +204,22 @@ def _to_answer(reply: str, retrieval: Retrieval) -> Answer:
     best = retrieval.best
     if not cited and best is not None:
         cited = (best.doc_id,)
-    return Answer(reply, confidence, PROVIDER, cited)
+    return Answer(without_citations(reply, known), confidence, PROVIDER, cited)
+
+
+def without_citations(reply: str, known: set[str]) -> str:
+    """`reply` without its bracketed article ids (they are the reply's sources, listed and
+    linked under it), spaces before punctuation they leave behind closed up."""
+    bare = _CITATION.sub(lambda found: "" if found.group(1) in known else found.group(0), reply)
+    tidy = _SPACE_BEFORE_MARK.sub(r"\1", _SPACES.sub(" ", bare))
+    return _TRAILING_SPACE.sub("", tidy).strip()
+
+
+def _streamable(text: str, known: set[str]) -> str:
+    """What of a reply still being written can be shown: `without_citations` of it, up to
+    a bracket that may yet close into a citation."""
+    opened = _OPEN_CITATION.search(text)
+    return without_citations(text[: opened.start()] if opened else text, known)
 
 
 def _failure_kind(error: Exception) -> str:

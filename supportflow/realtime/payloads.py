@@ -101,6 +101,8 @@ def message_event(message: MessageRecord) -> dict[str, Any]:
         "act",
         "suggestions",
         "reply_id",
+        "related",
+        "considered",
         "queue_position",
         "estimated_wait_seconds",
     ):

@@ -361,6 +361,8 @@ def _reply_metadata(reply: Reply) -> dict[str, object]:
         "act": reply.act,
         "suggestions": [{"id": s.id, "title": s.title} for s in reply.suggestions],
         "reply_id": reply.reply_id,
+        "related": [_source(source) for source in reply.related],
+        "considered": [_source(source) for source in reply.considered],
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Source:
-    """A knowledge-base document the reply drew on."""
+    """A knowledge-base document a reply names (bot/sources.py says which and why)."""
 
     id: str
     title: str
@@ -48,6 +48,7 @@ class Reply:
 
     text: str
     confidence: float
+    # The article(s) the text came from; none for a hand-over sentence.
     sources: tuple[Source, ...] = ()
     escalate: bool = False
     reasons: tuple[str, ...] = ()
@@ -61,6 +62,10 @@ class Reply:
     suggestions: tuple[Source, ...] = ()
     # Ties the stored reply to the `message_delta` pieces streamed while it was written.
     reply_id: str | None = None
+    # Other articles close to the question, offered as "Also: ..." quick replies.
+    related: tuple[Source, ...] = ()
+    # The best distinct articles retrieval ranked, quoted or not (for agents, evaluation).
+    considered: tuple[Source, ...] = ()
 
 
 class Responder(Protocol):

@@ -1,5 +1,5 @@
-"""`/console` (agents), `/chat` (customers), `/statecharts`, `/admin`: static pages over the
-public API.
+"""`/console` (agents), `/chat` (customers), `/help` (the public help center), `/statecharts`,
+`/admin`: static pages over the public API.
 
 The pages hold no server-side state and no templates: everything they show comes from the
 same REST and Socket.IO contract any other client uses, so they double as its live demo.
@@ -12,20 +12,26 @@ from pathlib import Path
 from quart import Blueprint, Response
 from quart_schema import hide
 
+from supportflow.api.context import services
 from supportflow.errors import NotFound
 from supportflow.static_files import file_response
 
 STATIC_DIR = Path(__file__).parent / "static"
-# `make install` puts npm's socket.io-client, mermaid and chart.js here (gitignored): third-party
-# libraries are installed from their registry, never committed. Missing, the pages say so
-# instead of failing.
+# `make install` puts the pages' libraries here from npm (gitignored): third-party libraries
+# are installed from their registry, never committed. Missing, the pages say so (or, for
+# the Markdown renderer, show messages as plain text) instead of failing.
 NODE_MODULES = Path(__file__).parent / "vendor" / "node_modules"
 VENDOR_DIR = NODE_MODULES / "socket.io-client" / "dist"
 SOCKET_IO_CLIENT = "socket.io.min.js"
-MERMAID_DIR = NODE_MODULES / "mermaid" / "dist"
-MERMAID = "mermaid.min.js"
-CHART_JS_DIR = NODE_MODULES / "chart.js" / "dist"
-CHART_JS = "chart.umd.min.js"
+# What /web/vendor/<name> serves, from which npm package's folder, and what the page
+# loses without it (the 404's message).
+VENDOR_FILES: dict[str, tuple[Path, str]] = {
+    SOCKET_IO_CLIENT: (VENDOR_DIR, "socket.io-client"),
+    "mermaid.min.js": (NODE_MODULES / "mermaid" / "dist", "mermaid"),
+    "chart.umd.min.js": (NODE_MODULES / "chart.js" / "dist", "chart.js"),
+    "markdown-it.umd.min.js": (NODE_MODULES / "markdown-it" / "dist" / "browser", "markdown-it"),
+    "purify.min.js": (NODE_MODULES / "dompurify" / "dist", "dompurify"),
+}
 
 # Everything the pages load comes from this server; the policy makes that a guarantee,
 # not a habit (an accidental CDN link is blocked by the browser, and visible in tests).
@@ -73,31 +79,36 @@ async def static_file(filename: str) -> Response:
     return await file_response(STATIC_DIR, filename)
 
 
-@blueprint.get(f"/web/vendor/{SOCKET_IO_CLIENT}")
+@blueprint.get("/help")
 @hide
-async def socket_io_client() -> Response:
-    """The Socket.IO browser client installed by `make install` (404 when it was not)."""
-    if not (VENDOR_DIR / SOCKET_IO_CLIENT).is_file():
-        raise NotFound("socket.io-client is not installed: run `make install` with npm present")
-    return await file_response(VENDOR_DIR, SOCKET_IO_CLIENT)
+async def help_center() -> Response:
+    """The public help center: the knowledge base's articles by category, and a search."""
+    return await _page("help.html")
 
 
-@blueprint.get(f"/web/vendor/{MERMAID}")
+@blueprint.get("/help/<path:doc_id>")
 @hide
-async def mermaid() -> Response:
-    """Mermaid, which draws the statecharts in the pages, installed by `make install`."""
-    if not (MERMAID_DIR / MERMAID).is_file():
-        raise NotFound("mermaid is not installed: run `make install` with npm present")
-    return await file_response(MERMAID_DIR, MERMAID)
+async def help_article(doc_id: str) -> Response:
+    """One help-center article; the page reads it from /api/help/articles/<id>. An id the
+    knowledge base does not hold answers 404 (the page then says the article is gone)."""
+    response = await _page("help-article.html")
+    listed = await services().bot.knowledge.catalogue()
+    if all(summary.id != doc_id for summary in listed):
+        response.status_code = 404
+    return response
 
 
-@blueprint.get(f"/web/vendor/{CHART_JS}")
+@blueprint.get("/web/vendor/<name>")
 @hide
-async def chart_js() -> Response:
-    """Chart.js, which draws the admin page's charts, installed by `make install`."""
-    if not (CHART_JS_DIR / CHART_JS).is_file():
-        raise NotFound("chart.js is not installed: run `make install` with npm present")
-    return await file_response(CHART_JS_DIR, CHART_JS)
+async def vendor_file(name: str) -> Response:
+    """A page library installed by `make install` from npm (404 when it was not)."""
+    found = VENDOR_FILES.get(name)
+    if found is None:
+        raise NotFound(f"no page library {name!r}")
+    folder, package = found
+    if not (folder / name).is_file():
+        raise NotFound(f"{package} is not installed: run `make install` with npm present")
+    return await file_response(folder, name)
 
 
 async def _page(name: str) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supportflow.bot.sources import cited_sources
+from supportflow.bot.sources import Citations, citations, cited_sources
 from supportflow.knowledge.retrieval import DocumentMatch
 from supportflow.knowledge.titles import same_title
 
@@ -52,3 +52,39 @@ def test_same_title_is_near_identical_text_not_a_shared_topic() -> None:
     assert not same_title("International roaming", "International calling")
     assert same_title("Refunds (answer 1)", "refunds: answer 2")
     assert not same_title("Plan A", "Plan B")
+
+
+def ranked_match(doc_id: str, title: str, rank: float) -> DocumentMatch:
+    return DocumentMatch(doc_id, title, "test", rank / 2, rank, (), ())
+
+
+RANKED = [
+    ranked_match("voicemail", "Setting up voicemail", 1.4),
+    ranked_match("voicemail-copy", "Setting up voicemail (2)", 1.39),
+    ranked_match("pin", "Resetting your PIN", 1.3),
+    ranked_match("spam", "Blocking spam calls", 1.0),
+    ranked_match("esim", "Setting up an eSIM", 0.9),
+]
+
+
+def test_a_reply_cites_only_what_it_quotes_and_offers_what_is_close() -> None:
+    named = citations(["voicemail"], RANKED, quoted=True, offered=True)
+    assert [s.id for s in named.sources] == ["voicemail"]
+    # Its copy is no alternative; "spam" and "esim" are too far below the best.
+    assert [s.id for s in named.related] == ["pin"]
+    assert [s.id for s in named.considered] == ["voicemail", "pin", "spam"]
+
+
+def test_a_hand_over_quotes_nothing_and_offers_nothing() -> None:
+    named = citations(["voicemail"], RANKED, quoted=False, offered=False)
+    assert (named.sources, named.related) == ((), ())
+    assert [s.id for s in named.considered] == ["voicemail", "pin", "spam"]
+    answered_then_escalated = citations(["voicemail"], RANKED, quoted=True, offered=False)
+    assert [s.id for s in answered_then_escalated.sources] == ["voicemail"]
+    assert answered_then_escalated.related == ()
+
+
+def test_only_retrieved_ids_are_cited_once_each_in_the_answer_s_order() -> None:
+    named = citations(["pin", "ghost", "voicemail", "pin"], RANKED, quoted=True, offered=True)
+    assert [s.id for s in named.sources] == ["pin", "voicemail"]
+    assert citations([], [], quoted=True, offered=True) == Citations()

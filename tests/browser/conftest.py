@@ -7,7 +7,7 @@ they are skipped with that reason (`make test` says so too); `.ci/run` installs 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -52,8 +52,10 @@ async def fixture_new_context(browser: Browser) -> AsyncIterator[NewContext]:
             offsite.append(route.request.url)
             await route.abort()
 
-    async def make(width: int = 1280, height: int = 860) -> BrowserContext:
-        context = await browser.new_context(viewport={"width": width, "height": height})
+    async def make(width: int = 1280, height: int = 860, **options: Any) -> BrowserContext:
+        """`options`: more of Playwright's context options (`bypass_csp` lets a test put
+        axe-core into a page)."""
+        context = await browser.new_context(viewport={"width": width, "height": height}, **options)
         context.set_default_timeout(20_000)
         await context.route("**/*", guard)
         contexts.append(context)

@@ -1,10 +1,10 @@
 """Take the README's screenshots: `.venv/bin/python -m tests.browser.screenshots`.
 
 Starts its own server (demo knowledge base, a throwaway data dir, loopback only), plays a
-short conversation, and writes docs/screenshots/chat.png, console.png, statecharts.png,
-admin.png and widget.png (the chat widget on a company's page of another origin). A
-browser test runs the same steps into a temporary folder, so this script
-cannot quietly rot.
+short conversation, and writes docs/screenshots/chat.png (an answer with numbered steps),
+console.png, help.png (a help-center article), statecharts.png, admin.png and widget.png
+(the chat widget on a company's page of another origin). A browser test runs the same
+steps into a temporary folder, so this script cannot quietly rot.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ OUT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> list[Path]:
-    """A customer chat and an agent console mid-conversation, the statecharts page and the
-    admin page, as four small PNGs.
+    """A customer chat and an agent console mid-conversation, a help-center article, the
+    statecharts page and the admin page, as five small PNGs.
 
     `out_dir` must exist; `base_url` is a fresh server (it registers the agent "ann").
     """
@@ -42,11 +42,13 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
         )
         token = created.json()["token"]
 
-    chat = await browser.new_page(viewport={"width": 420, "height": 760})
+    chat = await browser.new_page(viewport={"width": 420, "height": 900})
     await chat.goto(f"{base_url}/chat")
-    await chat.get_by_test_id("message-input").fill("How do I reset my voicemail PIN?")
+    await chat.get_by_test_id("message-input").fill("How do I set up voicemail?")
     await chat.get_by_test_id("send-button").click()
-    await expect(chat.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
+    await expect(chat.get_by_test_id("bot-message").first.locator("ol")).to_be_visible(
+        timeout=60_000
+    )
     if await chat.get_by_test_id("escalate-button").is_enabled():
         await chat.get_by_test_id("escalate-button").click()
     await expect(chat.get_by_test_id("room-state")).to_have_attribute("data-state", "escalating")
@@ -72,6 +74,9 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
     await room.get_by_test_id("note-input").fill("Asked about the same bill last month.")
     await room.get_by_test_id("note-button").click()
     await expect(room.get_by_test_id("note-message")).to_be_visible()
+    article = await browser.new_page(viewport={"width": 900, "height": 900})
+    await article.goto(f"{base_url}/help/calls-voicemail-setup-and-reset")
+    await expect(article.get_by_test_id("article-body").locator("ol")).to_be_visible()
     charts = await browser.new_page(viewport={"width": 1100, "height": 900})
     await charts.goto(f"{base_url}/statecharts")
     await expect(charts.get_by_test_id("statechart")).to_be_visible()
@@ -80,22 +85,27 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
         await page.evaluate("document.activeElement && document.activeElement.blur()")
         await page.evaluate("window.scrollTo(0, 0)")
 
+    # The chat from its start: the question and the bot's numbered steps.
+    await chat.evaluate("document.getElementById('transcript').scrollTop = 0")
     paths = [
         out_dir / "chat.png",
         out_dir / "console.png",
+        out_dir / "help.png",
         out_dir / "statecharts.png",
         out_dir / "admin.png",
     ]
     await chat.screenshot(path=str(paths[0]))
     await console.screenshot(path=str(paths[1]))
-    await charts.screenshot(path=str(paths[2]), full_page=True)
+    await article.screenshot(path=str(paths[2]))
+    await article.close()
+    await charts.screenshot(path=str(paths[3]), full_page=True)
     await charts.close()
     await waiting.close()
     await chat.close()
     await console.close()
-    await _admin_screenshot(browser, base_url, paths[3])
+    await _admin_screenshot(browser, base_url, paths[4])
     paths.append(out_dir / "widget.png")
-    await _widget_screenshot(browser, base_url, paths[4])
+    await _widget_screenshot(browser, base_url, paths[5])
     return paths
 
 

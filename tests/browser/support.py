@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from supportflow.web.pages import SOCKET_IO_CLIENT, VENDOR_DIR
+from supportflow.web.pages import NODE_MODULES, SOCKET_IO_CLIENT, VENDOR_DIR
 from tests.realtime.clients import ChatClient, Event, new_customer
 
 if TYPE_CHECKING:
@@ -73,6 +73,21 @@ async def escalated_customer(base_url: str, user_id: str, text: str) -> tuple[Ch
     assert ack["ok"] or ack["error"]["code"] == "invalid_transition", ack
     await customer.wait_for("room_state", lambda s: s["state"] == "escalating")
     return customer, session
+
+
+AXE_CORE = NODE_MODULES / "axe-core" / "axe.min.js"
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """What axe-core (npm, installed by `make install`) finds wrong on `page`, as
+    "rule: target" lines; the page's context needs `bypass_csp=True` to take the script."""
+    assert AXE_CORE.is_file(), "axe-core is not installed: run `make install` with npm present"
+    await page.add_script_tag(path=str(AXE_CORE))
+    found = await page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`))"
+    )
+    return list(found)
 
 
 def queue_item(page: Page, room_id: str) -> Locator:

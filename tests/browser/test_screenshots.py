@@ -22,6 +22,7 @@ async def test_screenshots_are_small_pngs(
     assert [path.name for path in paths] == [
         "chat.png",
         "console.png",
+        "help.png",
         "statecharts.png",
         "admin.png",
         "widget.png",

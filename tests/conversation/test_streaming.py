@@ -11,6 +11,8 @@ from tests.realtime.clients import customer_session, say
 from tests.support import LiveServer
 
 ANSWER = "Turn on roaming in Settings before you travel [roaming-international-roaming]."
+# What the customer reads: the bracketed id is the reply's source, listed under it.
+SHOWN = "Turn on roaming in Settings before you travel."
 
 
 async def test_the_reply_streams_then_arrives_whole(
@@ -26,7 +28,8 @@ async def test_the_reply_streams_then_arrives_whole(
         assert len(deltas) > 3
         assert {d["reply_id"] for d in deltas} == {reply["reply_id"]}
         assert all(d["room_id"] == room for d in deltas)
-        assert "".join(d["text"] for d in deltas) == reply["message"] == ANSWER
+        assert "".join(d["text"] for d in deltas) == reply["message"] == SHOWN
+        assert [s["id"] for s in reply["sources"]] == ["roaming-international-roaming"]
         typing = [e["is_typing"] for e in customer.received("typing") if e["sender_type"] == "bot"]
         assert typing == [True, False]
 

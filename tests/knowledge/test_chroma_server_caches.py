@@ -110,3 +110,27 @@ async def test_a_title_ingested_on_one_node_is_read_not_embedded_on_another(
     finally:
         for kb in (writer, reader):
             await kb.store.close()
+
+
+async def test_an_article_deleted_on_one_node_leaves_the_other_s_help_center(
+    chroma_url: str,
+) -> None:
+    writer = await open_kb(chroma_url, None)
+    reader = await open_kb(chroma_url, 0)
+    unwatched = await open_kb(chroma_url, None)  # the control: no watch, caches kept
+    try:
+        await writer.ingest([*ARTICLES, FEMTOCELL])
+        for kb in (reader, unwatched):
+            assert "femtocell" in [summary.id for summary in await kb.catalogue()]
+            found = await kb.article("femtocell")
+            assert found is not None and found.content == FEMTOCELL.content
+
+        await writer.delete_document("femtocell")
+        assert "femtocell" not in [summary.id for summary in await reader.catalogue()]
+        assert await reader.article("femtocell") is None
+        # Without the watch the deleted article would still be served from the caches.
+        assert "femtocell" in [summary.id for summary in await unwatched.catalogue()]
+        assert await unwatched.article("femtocell") is not None
+    finally:
+        for kb in (writer, reader, unwatched):
+            await kb.store.close()

@@ -32,7 +32,8 @@ async def test_success_uses_the_reply_cites_and_keeps_retrieval_confidence(
     history = [Turn("user", "hi"), Turn("bot", "Hello! How can I help?"), Turn("system", "x")]
     answer = await answerer.answer(QUESTION, retrieval, history)
     assert answer.provider == "groq"
-    assert answer.text == "A day pass costs 10 dollars per day [roaming]."
+    # The bracketed id is the answer's source, not part of what the customer reads.
+    assert answer.text == "A day pass costs 10 dollars per day."
     assert answer.cited == ("roaming",)
     assert answer.confidence == calibrated_confidence(retrieval)
     sent = fake.requests[0]
@@ -57,7 +58,7 @@ async def test_429_then_success_is_retried(
     fake.script.extend([("status", 429), ("ok", "Retried fine [roaming].")])
     answer = await answerer.answer(QUESTION, await articles_kb.search(QUESTION), [])
     assert answer.provider == "groq"
-    assert answer.text == "Retried fine [roaming]."
+    assert answer.text == "Retried fine."
     assert len(fake.requests) == 2
     assert not answer_failures(answerer)
 

@@ -18,6 +18,7 @@ import {
 } from "./common.js";
 import { offerFeedback, resetFeedback, retireFeedback } from "./chat-feedback.js";
 import { announce, chatOptions } from "./chat-options.js";
+import { renderMarkdown } from "./markdown.js";
 
 const STORE_KEY = chatOptions.storeKey;
 const $ = (id) => document.getElementById(id);
@@ -46,6 +47,7 @@ const ENDED_TEXT = {
 };
 
 const transcript = new Transcript($("transcript"), { viewer: "user" });
+const streamed = new Map(); // reply_id -> the text of a reply being written (message_delta)
 let session = loadSession();
 Object.assign(transcript.names, session?.agent_names || {});
 let socket = null;
@@ -136,7 +138,10 @@ function openSocket() {
   });
   socket.on("new_message", (message) => {
     if (message.room_id !== session.room_id) return;
-    if (message.reply_id) document.querySelector(`[data-reply-id="${message.reply_id}"]`)?.remove();
+    if (message.reply_id) {
+      document.querySelector(`[data-reply-id="${message.reply_id}"]`)?.remove();
+      streamed.delete(message.reply_id);
+    }
     if (transcript.add(message)) {
       offerThumbs(message);
       offerQuickReplies(message);
@@ -155,12 +160,14 @@ function openSocket() {
         "li",
         { class: "message message-bot streaming", dataset: { replyId: delta.reply_id, testid: "streaming-reply" } },
         el("span", { class: "sender" }, "Assistant"),
-        el("p", { class: "text" }, ""),
+        el("div", { class: "text markdown" }),
       );
       $("transcript").append(item);
       ui.welcome.hidden = true;
     }
-    item.querySelector(".text").textContent += delta.text;
+    // The whole text so far, rendered again: a list being written stays one list.
+    streamed.set(delta.reply_id, (streamed.get(delta.reply_id) || "") + delta.text);
+    renderMarkdown(item.querySelector(".text"), streamed.get(delta.reply_id));
     $("transcript").scrollTop = $("transcript").scrollHeight;
   });
   socket.on("room_state", (change) => {
@@ -284,25 +291,36 @@ function offerThumbs(message) {
   item.append(el("div", { class: "thumbs", role: "group", "aria-label": "Was this helpful?" }, thumb("up", "This helped", "👍"), thumb("down", "This didn't help", "👎")));
 }
 
-/** A clarifying question's suggestions as buttons; a click sends that title as the reply. */
+/**
+ * Quick replies under the latest bot message: a clarifying question's suggestions (and "None
+ * of these"), or the related articles of an answer ("Also: ..."). A click sends that title
+ * as the customer's reply.
+ */
 function offerQuickReplies(message) {
   for (const old of document.querySelectorAll(".quick-replies")) old.remove();
+  if (message.sender_type !== "bot" || roomState === "closed") return;
   const suggestions = Array.isArray(message.suggestions) ? message.suggestions : [];
-  if (message.sender_type !== "bot" || !suggestions.length || roomState === "closed") return;
+  const related = Array.isArray(message.related) ? message.related : [];
   const item = transcript.bySeq.get(message.seq);
-  if (!item) return;
+  if (!item || (!suggestions.length && !related.length)) return;
   const choose = (text) => {
     for (const old of document.querySelectorAll(".quick-replies")) old.remove();
     ui.input.value = text;
     ui.composer.requestSubmit();
   };
-  const buttons = suggestions.map((suggestion) =>
-    el("button", { type: "button", class: "quick-reply", dataset: { testid: "quick-reply" }, onclick: () => choose(suggestion.title) }, suggestion.title),
-  );
-  buttons.push(
-    el("button", { type: "button", class: "quick-reply quick-reply-none", dataset: { testid: "quick-reply" }, onclick: () => choose("None of these") }, "None of these"),
-  );
-  item.append(el("div", { class: "quick-replies", role: "group", "aria-label": "Suggested answers" }, buttons));
+  const button = (text, label, testid, extra = "") =>
+    el("button", { type: "button", class: `quick-reply${extra}`, dataset: { testid }, onclick: () => choose(text) }, label);
+  let buttons;
+  let label;
+  if (suggestions.length) {
+    buttons = suggestions.map((suggestion) => button(suggestion.title, suggestion.title, "quick-reply"));
+    buttons.push(button("None of these", "None of these", "quick-reply", " quick-reply-none"));
+    label = "Suggested answers";
+  } else {
+    buttons = related.map((article) => button(article.title, `Also: ${article.title}`, "related-reply"));
+    label = "Related questions";
+  }
+  item.append(el("div", { class: "quick-replies", role: "group", "aria-label": label }, buttons));
 }
 
 function reportError(error) {

@@ -1,5 +1,6 @@
 // Shared by the chat page and the agent console: REST calls, the Socket.IO connection,
 // small DOM helpers and message rendering. Plain ES modules, no build step.
+import { renderMarkdown } from "./markdown.js";
 
 /** An error the server refused with: `code` is its snake_case error code. */
 export class ApiError extends Error {
@@ -177,7 +178,7 @@ export class Transcript {
     } else if (kind !== "system") {
       item.append(el("span", { class: "sender" }, this.senderName(message)));
     }
-    item.append(el("p", { class: "text" }, message.message));
+    item.append(messageText(message));
     if (kind === "bot") item.append(...botDetails(message, this.viewer));
     item.append(el("time", { class: "time", datetime: message.created_at }, clockTime(message.created_at)));
     return item;
@@ -198,6 +199,38 @@ export class Transcript {
   }
 }
 
+/**
+ * A message's text: the bot's and agents' as Markdown, rendered safely (markdown.js); a
+ * customer's and the system's exactly as typed.
+ */
+export function messageText(message) {
+  const text = String(message.message ?? "");
+  if (message.sender_type === "bot" || message.sender_type === "agent") {
+    return renderMarkdown(el("div", { class: "text markdown" }), text);
+  }
+  return el("p", { class: "text" }, text);
+}
+
+/** The help-center page of an article (what every citation links to). */
+export function helpUrl(articleId) {
+  return `/help/${encodeURIComponent(articleId)}`;
+}
+
+/** Links to articles' help-center pages, each opening beside the chat. */
+export function articleLinks(articles, testid) {
+  return el(
+    "ul",
+    {},
+    articles.map((article) =>
+      el(
+        "li",
+        { dataset: { testid, sourceId: article.id } },
+        el("a", { href: helpUrl(article.id), target: "_blank", rel: "noopener" }, article.title || article.id),
+      ),
+    ),
+  );
+}
+
 function botDetails(message, viewer) {
   const parts = [];
   if (viewer === "agent" && typeof message.query === "string" && message.query !== message.message) {
@@ -210,14 +243,21 @@ function botDetails(message, viewer) {
       el(
         "div",
         { class: "sources" },
-        el("span", { class: "sources-label" }, "Sources:"),
-        el(
-          "ul",
-          {},
-          sources.map((source) =>
-            el("li", { dataset: { testid: "citation", sourceId: source.id } }, source.title || source.id),
-          ),
-        ),
+        el("span", { class: "sources-label" }, sources.length > 1 ? "Sources:" : "Source:"),
+        articleLinks(sources, "citation"),
+      ),
+    );
+  }
+  const quoted = new Set(sources.map((source) => source.id));
+  const considered = (Array.isArray(message.considered) ? message.considered : []).filter((a) => !quoted.has(a.id));
+  if (viewer === "agent" && considered.length) {
+    // What else retrieval ranked: where an agent looks when the bot's article was not it.
+    parts.push(
+      el(
+        "div",
+        { class: "sources sources-considered" },
+        el("span", { class: "sources-label" }, "Also considered:"),
+        articleLinks(considered, "considered"),
       ),
     );
   }

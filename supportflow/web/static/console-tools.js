@@ -1,12 +1,12 @@
 // The agent console's room tools, each wired into one room panel by console.js: the context
 // of a claimed chat (whole conversation, escalation reasons, articles the bot used), private
 // notes, transfer to another agent, and canned replies typed as "/shortcut".
-import { api, el, emit, humanReason, notify } from "./common.js";
+import { api, el, emit, helpUrl, humanReason, notify } from "./common.js";
 
 /** A REST transcript message in the shape of a `new_message` event (what Transcript draws). */
 export function asEvent(message) {
   const event = { ...message };
-  for (const key of ["confidence", "sources", "csat_request"]) {
+  for (const key of ["confidence", "sources", "related", "considered", "csat_request"]) {
     if (message.metadata && key in message.metadata) event[key] = message.metadata[key];
   }
   if (message.visibility !== "agents") delete event.visibility;
@@ -66,7 +66,12 @@ export async function loadContext(room, { token, reasons }) {
         { class: "context-articles", dataset: { testid: "context-articles" } },
         articles.size
           ? [...articles.values()].map((a) =>
-              el("li", { dataset: { sourceId: a.id }, title: a.id }, `${a.title || a.id}${a.uses > 1 ? ` (×${a.uses})` : ""}`),
+              el(
+                "li",
+                { dataset: { sourceId: a.id }, title: a.id },
+                el("a", { href: helpUrl(a.id), target: "_blank", rel: "noopener" }, a.title || a.id),
+                a.uses > 1 ? ` (×${a.uses})` : "",
+              ),
             )
           : el("li", {}, "none"),
       ),
