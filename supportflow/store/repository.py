@@ -9,8 +9,8 @@ from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned_replies import CannedRepliesRepository
 from supportflow.store.database import Database, open_database
 from supportflow.store.feedback import FeedbackRepository
-from supportflow.store.learned_examples import LearnedExamplesRepository
 from supportflow.store.fencing import FencingRepository
+from supportflow.store.learned_examples import LearnedExamplesRepository
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
