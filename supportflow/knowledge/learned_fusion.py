@@ -40,9 +40,10 @@ async def learned_scores(index: LearnedIndex | None, vector: list[float]) -> dic
     return {article: score for article, score in found.items() if score >= LEARNED_MIN}
 
 
-def learned_bonus(score: float, weight: float = LEARNED_WEIGHT) -> float:
+def learned_bonus(score: float) -> float:
     """What a `learned` score adds to an article's rank score (0 below LEARNED_MIN)."""
-    return weight * max(0.0, score - LEARNED_MIN) / (1.0 - LEARNED_MIN)
+    # The constants are read at each call: scripts/evaluate_learning.py varies them.
+    return LEARNED_WEIGHT * max(0.0, score - LEARNED_MIN) / (1.0 - LEARNED_MIN)
 
 
 async def with_learned_articles(
