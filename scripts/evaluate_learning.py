@@ -15,6 +15,10 @@ over all held-out tweets, each condition on the same questions:
 - *supportflow*: the bot as shipped, without learned examples;
 - *supportflow + learning*: the same bot with the other folds' examples.
 
+Learning must not make the bot answer what no article answers: the tweets without article
+ids are asked with every tweet with ids learned, and how many get an answer citing an
+article is printed beside the figure without learning.
+
 hit@1 / hit@3 are over the articles each reply considered (retrieval's ranking); *answered
 right* counts replies that were not handed over and cite an expected article first.
 `--sensitivity` repeats the learning condition for a few values of the two fusion constants
@@ -104,9 +108,7 @@ async def bot_answer(runtime: BotRuntime, text: str) -> tuple[list[str], str | N
     return ranked, answered
 
 
-async def learning_condition(
-    runtime: BotRuntime, rows: list[dict[str, Any]], show: bool
-) -> Score:
+async def learning_condition(runtime: BotRuntime, rows: list[dict[str, Any]], show: bool) -> Score:
     """The bot with, for each fold, the other four folds as learned examples."""
     retriever = runtime.knowledge.retriever
     score = Score()
@@ -131,8 +133,34 @@ async def learning_condition(
     return score
 
 
+async def cited_without_article(
+    runtime: BotRuntime, rows: list[dict[str, Any]], examples: list[Example]
+) -> int:
+    """How many of `rows` (tweets no article answers) get an answer citing an article, with
+    `examples` learned: what learning must not raise."""
+    retriever = runtime.knowledge.retriever
+    if examples:
+        retriever.learned = LearnedIndex(
+            runtime.knowledge.embedder.embed_documents,
+            FoldExamples(examples),
+            check_seconds=3600,
+            prepare=searchable,
+        )
+    cited = 0
+    for row in rows:
+        _, answered = await bot_answer(runtime, row["text"])
+        cited += answered is not None
+    retriever.learned = None
+    return cited
+
+
 async def main(folder: Path, show: bool, sensitivity: bool) -> int:
-    rows = [row for row in read_jsonl(folder / "telco_tweets.jsonl") if row["expected_ids"]]
+    tweets = read_jsonl(folder / "telco_tweets.jsonl")
+    rows = [row for row in tweets if row["expected_ids"]]
+    without = [row for row in tweets if not row["expected_ids"]]
+    every_example = [
+        Example(f"t{i}", row["expected_ids"][0], row["text"]) for i, row in enumerate(rows)
+    ]
     with tempfile.TemporaryDirectory(prefix="supportflow-learning-") as data_dir:
         settings = Settings(data_dir=Path(data_dir), demo_kb=True, groq_api_key=None)
         runtime = await open_bot(settings)
@@ -148,6 +176,12 @@ async def main(folder: Path, show: bool, sensitivity: bool) -> int:
             print(floor.line("plain dense floor"))
             print(plain.line("supportflow"))
             print(learned.line("supportflow + learning"))
+            before = await cited_without_article(runtime, without, [])
+            after = await cited_without_article(runtime, without, every_example)
+            print(
+                f"  tweets no article answers: {len(without)}; answered citing an article"
+                f" {before} without learning, {after} with all {len(rows)} examples learned"
+            )
             if sensitivity:
                 print("  fusion constants (weight, floor), learning condition:")
                 chosen = (learned_fusion.LEARNED_WEIGHT, learned_fusion.LEARNED_MIN)
