@@ -57,7 +57,9 @@ async def test_the_agent_picks_the_article_and_the_admin_edits_and_removes_it(
         await expect(offered).to_have_attribute("aria-pressed", "false")
         await offered.click()
         await expect(offered).to_have_attribute("aria-pressed", "true")
-        await expect(pick.get_by_test_id("pick-status")).to_contain_text("Calling and texting other countries")
+        await expect(pick.get_by_test_id("pick-status")).to_contain_text(
+            "Calling and texting other countries"
+        )
         (example,) = await examples_of(web_admin, session["session_id"])
         assert (example["article_id"], example["text"], example["origin"]) == (
             ARTICLE,
