@@ -1,7 +1,7 @@
 """Learning from hand-offs, measured: 5-fold over the dev tweets.
 
     PYTHONPATH=. python scripts/evaluate_learning.py /work/shared/data/dev [--show-errors]
-        [--sensitivity]
+        [--sensitivity] [--questions]
 
 The tweets with article ids are split into five folds (the fixed shuffle of
 evaluate_cv.py). For each fold, the tweets of the other four become confirmed learned
@@ -23,7 +23,8 @@ hit@1 / hit@3 are over the articles each reply considered (retrieval's ranking);
 right* counts replies that were not handed over and cite an expected article first.
 `--sensitivity` repeats the learning condition for a few values of the two fusion constants
 (knowledge/learned_fusion.py): they were chosen, not fitted, and this shows how much the
-figures depend on them.
+figures depend on them. `--questions` runs the same 5-fold on the dev retrieval questions
+over the dev articles (`kb.jsonl`), where customers ask the same things in many wordings.
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluate import FIRST_MESSAGE, read_jsonl  # scripts/ is on the path of a script it runs
+from evaluate import (
+    FIRST_MESSAGE,
+    dev_documents,
+    read_jsonl,
+)  # scripts/ is on the path of a script it runs
 from evaluate_cv import folds
 
 from supportflow.bot.runtime import BotRuntime, open_bot
@@ -154,7 +159,23 @@ async def cited_without_article(
     return cited
 
 
-async def main(folder: Path, show: bool, sensitivity: bool) -> int:
+async def compared(runtime: BotRuntime, rows: list[dict[str, Any]], show: bool) -> list[str]:
+    """The floor, the bot, and the bot learning from the other folds, as report lines."""
+    floor, plain = Score(), Score()
+    for row in rows:
+        expected = set(row["expected_ids"])
+        floor.add(await dense_floor(runtime, row["text"]), expected, None)
+        ranked, answered = await bot_answer(runtime, row["text"])
+        plain.add(ranked, expected, answered)
+    learned = await learning_condition(runtime, rows, show)
+    return [
+        floor.line("plain dense floor"),
+        plain.line("supportflow"),
+        learned.line("supportflow + learning"),
+    ]
+
+
+async def evaluate_tweets(folder: Path, show: bool, sensitivity: bool) -> None:
     tweets = read_jsonl(folder / "telco_tweets.jsonl")
     rows = [row for row in tweets if row["expected_ids"]]
     without = [row for row in tweets if not row["expected_ids"]]
@@ -165,17 +186,9 @@ async def main(folder: Path, show: bool, sensitivity: bool) -> int:
         settings = Settings(data_dir=Path(data_dir), demo_kb=True, groq_api_key=None)
         runtime = await open_bot(settings)
         try:
-            floor, plain = Score(), Score()
-            for row in rows:
-                expected = set(row["expected_ids"])
-                floor.add(await dense_floor(runtime, row["text"]), expected, None)
-                ranked, answered = await bot_answer(runtime, row["text"])
-                plain.add(ranked, expected, answered)
-            learned = await learning_condition(runtime, rows, show)
+            lines = await compared(runtime, rows, show)
             print(f"telco tweets with article ids: {len(rows)}, 5-fold (4 folds learned, 1 asked)")
-            print(floor.line("plain dense floor"))
-            print(plain.line("supportflow"))
-            print(learned.line("supportflow + learning"))
+            print("\n".join(lines))
             before = await cited_without_article(runtime, without, [])
             after = await cited_without_article(runtime, without, every_example)
             print(
@@ -192,6 +205,31 @@ async def main(folder: Path, show: bool, sensitivity: bool) -> int:
                 learned_fusion.LEARNED_WEIGHT, learned_fusion.LEARNED_MIN = chosen
         finally:
             await runtime.close()
+
+
+async def evaluate_questions(folder: Path, show: bool) -> None:
+    """The same on the dev retrieval questions over the dev articles: customers asking the
+    same things in their own words, the case learning is for."""
+    rows = [
+        {"text": row["question"], "expected_ids": row["expected_ids"]}
+        for row in read_jsonl(folder / "retrieval.jsonl")
+    ]
+    with tempfile.TemporaryDirectory(prefix="supportflow-learning-") as data_dir:
+        settings = Settings(data_dir=Path(data_dir), demo_kb=False, groq_api_key=None)
+        runtime = await open_bot(settings)
+        try:
+            await runtime.knowledge.ingest_trusted(dev_documents(folder))
+            lines = await compared(runtime, rows, show)
+            print(f"dev retrieval questions: {len(rows)}, 5-fold (4 folds learned, 1 asked)")
+            print("\n".join(lines))
+        finally:
+            await runtime.close()
+
+
+async def main(folder: Path, show: bool, sensitivity: bool, questions: bool) -> int:
+    await evaluate_tweets(folder, show, sensitivity)
+    if questions:
+        await evaluate_questions(folder, show)
     return 0
 
 
@@ -200,5 +238,15 @@ if __name__ == "__main__":
     parser.add_argument("folder", type=Path, help="dev folder (telco_tweets.jsonl)")
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--sensitivity", action="store_true")
+    parser.add_argument("--questions", action="store_true", help="the dev questions too")
     arguments = parser.parse_args()
-    sys.exit(asyncio.run(main(arguments.folder, arguments.show_errors, arguments.sensitivity)))
+    sys.exit(
+        asyncio.run(
+            main(
+                arguments.folder,
+                arguments.show_errors,
+                arguments.sensitivity,
+                arguments.questions,
+            )
+        )
+    )

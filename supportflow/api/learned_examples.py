@@ -29,8 +29,12 @@ from supportflow.learning.examples import MAX_EXAMPLE_CHARS
 
 blueprint = Blueprint("learned_examples", __name__, url_prefix="/api")
 
+# Something visible after trimming: a schema-valid value is an accepted one.
 ArticleId = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, strip_whitespace=True)
+    str,
+    StringConstraints(
+        min_length=1, max_length=MAX_ID_CHARS, strip_whitespace=True, pattern=r"\S"
+    ),
 ]
 ExampleText = Annotated[
     str,
