@@ -32,9 +32,7 @@ blueprint = Blueprint("learned_examples", __name__, url_prefix="/api")
 # Something visible after trimming: a schema-valid value is an accepted one.
 ArticleId = Annotated[
     str,
-    StringConstraints(
-        min_length=1, max_length=MAX_ID_CHARS, strip_whitespace=True, pattern=r"\S"
-    ),
+    StringConstraints(min_length=1, max_length=MAX_ID_CHARS, strip_whitespace=True, pattern=r"\S"),
 ]
 ExampleText = Annotated[
     str,

@@ -155,7 +155,8 @@ def _answered_as_small_talk(after: Sequence[MessageRecord]) -> bool:
 
 def linked_articles(text: str) -> list[str]:
     """The article ids of the help-center links in `text`, in order, once each."""
-    return list(dict.fromkeys(unquote(found) for found in _HELP_LINK.findall(text)))
+    # A sentence's full stop after a bare link is not part of the id.
+    return list(dict.fromkeys(unquote(found.rstrip(".:")) for found in _HELP_LINK.findall(text)))
 
 
 def _checked(text: str) -> str:
