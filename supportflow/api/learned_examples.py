@@ -23,6 +23,7 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 from supportflow.api.context import require, services, session_for
 from supportflow.api.models import Body
 from supportflow.auth import Action, Role
+from supportflow.errors import Forbidden
 from supportflow.knowledge.base import MAX_ID_CHARS
 from supportflow.learning import ListedExample
 from supportflow.learning.examples import MAX_EXAMPLE_CHARS
@@ -120,7 +121,11 @@ async def mark_articles(session_id: str, data: MarkArticles) -> tuple[LearnedExa
     404 `article_not_found`; 409 `no_customer_message` when the customer wrote nothing.
     """
     principal = await require(Role.ADMIN, Role.AGENT)
-    session = await session_for(principal, session_id, Action.ESCALATE)
+    try:
+        # The room's holder, as for escalating it (`Principal.may`), or the admin.
+        session = await session_for(principal, session_id, Action.ESCALATE)
+    except Forbidden:
+        raise Forbidden("only the agent holding this chat may mark its articles") from None
     learning = services().learning
     made = await learning.confirm_chat(session, data.article_ids, principal.id, "pick")
     listed = [await learning.one(record.example_id) for record in made]

@@ -15,6 +15,7 @@ confirming or an admin editing), so every node answers from the same examples wi
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
+log = logging.getLogger(__name__)
 
 Vector = list[float]
 Matrix = npt.NDArray[np.float32]
@@ -114,7 +117,11 @@ class LearnedIndex:
             return self._snapshot
         async with self._lock:
             if self._due():  # another search refreshed while this one waited
-                await self._refresh()
+                try:
+                    await self._refresh()
+                except Exception:  # the examples are a help, never a reason not to answer
+                    log.warning("could not re-read the learned examples", exc_info=True)
+                    self._checked_at = time.monotonic()  # keep what it has; retry later
         return self._snapshot
 
     def _due(self) -> bool:

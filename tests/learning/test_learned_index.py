@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,16 @@ async def test_a_write_here_is_seen_at_once_and_checks_are_spaced(shared_databas
 def test_the_bonus_starts_at_the_floor_and_grows_with_closeness() -> None:
     assert learned_bonus(LEARNED_MIN - 0.1) == 0.0 == learned_bonus(LEARNED_MIN)
     assert 0 < learned_bonus(0.6) < learned_bonus(0.9) < learned_bonus(1.0) == 1.0
+
+
+async def test_a_database_that_stops_answering_leaves_the_examples_it_had(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "store.db", synchronous="NORMAL")
+    embedder = shared_embedder()
+    index = LearnedIndex(embedder.embed_documents, store, check_seconds=0)
+    vector = await embedder.embed_query(SIMILAR)
+    await store.confirm_example("calls-international", CONFIRMED, "ann", "pick")
+    assert "calls-international" in await index.similarities(vector)
+    await store.close()  # every query from now on fails
+    assert "calls-international" in await index.similarities(vector)
