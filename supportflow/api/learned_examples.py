@@ -20,13 +20,14 @@ from pydantic import BaseModel, Field, StringConstraints
 from quart import Blueprint
 from quart_schema import validate_querystring, validate_request, validate_response
 
-from supportflow.api.context import require, services, session_for
+from supportflow.api.context import require, services
 from supportflow.api.models import Body
-from supportflow.auth import Action, Role
-from supportflow.errors import Forbidden
+from supportflow.auth import Principal, Role
+from supportflow.errors import Forbidden, NotFound
 from supportflow.knowledge.base import MAX_ID_CHARS
 from supportflow.learning import ListedExample
 from supportflow.learning.examples import MAX_EXAMPLE_CHARS
+from supportflow.store import SessionRecord
 
 blueprint = Blueprint("learned_examples", __name__, url_prefix="/api")
 
@@ -121,11 +122,7 @@ async def mark_articles(session_id: str, data: MarkArticles) -> tuple[LearnedExa
     404 `article_not_found`; 409 `no_customer_message` when the customer wrote nothing.
     """
     principal = await require(Role.ADMIN, Role.AGENT)
-    try:
-        # The room's holder, as for escalating it (`Principal.may`), or the admin.
-        session = await session_for(principal, session_id, Action.ESCALATE)
-    except Forbidden:
-        raise Forbidden("only the agent holding this chat may mark its articles") from None
+    session = await _handled_chat(principal, session_id)
     learning = services().learning
     made = await learning.confirm_chat(session, data.article_ids, principal.id, "pick")
     listed = [await learning.one(record.example_id) for record in made]
@@ -180,3 +177,19 @@ async def delete_example(example_id: str) -> ExampleDeleted:
     await require(Role.ADMIN)
     await services().learning.remove(example_id)
     return ExampleDeleted(example_id=example_id, deleted=True)
+
+
+async def _handled_chat(principal: Principal, session_id: str) -> SessionRecord:
+    """The chat, for the admin, the agent holding it, or an agent who handled it before
+    (released or closed since); the same 403 otherwise, whether it exists or not."""
+    if principal.role is Role.ADMIN:
+        return await services().store.get_session(session_id)
+    refusal = Forbidden("only an agent who handled this chat may mark its articles")
+    store = services().store
+    try:
+        session = await store.get_session(session_id)
+    except NotFound:
+        raise refusal from None
+    if session.agent_id != principal.id and not await store.handled_chat(session_id, principal.id):
+        raise refusal
+    return session

@@ -140,6 +140,15 @@ class LearnedExamplesRepository:
             if cursor.rowcount == 0:
                 raise _missing(example_id)
 
+    async def handled_chat(self, session_id: str, agent_id: str) -> bool:
+        """Whether `agent_id` claimed (or was handed) an escalation of this chat: it may
+        still mark the chat's articles once it released or closed it."""
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM escalations WHERE session_id = ? AND handled_by = ? LIMIT 1",
+            (session_id, agent_id),
+        )
+        return row is not None
+
     async def learned_examples_mark(self) -> tuple[int, str]:
         """(how many examples, the latest change): changes whenever one is added, edited or
         removed, so a node re-reads the examples only when this moved."""

@@ -148,6 +148,14 @@ async def test_refusals_and_bad_input(
             assert set(response.json()["error"]) == {"code", "message"}
         assert cases[0][0].json()["error"]["code"] == "article_not_found"
 
+        # The agent closed the chat: it still handled it, and may still mark its article.
+        await agent.ok("close_room", {"room_id": session["room_id"]})
+        async with httpx.AsyncClient(base_url=url, headers=auth(account["token"])) as http:
+            late = await http.post(path, json={"article_ids": [ARTICLE]})
+        assert late.status_code == 201, late.text
+        (example,) = late.json()["examples"]
+        await learning_admin.delete(f"/api/learned-examples/{example['example_id']}")
+
         admin_cases = [
             (await learning_admin.post("/api/learned-examples", json={"article_id": ARTICLE}), 400),
             (

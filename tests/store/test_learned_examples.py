@@ -95,3 +95,15 @@ async def test_an_unknown_origin_is_refused_before_any_write(store: Store) -> No
     with pytest.raises(ValueError):
         await store.confirm_example("a", "b", "admin", "guess")
     assert await store.learned_examples() == []
+
+
+async def test_an_agent_who_handled_a_chat_is_known_after_it_left(store: Store) -> None:
+    session = await store.create_session("dan", token_digest="d-dan")
+    await store.create_agent("bea", "Bea", "d-bea", 3, True)
+    await store.create_agent("cal", "Cal", "d-cal", 3, True)
+    assert not await store.handled_chat(session.session_id, "bea")
+    await store.open_escalation(session.room_id, ("human_requested",), (RoomState.BOT_ACTIVE,))
+    await store.claim_room(session.room_id, "bea", (RoomState.ESCALATING,))
+    await store.set_room_state(session.room_id, RoomState.CLOSED, (RoomState.AGENT_ASSIGNED,))
+    assert await store.handled_chat(session.session_id, "bea")
+    assert not await store.handled_chat(session.session_id, "cal")
