@@ -20,6 +20,7 @@ from supportflow.api import (
     docs,
     health,
     knowledge,
+    learned_examples,
     reports,
     rooms,
     sessions,
@@ -36,6 +37,7 @@ from supportflow.auth import Authenticator, ensure_admin_token
 from supportflow.bot.runtime import open_bot
 from supportflow.cluster.node import ClusterNode
 from supportflow.data_dir import secure_data_dir
+from supportflow.learning import LearnedExamples, LearningNotifier
 from supportflow.metrics import Metrics
 from supportflow.realtime.server import create_socket_server
 from supportflow.realtime.socket_notifier import SocketNotifier
@@ -62,6 +64,7 @@ _BLUEPRINTS = (
     rooms.blueprint,
     knowledge.blueprint,
     help_center.blueprint,
+    learned_examples.blueprint,
     canned_replies.blueprint,
     webhooks.blueprint,
     sites.blueprint,
@@ -169,7 +172,9 @@ async def _open_services(
     cleanup.push_async_callback(bot.close)
     cleanup.push_async_callback(sio.shutdown)
     sockets = SocketNotifier(sio)
-    notifier = PublishingNotifier(sockets, dispatcher)
+    learning = LearnedExamples(store, bot.knowledge, settings.learned_check_seconds)
+    notifier = LearningNotifier(PublishingNotifier(sockets, dispatcher), learning)
+    cleanup.push_async_callback(notifier.settle)
     effects = RoomEffects(
         store,
         bot.responder,
@@ -203,6 +208,7 @@ async def _open_services(
         rooms=rooms,
         metrics=metrics,
         webhooks=dispatcher,
+        learning=learning,
         cluster=node,
     )
     await services.site_origins.reload(store)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from supportflow.auth import Authenticator
 from supportflow.bot.runtime import BotRuntime
 from supportflow.cluster.node import ClusterNode
+from supportflow.learning import LearnedExamples
 from supportflow.metrics import Metrics
 from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.registry import RoomRegistry
@@ -51,6 +52,8 @@ class Services:
     metrics: Metrics
     # `webhooks.publish(event, data)` announces an event to webhooks; it never waits.
     webhooks: WebhookDispatcher
+    # Learned examples: what agents confirmed, fed to retrieval (learning/).
+    learning: LearnedExamples
     # This process as a node of a cluster (SUPPORTFLOW_REDIS_URL set), else None.
     cluster: ClusterNode | None = None
     # Every widget site's allowed origins, for the Socket.IO handshake's synchronous check.

@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         " the knowledge base before answering (0: before every search)",
         ge=0,
     )
+    learned_check_seconds: float = _setting(
+        2.0,
+        "how often, at most, a node asks the database whether learned examples changed (other"
+        " nodes' agents confirming, admins editing) before a search (0: before every search)",
+        ge=0,
+    )
     rules_path: Path | None = _named("rules_path", None, "escalation rules TOML", shown="shipped")
     conversation_path: Path | None = _named(
         "conversation_path",

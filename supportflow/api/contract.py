@@ -59,6 +59,7 @@ _NEEDS_KNOWLEDGE = (
     "/api/knowledge",
     "/api/reports",
     "/api/help",
+    "/api/learned-examples",
 )
 _MERMAID = "text/vnd.mermaid"
 

@@ -10,6 +10,7 @@ from supportflow.store.canned_replies import CannedRepliesRepository
 from supportflow.store.database import Database, open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository
+from supportflow.store.learned_examples import LearnedExamplesRepository
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
@@ -32,6 +33,7 @@ class Store(
     ReportsRepository,
     RetentionRepository,
     SitesRepository,
+    LearnedExamplesRepository,
 ):
     """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""
 
