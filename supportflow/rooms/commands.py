@@ -14,8 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from supportflow.rooms.machine import RoomState
-from supportflow.store import EscalationRecord, MessageRecord, StoredMessage
+from supportflow.store import EscalationRecord, MessageRecord, RoomState, StoredMessage
 
 # Who sent a command: "user", "agent", "admin" (REST) or "system" (timers, the server).
 SenderType = str

@@ -23,7 +23,6 @@ from supportflow.metrics import Metrics, escalation_label
 from supportflow.office_hours import OfficeHours, utc_now
 from supportflow.rooms.commands import AddNote, PostMessage, StateChange, Transfer
 from supportflow.rooms.history import conversation_history
-from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.rooms.room_notifier import (
     EscalationAlert,
@@ -35,6 +34,7 @@ from supportflow.rooms.streaming import streaming_to
 from supportflow.store import (
     EscalationRecord,
     MessageRecord,
+    RoomState,
     SessionRecord,
     Store,
     StoredMessage,
@@ -192,9 +192,11 @@ class RoomEffects:
         await self.notifier.agent_joined(change.room_id, change.agent_id, agent_name)
         await self.system_message(change.room_id, f"{agent_name} has joined the chat.")
 
-    async def transfer(self, room_id: str, transfer: Transfer, step: TransitionSpec) -> None:
+    async def transfer(
+        self, room_id: str, transfer: Transfer, expected: Collection[RoomState]
+    ) -> None:
         await self.store.transfer_room(
-            room_id, transfer.agent_id, transfer.target_id, step.sources, fence=self.fence
+            room_id, transfer.agent_id, transfer.target_id, expected, fence=self.fence
         )
 
     async def announce_transfer(
@@ -220,9 +222,11 @@ class RoomEffects:
             {"transferred_from": transfer.agent_id, "transferred_to": transfer.target_id},
         )
 
-    async def set_state(self, room_id: str, step: TransitionSpec) -> None:
-        """Store `step`'s destination, if the room is still in one of its sources."""
-        await self.store.set_room_state(room_id, step.dest, step.sources, fence=self.fence)
+    async def set_state(
+        self, room_id: str, state: RoomState, expected: Collection[RoomState]
+    ) -> None:
+        """Store `state`, if the room is still in one of the `expected` states."""
+        await self.store.set_room_state(room_id, state, expected, fence=self.fence)
 
     async def announce_change(
         self, change: StateChange, text: str, metadata: dict[str, object] | None = None
