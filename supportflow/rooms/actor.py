@@ -28,9 +28,13 @@ from supportflow.rooms.commands import (
     Close,
     Command,
     Escalate,
+    FeedbackGiven,
+    GiveFeedback,
+    LeaveContact,
     Outcome,
     OwnUpToInterruption,
     PostMessage,
+    RateChat,
     ReAlert,
     Release,
     StateChange,
@@ -40,7 +44,7 @@ from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.machine import FINAL_STATE, RoomLifecycle, RoomState, Trigger
 from supportflow.rooms.placement import LocalPlacement, RoomHold
 from supportflow.rooms.steps import EscalationCause, RoomSteps
-from supportflow.store import MessageRecord, SessionRecord, StoredMessage
+from supportflow.store import MessageRecord, RatingRecord, SessionRecord, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +271,24 @@ class RoomActor:
         # A note is not a lifecycle event (no machine row): any open room takes one.
         self._refuse_if_closed()
         return Outcome(await self._effects.add_note(self.room_id, command))
+
+    async def handle_leave_contact(self, command: LeaveContact) -> Outcome[MessageRecord]:
+        self._refuse_if_closed()
+        return Outcome(await self._effects.record_contact(self.room_id, command.email))
+
+    async def handle_rate_chat(self, command: RateChat) -> Outcome[RatingRecord]:
+        # The store refuses an open room (`room_not_closed`) and a second rating.
+        return Outcome(await self._effects.rate(self.room_id, command.score, command.comment))
+
+    async def handle_give_feedback(self, command: GiveFeedback) -> Outcome[FeedbackGiven]:
+        self._refuse_if_closed()
+        await self._effects.record_feedback(self.room_id, command.seq, command.verdict)
+        # Down while the bot holds the room hands it over; otherwise the vote is all.
+        escalated = command.verdict == "down" and Trigger.ESCALATE in self.lifecycle.allowed()
+        if escalated:
+            cause = EscalationCause((command.unhelpful_reason,))
+            await self.lifecycle.fire(Trigger.ESCALATE, command=cause)
+        return Outcome(FeedbackGiven(self.room_id, command.seq, command.verdict, escalated))
 
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
         return Outcome(

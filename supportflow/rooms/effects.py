@@ -34,6 +34,7 @@ from supportflow.rooms.streaming import streaming_to
 from supportflow.store import (
     EscalationRecord,
     MessageRecord,
+    RatingRecord,
     RoomState,
     SessionRecord,
     Store,
@@ -234,20 +235,48 @@ class RoomEffects:
         await self._announce_state(change)
         await self.system_message(change.room_id, text, metadata)
 
-    async def add_note(self, room_id: str, note: AddNote) -> MessageRecord:
+    async def add_note(
+        self, room_id: str, note: AddNote, metadata: dict[str, object] | None = None
+    ) -> MessageRecord:
         """Store a private note and announce it to the room's agents only."""
         stored = await self.store.append_message(
             room_id,
             "agent" if note.author_type == "agent" else "system",
             note.author_id,
             note.text,
-            metadata={"note": True},
+            metadata={"note": True, **(metadata or {})},
             visibility="agents",
             fence=self.fence,
         )
         await self.notifier.message(stored.message)
         self.metrics.notes.inc()
         return stored.message
+
+    async def record_contact(self, room_id: str, email: str) -> MessageRecord:
+        """Keep the address the customer left on the room: a note for agents, in one write.
+
+        The customer's registered contact (`users.email`) is left as it is.
+        """
+        text = f"The customer asked to be answered by email: {email}"
+        note = AddNote("system", "supportflow", text)
+        return await self.add_note(room_id, note, {"contact_email": email})
+
+    async def rate(self, room_id: str, score: int, comment: str | None) -> RatingRecord:
+        """Store the customer's rating of the closed room, count it, tell webhooks."""
+        rating = await self.store.rate_room(room_id, score, comment)
+        self.metrics.ratings.labels(score=str(rating.score)).inc()
+        await self.notifier.chat_rated(rating)
+        return rating
+
+    async def record_feedback(self, room_id: str, seq: int, verdict: str) -> None:
+        """Store the customer's thumb on a bot reply; count it unless it is the same again.
+
+        One vote per reply: a changed vote replaces the stored one and counts under its
+        new verdict, the same vote again changes and counts nothing.
+        """
+        replaced = await self.store.record_feedback(room_id, seq, verdict)
+        if replaced != verdict:
+            self.metrics.bot_feedback.labels(verdict=verdict).inc()
 
     async def realert(self, session_id: str, state: RoomState, office_open: bool = False) -> bool:
         """Alert agents again about a room still waiting; tell its customer. False if it isn't.

@@ -100,6 +100,7 @@ class RoomSteps:
         await self._effects.announce_change(
             firing.change, CLOSING_MESSAGE, {"csat_request": True, "rating_scale": [1, 5]}
         )
+        await self._effects.notifier.room_closed(self.room_id, firing.previous)
 
     async def store_transfer(self, firing: Firing) -> None:
         command = _expect(firing.command, Transfer)
