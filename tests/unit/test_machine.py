@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -334,6 +335,16 @@ async def test_a_failing_persist_step_leaves_the_room_and_announces_nothing() ->
     assert [name for name, *_ in steps.calls] == ["store_state"]
     assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
     await room.fire(T.AGENT_MESSAGE, actor_id=AGENT)  # the room still works
+
+
+async def test_a_failing_step_is_not_logged_as_an_error_by_transitions(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # transitions logs ERROR before re-raising; fire()'s caller handles (or logs) it.
+    room = recorded(S.AGENT_ASSIGNED, Recorder(fail="store_state"))
+    with caplog.at_level(logging.DEBUG, logger="transitions"), pytest.raises(Conflict):
+        await room.fire(T.RELEASE, actor_id=AGENT)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_a_refused_trigger_runs_no_step() -> None:
