@@ -303,7 +303,8 @@ class RoomActor:
             self.room_id, self.session_id, posted, self.steps.exchange_count
         )
         reply = draft.reply
-        # The room may have left the bot while it thought (the customer asked for a person).
+        # The reply runs in the room's turn, so the room is still the bot's; asked anyway,
+        # as every trigger is: the machine's table says when a room may escalate.
         if reply.escalate and Trigger.ESCALATE in self.lifecycle.allowed():
             cause = EscalationCause(reply.reasons or ("low_confidence",), hand_over=draft)
             await self.lifecycle.fire(Trigger.ESCALATE, command=cause)
