@@ -291,12 +291,16 @@ class RoomActor:
         return Outcome(FeedbackGiven(self.room_id, command.seq, command.verdict, escalated))
 
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
-        return Outcome(
-            await self._effects.realert(self.session_id, self.state, command.office_open)
-        )
+        # Only a room still in the queue is re-alerted; claimed or closed meanwhile: done.
+        if self.state is not RoomState.ESCALATING:
+            return Outcome(False)
+        return Outcome(await self._effects.realert(self.session_id, command.office_open))
 
     async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
-        return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
+        # A customer message last is a lost reply only where the bot was to answer it.
+        if self.state is not RoomState.BOT_ACTIVE:
+            return Outcome(False)
+        return Outcome(await self._effects.own_up_to_interruption(self.room_id))
 
     async def _bot_turn(self, posted: StoredMessage) -> None:
         draft = await self._effects.draft_reply(

@@ -278,13 +278,12 @@ class RoomEffects:
         if replaced != verdict:
             self.metrics.bot_feedback.labels(verdict=verdict).inc()
 
-    async def realert(self, session_id: str, state: RoomState, office_open: bool = False) -> bool:
-        """Alert agents again about a room still waiting; tell its customer. False if it isn't.
+    async def realert(self, session_id: str, office_open: bool = False) -> bool:
+        """Alert agents again about a waiting room's pending escalation; tell its customer.
+        False if there is none.
 
         `office_open`: the office hours just began, so the customer hears that agents are back.
         """
-        if state is not RoomState.ESCALATING:
-            return False
         escalation = await self.store.pending_escalation(session_id)
         if escalation is None:
             return False
@@ -296,14 +295,12 @@ class RoomEffects:
         await self.notifier.escalation_alert(EscalationAlert(**{**alert.__dict__, "realert": True}))
         return True
 
-    async def own_up_to_interruption(self, room_id: str, state: RoomState) -> bool:
+    async def own_up_to_interruption(self, room_id: str) -> bool:
         """Tell the customer if their last message went unanswered; False if it did not.
 
-        Only meaningful in the room's turn: then no bot reply is in progress, so a customer
-        message last in a `bot_active` room means a reply was lost to a crash or shutdown.
+        Only meaningful in a `bot_active` room's turn: then no bot reply is in progress, so
+        a customer message last means a reply was lost to a crash or shutdown.
         """
-        if state is not RoomState.BOT_ACTIVE:
-            return False
         last = await self.store.recent_messages(room_id, 1)
         if not last or last[0].sender_type != "user":
             return False

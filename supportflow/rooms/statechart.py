@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from supportflow.rooms.lifecycle import INVALID, REFUSALS, ROOM_CLOSED
 from supportflow.rooms.machine import (
     FINAL_STATE,
     INITIAL_STATE,
@@ -101,8 +102,25 @@ def render_markdown() -> str:
         _INTRO,
         f"```mermaid\n{render_mermaid().rstrip()}\n```",
         "\n".join(rows),
+        "## Refusals",
+        "A trigger that cannot run is refused with the code `REFUSALS` gives its (trigger,"
+        " state) pair and, on a guarded row, the guard that said no. "
+        f"`{FINAL_STATE}` refuses every trigger with `{ROOM_CLOSED.code}`; a pair not listed"
+        f" answers `{INVALID.code}`.",
+        "\n".join(_refusal_rows()),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def _refusal_rows() -> list[str]:
+    rows = ["| refused | in | guard that said no | code |", "| --- | --- | --- | --- |"]
+    for (trigger, state, guard), refusal in REFUSALS.items():
+        if state is not FINAL_STATE:
+            rows.append(
+                f"| `{trigger}` | `{state}` | {f'`{guard}`' if guard else 'none'}"
+                f" | `{refusal.code}` |"
+            )
+    return rows
 
 
 @dataclass(frozen=True)
