@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +13,6 @@ from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import Store
 from tests.fakes import EchoResponder, RecordingNotifier
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 def registry_for(store: Store, idle: float = 60, max_live: int = 100) -> RoomRegistry:

@@ -4,7 +4,6 @@ commands that change no state (thumbs, a left contact, a rating)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -38,13 +37,6 @@ class Room:
 
     def kinds(self) -> list[str]:
         return [kind for kind, _ in self.notifier.events]
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 @pytest.fixture(name="room")
