@@ -239,12 +239,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_claim_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
         principal.require(Role.AGENT)
-        services = self._services()
-        session = await self._room_for(principal, payload.room_id, Action.HANDLE)
-        agent = await services.store.get_agent(principal.id)
+        room_id = (await self._room_for(principal, payload.room_id, Action.HANDLE)).room_id
         # The claimer's sockets enter the room's channel when the claim is stored (the
         # notifier's `sync_readers`), so a refused claim never hears the room.
-        change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
+        change = await self._services().rooms.submit(room_id, Claim(principal.id))
         return _state_ack(change)
 
     async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:

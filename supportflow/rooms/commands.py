@@ -82,8 +82,9 @@ class Escalate(Command[StateChange]):
 
 @dataclass(frozen=True)
 class Claim(Command[StateChange]):
+    """An agent takes a queued room (the room reads its name to announce it)."""
+
     agent_id: str
-    agent_name: str
 
     def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
         return room.handle_claim(self)

@@ -186,8 +186,9 @@ class RoomEffects:
     ) -> EscalationRecord:
         return await self.store.claim_room(room_id, agent_id, expected, fence=self.fence)
 
-    async def announce_claim(self, change: StateChange, agent_name: str) -> None:
+    async def announce_claim(self, change: StateChange) -> None:
         assert change.agent_id is not None
+        agent_name = (await self.store.get_agent(change.agent_id)).name
         await self._announce_state(change)
         await self.notifier.escalation_claimed(change.room_id, change.agent_id)
         await self.notifier.agent_joined(change.room_id, change.agent_id, agent_name)

@@ -86,8 +86,7 @@ class RoomSteps:
         )
 
     async def announce_claim(self, firing: Firing) -> None:
-        command = _expect(firing.command, Claim)
-        await self._effects.announce_claim(firing.change, command.agent_name)
+        await self._effects.announce_claim(firing.change)
 
     async def store_state(self, firing: Firing) -> None:
         await self._effects.set_state(self.room_id, firing.state, firing.sources)

@@ -37,7 +37,7 @@ async def held_room(store: Store, rooms: RoomRegistry) -> str:
     await store.create_agent("ann", "Ann", "d-ann", max_concurrent=5, is_available=True)
     room = (await store.create_session("alice", token_digest="d-alice")).room_id
     await rooms.submit(room, Escalate(("human_requested",)))
-    await rooms.submit(room, Claim("ann", "Ann"))
+    await rooms.submit(room, Claim("ann"))
     return room
 
 

@@ -86,7 +86,7 @@ async def test_seq_is_gap_free_when_customer_and_agent_write_at_once(store: Stor
     room = await new_room(store, "u1")
     await store.create_agent("ann", "Ann", "digest-ann", max_concurrent=3, is_available=True)
     await registry.submit(room, Escalate(("human_requested",)))
-    await registry.submit(room, Claim("ann", "Ann"))
+    await registry.submit(room, Claim("ann"))
     writes = [PostMessage("user", "u1", f"u{i}") for i in range(15)]
     writes += [PostMessage("agent", "ann", f"a{i}") for i in range(15)]
     results = await asyncio.gather(*(registry.submit(room, w) for w in writes))

@@ -66,19 +66,19 @@ async def test_a_refused_write_leaves_the_room_and_announces_nothing(
     first, second = await new_room(store, "u1"), await new_room(store, "u2")
     for room_id in (first, second):
         await room.rooms.submit(room_id, Escalate(("human_requested",)))
-    await room.rooms.submit(first, Claim("ann", "Ann"))
+    await room.rooms.submit(first, Claim("ann"))
     before = len(room.notifier.events)
     with pytest.raises(Conflict) as refused:  # the store's capacity check, in the persist step
-        await room.rooms.submit(second, Claim("ann", "Ann"))
+        await room.rooms.submit(second, Claim("ann"))
     assert refused.value.code == "at_capacity"
     assert room.notifier.events[before:] == []
     assert (await store.session_by_room(second)).status is RoomState.ESCALATING
     # The actor kept its state too: the room is still claimable, and refuses a second claim.
     await room.rooms.submit(first, Close("admin", "admin"))
-    change = await room.rooms.submit(second, Claim("ann", "Ann"))
+    change = await room.rooms.submit(second, Claim("ann"))
     assert change.state is RoomState.AGENT_ASSIGNED
     with pytest.raises(Conflict) as again:
-        await room.rooms.submit(second, Claim("bob", "Bob"))
+        await room.rooms.submit(second, Claim("bob"))
     assert again.value.code == "already_claimed"
     assert room.count("supportflow_claims_total", outcome="lost") == 2
 
