@@ -17,8 +17,8 @@ from pathlib import Path
 
 from supportflow.knowledge.sentence_encoder import default_model_path
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
-from supportflow.rooms.room_notifier import EscalationAlert
-from supportflow.store import MessageRecord, RoomState
+from supportflow.rooms.room_notifier import EscalationAlert, TransferAlert
+from supportflow.store import MessageRecord, RatingRecord, RoomState
 
 
 class RecordingNotifier:
@@ -57,6 +57,15 @@ class RecordingNotifier:
 
     async def reply_delta(self, room_id: str, reply_id: str, text: str) -> None:
         self.events.append(("reply_delta", text))
+
+    async def room_transferred(self, alert: TransferAlert) -> None:
+        self.events.append(("room_transferred", alert))
+
+    async def room_closed(self, room_id: str, previous: RoomState) -> None:
+        self.events.append(("room_closed", previous))
+
+    async def chat_rated(self, rating: RatingRecord) -> None:
+        self.events.append(("chat_rated", rating))
 
 
 class EchoResponder:

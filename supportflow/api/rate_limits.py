@@ -32,11 +32,11 @@ class Costly(StrEnum):
 
 def _allowances(settings: Settings) -> dict[Costly, KeyedBuckets]:
     return {
-        Costly.SESSIONS: KeyedBuckets(settings.sessions_per_minute),
-        Costly.ASK: KeyedBuckets(settings.asks_per_minute),
-        Costly.ESCALATE: KeyedBuckets(settings.escalations_per_minute),
-        Costly.HELP_SEARCH: KeyedBuckets(settings.help_searches_per_minute),
-        Costly.HELP_VOTE: KeyedBuckets(settings.help_votes_per_minute),
+        Costly.SESSIONS: KeyedBuckets.every_minute(settings.sessions_per_minute),
+        Costly.ASK: KeyedBuckets.every_minute(settings.asks_per_minute),
+        Costly.ESCALATE: KeyedBuckets.every_minute(settings.escalations_per_minute),
+        Costly.HELP_SEARCH: KeyedBuckets.every_minute(settings.help_searches_per_minute),
+        Costly.HELP_VOTE: KeyedBuckets.every_minute(settings.help_votes_per_minute),
     }
 
 
@@ -52,5 +52,5 @@ def check_rate(route: Costly) -> None:
     if not buckets.take(client_address()):
         raise RateLimited(
             f"too many {route.value} requests from this address: at most"
-            f" {buckets.per_minute} a minute"
+            f" {buckets.per_minute:g} a minute"
         )

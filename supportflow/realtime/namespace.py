@@ -52,11 +52,14 @@ from supportflow.rooms.commands import (
     Claim,
     Close,
     Escalate,
+    GiveFeedback,
     PostMessage,
+    RateChat,
     Release,
     StateChange,
     Transfer,
 )
+from supportflow.rooms.commands import LeaveContact as LeaveContactCommand
 from supportflow.services import Services
 from supportflow.store import SessionRecord
 
@@ -227,12 +230,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_send_message(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(SendMessage, data)
         _check_claimed_identity(principal, payload.user_type, payload.user_id)
-        limit = self._services().settings.message_max_chars
-        text = payload.message.strip()
-        if not text or is_invisible(text):
-            raise InvalidInput("the message is empty (or shows nothing)", "empty_message")
-        if len(text) > limit:
-            raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
+        text = self._checked_text(payload.message)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
         command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
         posted = await self._services().rooms.submit(room_id, command)
@@ -241,12 +239,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_claim_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
         principal.require(Role.AGENT)
-        services = self._services()
-        session = await self._room_for(principal, payload.room_id, Action.HANDLE)
-        agent = await services.store.get_agent(principal.id)
+        room_id = (await self._room_for(principal, payload.room_id, Action.HANDLE)).room_id
         # The claimer's sockets enter the room's channel when the claim is stored (the
         # notifier's `sync_readers`), so a refused claim never hears the room.
-        change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
+        change = await self._services().rooms.submit(room_id, Claim(principal.id))
         return _state_ack(change)
 
     async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -307,12 +303,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         payload = _parse(LeaveContact, data)
         principal.require(Role.USER)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
-        services = self._services()
-        note = AddNoteCommand(
-            "system", "supportflow", f"The customer asked to be answered by email: {payload.email}"
-        )
-        await services.rooms.submit(room_id, note)  # refuses a closed room before storing
-        await services.store.set_user_email(principal.id, payload.email)
+        await self._services().rooms.submit(room_id, LeaveContactCommand(payload.email))
         return {"room_id": room_id, "email": payload.email}
 
     async def on_rate(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -320,39 +311,18 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         payload = _parse(Rate, data)
         principal.require(Role.USER)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
-        services = self._services()
-        rating = await services.store.rate_room(room_id, payload.score, payload.comment or None)
-        services.metrics.ratings.labels(score=str(rating.score)).inc()
-        services.webhooks.publish(
-            "rating.created",
-            {
-                "room_id": rating.room_id,
-                "session_id": rating.session_id,
-                "user_id": rating.user_id,
-                "agent_id": rating.agent_id,
-                "score": rating.score,
-                "comment": rating.comment,
-                "created_at": rating.created_at,
-            },
-        )
+        command = RateChat(payload.score, payload.comment or None)
+        rating = await self._services().rooms.submit(room_id, command)
         return {"room_id": rating.room_id, "score": rating.score}
 
     async def on_feedback(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         """The customer's thumbs up or down on a bot reply; down hands over (`bot_unhelpful`)."""
         payload = _parse(Feedback, data)
         principal.require(Role.USER)
-        session = await self._room_for(principal, payload.room_id, Action.POST)
-        services = self._services()
-        await services.store.record_feedback(session.room_id, payload.seq, payload.verdict)
-        services.metrics.bot_feedback.labels(verdict=payload.verdict).inc()
-        escalated = False
-        if payload.verdict == "down" and session.status == "bot_active":
-            try:
-                await services.rooms.submit(session.room_id, Escalate((BOT_UNHELPFUL,)))
-                escalated = True
-            except SupportflowError:
-                pass  # the room left bot_active meanwhile: the feedback is stored anyway
-        return {"room_id": session.room_id, "seq": payload.seq, "escalated": escalated}
+        room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
+        command = GiveFeedback(payload.seq, payload.verdict, BOT_UNHELPFUL)
+        given = await self._services().rooms.submit(room_id, command)
+        return {"room_id": given.room_id, "seq": given.seq, "escalated": given.escalated}
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)

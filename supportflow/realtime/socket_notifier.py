@@ -24,7 +24,7 @@ from supportflow.realtime.managers import NodeCalls
 from supportflow.realtime.payloads import alert_event, message_event
 from supportflow.rooms.effects import BOT_ID
 from supportflow.rooms.room_notifier import EscalationAlert, TransferAlert
-from supportflow.store import MessageRecord, RoomState
+from supportflow.store import MessageRecord, RatingRecord, RoomState
 
 NAMESPACE = "/"
 AGENTS = "agents"
@@ -105,6 +105,12 @@ class SocketNotifier:
             "from_name": alert.from_name,
         }
         await self._sio.emit("transfer_alert", event, to=agent_room(alert.to_agent_id))
+
+    async def room_closed(self, room_id: str, previous: RoomState) -> None:
+        pass  # `state_changed` told the room and the queues already
+
+    async def chat_rated(self, rating: RatingRecord) -> None:
+        pass  # the customer's `rate` ack says it; nobody else listens on a closed room
 
     # Events that are not room changes
 

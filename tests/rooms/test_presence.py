@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -17,13 +16,6 @@ from supportflow.store import RoomState, Store
 from tests.fakes import EchoResponder, RecordingNotifier
 
 GRACE = 0.2
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 @pytest.fixture(name="rooms")
@@ -45,7 +37,7 @@ async def held_room(store: Store, rooms: RoomRegistry) -> str:
     await store.create_agent("ann", "Ann", "d-ann", max_concurrent=5, is_available=True)
     room = (await store.create_session("alice", token_digest="d-alice")).room_id
     await rooms.submit(room, Escalate(("human_requested",)))
-    await rooms.submit(room, Claim("ann", "Ann"))
+    await rooms.submit(room, Claim("ann"))
     return room
 
 
