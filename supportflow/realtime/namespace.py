@@ -67,8 +67,16 @@ P = TypeVar("P", bound=Payload)
 _LIFECYCLE_EVENTS = {"connect", "disconnect"}
 # What a customer socket may still do once its room is closed (its token died with it).
 _AFTER_CLOSE_EVENTS = {"rate"}
-# The event a packet too deeply nested to decode arrives as (see realtime/server.py).
+# The events the transport turns refused packets into (see realtime/server.py): one too
+# deeply nested to decode, one whose event name is not a string, one naming a reserved event.
 UNDECODABLE_EVENT = "\x00undecodable"
+NAMELESS_EVENT = "\x00nameless"
+RESERVED_EVENT = "\x00reserved"
+_REFUSED_EVENTS = {
+    UNDECODABLE_EVENT: ("the payload is nested too deeply", "invalid_input"),
+    NAMELESS_EVENT: ("an event's name must be a string", "invalid_input"),
+    RESERVED_EVENT: ("that event name is the transport's own", "reserved_event"),
+}
 
 
 class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped library
@@ -95,8 +103,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             self._rate_limit.check(sid)
         except SupportflowError as error:
             return error.to_ack()
-        if event == UNDECODABLE_EVENT:
-            return InvalidInput("the payload is nested too deeply").to_ack()
+        if event in _REFUSED_EVENTS:
+            return InvalidInput(*_REFUSED_EVENTS[event]).to_ack()
         handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
         if handler is None:
             return InvalidInput(f"unknown event {event[:64]!r}", "unknown_event").to_ack()
@@ -122,11 +130,22 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             }
         return {"ok": True, **result}
 
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Accept only `auth={"token": ...}` with a valid token; refuse anything else."""
+    async def on_connect(self, sid: str, _environ: dict[str, Any], auth: Any = None) -> None:
+        """Accept only `auth={"token": ...}` with a valid token; refuse anything else.
+
+        Only python-socketio calls this (the server refuses client events of that name);
+        even so, the address and Origin come from the environ the server recorded for the
+        transport, never from an argument, and a socket already signed in is refused.
+        """
         token = auth.get("token") if isinstance(auth, dict) else None
         token = token if isinstance(token, str) else ""
         services = self._services()
+        environ = self._recorded_environ(sid)
+        if (await self.get_session(sid)).get("principal") is not None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "this socket is already connected",
+                {"code": "already_connected", "message": "this socket is already connected"},
+            )
         try:
             principal = await services.authenticator.authenticate(token, _client(environ))
             await check_page_origin(services, principal, environ)
@@ -156,6 +175,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             raise
         services.metrics.sockets.labels(role=principal.role.value).inc()
         log.info("socket connected", extra={"sid": sid, "role": principal.role.value})
+
+    def _recorded_environ(self, sid: str) -> dict[str, Any]:
+        recorded: dict[str, Any] | None = self.server.get_environ(sid, self.namespace)
+        return recorded or {}
 
     async def _still_valid(self, sid: str, event: str) -> Principal:
         """The socket's principal, its token checked again now (Unauthorized if it died:

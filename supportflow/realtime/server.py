@@ -11,7 +11,12 @@ import socketio
 from supportflow.realtime import wire_json
 from supportflow.realtime.connection_limits import ConnectionCount, EventRateLimit
 from supportflow.realtime.managers import client_manager
-from supportflow.realtime.namespace import UNDECODABLE_EVENT, ChatNamespace
+from supportflow.realtime.namespace import (
+    NAMELESS_EVENT,
+    RESERVED_EVENT,
+    UNDECODABLE_EVENT,
+    ChatNamespace,
+)
 from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.sites import SiteOrigins
@@ -24,7 +29,7 @@ def create_socket_server(
 
     With `redis_url` set its emits reach the sockets of every node (`realtime.managers`).
     """
-    server = DeadlineServer(
+    server = ChatServer(
         settings.socket_auth_timeout_seconds,
         client_manager=client_manager(settings.redis_url, f"{settings.redis_prefix}:socketio"),
         async_mode="asgi",
@@ -66,13 +71,32 @@ class DepthSafePacket(socketio.packet.Packet):  # type: ignore[misc]  # untyped 
     json = _DepthSafeJson
 
 
-class DeadlineServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
-    """An `AsyncServer` that closes engine.io connections which do not connect to the
-    namespace (authenticate) within `deadline` seconds.
+# Names python-socketio gives a meaning of its own: the server's lifecycle handlers
+# (`connect`, `disconnect`: dispatched to the very handler an EVENT packet of that name
+# would reach), the client's (`connect_error`, `__disconnect_final`) and the catch-all `*`.
+RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error", "__disconnect_final", "*"})
 
-    Without it, a client may open the transport and never send its token, and answering
-    pings keeps it open forever. Hooked on engine.io's connect, which python-socketio
-    handles in `_handle_eio_connect`.
+
+def screened_event(data: Any) -> list[Any]:
+    """A client EVENT packet's data, its name replaced by a refusal sentinel when it is not
+    a string (`42[5,{}]`) or is reserved (`42["connect",{...}]`): such a packet must never
+    reach a lifecycle handler, nor crash the dispatch before its ack."""
+    if not isinstance(data, list) or not data or not isinstance(data[0], str):
+        return [NAMELESS_EVENT, None]
+    if data[0] in RESERVED_EVENTS:
+        return [RESERVED_EVENT, None]
+    return data
+
+
+class ChatServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped library
+    """An `AsyncServer` that guards the transport before the namespace sees anything.
+
+    - Client EVENT packets are screened (`screened_event`): only python-socketio itself
+      runs the connect and disconnect handlers, with the environ it recorded.
+    - Engine.io connections that do not connect to the namespace (authenticate) within
+      `deadline` seconds are closed. Without it, a client may open the transport and never
+      send its token, and answering pings keeps it open forever. Hooked on engine.io's
+      connect, which python-socketio handles in `_handle_eio_connect`.
     """
 
     def __init__(self, deadline: float, **kwargs: Any) -> None:
@@ -86,6 +110,10 @@ class DeadlineServer(socketio.AsyncServer):  # type: ignore[misc]  # untyped lib
         self._deadline_checks.add(task)
         task.add_done_callback(self._deadline_checks.discard)
         return result
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        # Every client event comes this way (binary ones too); lifecycle calls never do.
+        await super()._handle_event(eio_sid, namespace, id, screened_event(data))
 
     async def _close_if_anonymous(self, eio_sid: str) -> None:
         await asyncio.sleep(self._deadline)
