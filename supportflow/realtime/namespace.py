@@ -212,6 +212,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         if principal is not None:
             self._services().metrics.sockets.labels(role=principal.role.value).dec()
         if principal is not None and principal.role is Role.AGENT:
+            self._services().notifier.agent_disconnected(sid, principal.id)
             await self._services().presence.disconnected(principal.id)
         log.info("socket disconnected", extra={"sid": sid})
 
@@ -242,10 +243,16 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         }
 
     async def on_leave_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """Leave a chat room (and its staff channel). Only a room the caller could address:
+        the server's own channels (`agents`, `agent:<id>`, a socket's sid) are not rooms, so
+        a client cannot step out of what the server tells or moves it by."""
         payload = _parse(RoomRef, data)
-        await self.leave_room(sid, payload.room_id)
-        await self.leave_room(sid, staff_room(payload.room_id))
-        return {"room_id": payload.room_id}
+        if not principal.may_address(room_id=payload.room_id):
+            raise principal.refusal(Action.READ)
+        room_id = (await self._room(payload.room_id)).room_id
+        await self.leave_room(sid, room_id)
+        await self.leave_room(sid, staff_room(room_id))
+        return {"room_id": room_id}
 
     async def on_send_message(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(SendMessage, data)
