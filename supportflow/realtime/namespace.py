@@ -296,6 +296,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         services = self._services()
         me = await services.store.get_agent(principal.id)
         target = await services.store.get_agent(payload.agent_id)
+        # Enabled, available and under capacity are checked where the transfer is stored;
+        # an agent with no socket would strand the customer (and if its last socket closes
+        # right after this, the absent-agent sweep re-queues the room after the grace).
+        await services.presence.ensure_connected(target.agent_id)
         command = Transfer(me.agent_id, me.name, target.agent_id, target.name)
         # The state change takes the previous agent's sockets out of the room's channels,
         # its notes' included, and puts the new holder's in (`sync_readers`).
