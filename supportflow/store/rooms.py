@@ -342,9 +342,14 @@ class RoomsRepository:
         return found[0] if found else None
 
     async def escalations_with_status(
-        self, status: str, limit: int = 500
+        self, status: str, limit: int = 500, handled_by: str | None = None
     ) -> list[EscalationRecord]:
-        return await self._escalations_where("e.status = ?", (status,), limit)
+        """Escalations in `status`; with `handled_by`, only those that agent handles."""
+        if handled_by is None:
+            return await self._escalations_where("e.status = ?", (status,), limit)
+        return await self._escalations_where(
+            "e.status = ? AND e.handled_by = ?", (status, handled_by), limit
+        )
 
     async def queue_position(self, escalation: EscalationRecord) -> int:
         """1 for the oldest pending escalation, and so on."""
