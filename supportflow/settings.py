@@ -301,6 +301,12 @@ class Settings(BaseSettings):
         " token) by then is closed",
         ge=0.1,
     )
+    max_pending_sockets_per_address: int = _setting(
+        20,
+        "Socket.IO transports one client address may hold open before signing in; the next"
+        " is refused at the handshake",
+        ge=1,
+    )
     # Per client address, on the open and costly REST routes; the admin token is never limited.
     sessions_per_minute: int = _setting(
         10,

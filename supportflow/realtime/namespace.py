@@ -45,6 +45,7 @@ from supportflow.realtime.payloads import (
     Typing,
     message_event,
 )
+from supportflow.realtime.pending_transports import client_address
 from supportflow.realtime.site_origins import check_page_origin
 from supportflow.realtime.socket_notifier import staff_room
 from supportflow.rooms.commands import AddNote as AddNoteCommand
@@ -147,7 +148,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
                 {"code": "already_connected", "message": "this socket is already connected"},
             )
         try:
-            principal = await services.authenticator.authenticate(token, _client(environ))
+            principal = await services.authenticator.authenticate(token, client_address(environ))
             await check_page_origin(services, principal, environ)
         except SupportflowError as error:
             # The client's connect_error gets {"message": ..., "data": {"code", "message"}}.
@@ -437,13 +438,6 @@ def _parse(model: type[P], data: Any) -> P:
         return model.model_validate(data)
     except ValidationError as error:
         raise invalid_input(error) from None
-
-
-def _client(environ: dict[str, Any]) -> str:
-    """The connecting client's address (the ASGI scope's, as REST uses)."""
-    scope = environ.get("asgi.scope") or {}
-    peer = scope.get("client") if isinstance(scope, dict) else None
-    return str(peer[0]) if peer else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def _check_claimed_identity(
