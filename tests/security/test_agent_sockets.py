@@ -10,20 +10,10 @@ import httpx
 import pytest
 
 from supportflow.store import RoomState
-from tests.realtime.clients import ChatClient, claimed_room, customer_session
+from tests.realtime.clients import claimed_room, customer_session, dropped
 from tests.support import LiveServer, shared_server
 
 server, admin = shared_server("server", "admin", agent_grace_seconds=1.0)
-
-
-async def _dropped(client: ChatClient, code: str) -> None:
-    told = await client.wait_for("disconnect_reason", timeout=10)
-    assert told["code"] == code, told
-    for _ in range(100):
-        if not client.sio.connected:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the socket was not disconnected")
 
 
 async def _state(server: LiveServer, room_id: str) -> str:
@@ -45,7 +35,7 @@ async def test_an_agent_that_left_its_own_channel_is_still_dropped(
             assert refused["error"]["code"] == "room_not_found", refused
         response = await admin.post(f"/api/agents/{agent_id}/{action}")
         assert response.status_code in (200, 201), response.text
-        await _dropped(agent, "agent_disabled" if action == "disable" else "token_rotated")
+        await dropped(agent, "agent_disabled" if action == "disable" else "token_rotated")
         # What the customer says next never reaches the dropped socket.
         await customer.ok("send_message", {"room_id": room, "message": "my card is 4111"})
         await asyncio.sleep(0.3)
