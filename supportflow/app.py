@@ -219,19 +219,20 @@ async def _open_services(
     if settings.retention_days > 0:
         sweep = RetentionSweep(store, settings.retention_days, settings.retention_interval_seconds)
         sweepers.append(sweep.run)
+
+    async def absent_agents() -> None:
+        await presence.watch_absent_agents_forever(max(settings.agent_grace_seconds / 2, 1.0))
+
     if node is None:
         await presence.watch_absent_agents()
         await own_up_to_interrupted_replies(rooms)
-        for sweeper in sweepers:
+        for sweeper in [*sweepers, absent_agents]:
             cleanup.push_async_callback(_cancel, asyncio.create_task(sweeper()))
         return services
     await node.serve_forwarded(rooms.submit_here)
 
     async def recover() -> None:
         await own_up_to_interrupted_replies(rooms)
-
-    async def absent_agents() -> None:
-        await presence.watch_absent_agents_forever(max(settings.agent_grace_seconds / 2, 1.0))
 
     # One node at a time sweeps for the whole cluster (the leader); stopped before the
     # rooms drain, so no sweep sends commands into a closing registry.

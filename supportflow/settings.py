@@ -14,7 +14,9 @@ turns a bad value into a `ConfigurationError` naming the variable.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -47,6 +49,18 @@ from supportflow.store.urls import DatabaseUrl, DatabaseUrlError
 PREFIX = "SUPPORTFLOW_"
 # Shortest admin or metrics token accepted: 24 URL-safe characters carry about 144 bits.
 MIN_SECRET_CHARS = 24
+# Least estimated entropy of those tokens (`estimated_bits`): 25 x "a" has none, "abcd" x 7
+# 56 bits; of 200,000 random 24-character tokens none scored below 62 (hex) or 82 (URL-safe).
+MIN_SECRET_BITS = 60
+
+
+def estimated_bits(secret: str) -> float:
+    """The secret's length times the Shannon entropy of its characters: a rough upper bound
+    on how hard it is to guess, low for repeated or few distinct characters."""
+    counts = Counter(secret)
+    total = len(secret)
+    return -total * sum(n / total * math.log2(n / total) for n in counts.values())
+
 
 # Field -> earlier variable names still read (after the current one), documented in the README.
 LEGACY_NAMES: dict[str, tuple[str, ...]] = {
@@ -293,6 +307,12 @@ class Settings(BaseSettings):
         " token) by then is closed",
         ge=0.1,
     )
+    max_pending_sockets_per_address: int = _setting(
+        20,
+        "Socket.IO transports one client address may hold open before signing in; the next"
+        " is refused at the handshake",
+        ge=1,
+    )
     # Per client address, on the open and costly REST routes; the admin token is never limited.
     sessions_per_minute: int = _setting(
         10,
@@ -394,6 +414,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must be at least {MIN_SECRET_CHARS} characters long: it is a password"
                 " (secrets.token_urlsafe(32) makes a good one)"
+            )
+        if value is not None and estimated_bits(value) < MIN_SECRET_BITS:
+            raise ValueError(
+                f"is too predictable (about {estimated_bits(value):.0f} bits, at least"
+                f" {MIN_SECRET_BITS} needed): use random characters, as"
+                " secrets.token_urlsafe(32) makes"
             )
         return value
 

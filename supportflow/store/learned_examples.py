@@ -36,7 +36,7 @@ class LearnedExampleRecord:
         return from_columns(cls, row)
 
 
-_SELECT = (
+_EXAMPLE_SELECT = (
     "SELECT e.*, a.name AS confirmed_by_name FROM learned_examples e"
     " LEFT JOIN agents a ON a.agent_id = e.confirmed_by"
 )
@@ -100,7 +100,7 @@ class LearnedExamplesRepository:
         return str(example_id)
 
     async def learned_example(self, example_id: str) -> LearnedExampleRecord:
-        row = await self._db.fetch_one(f"{_SELECT} WHERE e.example_id = ?", (example_id,))
+        row = await self._db.fetch_one(f"{_EXAMPLE_SELECT} WHERE e.example_id = ?", (example_id,))
         if row is None:
             raise _missing(example_id)
         return LearnedExampleRecord.from_row(row)
@@ -108,10 +108,10 @@ class LearnedExamplesRepository:
     async def learned_examples(self, article_id: str | None = None) -> list[LearnedExampleRecord]:
         """Every example (of one article when given), newest first."""
         if article_id is None:
-            rows = await self._db.fetch_all(f"{_SELECT} ORDER BY e.updated_at DESC, e.example_id")
+            rows = await self._db.fetch_all(f"{_EXAMPLE_SELECT} ORDER BY e.updated_at DESC, e.example_id")
         else:
             rows = await self._db.fetch_all(
-                f"{_SELECT} WHERE e.article_id = ? ORDER BY e.updated_at DESC, e.example_id",
+                f"{_EXAMPLE_SELECT} WHERE e.article_id = ? ORDER BY e.updated_at DESC, e.example_id",
                 (article_id,),
             )
         return [LearnedExampleRecord.from_row(row) for row in rows]

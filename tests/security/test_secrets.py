@@ -119,6 +119,7 @@ async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
 _SQL_FRAGMENTS = {
     "_AGENT_COLUMNS",
     "_ESCALATION_COLUMNS",
+    "_EXAMPLE_SELECT",  # a constant: the learned examples' columns and their join
     "condition",
     "placeholders",
     "marks",  # a placeholder list too: ",".join("?" * n)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
 
 from supportflow.errors import ConfigurationError
-from supportflow.settings import Settings, configuration_table, env_names
+from supportflow.settings import (
+    MIN_SECRET_BITS,
+    MIN_SECRET_CHARS,
+    Settings,
+    configuration_table,
+    env_names,
+    estimated_bits,
+)
 
 
 def test_defaults_without_environment(tmp_path: Path) -> None:
@@ -79,6 +87,10 @@ def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
         ("SUPPORTFLOW_GROQ_TIMEOUT", "soon", "SUPPORTFLOW_GROQ_TIMEOUT: "),  # the name used
         ("SUPPORTFLOW_ADMIN_TOKEN", "admin123", "SUPPORTFLOW_ADMIN_TOKEN: must be at least 24"),
         ("SUPPORTFLOW_METRICS_TOKEN", "x" * 23, "SUPPORTFLOW_METRICS_TOKEN: must be at least 24"),
+        # Long enough, but guessable (issue 20, item 9).
+        ("SUPPORTFLOW_ADMIN_TOKEN", "a" * 25, "SUPPORTFLOW_ADMIN_TOKEN: is too predictable"),
+        ("SUPPORTFLOW_ADMIN_TOKEN", "abcd" * 7, "SUPPORTFLOW_ADMIN_TOKEN: is too predictable"),
+        ("SUPPORTFLOW_METRICS_TOKEN", "ab" * 20, "SUPPORTFLOW_METRICS_TOKEN: is too predictable"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
@@ -156,3 +168,10 @@ def test_the_security_limits_are_read(tmp_path: Path) -> None:
     assert (settings.retention_days, settings.retention_interval_seconds) == (0, 60)
     defaults = Settings.from_env({}, dotenv_path=tmp_path / "absent.env")
     assert (defaults.retention_days, defaults.sessions_per_minute) == (30, 10)
+
+
+def test_random_tokens_of_the_shortest_length_pass_the_entropy_check() -> None:
+    for _ in range(2000):
+        for token in (secrets.token_urlsafe(18), secrets.token_hex(12)):
+            assert len(token) == MIN_SECRET_CHARS
+            assert estimated_bits(token) >= MIN_SECRET_BITS, token
