@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as QuartClient
 
@@ -9,6 +10,7 @@ from supportflow import __version__
 from tests.support import admin_headers
 
 
+@pytest.mark.real_model  # the encoder it reports is the model's
 async def test_health_reports_the_database_and_the_encoder(client: QuartClient) -> None:
     response = await client.get("/api/health", headers=admin_headers())
     assert response.status_code == 200
