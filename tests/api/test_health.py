@@ -24,6 +24,16 @@ async def test_health_reports_the_database_and_the_encoder(client: QuartClient) 
     assert "encoder_fallback" not in body["components"]["embedder"]
 
 
+async def test_the_app_opens_the_bot_it_is_given(client: QuartClient) -> None:
+    # The `client` fixture's app runs tests/fakes.py's FAKE_BOT (create_app's `parts`).
+    body = await (await client.get("/api/health", headers=admin_headers())).get_json()
+    assert body["components"]["embedder"] == {
+        "status": "ok",
+        "model": "word-hash (tests/fakes.py)",
+        "encoder": "word-hash",
+    }
+
+
 async def test_health_is_503_when_the_database_is_unreachable(app: Quart) -> None:
     store = app.extensions["supportflow"].store
     await store.close()
