@@ -23,7 +23,13 @@ from supportflow.settings import Settings
 from tests.fakes import FAKE_BOT
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
 from tests.llm.fake_groq import FakeGroq
-from tests.support import LiveServer, admin_http, server_settings, shared_encoder_cache
+from tests.support import (
+    LiveServer,
+    admin_http,
+    served_parts,
+    server_settings,
+    shared_encoder_cache,
+)
 
 # Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing).
 pytest_plugins = ["tests.services"]
@@ -84,24 +90,18 @@ def fixture_settings(tmp_path: Path) -> Settings:
     return server_settings(tmp_path / "data")
 
 
-# Set to 1 to run every contract test on the real model (the suite as it was before the fake
-# bot; slower): what to do when a test passes on the fake and a real server disagrees.
-REAL_MODEL_EVERYWHERE = "SUPPORTFLOW_TESTS_REAL_MODEL"
-
-
 @pytest.fixture(name="parts")
 def fixture_parts(request: pytest.FixtureRequest) -> AppParts:
     """What the `app`, `server` and `start_server` apps open: everything real but the
     embedding model (tests/fakes.py's FAKE_BOT), or the model too when the test is marked
     `real_model` (it relies on what the model understands, or on the demo articles)."""
-    real = request.node.get_closest_marker("real_model") or os.environ.get(REAL_MODEL_EVERYWHERE)
-    return AppParts() if real else FAKE_BOT
+    return AppParts() if request.node.get_closest_marker("real_model") else FAKE_BOT
 
 
 @pytest.fixture(name="app")
 async def fixture_app(settings: Settings, parts: AppParts) -> AsyncIterator[Quart]:
     """The app with its lifespan run (store and knowledge open), for in-process tests."""
-    app = create_app(settings, parts)
+    app = create_app(settings, served_parts(parts))
     # Start-up loads the embedding model: more than Quart's default 6 s on a cold cache.
     async with TestApp(app, startup_timeout=120, shutdown_timeout=60):
         yield app

@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import functools
 import inspect
+import os
 import shutil
 import socket
 import subprocess
@@ -32,6 +33,14 @@ from supportflow.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 T = TypeVar("T")
+# Set to 1 to serve every test app on the real model, fake bot or not (the suite as it was
+# before tests/fakes.py's FAKE_BOT; slower): to tell whether the fake hides a difference.
+REAL_MODEL_EVERYWHERE = "SUPPORTFLOW_TESTS_REAL_MODEL"
+
+
+def served_parts(parts: AppParts | None) -> AppParts | None:
+    """`parts`, unless SUPPORTFLOW_TESTS_REAL_MODEL=1 asks for the real ones."""
+    return None if os.environ.get(REAL_MODEL_EVERYWHERE) == "1" else parts
 
 
 def free_port() -> int:
@@ -91,7 +100,7 @@ class LiveServer:
         return found
 
     def start(self, timeout: float = 120.0) -> LiveServer:
-        self.app = create_app(self.settings, self.parts)
+        self.app = create_app(self.settings, served_parts(self.parts))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
         self._thread.start()
