@@ -168,7 +168,7 @@ async def _open_services(
     if node is not None:
         cleanup.push_async_callback(node.close)
     # Closed after the rooms drain (clean-ups run in reverse), so their last events queue.
-    dispatcher = parts.webhooks(store, settings)
+    dispatcher = parts.webhooks(store, settings.webhooks)
     await dispatcher.start()
     cleanup.push_async_callback(dispatcher.close)
     # Per app, not the process-wide default registry: tests run several apps at once.
@@ -212,7 +212,7 @@ async def _open_services(
         metrics=metrics,
         webhooks=dispatcher,
         cluster=node,
-        rest_allowances=rest_allowances(settings),
+        rest_allowances=rest_allowances(settings.limits),
     )
     await services.site_origins.reload(store)
     refresh = services.site_origins.keep_fresh(store, SITES_REFRESH_SECONDS)

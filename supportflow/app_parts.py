@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from supportflow.bot.runtime import BotRuntime, open_bot
 from supportflow.cluster.node import ClusterNode
 from supportflow.metrics import Metrics
-from supportflow.settings import Settings
+from supportflow.settings import Settings, WebhookSettings
 from supportflow.store import Store
 from supportflow.webhooks import WebhookDispatcher
 
 StoreOpener = Callable[[Settings], Awaitable[Store]]
 BotOpener = Callable[[Settings, Metrics], Awaitable[BotRuntime]]
 ClusterOpener = Callable[[Settings], Awaitable[ClusterNode | None]]
-DispatcherFactory = Callable[[Store, Settings], WebhookDispatcher]
+DispatcherFactory = Callable[[Store, WebhookSettings], WebhookDispatcher]
 
 
 async def open_store(settings: Settings) -> Store:
@@ -31,7 +31,7 @@ async def open_store(settings: Settings) -> Store:
 
 async def open_cluster(settings: Settings) -> ClusterNode | None:
     """This process as a node of a cluster when `SUPPORTFLOW_REDIS_URL` is set, else None."""
-    return await ClusterNode.open(settings) if settings.redis_url else None
+    return await ClusterNode.open(settings.cluster) if settings.cluster.redis_url else None
 
 
 @dataclass(frozen=True)

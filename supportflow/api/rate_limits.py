@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from supportflow.api.context import bearer_token, client_address, services
 from supportflow.errors import RateLimited
-from supportflow.settings import Settings
+from supportflow.settings import LimitSettings
 from supportflow.token_buckets import KeyedBuckets
 
 
@@ -26,7 +26,7 @@ class Costly(StrEnum):
     HELP_VOTE = "help vote"
 
 
-def rest_allowances(settings: Settings) -> dict[str, KeyedBuckets]:
+def rest_allowances(settings: LimitSettings) -> dict[str, KeyedBuckets]:
     """Each costly route group's buckets, one per client address: built once per app."""
     return {
         Costly.SESSIONS: KeyedBuckets(settings.sessions_per_minute),

@@ -28,7 +28,7 @@ import httpx
 
 from supportflow import __version__
 from supportflow.errors import InvalidInput
-from supportflow.settings import Settings
+from supportflow.settings import WebhookSettings
 from supportflow.store import Store, utc_now
 from supportflow.store.webhooks import DueDelivery
 from supportflow.webhooks.urls import check_url
@@ -53,7 +53,7 @@ def sign(secret: str, body: bytes) -> str:
 class WebhookDispatcher:
     """Publishes events to webhooks; `start()` once serving, `close()` on shutdown."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: WebhookSettings) -> None:
         self._store = store
         self._timeout = settings.webhook_timeout_seconds
         self._max_attempts = settings.webhook_max_attempts
