@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import supportflow.settings as settings_module
 from supportflow.errors import ConfigurationError
 from supportflow.office_hours import OfficeHours
 from supportflow.settings import Settings, declared_fields, env_names
@@ -171,3 +172,11 @@ def test_settings_do_not_import_the_store() -> None:
         "sys.exit(any(m.startswith('supportflow.store') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0
+
+
+def test_the_type_checker_knows_every_flat_name() -> None:
+    # The TYPE_CHECKING block of Settings declares the deprecated flat names for mypy.
+    source = Path(settings_module.__file__ or "").read_text(encoding="utf-8")
+    for kind in SECTIONS.values():
+        for field in kind.model_fields:
+            assert f"        {field}: ClassVar[" in source, field
