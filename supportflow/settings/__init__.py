@@ -89,6 +89,8 @@ def _plain(kind: type[Section]) -> Any:
 class Settings(Section):
     """Every tunable of the service, with the defaults a new install runs with."""
 
+    not_variables: ClassVar[frozenset[str]] = frozenset(SECTIONS)
+
     data_dir: Path = setting(
         Path("instance"), "database, Chroma, logs, generated admin token", shown="`./instance`"
     )

@@ -16,10 +16,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -107,6 +108,9 @@ class Section(BaseSettings):
         validate_by_name=True,
         validate_default=False,
     )
+    # Attributes holding sections, never read from a variable of their own name: a stray
+    # SUPPORTFLOW_WEBHOOKS must not stop the server (their fields are read by the sections).
+    not_variables: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def settings_customise_sources(
@@ -124,8 +128,12 @@ class Section(BaseSettings):
         return (
             init_settings,
             _MappingSource(settings_cls, environment.environ),
-            DotEnvSettingsSource(settings_cls, env_file=dotenv if dotenv.is_file() else None),
+            _DotEnvSource(settings_cls, env_file=dotenv if dotenv.is_file() else None),
         )
+
+
+def _skipped(settings_cls: type[BaseSettings], field_name: str) -> bool:
+    return issubclass(settings_cls, Section) and field_name in settings_cls.not_variables
 
 
 class _MappingSource(EnvSettingsSource):
@@ -139,3 +147,17 @@ class _MappingSource(EnvSettingsSource):
         return parse_env_vars(
             self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
         )
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if _skipped(self.settings_cls, field_name):
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
+class _DotEnvSource(DotEnvSettingsSource):
+    """A `.env` file's variables, sections' attributes skipped as above."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if _skipped(self.settings_cls, field_name):
+            return None, field_name, False
+        return super().get_field_value(field, field_name)

@@ -180,3 +180,11 @@ def test_the_type_checker_knows_every_flat_name() -> None:
     for kind in SECTIONS.values():
         for field in kind.model_fields:
             assert f"        {field}: ClassVar[" in source, field
+
+
+def test_a_variable_named_like_a_section_is_ignored(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SUPPORTFLOW_CLUSTER=oops\nSUPPORTFLOW_NODE_ID=node-b\n")
+    env = {name: "{not json" for name in (f"SUPPORTFLOW_{s.upper()}" for s in SECTIONS)}
+    settings = Settings.from_env({**env, "SUPPORTFLOW_HISTORY_LIMIT": "4"}, dotenv_path=dotenv)
+    assert (settings.rooms.history_limit, settings.cluster.node_id) == (4, "node-b")
