@@ -1,4 +1,4 @@
-"""`create_app(settings)`: Quart for REST, python-socketio in front of it, one lifespan."""
+"""`create_app(settings, parts)`: Quart for REST, python-socketio in front of it, one lifespan."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ from supportflow.api import metrics as metrics_api
 from supportflow.api.contract import ContractProvider
 from supportflow.api.errors import register_error_handlers
 from supportflow.api.headers import register_docs_policy, with_nosniff
+from supportflow.api.rate_limits import rest_allowances
+from supportflow.app_parts import AppParts
 from supportflow.auth import Authenticator, ensure_admin_token
-from supportflow.bot.runtime import open_bot
-from supportflow.cluster.node import ClusterNode
 from supportflow.data_dir import secure_data_dir
 from supportflow.learning import LearnedExamples, LearningNotifier
 from supportflow.metrics import Metrics
@@ -50,10 +50,9 @@ from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.sites.origins import REFRESH_SECONDS as SITES_REFRESH_SECONDS
-from supportflow.store import Store
 from supportflow.web import pages as web
 from supportflow.web import widget_pages
-from supportflow.webhooks import PublishingNotifier, WebhookDispatcher
+from supportflow.webhooks import PublishingNotifier
 
 log = logging.getLogger("supportflow.http")
 
@@ -77,8 +76,13 @@ _BLUEPRINTS = (
 )
 
 
-def create_app(settings: Settings) -> Quart:
-    """The whole service as one ASGI app; resources open when it starts serving."""
+def create_app(settings: Settings, parts: AppParts | None = None) -> Quart:
+    """The whole service as one ASGI app; resources open when it starts serving.
+
+    `parts` says what opens (the store, the bot, the cluster node, the webhook dispatcher);
+    today's real ones by default.
+    """
+    parts = parts or AppParts()
     secure_data_dir(settings)
     admin_token = ensure_admin_token(settings)
     app = Quart("supportflow")
@@ -120,7 +124,7 @@ def create_app(settings: Settings) -> Quart:
         # first (their commands still need the responder and the store), the store last.
         async with AsyncExitStack() as cleanup:
             app.extensions["supportflow"] = await _open_services(
-                settings, sio, admin_token, cleanup
+                settings, parts, sio, admin_token, cleanup
             )
             log.info("supportflow ready", extra={"database": settings.database.redacted()})
             yield
@@ -153,22 +157,26 @@ def _log_requests(app: Quart) -> None:
 
 
 async def _open_services(
-    settings: Settings, sio: socketio.AsyncServer, admin_token: str, cleanup: AsyncExitStack
+    settings: Settings,
+    parts: AppParts,
+    sio: socketio.AsyncServer,
+    admin_token: str,
+    cleanup: AsyncExitStack,
 ) -> Services:
     """Open the store, the bot and the rooms; register how to close each."""
-    store = await Store.open(settings.database, settings.sqlite_synchronous)
+    store = await parts.open_store(settings)
     cleanup.push_async_callback(store.close)
     # Closed after the rooms drain: their last writes still carry live leases.
-    node = await ClusterNode.open(settings) if settings.redis_url else None
+    node = await parts.open_cluster(settings)
     if node is not None:
         cleanup.push_async_callback(node.close)
     # Closed after the rooms drain (clean-ups run in reverse), so their last events queue.
-    dispatcher = WebhookDispatcher(store, settings)
+    dispatcher = parts.webhooks(store, settings.webhooks)
     await dispatcher.start()
     cleanup.push_async_callback(dispatcher.close)
     # Per app, not the process-wide default registry: tests run several apps at once.
     metrics = Metrics()
-    bot = await open_bot(settings, metrics)
+    bot = await parts.open_bot(settings, metrics)
     cleanup.push_async_callback(bot.close)
     cleanup.push_async_callback(sio.shutdown)
     sockets = SocketNotifier(sio)
@@ -210,6 +218,7 @@ async def _open_services(
         webhooks=dispatcher,
         learning=learning,
         cluster=node,
+        rest_allowances=rest_allowances(settings.limits),
     )
     await services.site_origins.reload(store)
     refresh = services.site_origins.keep_fresh(store, SITES_REFRESH_SECONDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -16,6 +17,7 @@ from supportflow.rooms.room_notifier import RoomNotifier
 from supportflow.settings import Settings
 from supportflow.sites import SiteOrigins
 from supportflow.store import RoomState, Store
+from supportflow.token_buckets import KeyedBuckets
 from supportflow.webhooks import WebhookDispatcher
 
 
@@ -60,3 +62,6 @@ class Services:
     cluster: ClusterNode | None = None
     # Every widget site's allowed origins, for the Socket.IO handshake's synchronous check.
     site_origins: SiteOrigins = field(default_factory=SiteOrigins)
+    # The costly REST routes' allowances by route group (api/rate_limits.py), per client
+    # address: kept for the app's life, so a limit holds across requests.
+    rest_allowances: Mapping[str, KeyedBuckets] = field(default_factory=dict)

@@ -89,14 +89,29 @@ async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRunt
 
     The embedder, the vector store, retrieval and Groq count into `metrics`.
     """
-    policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
     embedder = await Embedder.load(
         settings.embedding_model,
-        policy,
+        _batch_policy(settings),
         metrics=metrics,
         encoder=settings.encoder,
         cache_dir=settings.encoder_dir,
     )
+    return await assemble_bot(settings, embedder, metrics)
+
+
+def _batch_policy(settings: Settings) -> BatchPolicy:
+    return BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
+
+
+async def assemble_bot(
+    settings: Settings, embedder: Embedder, metrics: Metrics = UNOBSERVED
+) -> BotRuntime:
+    """The bot around a loaded `embedder`: what `open_bot` does once the model is in.
+
+    Tests hand it an embedder over a stand-in encoder (tests/fakes.py), so everything else
+    is the real bot without the model.
+    """
+    policy = _batch_policy(settings)
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
     retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(

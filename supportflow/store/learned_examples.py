@@ -108,10 +108,13 @@ class LearnedExamplesRepository:
     async def learned_examples(self, article_id: str | None = None) -> list[LearnedExampleRecord]:
         """Every example (of one article when given), newest first."""
         if article_id is None:
-            rows = await self._db.fetch_all(f"{_EXAMPLE_SELECT} ORDER BY e.updated_at DESC, e.example_id")
+            rows = await self._db.fetch_all(
+                f"{_EXAMPLE_SELECT} ORDER BY e.updated_at DESC, e.example_id"
+            )
         else:
             rows = await self._db.fetch_all(
-                f"{_EXAMPLE_SELECT} WHERE e.article_id = ? ORDER BY e.updated_at DESC, e.example_id",
+                f"{_EXAMPLE_SELECT} WHERE e.article_id = ?"
+                " ORDER BY e.updated_at DESC, e.example_id",
                 (article_id,),
             )
         return [LearnedExampleRecord.from_row(row) for row in rows]

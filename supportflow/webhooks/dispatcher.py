@@ -29,7 +29,7 @@ import httpx
 
 from supportflow import __version__
 from supportflow.errors import InvalidInput
-from supportflow.settings import Settings
+from supportflow.settings import WebhookSettings
 from supportflow.store import Store, utc_now
 from supportflow.store.webhooks import DueDelivery
 from supportflow.webhooks.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -49,7 +49,7 @@ _ERROR_CHARS = 300
 class WebhookDispatcher:
     """Publishes events to webhooks; `start()` once serving, `close()` on shutdown."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: WebhookSettings) -> None:
         self._store = store
         self._timeout = settings.webhook_timeout_seconds
         self._max_attempts = settings.webhook_max_attempts

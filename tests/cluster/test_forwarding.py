@@ -55,7 +55,7 @@ async def fixture_nodes(store: Store, redis_namespace: RedisNamespace) -> AsyncI
             room_lease_seconds=LEASE,
             forward_timeout_seconds=5.0,
         )
-        cluster = await ClusterNode.open(settings)
+        cluster = await ClusterNode.open(settings.cluster)
         notifier = RecordingNotifier()
         effects = RoomEffects(store, EchoResponder(), notifier, 50, Metrics())
         rooms = RoomRegistry(effects, idle_seconds=60, max_live=100, placement=cluster.placement)

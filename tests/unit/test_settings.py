@@ -13,6 +13,7 @@ from supportflow.settings import (
     MIN_SECRET_CHARS,
     Settings,
     configuration_table,
+    declared_fields,
     env_names,
     estimated_bits,
 )
@@ -102,7 +103,7 @@ def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fra
 def test_every_field_is_read_from_its_prefixed_name_or_a_seed_name(tmp_path: Path) -> None:
     # One rule for names: SUPPORTFLOW_<FIELD>, except the seed's three.
     seed = {"port": "PORT", "database_url": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
-    for field in Settings.model_fields:
+    for field in declared_fields():
         assert env_names(field)[0] == seed.get(field, f"SUPPORTFLOW_{field.upper()}")
     env = {"SUPPORTFLOW_HISTORY_LIMIT": "7", "SUPPORTFLOW_WEBHOOK_MAX_ATTEMPTS": "3"}
     settings = Settings.from_env(env, dotenv_path=tmp_path / "absent.env")
@@ -126,7 +127,7 @@ def test_earlier_names_still_work_and_lose_to_the_new_one(
     assert getattr(Settings.from_env({old: value}, dotenv_path=absent), field) == expected
     new = env_names(field)[0]
     both = Settings.from_env(
-        {old: value, new: str(Settings.model_fields[field].default)}, dotenv_path=absent
+        {old: value, new: str(declared_fields()[field].default)}, dotenv_path=absent
     )
     assert getattr(both, field) != expected
 
@@ -147,7 +148,7 @@ def test_the_readme_table_is_the_declaration() -> None:
     assert configuration_table() in readme, (
         "README.md is out of date: run python scripts/render_settings_table.py"
     )
-    for field in Settings.model_fields:
+    for field in declared_fields():
         assert f"| `{env_names(field)[0]}`" in configuration_table()
 
 

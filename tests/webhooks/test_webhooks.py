@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import httpx
 import pytest
 
+from tests.fakes import FAKE_BOT
 from tests.realtime.clients import new_agent, new_customer
 from tests.support import LiveServer, admin_http, free_port, serving
 from tests.webhooks.receiver import Received, Receiver
@@ -22,6 +23,7 @@ ALL_EVENTS = ["escalation.created", "room.claimed", "room.closed", "rating.creat
 def fixture_hook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with serving(
         tmp_path_factory.mktemp("webhooks") / "data",
+        FAKE_BOT,
         webhook_retry_base_seconds=0.05,
         webhook_max_attempts=3,
         webhook_timeout_seconds=2.0,
