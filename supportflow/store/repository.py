@@ -14,6 +14,7 @@ from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
 from supportflow.store.rooms import RoomsRepository
+from supportflow.store.search import SearchRepository
 from supportflow.store.sites import SitesRepository
 from supportflow.store.webhooks import WebhooksRepository
 
@@ -32,6 +33,7 @@ class Store(
     ReportsRepository,
     RetentionRepository,
     SitesRepository,
+    SearchRepository,
 ):
     """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""
 
