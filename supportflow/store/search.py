@@ -242,6 +242,15 @@ class SearchRepository:
         rows = await self._db.fetch_all(sql, params)
         return _page([_message_hit(row) for row in rows], query)
 
+    async def search_scope_covers(self, scope: SearchScope, session_id: str) -> bool:
+        """Whether `scope` may see the conversation: what a search can find, it can open."""
+        found = _filters(scope, SearchQuery(), "s.created_at")
+        sql = (
+            "SELECT 1 FROM sessions s JOIN users u ON u.user_id = s.user_id"
+            f" WHERE s.session_id = ?{found.sql()}"
+        )
+        return await self._db.fetch_one(sql, (session_id, *found.params)) is not None
+
 
 def _page(hits: list[SearchHit], query: SearchQuery) -> SearchPage:
     return SearchPage(
