@@ -1,7 +1,7 @@
 """Transcript search: the engines' own full-text indexes, behind one repository method.
 
-Revision 014 built the indexes: an FTS5 table on SQLite, a GIN index over
-`to_tsvector('english', body)` on PostgreSQL. The filters (who may see what, customer,
+Revision 014 built the indexes: an FTS5 table on SQLite, `message_search` (a stored
+tsvector a message, under a GIN index) on PostgreSQL. The filters (who may see what, customer,
 agent, state, dates) are the same SQL on both; only the text match and the snippet are
 each engine's own (`_SqliteText`, `_PostgresText`). Hits come newest first: on SQLite the
 FTS5 cursor walks its matches by descending rowid and stops at the page's end.
@@ -202,9 +202,9 @@ _POSTGRES_TEXT = (
     "SELECT hits.*, ts_headline('english', hits.body, to_tsquery('english', ?), ?) AS snippet"
     " FROM (SELECT m.message_id, m.body, m.seq, m.sender_type, m.visibility, m.created_at, "
     + _CONVERSATION_COLUMNS
-    + " FROM messages m JOIN sessions s ON s.room_id = m.room_id"
-    " JOIN users u ON u.user_id = s.user_id"
-    " WHERE to_tsvector('english', m.body) @@ to_tsquery('english', ?){filters}"
+    + " FROM message_search ms JOIN messages m ON m.message_id = ms.message_id"
+    " JOIN sessions s ON s.room_id = m.room_id JOIN users u ON u.user_id = s.user_id"
+    " WHERE ms.document @@ to_tsquery('english', ?){filters}"
     " ORDER BY m.message_id DESC LIMIT ? OFFSET ?) AS hits ORDER BY hits.message_id DESC"
 )
 _CONVERSATIONS = (
