@@ -17,6 +17,7 @@ from supportflow import __version__
 from supportflow.api import (
     accounts,
     canned_replies,
+    customer_history,
     docs,
     health,
     knowledge,
@@ -62,6 +63,7 @@ _BLUEPRINTS = (
     sessions.blueprint,
     rooms.blueprint,
     search.blueprint,
+    customer_history.blueprint,
     knowledge.blueprint,
     help_center.blueprint,
     canned_replies.blueprint,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned_replies import CannedRepliesRepository
+from supportflow.store.customer_history import CustomerHistoryRepository
 from supportflow.store.database import Database, open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository
@@ -34,6 +35,7 @@ class Store(
     RetentionRepository,
     SitesRepository,
     SearchRepository,
+    CustomerHistoryRepository,
 ):
     """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""
 

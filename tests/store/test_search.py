@@ -118,3 +118,34 @@ def test_terms_and_snippets() -> None:
         (" is ", False),
         ("wrong", True),
     ]
+
+
+async def test_history_lists_a_customers_earlier_chats(store: Store) -> None:
+    first = await closed_chat_of(store, "ann", "alice")
+    await store.rate_room(first, 2, "slow")
+    second = await store.create_session("alice", token_digest="d-alice-2")
+    await store.append_message(second.room_id, "user", "alice", "x" * 300)
+    await store.set_room_state(second.room_id, S.CLOSED, (S.BOT_ACTIVE,))
+    now = await store.create_session("alice", token_digest="d-alice-3")
+    stranger = await store.create_session("zed", token_digest="d-zed")
+
+    earlier = await store.earlier_conversations(now.session_id)
+    assert [chat.session_id for chat in earlier] == [second.session_id, earlier[1].session_id]
+    bot_only, handled = earlier
+    assert (bot_only.agent_id, bot_only.rating, bot_only.reasons) == (None, None, ())
+    assert bot_only.topic is not None and len(bot_only.topic) == 140
+    assert handled.room_id == first and handled.state is S.CLOSED
+    assert handled.topic == "My roaming charges in Spain look wrong"
+    assert (handled.agent_id, handled.agent_name) == ("ann", "Ann")
+    assert (handled.rating, handled.rating_comment, handled.reasons) == (
+        2,
+        "slow",
+        ("billing_dispute",),
+    )
+    # Earlier only: the first chat has none before it; nobody else's chats.
+    assert await store.earlier_conversations(handled.session_id) == []
+    assert await store.earlier_conversations(stranger.session_id) == []
+    assert await store.is_earlier_conversation(now.session_id, handled.session_id)
+    assert not await store.is_earlier_conversation(handled.session_id, now.session_id)
+    assert not await store.is_earlier_conversation(now.session_id, stranger.session_id)
+    assert not await store.is_earlier_conversation(now.session_id, now.session_id)

@@ -81,3 +81,50 @@ async def test_filters_pages_and_bad_input(search_admin: httpx.AsyncClient, uid:
     teams = await search(team="billing")
     assert teams.status_code == 404 and teams.json()["error"]["code"] == "team_not_found"
     assert (await admin.get("/api/search", headers={"Authorization": ""})).status_code == 401
+
+
+async def test_the_agent_taking_a_chat_sees_the_customers_earlier_chats(
+    search_server: LiveServer, search_admin: httpx.AsyncClient, uid: str
+) -> None:
+    admin = search_admin
+    customer, before, agent, ann = await claimed_room(
+        search_server.url, admin, f"hal-{uid}", f"ann-{uid}"
+    )
+    later_customer, now, later_agent, bob = await claimed_room(
+        search_server.url, admin, f"hal-{uid}", f"bob-{uid}"
+    )
+    outsider, other = await new_agent(admin, f"cy-{uid}")
+    try:
+        await customer.ok("send_message", {"room_id": before["room_id"], "message": "No 4G"})
+        note = await agent.ok("add_note", {"room_id": before["room_id"], "text": "mast down"})
+        await agent.ok("close_room", {"room_id": before["room_id"]})
+
+        path = f"/api/sessions/{now['session_id']}/history"
+        listed = await admin.get(path, headers=bearer(bob["token"]))
+        assert listed.status_code == 200, listed.text
+        history = listed.json()
+        assert history["user_id"] == f"hal-{uid}"
+        [earlier] = history["conversations"]
+        assert (earlier["session_id"], earlier["state"], earlier["topic"]) == (
+            before["session_id"],
+            "closed",
+            "No 4G",
+        )
+        assert (earlier["agent_id"], earlier["agent_name"]) == (ann["agent_id"], ann["name"])
+        assert earlier["rating"] is None
+
+        opened = await admin.get(
+            f"{path}/{before['session_id']}/messages", headers=bearer(bob["token"])
+        )
+        assert note["seq"] in [m["seq"] for m in opened.json()["messages"]]
+        unknown = await admin.get(f"{path}/{now['session_id']}/messages")
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "conversation_not_found"
+        # Only those who may read the chat: not another agent, not the customer.
+        assert (await admin.get(path, headers=bearer(other["token"]))).status_code == 403
+        assert (await admin.get(path, headers=bearer(now["token"]))).status_code == 403
+        earliest = await admin.get(f"/api/sessions/{before['session_id']}/history")
+        assert earliest.json()["conversations"] == []
+    finally:
+        for client in (customer, agent, later_customer, later_agent, outsider):
+            await client.close()
