@@ -16,6 +16,7 @@ from quart_schema import Info, QuartSchema
 from supportflow import __version__
 from supportflow.api import (
     accounts,
+    assist,
     canned_replies,
     customer_history,
     docs,
@@ -64,6 +65,7 @@ _BLUEPRINTS = (
     rooms.blueprint,
     search.blueprint,
     customer_history.blueprint,
+    assist.blueprint,
     knowledge.blueprint,
     help_center.blueprint,
     canned_replies.blueprint,

@@ -60,6 +60,8 @@ _NEEDS_KNOWLEDGE = (
     "/api/reports",
     "/api/help",
 )
+# ...and routes under a session that search the knowledge base (agent assist).
+_NEEDS_KNOWLEDGE_SUFFIXES = ("/assist",)
 _MERMAID = "text/vnd.mermaid"
 
 _MEANING = {
@@ -89,7 +91,7 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[in
         statuses |= {409, 413, 415, 429}
     if (method == "post" and path == "/api/sessions") or (method, path) in _LIMITED_READS:
         statuses.add(429)
-    if path.startswith(_NEEDS_KNOWLEDGE):
+    if path.startswith(_NEEDS_KNOWLEDGE) or path.endswith(_NEEDS_KNOWLEDGE_SUFFIXES):
         statuses.add(503)
     return sorted(statuses)
 
