@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from supportflow.store import RoomState, Store
+from supportflow.store import RoomState, Store, utc_in
 from supportflow.store.search import SearchQuery, SearchScope, search_terms, snippet_parts
 
 S = RoomState
@@ -149,3 +149,16 @@ async def test_history_lists_a_customers_earlier_chats(store: Store) -> None:
     assert not await store.is_earlier_conversation(handled.session_id, now.session_id)
     assert not await store.is_earlier_conversation(now.session_id, stranger.session_id)
     assert not await store.is_earlier_conversation(now.session_id, now.session_id)
+
+
+async def test_a_chat_deleted_by_retention_leaves_the_index_too(store: Store) -> None:
+    await closed_chat_of(store, "ann", "alice")
+    assert (await store.search_conversations(ADMIN, SearchQuery("roaming"))).hits
+    assert await store.delete_closed_sessions(utc_in(60)) == 1
+    assert not (await store.search_conversations(ADMIN, SearchQuery("roaming"))).hits
+    table = "messages_fts" if store.dialect == "sqlite" else "message_search"
+    async with store._db.unit() as sql:
+        left = (await sql.execute(f"SELECT count(*) FROM {table}")).fetchone()
+        if store.dialect == "sqlite":  # FTS5 checks its index against `messages`
+            await sql.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    assert left is not None and left[0] == 0
