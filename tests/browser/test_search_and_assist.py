@@ -5,7 +5,13 @@ from __future__ import annotations
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import escalated_customer, needs_browser, queue_item, sign_in
+from tests.browser.support import (
+    accessibility_violations,
+    escalated_customer,
+    needs_browser,
+    queue_item,
+    sign_in,
+)
 from tests.realtime.clients import claimed_room, new_agent
 from tests.support import ADMIN_TOKEN, LiveServer
 
@@ -28,7 +34,7 @@ async def test_on_claim_the_console_shows_earlier_chats_and_a_draft_it_never_sen
 
     agent_socket, agent = await new_agent(web_admin, f"pia-{uid}")
     await agent_socket.close()
-    page = await (await new_context()).new_page()
+    page = await (await new_context(bypass_csp=True)).new_page()
     await sign_in(page, web_server.url, agent["token"])
     customer, session = await escalated_customer(
         web_server.url, f"hana-{uid}", "How do I set up voicemail?"
@@ -58,6 +64,7 @@ async def test_on_claim_the_console_shows_earlier_chats_and_a_draft_it_never_sen
         await assist.get_by_test_id("assist-use").click()
         box = room.get_by_test_id("message-input")
         await expect(box).to_have_value(draft)
+        assert await accessibility_violations(page) == []
         assert customer.received("new_message", lambda m: m["sender_type"] == "agent") == []
 
         await box.fill(draft + "\n\nAnything else I can help with?")
@@ -101,7 +108,7 @@ async def test_search_finds_highlights_pages_and_opens_conversations(
 
         # The admin, on /search: a phrase, then the conversation opened at the hit.
         await agent.ok("close_room", {"room_id": session["room_id"]})
-        page = await (await new_context()).new_page()
+        page = await (await new_context(bypass_csp=True)).new_page()
         await page.goto(f"{web_server.url}/search")
         await page.get_by_test_id("token-input").fill(ADMIN_TOKEN)
         await page.get_by_test_id("login-button").click()
@@ -115,6 +122,7 @@ async def test_search_finds_highlights_pages_and_opens_conversations(
         opened = page.get_by_test_id("search-transcript")
         await expect(opened.locator(".search-hit")).to_contain_text(f"{word} light 7")
         await expect(opened.get_by_test_id("note-message")).to_contain_text("replaced")
+        assert await accessibility_violations(page) == []
     finally:
         await customer.close()
         await agent.close()

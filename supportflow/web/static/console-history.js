@@ -17,7 +17,7 @@ export async function loadHistory(room, { token, names }) {
     button.disabled = true;
     try {
       const { messages } = await api(`${base}/${encodeURIComponent(chat.session_id)}/messages`, { token });
-      const list = el("ol", { class: "transcript" });
+      const list = el("ol", { class: "transcript", tabindex: "0", "aria-label": "Earlier chat" });
       new Transcript(list, { viewer: "agent", names }).addAll(messages.map(asEvent));
       viewer.replaceChildren(
         el("h5", {}, `Chat of ${new Date(chat.started_at).toLocaleDateString()}`),

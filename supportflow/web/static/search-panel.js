@@ -67,8 +67,9 @@ export function mountSearch(root, { token, names = {} }) {
   };
   const open = async (result) => {
     viewer.hidden = false;
-    viewer.replaceChildren(el("h4", {}, `${result.customer.name || result.customer.user_id} · ${humanReason(result.state)}`));
-    const list = el("ol", { class: "transcript", dataset: { testid: "search-transcript" } });
+    viewer.replaceChildren(el("h2", { class: "search-viewer-title" }, `${result.customer.name || result.customer.user_id} · ${humanReason(result.state)}`));
+    // Focusable: a scrolling transcript must be readable from the keyboard too.
+    const list = el("ol", { class: "transcript", tabindex: "0", "aria-label": "Conversation", dataset: { testid: "search-transcript" } });
     viewer.append(list, el("button", { type: "button", onclick: () => (viewer.hidden = true) }, "Close"));
     try {
       const { messages } = await api(`/api/search/conversations/${encodeURIComponent(result.session_id)}`, { token: token() });
