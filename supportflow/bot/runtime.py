@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from supportflow.bot.assist import AgentAssist
 from supportflow.bot.responder import BotResponder
 from supportflow.conversation.acts import DialogueActs
 from supportflow.conversation.config import load_conversation_rules
@@ -43,6 +44,8 @@ class BotRuntime:
     knowledge: KnowledgeBase
     provider: str
     groq: GroqAnswerer | None = field(default=None)
+    # Articles and a draft for agents (bot/assist.py), from the same answerer as the bot.
+    assist: AgentAssist | None = field(default=None)
 
     async def health(self) -> dict[str, Any]:
         """Components to merge into /api/health: name -> {"status": "ok"|"error", ...}."""
@@ -149,7 +152,7 @@ async def assemble_bot(
     acts = await DialogueActs.build(rules.dialogue_acts, embedder)
     condenser = QuestionCondenser(groq.client, settings.groq_model) if groq is not None else None
     responder = BotResponder(knowledge, answerer, escalation_policy, acts, condenser)
-    return BotRuntime(responder, knowledge, answerer.name, groq)
+    return BotRuntime(responder, knowledge, answerer.name, groq, AgentAssist(knowledge, answerer))
 
 
 async def build_policy(settings: Settings, embedder: Embedder) -> EscalationPolicy:
