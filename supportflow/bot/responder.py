@@ -27,6 +27,7 @@ from supportflow.conversation.context import (
     prefer_context,
     searchable,
 )
+from supportflow.conversation.reading import read_message
 from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import Retrieval
@@ -75,22 +76,21 @@ class BotResponder:
         # one after the other cost a second encode and a second pair of Chroma round
         # trips. Groq's rewrite is a network call and only worth making once the message
         # is known not to be small talk: it still runs afterwards.
+        clean = searchable(text)
         fused = (
-            fuse(memory.query, searchable(text))
-            if memory is not None and self._condenser is None
-            else None
+            fuse(memory.query, clean) if memory is not None and self._condenser is None else None
         )
         embedder = self._knowledge.embedder
         act, own, vector, contextual = await asyncio.gather(
             self._classify(text),
-            self._knowledge.search(searchable(text)),
-            embedder.embed_query(text),
+            read_message(self._knowledge.search, clean),
+            embedder.embed_query(clean),
             self._search(fused),
         )
-        with embedder.primed({text: vector}):
+        with embedder.primed({clean: vector}):
             if act is not None:
                 # Small talk, unless a rule sees more in it ("ok, get me a person").
-                rules = await self._policy.decide(text, 1.0, 0)
+                rules = await self._policy.decide(clean, 1.0, 0)
                 if not rules.escalate:
                     if pending is not None and act.name == "no":
                         # "No" to "Do you mean A, B or C?": none of them.
@@ -101,7 +101,7 @@ class BotResponder:
             )
             answer = await self._answerer.answer(text, retrieval, history)
             decision = await self._policy.decide(
-                text, answer.confidence, questions_asked(room, history)
+                clean, answer.confidence, questions_asked(room, history)
             )
         if decision.reasons == (LOW_CONFIDENCE,) and pending is None:
             # Unsure for no other reason: ask once, when a few articles are close.
