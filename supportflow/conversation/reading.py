@@ -2,12 +2,13 @@
 
 "Been a customer for 6 years and this is a joke. My phone says no service since this
 morning. I already restarted it twice." holds one question in three clauses. Searched as one
-text, the rant and the attempt pull the vector away from the problem. So a message of two
-or more clauses (sentences, by the maintained segmenter `sentencex`, then "but" joining two
+text, the rant and the attempt pull the vector away from the problem. So a message of two or
+more clauses (sentences, by the maintained segmenter `sentencex`, then "but" joining two
 things said) is searched whole *and* clause by clause, and the readings are fused by each
-article's places in them (reciprocal rank fusion: nothing learned). A clause that says what the customer already tried ("I already restarted it") is no evidence for the
-article it matches best; that article is lowered instead, so the next step (an outage
-check, a person) comes first rather than the steps the customer did.
+article's places in them (reciprocal rank fusion: nothing learned). A clause that says what
+the customer already tried ("I already restarted it") is no evidence for the article it
+matches best; that article is lowered instead, so the next step (an outage check, a person)
+comes first rather than the steps the customer did.
 """
 
 from __future__ import annotations
