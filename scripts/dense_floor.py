@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.documents import PASSAGE
+from supportflow.rooms.responder import Reply
 
 # Passages fetched per message: enough to see ~5 articles of several passages each.
 _PASSAGES = 20
@@ -83,3 +84,39 @@ def side_by_side(name: str, ours: RankScore, floor: RankScore) -> str:
     warning = f"   BELOW THE FLOOR on {', '.join(below)}: a regression" if below else ""
     first = f"  {name:<12} supportflow  {ours.line()}"
     return f"{first}\n  {'':<12} dense floor  {floor.line()}{warning}"
+
+
+@dataclass
+class ReplyOutcomes:
+    """What the customer was shown: an answer (from the right article or not), a clarifying
+    question, an off-topic reply, or a hand-over."""
+
+    replies: int = 0
+    answered: int = 0
+    wrong_shown: int = 0
+    clarified: int = 0
+    off_topic: int = 0
+    handed_over: int = 0
+
+    def add(self, reply: Reply, expected: list[str] | None) -> None:
+        """`expected`: the article ids that answer it, [] for none, None when unlabelled."""
+        self.replies += 1
+        if reply.escalate:
+            self.handed_over += 1
+        elif reply.act == "off_topic":
+            self.off_topic += 1
+        elif reply.suggestions:
+            self.clarified += 1
+        elif reply.sources:
+            self.answered += 1
+            if expected is not None and reply.sources[0].id not in expected:
+                self.wrong_shown += 1
+
+    def line(self) -> str:
+        n = self.replies or 1
+        return (
+            f"  shown: answered from an article {self.answered}, of which from a wrong one "
+            f"{self.wrong_shown} ({self.wrong_shown / n:.3f} of replies); clarifying questions "
+            f"{self.clarified} ({self.clarified / n:.3f}); off-topic replies {self.off_topic}; "
+            f"handed over {self.handed_over}"
+        )

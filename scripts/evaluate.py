@@ -39,7 +39,7 @@ import httpx
 from answer_quality import AnswerQuality
 from benchlib import server_process  # scripts/ is on the path of a script it runs
 from chat_player import TurnResult, play_all, report
-from dense_floor import RankScore, floor_score, side_by_side
+from dense_floor import RankScore, ReplyOutcomes, floor_score, side_by_side
 
 from supportflow.bot.runtime import BotRuntime, open_bot
 from supportflow.knowledge.documents import Document
@@ -63,8 +63,10 @@ async def evaluate_retrieval(
     runtime: BotRuntime, rows: list[dict[str, Any]], show: bool, answers: AnswerQuality
 ) -> None:
     ours = RankScore()
+    shown = ReplyOutcomes()
     for row in rows:
         reply = await ask(runtime, row["question"])
+        shown.add(reply, row["expected_ids"])
         answers.add(reply.text, [s.id for s in reply.sources], row["expected_ids"])
         ranked = [source.id for source in reply.considered]
         rank = ours.add(ranked, row["expected_ids"])
@@ -76,6 +78,7 @@ async def evaluate_retrieval(
     )
     print(f"retrieval: {ours.total} questions")
     print(side_by_side("retrieval", ours, floor))
+    print(shown.line())
 
 
 async def evaluate_escalation(
@@ -87,8 +90,10 @@ async def evaluate_escalation(
 ) -> None:
     table: Counter[tuple[bool, bool]] = Counter()
     reasons: Counter[str] = Counter()
+    shown = ReplyOutcomes()
     for row in rows:
         reply = await ask(runtime, row[text_key])
+        shown.add(reply, row.get("expected_ids"))
         answers.add(reply.text, [s.id for s in reply.sources], row.get("expected_ids"))
         expected = bool(row["should_escalate"])
         table[(expected, reply.escalate)] += 1
@@ -111,6 +116,7 @@ async def evaluate_escalation(
     print(
         "  reasons fired: " + ", ".join(f"{name} {count}" for name, count in reasons.most_common())
     )
+    print(shown.line())
 
 
 def _ratio(part: int, whole: int) -> str:

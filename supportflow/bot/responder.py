@@ -10,11 +10,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.bot.sources import citations
+from supportflow.bot.sources import citations, cited_sources
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
     Pending,
     candidates,
+    close_call,
     pending_from,
     picked,
     question_text,
@@ -26,6 +27,13 @@ from supportflow.conversation.context import (
     memory_from,
     prefer_context,
     searchable,
+)
+from supportflow.conversation.off_topic import (
+    OFF_TOPIC,
+    categories_named,
+    follows_off_topic,
+    is_off_topic,
+    off_topic_reply,
 )
 from supportflow.conversation.reading import read_message
 from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
@@ -103,17 +111,15 @@ class BotResponder:
             decision = await self._policy.decide(
                 clean, answer.confidence, questions_asked(room, history)
             )
-        if decision.reasons == (LOW_CONFIDENCE,) and pending is None:
-            # Unsure for no other reason: ask once, when a few articles are close.
-            offered = candidates(text, retrieval)
+        if not decision.escalate and pending is None:
+            # Confident, but a messy message's best two articles are a coin toss: ask.
+            offered = close_call(query, retrieval)
             if offered:
-                return Reply(
-                    text=question_text(offered),
-                    confidence=answer.confidence,
-                    provider=answer.provider,
-                    query=query,
-                    suggestions=offered,
-                )
+                return clarifying(offered, query, retrieval, answer)
+        if decision.reasons == (LOW_CONFIDENCE,):
+            unsure = await self._when_unsure(text, query, retrieval, answer, pending, history)
+            if unsure is not None:
+                return unsure
         named = citations(
             answer.cited,
             retrieval.documents,
@@ -131,6 +137,30 @@ class BotResponder:
             related=named.related,
             considered=named.considered,
         )
+
+    async def _when_unsure(
+        self,
+        text: str,
+        query: str,
+        retrieval: Retrieval,
+        answer: Answer,
+        pending: Pending | None,
+        history: Sequence[Turn],
+    ) -> Reply | None:
+        """Unsure for no other reason than confidence: ask once when a few articles are
+        close; say what the bot covers when nothing is near (off_topic.py); else None (the
+        usual hand-over)."""
+        if pending is None:
+            offered = candidates(text, retrieval)
+            if offered:
+                return clarifying(offered, query, retrieval, answer)
+        if not is_off_topic(retrieval):
+            return None
+        if follows_off_topic(history):
+            # Off the knowledge base twice in a row: a person, not a second list of topics.
+            return handover(LOW_CONFIDENCE, OFF_TOPIC)
+        categories = categories_named(await self._knowledge.catalogue())
+        return off_topic_reply(retrieval, categories, query, answer.provider)
 
     async def _answer_choice(
         self, pending: Pending, choice: Source, history: Sequence[Turn]
@@ -196,6 +226,20 @@ class Reading:
 
     query: str | None
     retrieval: Retrieval | None
+
+
+def clarifying(
+    offered: tuple[Source, ...], query: str, retrieval: Retrieval, answer: Answer
+) -> Reply:
+    """ "Do you mean: A, B or C?", the articles as quick replies (clarify.py)."""
+    return Reply(
+        text=question_text(offered),
+        confidence=answer.confidence,
+        provider=answer.provider,
+        query=query,
+        suggestions=offered,
+        considered=cited_sources(retrieval.documents),
+    )
 
 
 def act_reply(act: DialogueAct) -> Reply:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from supportflow.conversation.reading import clauses
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.knowledge.titles import same_title
 from supportflow.llm.answer import retrieval_evidence
@@ -33,6 +34,9 @@ CLOSE = 0.1
 # long one that matches nothing well is off the knowledge base, not ambiguous.
 MAX_WORDS = 10
 SPREAD = 0.15
+# A confident reading of a messy message is still a coin toss when its best two articles
+# are this close in rank score (a tenth of SPREAD's "real alternative"). Chosen, not fitted.
+CLOSE_CALL = 0.03
 # A reply this similar to a title (token-set ratio) picks it.
 PICKS_TITLE = 80
 
@@ -66,6 +70,33 @@ def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
         if len(chosen) == MAX_SUGGESTIONS:
             break
     return tuple(chosen) if len(chosen) >= 2 else ()
+
+
+def close_call(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
+    """The articles to ask about when a messy message (two clauses or more) is confidently
+    matched but its best two articles are within `CLOSE_CALL` of each other: the reply would
+    be a coin toss between them. () when the message is plain or the lead is clear."""
+    if len(clauses(text)) < 2:
+        return ()
+    offered = candidates_within(retrieval, CLOSE_CALL)
+    return offered if len(offered) >= 2 else ()
+
+
+def candidates_within(retrieval: Retrieval, spread: float) -> tuple[Source, ...]:
+    """Up to three distinct articles whose rank score is within `spread` of the best."""
+    best = retrieval.best
+    if best is None:
+        return ()
+    chosen: list[Source] = []
+    for doc in retrieval.documents:
+        if best.rank_score - doc.rank_score > spread:
+            continue
+        if any(same_title(doc.title, other.title) for other in chosen):
+            continue
+        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
+        if len(chosen) == MAX_SUGGESTIONS:
+            break
+    return tuple(chosen)
 
 
 def question_text(suggestions: Sequence[Source]) -> str:

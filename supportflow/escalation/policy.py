@@ -144,8 +144,20 @@ class WordRules:
         return any(
             near(verb, person, self._human_window)
             for verb in self._affirmed(self._contact_verbs, tokens)
+            if not _is_noun(tokens, verb)
             for person in people
         )
+
+
+# After one of these a contact verb is a noun: "does my phone support eSIM?" asks about a
+# phone, it does not ask to phone support. Grammar, not any topic's words.
+_DETERMINERS = frozenset(
+    ("a", "an", "the", "my", "your", "his", "her", "our", "their", "this", "that", "new", "old")
+)
+
+
+def _is_noun(tokens: Sequence[str], verb: Hit) -> bool:
+    return verb.start > 0 and tokens[verb.start - 1] in _DETERMINERS
 
 
 def _all_terms(rules: EscalationRules) -> list[str]:
