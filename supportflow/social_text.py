@@ -94,3 +94,17 @@ def readable(text: str, emoji_words: bool = False) -> str:
     # Punctuation a handle or URL leaves at the start (", yet ...") is noise too.
     cleaned = _SPACE_BEFORE_STOP.sub(r"\1", " ".join(fixed.split())).lstrip(",.;: ")
     return cleaned or text
+
+
+# Shouting: at least this many words in capitals, and most of the message's words. One or
+# two capitalised words are acronyms ("AT&T", "APN"), not a raised voice.
+SHOUTED_WORDS = 3
+SHOUTED_SHARE = 0.6
+_LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def shouting(text: str) -> bool:
+    """True when the message is written in capitals ("PAY ATTENTION TO ME")."""
+    found = _LETTER_WORD.findall(text)
+    loud = [word for word in found if word.isupper()]
+    return len(loud) >= SHOUTED_WORDS and len(loud) >= SHOUTED_SHARE * len(found)

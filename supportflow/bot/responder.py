@@ -150,10 +150,13 @@ class BotResponder:
         """Unsure for no other reason than confidence: ask once when a few articles are
         close; say what the bot covers when nothing is near (off_topic.py); else None (the
         usual hand-over)."""
-        if pending is None:
-            offered = candidates(text, retrieval)
-            if offered:
-                return clarifying(offered, query, retrieval, answer)
+        if pending is not None:
+            # Unsure again after "Do you mean ...?" or after an off-topic reply's topics:
+            # the usual hand-over (a person, not a second list).
+            return None
+        offered = candidates(text, retrieval)
+        if offered:
+            return clarifying(offered, query, retrieval, answer)
         if not is_off_topic(retrieval):
             return None
         if follows_off_topic(history):

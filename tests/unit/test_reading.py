@@ -12,7 +12,7 @@ from supportflow.conversation.reading import (
     says_attempted,
 )
 from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
-from supportflow.social_text import readable, split_hashtag, unelongate
+from supportflow.social_text import readable, shouting, split_hashtag, unelongate
 
 
 def test_handles_urls_and_entities_go_hashtags_become_words() -> None:
@@ -45,6 +45,20 @@ def test_hashtag_split_keeps_numbers() -> None:
 def test_an_email_address_is_not_a_handle_and_nothing_becomes_empty() -> None:
     assert readable("write to me at jo@example.com") == "write to me at jo@example.com"
     assert readable("@115911") == "@115911"
+
+
+@pytest.mark.parametrize(
+    ("text", "loud"),
+    [
+        ("PAY ATTENTION TO ME", True),
+        ("WHY IS MY INTERNET DOWN AGAIN?!", True),
+        ("switching from AT&T, can I keep my number?", False),
+        ("my APN and SIM settings are wrong", False),
+        ("OK", False),
+    ],
+)
+def test_shouting_is_most_words_in_capitals(text: str, loud: bool) -> None:
+    assert shouting(text) is loud
 
 
 def test_clauses_split_sentences_and_but_and_skip_fragments() -> None:
