@@ -142,12 +142,18 @@ class WordRules:
         if self._affirmed(self._human_terms, tokens):
             return True
         people = self._people.find(tokens)
-        return any(
-            near(verb, person, self._human_window)
-            for verb in self._affirmed(self._contact_verbs, tokens)
-            if not _is_noun(tokens, verb)
+        verbs = [v for v in self._affirmed(self._contact_verbs, tokens) if not _is_noun(tokens, v)]
+        asked_to_contact = any(
+            near(verb, person, self._human_window) for verb in verbs for person in people
+        )
+        # "can someone call me?", "have somebody ring us back": a person, then a contact
+        # verb aimed at the customer.
+        asked_to_be_contacted = any(
+            near(person, verb, self._human_window) and _aimed_at_customer(tokens, verb)
+            for verb in verbs
             for person in people
         )
+        return asked_to_contact or asked_to_be_contacted
 
 
 # After one of these a contact verb is a noun: "does my phone support eSIM?" asks about a
@@ -157,8 +163,17 @@ _DETERMINERS = frozenset(
 )
 
 
+_CUSTOMER = frozenset(("me", "us", "back"))
+
+
 def _is_noun(tokens: Sequence[str], verb: Hit) -> bool:
     return verb.start > 0 and tokens[verb.start - 1] in _DETERMINERS
+
+
+def _aimed_at_customer(tokens: Sequence[str], verb: Hit) -> bool:
+    """A request ("call me"), not a report of the past ("someone called me")."""
+    past = tokens[verb.start].endswith("ed")
+    return not past and verb.end < len(tokens) and tokens[verb.end] in _CUSTOMER
 
 
 def _all_terms(rules: EscalationRules) -> list[str]:

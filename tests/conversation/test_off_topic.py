@@ -58,7 +58,7 @@ async def test_talk_to_a_person_after_off_topic_hands_over_as_a_person_request(
     [
         "can someone call me?",
         "could I have somebody phone me back this afternoon",
-        "honestly I'd prefer to deal with an actual human",
+        "can somebody from your team ring me?",
     ],
 )
 async def test_indirect_requests_for_a_person_escalate(
