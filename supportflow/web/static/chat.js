@@ -293,7 +293,8 @@ function offerThumbs(message) {
 
 /**
  * Quick replies under the latest bot message: a clarifying question's suggestions (and "None
- * of these"), an off-topic reply's topics (and "Talk to a person"), or the related articles of an answer ("Also: ..."). A click sends that title
+ * of these"), an off-topic reply's topics (and "Talk to a person"), or the related articles
+ * of an answer ("Also: ..."). A click sends that title
  * as the customer's reply.
  */
 function offerQuickReplies(message) {
