@@ -163,7 +163,8 @@ class BotResponder:
             # Off the knowledge base twice in a row: a person, not a second list of topics.
             return handover(LOW_CONFIDENCE, OFF_TOPIC)
         categories = categories_named(await self._knowledge.catalogue())
-        return off_topic_reply(retrieval, categories, query, answer.provider)
+        considered = cited_sources(retrieval.documents)
+        return off_topic_reply(retrieval, categories, query, answer.provider, considered)
 
     async def _answer_choice(
         self, pending: Pending, choice: Source, history: Sequence[Turn]

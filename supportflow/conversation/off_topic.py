@@ -86,9 +86,14 @@ def likely_topics(retrieval: Retrieval) -> tuple[Source, ...]:
 
 
 def off_topic_reply(
-    retrieval: Retrieval, categories: Sequence[str], query: str, provider: str
+    retrieval: Retrieval,
+    categories: Sequence[str],
+    query: str,
+    provider: str,
+    considered: tuple[Source, ...] = (),
 ) -> Reply:
-    """The short reply: what the bot can help with, and the quick replies."""
+    """The short reply: what the bot can help with, and the quick replies. `considered`:
+    retrieval's ranking, for agents and evaluation, as on every reply that searched."""
     return Reply(
         text=off_topic_text(categories),
         confidence=0.0,
@@ -96,4 +101,5 @@ def off_topic_reply(
         query=query,
         act=OFF_TOPIC,
         suggestions=likely_topics(retrieval),
+        considered=considered,
     )
