@@ -12,13 +12,13 @@ rest of the conversation's memory.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from supportflow.conversation.reading import clauses
-from supportflow.knowledge.retrieval import Retrieval
+from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
 from supportflow.knowledge.titles import same_title
 from supportflow.llm.answer import retrieval_evidence
 from supportflow.rooms.responder import Source, Turn
@@ -59,42 +59,38 @@ def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
         return ()
     if best is None or retrieval_evidence(retrieval) < MIN_EVIDENCE:
         return ()
-    chosen: list[Source] = []
-    for doc in retrieval.documents:
-        if best.similarity - doc.similarity > CLOSE or best.rank_score - doc.rank_score > SPREAD:
-            continue
-        # Two versions of one article are one choice (knowledge/titles.py).
-        if any(same_title(doc.title, other.title) for other in chosen):
-            continue
-        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
-        if len(chosen) == MAX_SUGGESTIONS:
-            break
-    return tuple(chosen) if len(chosen) >= 2 else ()
+    chosen = distinct_articles(
+        doc
+        for doc in retrieval.documents
+        if best.similarity - doc.similarity <= CLOSE and best.rank_score - doc.rank_score <= SPREAD
+    )
+    return chosen if len(chosen) >= 2 else ()
 
 
 def close_call(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
     """The articles to ask about when a messy message (two clauses or more) is confidently
     matched but its best two articles are within `CLOSE_CALL` of each other: the reply would
     be a coin toss between them. () when the message is plain or the lead is clear."""
-    if len(clauses(text)) < 2:
-        return ()
-    offered = candidates_within(retrieval, CLOSE_CALL)
-    return offered if len(offered) >= 2 else ()
-
-
-def candidates_within(retrieval: Retrieval, spread: float) -> tuple[Source, ...]:
-    """Up to three distinct articles whose rank score is within `spread` of the best."""
     best = retrieval.best
-    if best is None:
+    if best is None or len(clauses(text)) < 2:
         return ()
+    chosen = distinct_articles(
+        doc for doc in retrieval.documents if best.rank_score - doc.rank_score <= CLOSE_CALL
+    )
+    return chosen if len(chosen) >= 2 else ()
+
+
+def distinct_articles(
+    documents: Iterable[DocumentMatch], limit: int = MAX_SUGGESTIONS
+) -> tuple[Source, ...]:
+    """Up to `limit` of `documents` as sources, in order, two versions of one article
+    (knowledge/titles.py) counted as one choice."""
     chosen: list[Source] = []
-    for doc in retrieval.documents:
-        if best.rank_score - doc.rank_score > spread:
-            continue
+    for doc in documents:
         if any(same_title(doc.title, other.title) for other in chosen):
             continue
         chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
-        if len(chosen) == MAX_SUGGESTIONS:
+        if len(chosen) == limit:
             break
     return tuple(chosen)
 

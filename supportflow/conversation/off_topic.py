@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from supportflow.conversation.clarify import distinct_articles
 from supportflow.knowledge.base import DocumentSummary
 from supportflow.knowledge.retrieval import Retrieval
-from supportflow.knowledge.titles import same_title
 from supportflow.llm.answer import retrieval_evidence
 from supportflow.rooms.responder import Reply, Source, Turn
 
@@ -75,14 +75,7 @@ def off_topic_text(categories: Sequence[str]) -> str:
 
 def likely_topics(retrieval: Retrieval) -> tuple[Source, ...]:
     """The two distinct articles nearest the message, best first."""
-    chosen: list[Source] = []
-    for doc in retrieval.documents:
-        if any(same_title(doc.title, other.title) for other in chosen):
-            continue
-        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
-        if len(chosen) == TOPICS_OFFERED:
-            break
-    return tuple(chosen)
+    return distinct_articles(retrieval.documents, TOPICS_OFFERED)
 
 
 def off_topic_reply(
