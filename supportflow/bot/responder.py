@@ -113,7 +113,7 @@ class BotResponder:
             )
         if not decision.escalate and pending is None:
             # Confident, but a messy message's best two articles are a coin toss: ask.
-            offered = close_call(query, retrieval)
+            offered = close_call(clean, retrieval)
             if offered:
                 return clarifying(offered, query, retrieval, answer)
         if decision.reasons == (LOW_CONFIDENCE,):

@@ -1,9 +1,10 @@
-"""Social text read as words, and a long message read clause by clause (no model needed)."""
+"""Social text read as words, a long message read clause by clause, off-topic replies (no model)."""
 
 from __future__ import annotations
 
 import pytest
 
+from supportflow.conversation.off_topic import categories_named, follows_off_topic, off_topic_text
 from supportflow.conversation.reading import (
     Clause,
     clauses,
@@ -11,7 +12,9 @@ from supportflow.conversation.reading import (
     read_message,
     says_attempted,
 )
+from supportflow.knowledge.base import DocumentSummary
 from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
+from supportflow.rooms.responder import Turn
 from supportflow.social_text import readable, shouting, split_hashtag, unelongate
 
 
@@ -124,3 +127,18 @@ async def test_a_one_clause_message_is_searched_once_as_it_is() -> None:
     message = "Awful week again. How do I set up voicemail?"
     await read_message(search, message)
     assert searched[1:] == [message, "Awful week again.", "How do I set up voicemail?"]
+
+
+def test_off_topic_names_the_largest_categories_and_remembers_it_asked() -> None:
+    catalogue = [
+        DocumentSummary(f"{category}-{i}", "t", category, 1, "")
+        for category, count in (("billing", 3), ("home-internet", 2), ("roaming", 1))
+        for i in range(count)
+    ]
+    named = categories_named(catalogue)
+    assert named == ["billing", "home internet", "roaming"]
+    assert "about billing, home internet and roaming." in off_topic_text(named)
+    asked = Turn("bot", "...", {"act": "off_topic"})
+    assert follows_off_topic([Turn("user", "weather?"), asked, Turn("user", "pizza?")])
+    assert not follows_off_topic([asked, Turn("bot", "an answer", {})])
+    assert not follows_off_topic([])
