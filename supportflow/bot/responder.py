@@ -35,8 +35,13 @@ from supportflow.conversation.off_topic import (
     is_off_topic,
     off_topic_reply,
 )
-from supportflow.conversation.reading import read_message
-from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
+from supportflow.conversation.reading import read_message, reports_attempt
+from supportflow.escalation.policy import (
+    FRUSTRATION,
+    LOW_CONFIDENCE,
+    EscalationDecision,
+    EscalationPolicy,
+)
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, retrieval_evidence
@@ -111,6 +116,10 @@ class BotResponder:
             decision = await self._policy.decide(
                 clean, answer.confidence, questions_asked(room, history)
             )
+        if reports_attempt(clean):
+            # The customer already did what an article would say ("I already restarted
+            # it", "tried that, still nothing"): the next step is a person.
+            decision = decision.adding(FRUSTRATION)
         if not decision.escalate and pending is None:
             # Confident, but a messy message's best two articles are a coin toss: ask.
             offered = close_call(clean, retrieval)

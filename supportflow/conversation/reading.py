@@ -40,13 +40,16 @@ ATTEMPTED_PENALTY = 0.05
 _WORD = re.compile(r"[A-Za-z0-9']+")
 # "but" joins two things said: "I restarted it but it's still slow".
 _BUT = re.compile(r"\s*(?:,\s*)?\bbut\b\s*", re.IGNORECASE)
-# Saying what was already done: the grammar of an attempt, not any topic's words.
+# Saying what the customer already did: the grammar of an attempt, not any topic's words.
+# "already" counts with the customer as its subject ("I've already", "Already called"), not
+# "my email is already taken" or "what if it has already shipped?".
 _ATTEMPT = re.compile(
-    r"\b(?:already|tried|(?:did|done|do|tried)\s+(?:that|this|it|everything|all\s+that))\b"
-    r"|\b(?:i|we)\s*(?:'ve|have)\s+(?:done|tried)\b",
+    r"\b(?:tried|(?:did|done)\s+(?:that|this|it|everything|all\s+that))\b"
+    r"|^\W*already\b"
+    r"|\b(?:i|we)(?:'ve|\s+have|\s+had)?\s+already\b"
+    r"|\b(?:i|we)\s*(?:'ve|\s+have)\s+(?:done|tried)\b",
     re.IGNORECASE,
 )
-
 # After "but", what says the attempt failed: "I restarted it but it's still slow".
 _FAILED = re.compile(
     r"\b(?:still|didn'?t|did\s+not|doesn'?t|does\s+not|no\s+luck|nothing|same)\b", re.IGNORECASE
@@ -81,6 +84,11 @@ def clauses(text: str) -> list[Clause]:
 def says_attempted(clause: str) -> bool:
     """True when the clause reports something the customer already tried."""
     return _ATTEMPT.search(clause) is not None
+
+
+def reports_attempt(text: str) -> bool:
+    """True when a clause of `text` says the customer already tried something."""
+    return any(clause.attempted for clause in clauses(text))
 
 
 async def read_message(search: Search, text: str) -> Retrieval:

@@ -39,6 +39,11 @@ class EscalationDecision:
     def escalate(self) -> bool:
         return bool(self.reasons)
 
+    def adding(self, reason: str) -> EscalationDecision:
+        """This decision with `reason` too, in the usual order."""
+        fired = {*self.reasons, reason}
+        return EscalationDecision(tuple(name for name in REASON_ORDER if name in fired))
+
 
 class WordRules:
     """The word-and-phrase half of the policy (synchronous, microseconds)."""

@@ -10,6 +10,7 @@ from supportflow.conversation.reading import (
     clauses,
     fuse_readings,
     read_message,
+    reports_attempt,
     says_attempted,
 )
 from supportflow.knowledge.base import DocumentSummary
@@ -82,6 +83,10 @@ def test_clauses_split_sentences_and_but_and_skip_fragments() -> None:
         ("we've done everything you said", True),
         ("how do I reset my voicemail PIN", False),
         ("I moved house last week", False),
+        ("Already called twice about it", True),
+        ("it says my email is already taken", False),
+        ("what if it has already shipped?", False),
+        ("I need a new address, how could I do it?", False),
     ],
 )
 def test_attempts_are_told_by_their_grammar(clause: str, attempted: bool) -> None:
@@ -142,3 +147,9 @@ def test_off_topic_names_the_largest_categories_and_remembers_it_asked() -> None
     assert follows_off_topic([Turn("user", "weather?"), asked, Turn("user", "pizza?")])
     assert not follows_off_topic([asked, Turn("bot", "an answer", {})])
     assert not follows_off_topic([])
+
+
+def test_a_reported_attempt_is_found_in_any_clause() -> None:
+    assert reports_attempt("No internet since 8. I already restarted the router twice.")
+    assert reports_attempt("I restarted the router but it is still slow")
+    assert not reports_attempt("how do I restart my router?")
