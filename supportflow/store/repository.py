@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned_replies import CannedRepliesRepository
-from supportflow.store.database import Database, open_database
+from supportflow.store.database import Database
+from supportflow.store.engines import open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository
 from supportflow.store.ratings import RatingsRepository
