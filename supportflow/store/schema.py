@@ -6,7 +6,8 @@ the statements, the migrations and the two backends cannot drift apart. (The rev
 copy their tables rather than import these: a migration must not move with the schema.)
 
 Timestamps are ISO-8601 UTC text (`records.utc_now()`), as they always were: fixed width,
-so text order is time order on both backends. Flags are 0/1 integers with a CHECK, as the SQLite files made by the old migration runner hold them.
+so text order is time order on both backends. Flags are 0/1 integers with a CHECK, as the
+SQLite files made by the old migration runner hold them.
 Modules not yet moved to `Query` still write their SQL as strings against these tables.
 """
 
