@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from functools import lru_cache
 from typing import Any, Protocol
@@ -107,6 +107,11 @@ class Unit(ABC):
         """Run `query` with `params` (its bindparams' values, by name)."""
 
     @abstractmethod
+    async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
+        """Run `query` once for each mapping of parameters (none: nothing runs). Its
+        expanding lists, if any, must have the same length in every mapping."""
+
+    @abstractmethod
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         """Run one statement of the string style (`?` placeholders)."""
 
@@ -147,6 +152,13 @@ class SqlAlchemyUnit(Unit):
         result = await self._connection.exec_driver_sql(compiled.sql, compiled.parameters(params))
         rows = [_MappedRow(row) for row in result.fetchall()] if result.returns_rows else []
         return Rows(rows, result.rowcount)
+
+    async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
+        if params:
+            compiled = query.compiled(self._connection.dialect, params[0])
+            await self._connection.exec_driver_sql(
+                compiled.sql, [compiled.parameters(values) for values in params]
+            )
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         statement, bound = _bind(sql, params)

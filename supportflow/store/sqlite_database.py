@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -217,6 +217,11 @@ class _SqliteUnit(Unit):
     async def run(self, query: Query, /, **params: Any) -> Rows:
         compiled = query.compiled(SQLITE_DIALECT, params)
         return await self.execute(compiled.sql, compiled.parameters(params))
+
+    async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
+        if params:
+            compiled = query.compiled(SQLITE_DIALECT, params[0])
+            await self.execute_many(compiled.sql, [compiled.parameters(p) for p in params])
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         cursor = await self._connection.execute(sql, params)

@@ -9,6 +9,7 @@ import pytest
 
 from supportflow.errors import Conflict, InvalidInput, NotFound
 from supportflow.store import RoomState, Store, utc_now
+from supportflow.store.webhooks import KEPT_DELIVERIES
 
 S = RoomState
 
@@ -88,3 +89,34 @@ async def test_retention_deletes_old_closed_chats_whole(store: Store) -> None:
         assert (await store.session_by_room(kept)).room_id == kept
     assert len(await store.messages_after(recent, 0)) == 2
     assert await store.delete_closed_sessions(cutoff) == 0
+
+
+async def test_webhook_deliveries_are_queued_leased_recorded_and_trimmed(store: Store) -> None:
+    closed = await store.create_webhook("http://127.0.0.1:9/closed", ("chat.closed",), "s1")
+    other = await store.create_webhook("http://127.0.0.1:9/other", ("chat.started",), "s2")
+    assert [hook.webhook_id for hook in await store.webhooks()] == [
+        closed.webhook_id,
+        other.webhook_id,
+    ]
+    for index in range(KEPT_DELIVERIES + 1):
+        assert await store.queue_deliveries("chat.closed", f'{{"n": {index}}}') == 1
+    assert await store.next_delivery_due() is not None
+    leased = await store.lease_due_deliveries(60.0, limit=KEPT_DELIVERIES + 10)
+    assert len(leased) == KEPT_DELIVERIES + 1
+    assert {due.url for due in leased} == {closed.url}
+    assert await store.lease_due_deliveries(60.0, limit=10) == []  # leased: not due again
+    for due in leased:
+        await store.record_attempt(
+            due.delivery.delivery_id, delivered=True, status_code=200, error=None, retry_in=None
+        )
+    assert await store.next_delivery_due() is None
+    # The next event trims the log: finished deliveries beyond the newest KEPT_DELIVERIES go.
+    await store.queue_deliveries("chat.closed", '{"n": "last"}')
+    kept = await store.recent_deliveries(closed.webhook_id, limit=1000)
+    assert len(kept) == KEPT_DELIVERIES
+    assert (kept[0].body, kept[0].status) == ('{"n": "last"}', "pending")
+    assert all(d.attempts == 1 and d.last_status_code == 200 for d in kept[1:])
+    assert await store.recent_deliveries(other.webhook_id, limit=10) == []
+    await store.delete_webhook(closed.webhook_id)
+    with pytest.raises(NotFound):
+        await store.recent_deliveries(closed.webhook_id, limit=10)
