@@ -88,3 +88,7 @@ async def test_queries_run_on_the_engine(store: Store) -> None:
     both = await store._db.read(_ROOMS_IN, states=["bot_active", "closed"], user_id="u1")
     assert sorted(row[0] for row in both) == sorted([first.room_id, second.room_id])
     assert await store._db.read_one(_AGENT_LOCKED, agent_id="nobody") is None
+
+
+async def test_a_store_answers_a_ping(store: Store) -> None:
+    await store.ping()
