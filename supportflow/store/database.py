@@ -8,9 +8,9 @@ at 50 rooms; asyncpg on PostgreSQL, through `exec_driver_sql`). `Unit.run` and
 shows how to write a new one.
 
 The older style, SQL strings with `?` placeholders (`Unit.execute`, `Database.fetch_all`,
-the `for_update` / `skip_locked` fragments), still runs, for store modules not yet moved to
-`Query`: on SQLite as written, on PostgreSQL turned into a `text()` with named binds.
-New code uses `Query`.
+the `for_update` / `skip_locked` fragments), still runs, for store modules written in it
+elsewhere while the store moved to `Query` (none of this package's own uses it): on SQLite
+as written, on PostgreSQL turned into a `text()` with named binds. New code uses `Query`.
 
 A repository method runs whole inside `Database.unit()`: one atomic unit of work, durable
 when the block ends, rolled back if it raises. How that is done is the engine's business:

@@ -46,10 +46,12 @@ class CompiledQuery:
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         """The positional parameters for `values` (the caller's keywords)."""
-        try:
+        try:  # a list comprehension: measurably faster than a generator here
             return tuple(
-                constant if key is None else values[key] if index is None else values[key][index]
-                for key, index, constant in self.slots
+                [
+                    value if key is None else values[key] if index is None else values[key][index]
+                    for key, index, value in self.slots
+                ]
             )
         except KeyError as missing:
             raise TypeError(f"missing query parameter {missing}: {self.sql!r}") from None
@@ -62,13 +64,14 @@ class Query:
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, str], CompiledQuery | SQLCompiler] = {}
-        self._expanded: dict[tuple[str, str, tuple[int, ...]], CompiledQuery] = {}
+        # Keyed by the dialect's class (one per engine and driver): a hash of an identity.
+        self._compiled: dict[type[Dialect], CompiledQuery | SQLCompiler] = {}
+        self._expanded: dict[tuple[type[Dialect], tuple[int, ...]], CompiledQuery] = {}
         self._expanding: tuple[str, ...] | None = None  # known after the first compilation
 
     def compiled(self, dialect: Dialect, values: Mapping[str, Any]) -> CompiledQuery:
         """The statement for `dialect` (compiled on first use, then cached)."""
-        key = (dialect.name, dialect.driver)
+        key = type(dialect)
         found = self._compiled.get(key)
         if isinstance(found, CompiledQuery):
             return found
@@ -77,14 +80,14 @@ class Query:
             if isinstance(found, CompiledQuery):
                 return found
         assert self._expanding is not None
-        sizes = tuple(len(values[name]) for name in self._expanding)
-        expanded = self._expanded.get((*key, sizes))
+        sizes = tuple([len(values[name]) for name in self._expanding])
+        expanded = self._expanded.get((key, sizes))
         if expanded is None:
             expanded = self._expand(found, sizes)
-            self._expanded[(*key, sizes)] = expanded
+            self._expanded[(key, sizes)] = expanded
         return expanded
 
-    def _compile(self, dialect: Dialect, key: tuple[str, str]) -> CompiledQuery | SQLCompiler:
+    def _compile(self, dialect: Dialect, key: type[Dialect]) -> CompiledQuery | SQLCompiler:
         compiler = self.statement.compile(dialect=dialect)
         assert isinstance(compiler, SQLCompiler)
         expanding = tuple(name for bind, name in compiler.bind_names.items() if bind.expanding)

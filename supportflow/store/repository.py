@@ -17,6 +17,7 @@ from supportflow.store.query import Query
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
+from supportflow.store.room_reads import RoomReadsRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.sites import SitesRepository
 from supportflow.store.webhooks import WebhooksRepository
@@ -30,6 +31,7 @@ _PING = Query(select(literal(1)))
 class Store(
     AccountsRepository,
     RoomsRepository,
+    RoomReadsRepository,
     FencingRepository,
     CannedRepliesRepository,
     WebhooksRepository,

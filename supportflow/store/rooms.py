@@ -1,4 +1,5 @@
-"""SQL for rooms: transcripts, state transitions, claims and escalations.
+"""SQL writes of rooms: messages, state transitions, claims and escalations (the reads are
+in `room_reads.py`).
 
 Every write here is one transaction, and each is made before the room announces it: a
 crash can lose an unannounced change, never announce a lost one. Which transitions exist
@@ -24,7 +25,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database, Unit
@@ -35,60 +36,13 @@ from supportflow.store.records import (
     MessageRecord,
     RoomState,
     SessionRecord,
-    seconds_between,
     utc_now,
 )
+from supportflow.store.room_reads import escalations_with_room
 from supportflow.store.schema import agents, escalations, messages, sessions
 
-_MAX_INTEGER = 2**63 - 1
 _ROOM = sessions.c.room_id == bindparam("room_id")
 _EXPECTED = sessions.c.status.in_(bindparam("expected", expanding=True))
-
-
-def _visible(include_private: bool) -> tuple[Any, ...]:
-    """Private notes stay out of every read unless the caller asks for them: the customer's
-    transcript, the bot's history and previews are safe by default."""
-    return () if include_private else (messages.c.visibility == "all",)
-
-
-def _recent(include_private: bool) -> Query:
-    latest = (
-        select(messages)
-        .where(messages.c.room_id == bindparam("room_id"), *_visible(include_private))
-        .order_by(messages.c.seq.desc())
-        .limit(bindparam("limit"))
-        .subquery("latest")
-    )
-    return Query(select(latest).order_by(latest.c.seq))
-
-
-def _after(include_private: bool) -> Query:
-    return Query(
-        select(messages)
-        .where(
-            messages.c.room_id == bindparam("room_id"),
-            messages.c.seq > bindparam("after_seq"),
-            *_visible(include_private),
-        )
-        .order_by(messages.c.seq)
-        .limit(bindparam("limit"))
-    )
-
-
-def _escalations() -> Select[Any]:
-    """Escalations with their room and customer (what an EscalationRecord holds)."""
-    return select(escalations, sessions.c.room_id, sessions.c.user_id).join_from(
-        escalations, sessions, sessions.c.session_id == escalations.c.session_id
-    )
-
-
-def _escalations_in_queue_order(*conditions: Any) -> Query:
-    return Query(
-        _escalations()
-        .where(*conditions)
-        .order_by(escalations.c.triggered_at, escalations.c.escalation_id)
-        .limit(bindparam("limit"))
-    )
 
 
 # The room's row, locked: a message retry racing its original waits for it.
@@ -123,9 +77,6 @@ _INSERT_MESSAGE = Query(
         )
     )
 )
-_RECENT = {private: _recent(private) for private in (False, True)}
-_AFTER = {private: _after(private) for private in (False, True)}
-
 _ESCALATE = RoomUpdate(
     update(sessions)
     .values(status=RoomState.ESCALATING.value, agent_id=None, updated_at=bindparam("now"))
@@ -180,48 +131,8 @@ _CANCEL_ESCALATION = Query(
     .where(escalations.c.session_id == bindparam("session"), escalations.c.status == "pending")
 )
 
-_PENDING_OF_SESSION = _escalations_in_queue_order(
-    escalations.c.status == "pending", escalations.c.session_id == bindparam("session_id")
-)
-_WITH_STATUS = _escalations_in_queue_order(escalations.c.status == bindparam("status"))
-_ESCALATION = Query(_escalations().where(escalations.c.escalation_id == bindparam("escalation_id")))
-_QUEUE_POSITION = Query(
-    select(func.count())
-    .select_from(escalations)
-    .where(
-        escalations.c.status == "pending",
-        or_(
-            escalations.c.triggered_at < bindparam("triggered_at"),
-            and_(
-                escalations.c.triggered_at == bindparam("triggered_at"),
-                escalations.c.escalation_id <= bindparam("escalation_id"),
-            ),
-        ),
-    )
-)
-_CLAIM_WAITS = Query(
-    select(escalations.c.triggered_at, escalations.c.handled_at)
-    .where(escalations.c.status == "claimed")
-    .order_by(escalations.c.handled_at.desc())
-    .limit(bindparam("limit"))
-)
-_HELD_BY = Query(
-    select(sessions).where(
-        sessions.c.agent_id == bindparam("agent_id"),
-        sessions.c.status == RoomState.AGENT_ASSIGNED.value,
-    )
-)
-_ROOM_COUNTS = Query(select(sessions.c.status, func.count()).group_by(sessions.c.status))
-_IN_STATE = Query(select(sessions).where(sessions.c.status == bindparam("status")))
-_AWAITING_REPLY = Query(
-    select(sessions)
-    .join_from(
-        sessions,
-        messages,
-        and_(messages.c.room_id == sessions.c.room_id, messages.c.seq == sessions.c.last_seq),
-    )
-    .where(sessions.c.status == RoomState.BOT_ACTIVE.value, messages.c.sender_type == "user")
-    .limit(bindparam("limit"))
+_ESCALATION = Query(
+    escalations_with_room().where(escalations.c.escalation_id == bindparam("escalation_id"))
 )
 # The agent's row is locked (PostgreSQL) before its rooms are counted: see _check_capacity.
 _AGENT_FOR_ASSIGNMENT = Query(
@@ -310,27 +221,6 @@ class RoomsRepository:
                 visibility=visibility,
             )
         return StoredMessage(record, duplicate=False)
-
-    async def recent_messages(
-        self, room_id: str, limit: int, *, include_private: bool = False
-    ) -> list[MessageRecord]:
-        """The last `limit` messages of a room, oldest first; notes only if `include_private`."""
-        rows = await self._db.read(_RECENT[include_private], room_id=room_id, limit=limit)
-        return [MessageRecord.from_row(row) for row in rows]
-
-    async def messages_after(
-        self, room_id: str, after_seq: int, limit: int = 1000, *, include_private: bool = False
-    ) -> list[MessageRecord]:
-        """Messages with seq > `after_seq`, oldest first, at most `limit`; notes only if
-        `include_private` (agents and admins)."""
-        # Past SQLite's 64-bit INTEGER nothing can match; clamp rather than overflow.
-        rows = await self._db.read(
-            _AFTER[include_private],
-            room_id=room_id,
-            after_seq=min(after_seq, _MAX_INTEGER),
-            limit=limit,
-        )
-        return [MessageRecord.from_row(row) for row in rows]
 
     async def open_escalation(
         self,
@@ -459,53 +349,6 @@ class RoomsRepository:
             )
             await sql.run(_CANCEL_ESCALATION, now=now, session=row["session_id"])
             return SessionRecord.from_row(row)
-
-    async def pending_escalations(self, limit: int = 500) -> list[EscalationRecord]:
-        """Escalations waiting for an agent, oldest first."""
-        return await self.escalations_with_status("pending", limit)
-
-    async def pending_escalation(self, session_id: str) -> EscalationRecord | None:
-        """The escalation a session is waiting on, if any."""
-        row = await self._db.read_one(_PENDING_OF_SESSION, session_id=session_id, limit=1)
-        return EscalationRecord.from_row(row) if row else None
-
-    async def escalations_with_status(
-        self, status: str, limit: int = 500
-    ) -> list[EscalationRecord]:
-        rows = await self._db.read(_WITH_STATUS, status=status, limit=limit)
-        return [EscalationRecord.from_row(row) for row in rows]
-
-    async def queue_position(self, escalation: EscalationRecord) -> int:
-        """1 for the oldest pending escalation, and so on."""
-        row = await self._db.read_one(
-            _QUEUE_POSITION,
-            triggered_at=escalation.triggered_at,
-            escalation_id=escalation.escalation_id,
-        )
-        return int(row[0]) if row else 1
-
-    async def recent_claim_waits(self, limit: int = 20) -> list[float]:
-        """Seconds from escalation to claim of the last `limit` claimed escalations."""
-        rows = await self._db.read(_CLAIM_WAITS, limit=limit)
-        return [seconds_between(row[0], row[1]) for row in rows]
-
-    async def rooms_held_by(self, agent_id: str) -> list[SessionRecord]:
-        rows = await self._db.read(_HELD_BY, agent_id=agent_id)
-        return [SessionRecord.from_row(row) for row in rows]
-
-    async def room_counts(self) -> dict[str, int]:
-        """How many rooms are in each state (states with none are left out)."""
-        rows = await self._db.read(_ROOM_COUNTS)
-        return {str(row[0]): int(row[1]) for row in rows}
-
-    async def rooms_in_state(self, state: RoomState) -> list[SessionRecord]:
-        rows = await self._db.read(_IN_STATE, status=state.value)
-        return [SessionRecord.from_row(row) for row in rows]
-
-    async def rooms_awaiting_reply(self, limit: int = 10_000) -> list[SessionRecord]:
-        """`bot_active` rooms whose last message is the customer's: a bot reply is owed."""
-        rows = await self._db.read(_AWAITING_REPLY, limit=limit)
-        return [SessionRecord.from_row(row) for row in rows]
 
 
 def _values(states: Collection[RoomState]) -> tuple[str, ...]:

@@ -8,7 +8,6 @@ copy their tables rather than import these: a migration must not move with the s
 Timestamps are ISO-8601 UTC text (`records.utc_now()`), as they always were: fixed width,
 so text order is time order on both backends. Flags are 0/1 integers with a CHECK, as the
 SQLite files made by the old migration runner hold them.
-Modules not yet moved to `Query` still write their SQL as strings against these tables.
 """
 
 from __future__ import annotations
