@@ -3,11 +3,14 @@ something; then run for real on both engines."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from supportflow.store import RoomState, Store
+from supportflow.store import RoomState, Store, database
 from supportflow.store.query import Query, named_binds
 from supportflow.store.schema import agents, sessions
 from supportflow.store.sqlite_database import SQLITE_DIALECT
@@ -92,3 +95,16 @@ async def test_queries_run_on_the_engine(store: Store) -> None:
 
 async def test_a_store_answers_a_ping(store: Store) -> None:
     await store.ping()
+
+
+def test_database_is_a_leaf_of_the_store() -> None:
+    """database.py imports neither engine (engines.py opens them): no import circle."""
+    source = Path(database.__file__).read_text(encoding="utf-8")
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert {name for name in imported if name.startswith("supportflow")} == {
+        "supportflow.store.query"
+    }
