@@ -80,7 +80,10 @@ class Query:
             if isinstance(found, CompiledQuery):
                 return found
         assert self._expanding is not None
-        sizes = tuple([len(values[name]) for name in self._expanding])
+        try:
+            sizes = tuple([len(values[name]) for name in self._expanding])
+        except KeyError as missing:
+            raise TypeError(f"missing query parameter {missing}: {found.string!r}") from None
         expanded = self._expanded.get((key, sizes))
         if expanded is None:
             expanded = self._expand(found, sizes)

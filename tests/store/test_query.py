@@ -69,6 +69,8 @@ def test_a_missing_parameter_says_which() -> None:
     compiled = _AGENT_LOCKED.compiled(SQLITE_DIALECT, {})
     with pytest.raises(TypeError, match="agent_id"):
         compiled.parameters({})
+    with pytest.raises(TypeError, match="states"):
+        _ROOMS_IN.compiled(SQLITE_DIALECT, {"user_id": "u"})
 
 
 def test_named_binds_take_each_column_from_its_keyword() -> None:
