@@ -190,7 +190,9 @@ class SqliteDatabase(Database):
 
     async def read(self, query: Query, /, **params: Any) -> list[Row]:
         compiled = query.compiled(SQLITE_DIALECT, params)
-        return await self.fetch_all(compiled.sql, compiled.parameters(params))
+        parameters = compiled.parameters(params)
+        async with self._lock:  # one trip to the database thread
+            return list(await self._connection.execute_fetchall(compiled.sql, parameters))
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._lock:  # one trip to the database thread
@@ -216,7 +218,9 @@ class _SqliteUnit(Unit):
 
     async def run(self, query: Query, /, **params: Any) -> Rows:
         compiled = query.compiled(SQLITE_DIALECT, params)
-        return await self.execute(compiled.sql, compiled.parameters(params))
+        cursor = await self._connection.execute(compiled.sql, compiled.parameters(params))
+        rows = await cursor.fetchall() if cursor.description else []
+        return Rows(list(rows), cursor.rowcount)
 
     async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
         if params:
