@@ -10,6 +10,7 @@ landing after the read and leaving the new actor with a stale picture of the roo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Update, bindparam, select, update
@@ -42,10 +43,17 @@ class RoomUpdate:
         )
 
     async def run(
-        self, sql: Unit, refusal: Exception, /, room_id: str, fence: int | None, **params: Any
+        self,
+        sql: Unit,
+        refusal: Callable[[], Exception],
+        /,
+        room_id: str,
+        fence: int | None,
+        **params: Any,
     ) -> Row:
         """The row the update returned. When it found none: LeaseLost if a newer fence is
-        why, else `refusal` (the room is unknown, or not in a state the write starts from)."""
+        why, else `refusal()` (the room is unknown, or not in a state the write starts from;
+        a function, so the error is only made when it is raised)."""
         if fence is None:
             rows = await sql.run(self._unfenced, room_id=room_id, **params)
         else:
@@ -60,7 +68,7 @@ class RoomUpdate:
                     f"another node owns room {room_id!r} now (lease {current[0]} is newer than"
                     f" {fence}); this write was not made"
                 )
-        raise refusal
+        raise refusal()
 
 
 # Sets nothing of its own: taking a room is storing the fence, which the fenced form does.
@@ -78,6 +86,6 @@ class FencingRepository:
         """
         async with self._db.unit() as sql:
             row = await _TAKE_ROOM.run(
-                sql, NotFound(f"no room {room_id!r}", "room_not_found"), room_id, fence
+                sql, lambda: NotFound(f"no room {room_id!r}", "room_not_found"), room_id, fence
             )
             return SessionRecord.from_row(row)

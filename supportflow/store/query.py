@@ -24,7 +24,7 @@ constants: they are sent as parameters, never spliced into the SQL.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam
@@ -37,16 +37,24 @@ from sqlalchemy.sql.compiler import SQLCompiler
 _Slot = tuple[str | None, int | None, Any]
 
 
-@dataclass(frozen=True, slots=True)
 class CompiledQuery:
     """A statement's text for one dialect, and how to order a call's keywords for it."""
 
-    sql: str
-    slots: tuple[_Slot, ...]
+    __slots__ = ("_keywords", "slots", "sql")
+
+    def __init__(self, sql: str, slots: tuple[_Slot, ...]) -> None:
+        self.sql = sql
+        self.slots = slots
+        # The common case, every parameter a caller's keyword: one C-level call per run.
+        plain = all(key is not None and index is None for key, index, _ in slots)
+        self._keywords = itemgetter(*[key for key, _, _ in slots]) if plain and slots else None
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         """The positional parameters for `values` (the caller's keywords)."""
-        try:  # a list comprehension: measurably faster than a generator here
+        try:
+            if self._keywords is not None:
+                found = self._keywords(values)
+                return found if len(self.slots) > 1 else (found,)
             return tuple(
                 [
                     value if key is None else values[key] if index is None else values[key][index]

@@ -191,7 +191,7 @@ class RoomsRepository:
             now = utc_now()
             row = await _NEXT_SEQ.run(
                 sql,
-                NotFound(f"no room {room_id!r}", "room_not_found"),
+                lambda: NotFound(f"no room {room_id!r}", "room_not_found"),
                 room_id,
                 fence,
                 exchanges=int(sender_type == "user"),
@@ -237,7 +237,7 @@ class RoomsRepository:
         async with self._db.unit() as sql:
             row = await _ESCALATE.run(
                 sql,
-                Conflict(f"room {room_id!r} cannot be escalated now", "invalid_transition"),
+                lambda: Conflict(f"room {room_id!r} cannot be escalated now", "invalid_transition"),
                 room_id,
                 fence,
                 now=now,
@@ -271,7 +271,7 @@ class RoomsRepository:
             await _check_capacity(sql, agent_id)
             row = await _CLAIM.run(
                 sql,
-                Conflict("another agent has already claimed this room", "already_claimed"),
+                lambda: Conflict("another agent has already claimed this room", "already_claimed"),
                 room_id,
                 fence,
                 agent=agent_id,
@@ -305,7 +305,9 @@ class RoomsRepository:
             await _check_capacity(sql, to_agent, must_be_available=True)
             row = await _TRANSFER.run(
                 sql,
-                Conflict(f"room {room_id!r} is not held by {from_agent!r}", "not_assigned_agent"),
+                lambda: Conflict(
+                    f"room {room_id!r} is not held by {from_agent!r}", "not_assigned_agent"
+                ),
                 room_id,
                 fence,
                 to_agent=to_agent,
@@ -339,7 +341,9 @@ class RoomsRepository:
         async with self._db.unit() as sql:
             row = await _SET_STATE.run(
                 sql,
-                Conflict(f"room {room_id!r} is not in {' or '.join(states)}", "invalid_transition"),
+                lambda: Conflict(
+                    f"room {room_id!r} is not in {' or '.join(states)}", "invalid_transition"
+                ),
                 room_id,
                 fence,
                 state=state.value,
