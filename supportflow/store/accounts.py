@@ -25,12 +25,6 @@ _USER = Query(select(users).where(users.c.user_id == bindparam("user_id")))
 _INSERT_USER = Query(
     insert(users).values(named_binds("user_id", "name", "email", "phone", "created_at"))
 )
-_SET_USER_EMAIL = Query(
-    update(users)
-    .values(email=bindparam("email"))
-    .where(users.c.user_id == bindparam("user_id"))
-    .returning(*users.c)
-)
 # PostgreSQL's dialect renders ON CONFLICT for SQLite as well (both speak it).
 _ENSURE_USER = Query(
     postgres_insert(users)
@@ -119,14 +113,6 @@ class AccountsRepository:
             except IntegrityError:
                 raise Conflict(f"user {user_id!r} already exists", "user_exists") from None
             return UserRecord.from_row(await _one(await sql.run(_USER, user_id=user_id)))
-
-    async def set_user_email(self, user_id: str, email: str) -> UserRecord:
-        """Record the address a customer asked to be answered at (office hours closed)."""
-        async with self._db.unit() as sql:
-            row = (await sql.run(_SET_USER_EMAIL, email=email, user_id=user_id)).fetchone()
-            if row is None:
-                raise NotFound(f"no user {user_id!r}", "user_not_found")
-            return UserRecord.from_row(row)
 
     async def get_user(self, user_id: str) -> UserRecord:
         row = await self._db.read_one(_USER, user_id=user_id)

@@ -42,7 +42,8 @@ class FeedbackRepository:
     async def record_feedback(self, room_id: str, seq: int, verdict: str) -> str | None:
         """Store `verdict` ("up"/"down") on the bot message `seq` of the room.
 
-        Returns the verdict it replaces (None the first time). Raises NotFound
+        Returns the verdict it replaces (None the first time); the same verdict again writes
+        nothing (one vote per message: the customer's). Raises NotFound
         `message_not_found`, InvalidInput `not_a_bot_message` for another sender's message.
         """
         async with self._db.unit() as sql:
@@ -54,6 +55,8 @@ class FeedbackRepository:
                     "only the assistant's replies take feedback", "not_a_bot_message"
                 )
             before = (await sql.run(_VERDICT, room_id=room_id, seq=seq)).fetchone()
+            if before is not None and before["verdict"] == verdict:
+                return verdict
             await sql.run(
                 _STORE_VERDICT, room_id=room_id, seq=seq, verdict=verdict, created_at=utc_now()
             )

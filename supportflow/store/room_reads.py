@@ -75,6 +75,10 @@ _PENDING_OF_SESSION = _escalations_in_queue_order(
     escalations.c.status == "pending", escalations.c.session_id == bindparam("session_id")
 )
 _WITH_STATUS = _escalations_in_queue_order(escalations.c.status == bindparam("status"))
+_WITH_STATUS_HANDLED_BY = _escalations_in_queue_order(
+    escalations.c.status == bindparam("status"),
+    escalations.c.handled_by == bindparam("handled_by"),
+)
 _QUEUE_POSITION = Query(
     select(func.count())
     .select_from(escalations)
@@ -149,9 +153,15 @@ class RoomReadsRepository:
         return EscalationRecord.from_row(row) if row else None
 
     async def escalations_with_status(
-        self, status: str, limit: int = 500
+        self, status: str, limit: int = 500, handled_by: str | None = None
     ) -> list[EscalationRecord]:
-        rows = await self._db.read(_WITH_STATUS, status=status, limit=limit)
+        """Escalations in `status`; with `handled_by`, only those that agent handles."""
+        if handled_by is None:
+            rows = await self._db.read(_WITH_STATUS, status=status, limit=limit)
+        else:
+            rows = await self._db.read(
+                _WITH_STATUS_HANDLED_BY, status=status, handled_by=handled_by, limit=limit
+            )
         return [EscalationRecord.from_row(row) for row in rows]
 
     async def queue_position(self, escalation: EscalationRecord) -> int:

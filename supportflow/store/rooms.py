@@ -136,7 +136,7 @@ _ESCALATION = Query(
 )
 # The agent's row is locked (PostgreSQL) before its rooms are counted: see _check_capacity.
 _AGENT_FOR_ASSIGNMENT = Query(
-    select(agents.c.is_available, agents.c.max_concurrent)
+    select(agents.c.is_available, agents.c.max_concurrent, agents.c.disabled_at)
     .where(agents.c.agent_id == bindparam("agent_id"))
     .with_for_update()
 )
@@ -362,9 +362,11 @@ def _values(states: Collection[RoomState]) -> tuple[str, ...]:
 
 
 async def _check_capacity(sql: Unit, agent_id: str, must_be_available: bool = False) -> None:
-    """Refuse an unknown agent (NotFound), an unavailable one when `must_be_available`
-    (Conflict `agent_unavailable`), one already holding `max_concurrent` rooms (Conflict
-    `at_capacity`). Inside the caller's transaction, so nothing changes before its UPDATE.
+    """Refuse an unknown agent (NotFound), an unavailable or disabled one when
+    `must_be_available` (Conflict `agent_unavailable`: an admin may set a disabled agent's
+    availability back on, and it still may not be handed rooms), one already holding
+    `max_concurrent` rooms (Conflict `at_capacity`). Inside the caller's transaction, so
+    nothing changes before its UPDATE.
 
     On PostgreSQL the agent's row is locked first and the rooms counted after, in a second
     statement: two claims for one agent (from two nodes) then take turns, and the second
@@ -373,7 +375,7 @@ async def _check_capacity(sql: Unit, agent_id: str, must_be_available: bool = Fa
     if agent is None:
         raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
     rooms = (await sql.run(_ROOMS_HELD, agent_id=agent_id)).fetchone()
-    available, limit = bool(agent[0]), int(agent[1])
+    available, limit = bool(agent[0]) and agent[2] is None, int(agent[1])
     held = int(rooms[0]) if rooms else 0
     if must_be_available and not available:
         raise Conflict(f"agent {agent_id!r} is not available", "agent_unavailable")

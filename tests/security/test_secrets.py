@@ -112,14 +112,21 @@ async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
         assert synced["messages"][0]["message"] == text
 
 
-# Names that may be interpolated into SQL text: the migration lock's constant and the
-# PRAGMA value checked against a fixed set (PRAGMAs take no parameters). Never a value that
-# came from a request. The store's statements are `Query`s (reviewed below), not strings.
+# Names that may be interpolated into SQL text: the migration lock's constant, the PRAGMA
+# value checked against a fixed set (PRAGMAs take no parameters), and the fixed fragments of
+# the modules still written as strings. Never a value that came from a request. The other
+# store statements are `Query`s (reviewed below), not strings.
 _SQL_FRAGMENTS = {
+    "_EXAMPLE_SELECT",  # a constant: the learned examples' columns and their join
     "_MIGRATION_LOCK",  # a constant of the code: the advisory lock's key
     "sql",
     "synchronous",
 }
+
+# Statements held in a variable, reviewed by hand: a module constant of literal SQL, and
+# the search's text, fixed fragments whose every value is a `?` parameter (`_filters`;
+# tests/store/test_search.py sends SQL- and FTS-shaped input through it).
+_REVIEWED_NAMES = {("customer_history.py", "_EARLIER"), ("search.py", "sql")}
 
 # Fixed per engine: " FOR UPDATE" and " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite.
 _UNIT_FRAGMENTS = {"for_update", "skip_locked"}
@@ -156,6 +163,8 @@ def test_every_sql_statement_is_parameterised() -> None:
             if isinstance(sql, ast.Constant) and isinstance(sql.value, str):
                 continue
             if isinstance(sql, ast.Name) and sql.id == "statement":  # the Literal-typed one
+                continue
+            if isinstance(sql, ast.Name) and (source.name, sql.id) in _REVIEWED_NAMES:
                 continue
             if source.name == "sqlite_database.py" and isinstance(sql, ast.Name):
                 # The SQLite unit hands the repositories' statements to aiosqlite as written.

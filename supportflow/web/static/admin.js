@@ -5,6 +5,7 @@
 // public REST API; Chart.js is served by this server from npm's copy, never a CDN.
 import { ApiError, api, el, humanReason, notify } from "/web/static/common.js";
 import { loadSites, wireSites } from "/web/static/admin-sites.js";
+import { loadLearned } from "/web/static/admin-learned.js";
 
 const TOKEN_KEY = "supportflow.admin.token";
 const $ = (id) => document.getElementById(id);
@@ -68,6 +69,7 @@ async function refresh() {
     loadKnowledge(),
     loadAgents(),
     loadSites(call),
+    loadLearned(call),
   ]);
   for (const result of results) {
     if (result.status === "rejected") notify(result.reason.message, "error");
