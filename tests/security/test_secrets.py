@@ -112,12 +112,11 @@ async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
         assert synced["messages"][0]["message"] == text
 
 
-# Names that may be interpolated into SQL text: the migration lock's constant, the PRAGMA
-# value checked against a fixed set (PRAGMAs take no parameters), and the fixed fragments of
-# the modules still written as strings. Never a value that came from a request. The other
-# store statements are `Query`s (reviewed below), not strings.
+# Names that may be interpolated into SQL text: the migration lock's constant and the
+# PRAGMA value checked against a fixed set (PRAGMAs take no parameters). Never a value that
+# came from a request. The store's statements are `Query`s (reviewed below), not strings,
+# but for the search's and `_REVIEWED_NAMES` below.
 _SQL_FRAGMENTS = {
-    "_EXAMPLE_SELECT",  # a constant: the learned examples' columns and their join
     "_MIGRATION_LOCK",  # a constant of the code: the advisory lock's key
     "sql",
     "synchronous",
