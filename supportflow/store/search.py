@@ -13,8 +13,8 @@ input can be a syntax error. Snippets mark matches with \\x02 and \\x03, which
 
 The one store module left in the string style (docs/database.md): its statement is put
 together per request from the filters asked for and each engine's own FTS syntax (FTS5's
-MATCH and snippet(), PostgreSQL's tsquery and ts_headline), which Core has no construct for
-on SQLite. Every value is a `?` parameter all the same.
+MATCH and snippet(), PostgreSQL's tsquery and ts_headline), over tables schema.py does not
+declare (revision 014 builds them). Every value is a `?` parameter all the same.
 """
 
 from __future__ import annotations
