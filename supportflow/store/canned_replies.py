@@ -5,9 +5,33 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, delete, insert, select, update
+
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database, IntegrityError, Row
+from supportflow.store.query import Query, named_binds
 from supportflow.store.records import from_columns, utc_now
+from supportflow.store.schema import canned_replies
+
+_OF_ID = canned_replies.c.canned_reply_id == bindparam("canned_reply_id")
+_INSERT = Query(
+    insert(canned_replies).values(
+        named_binds("canned_reply_id", "shortcut", "title", "body", "created_at", "updated_at")
+    )
+)
+_UPDATE = Query(
+    update(canned_replies)
+    .values(named_binds("shortcut", "title", "body", "updated_at"))
+    .where(_OF_ID)
+)
+_DELETE = Query(delete(canned_replies).where(_OF_ID))
+_REPLY = Query(select(canned_replies).where(_OF_ID))
+_BY_PREFIX = Query(
+    select(canned_replies)
+    .where(canned_replies.c.shortcut.like(bindparam("pattern"), escape="\\"))
+    .order_by(canned_replies.c.shortcut)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True)
@@ -35,10 +59,14 @@ class CannedRepliesRepository:
         now = utc_now()
         async with self._db.unit() as sql:
             try:
-                await sql.execute(
-                    "INSERT INTO canned_replies (canned_reply_id, shortcut, title, body,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (reply_id, shortcut, title, body, now, now),
+                await sql.run(
+                    _INSERT,
+                    canned_reply_id=reply_id,
+                    shortcut=shortcut,
+                    title=title,
+                    body=body,
+                    created_at=now,
+                    updated_at=now,
                 )
             except IntegrityError:
                 raise _taken(shortcut) from None
@@ -50,10 +78,13 @@ class CannedRepliesRepository:
         """Replace a canned reply's shortcut, title and text."""
         async with self._db.unit() as sql:
             try:
-                cursor = await sql.execute(
-                    "UPDATE canned_replies SET shortcut = ?, title = ?, body = ?, updated_at = ?"
-                    " WHERE canned_reply_id = ?",
-                    (shortcut, title, body, utc_now(), reply_id),
+                cursor = await sql.run(
+                    _UPDATE,
+                    shortcut=shortcut,
+                    title=title,
+                    body=body,
+                    updated_at=utc_now(),
+                    canned_reply_id=reply_id,
                 )
             except IntegrityError:
                 raise _taken(shortcut) from None
@@ -63,16 +94,12 @@ class CannedRepliesRepository:
 
     async def delete_canned_reply(self, reply_id: str) -> None:
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "DELETE FROM canned_replies WHERE canned_reply_id = ?", (reply_id,)
-            )
+            cursor = await sql.run(_DELETE, canned_reply_id=reply_id)
             if cursor.rowcount == 0:
                 raise _missing(reply_id)
 
     async def get_canned_reply(self, reply_id: str) -> CannedReplyRecord:
-        row = await self._db.fetch_one(
-            "SELECT * FROM canned_replies WHERE canned_reply_id = ?", (reply_id,)
-        )
+        row = await self._db.read_one(_REPLY, canned_reply_id=reply_id)
         if row is None:
             raise _missing(reply_id)
         return CannedReplyRecord.from_row(row)
@@ -81,11 +108,7 @@ class CannedRepliesRepository:
         """Canned replies whose shortcut starts with `prefix`, by shortcut."""
         # The shortcut pattern admits no LIKE wildcards, but escape them all the same.
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = await self._db.fetch_all(
-            "SELECT * FROM canned_replies WHERE shortcut LIKE ? ESCAPE '\\'"
-            " ORDER BY shortcut LIMIT ?",
-            (pattern, limit),
-        )
+        rows = await self._db.read(_BY_PREFIX, pattern=pattern, limit=limit)
         return [CannedReplyRecord.from_row(row) for row in rows]
 
 

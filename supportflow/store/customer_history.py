@@ -5,32 +5,81 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import and_, bindparam, func, literal, select
+
 from supportflow.store.database import Database, Row
+from supportflow.store.query import Query
 from supportflow.store.records import RoomState
+from supportflow.store.schema import agents, escalations, messages, ratings, sessions
 
 TOPIC_CHARS = 140
 
+# The chat an agent has open, and the same customer's chats that began before it.
+_now_open = sessions.alias("now_open")
+_earlier_chat = sessions.alias("s")
+_EARLIER_CHATS = _now_open.join(
+    _earlier_chat,
+    and_(
+        _earlier_chat.c.user_id == _now_open.c.user_id,
+        _earlier_chat.c.session_id != _now_open.c.session_id,
+        _earlier_chat.c.created_at <= _now_open.c.created_at,
+    ),
+)
+_OF_OPEN_CHAT = _now_open.c.session_id == bindparam("session_id")
+
 # One row per earlier chat: what the customer first asked (its topic), why it was escalated,
 # who handled it (the last claim, else the agent holding it) and the customer's rating.
+_first_message = (
+    select(messages.c.body)
+    .where(messages.c.room_id == _earlier_chat.c.room_id, messages.c.sender_type == "user")
+    .order_by(messages.c.seq)
+    .limit(1)
+    .scalar_subquery()
+)
+_escalations_of_chat = escalations.c.session_id == _earlier_chat.c.session_id
+_last_reasons = (
+    select(escalations.c.reasons)
+    .where(_escalations_of_chat)
+    .order_by(escalations.c.triggered_at.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_last_claimed_by = (
+    select(escalations.c.handled_by)
+    .where(_escalations_of_chat, escalations.c.status == "claimed")
+    .order_by(escalations.c.handled_at.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_chats = (
+    select(
+        _earlier_chat.c.session_id,
+        _earlier_chat.c.room_id,
+        _earlier_chat.c.status,
+        _earlier_chat.c.created_at,
+        _earlier_chat.c.updated_at,
+        _first_message.label("first_message"),
+        _last_reasons.label("reasons"),
+        func.coalesce(_last_claimed_by, _earlier_chat.c.agent_id).label("handled_by"),
+        ratings.c.score,
+        ratings.c.comment,
+    )
+    .select_from(_EARLIER_CHATS.outerjoin(ratings, ratings.c.room_id == _earlier_chat.c.room_id))
+    .where(_OF_OPEN_CHAT)
+    .subquery("chats")
+)
 # The agent's name is joined outside, on the handler the inner query chose.
-_EARLIER = """
-SELECT chats.*, a.name AS agent_name FROM (
-    SELECT s.session_id, s.room_id, s.status, s.created_at, s.updated_at,
-        (SELECT m.body FROM messages m WHERE m.room_id = s.room_id AND m.sender_type = 'user'
-          ORDER BY m.seq LIMIT 1) AS first_message,
-        (SELECT e.reasons FROM escalations e WHERE e.session_id = s.session_id
-          ORDER BY e.triggered_at DESC LIMIT 1) AS reasons,
-        COALESCE((SELECT e.handled_by FROM escalations e WHERE e.session_id = s.session_id
-          AND e.status = 'claimed' ORDER BY e.handled_at DESC LIMIT 1), s.agent_id) AS handled_by,
-        r.score, r.comment
-    FROM sessions now_open
-    JOIN sessions s ON s.user_id = now_open.user_id AND s.session_id <> now_open.session_id
-        AND s.created_at <= now_open.created_at
-    LEFT JOIN ratings r ON r.room_id = s.room_id
-    WHERE now_open.session_id = ?
-) AS chats LEFT JOIN agents a ON a.agent_id = chats.handled_by
-ORDER BY chats.created_at DESC, chats.session_id LIMIT ?
-"""
+_EARLIER = Query(
+    select(_chats, agents.c.name.label("agent_name"))
+    .select_from(_chats.outerjoin(agents, agents.c.agent_id == _chats.c.handled_by))
+    .order_by(_chats.c.created_at.desc(), _chats.c.session_id)
+    .limit(bindparam("limit"))
+)
+_IS_EARLIER = Query(
+    select(literal(1))
+    .select_from(_EARLIER_CHATS)
+    .where(_OF_OPEN_CHAT, _earlier_chat.c.session_id == bindparam("earlier_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -55,17 +104,12 @@ class CustomerHistoryRepository:
         self, session_id: str, limit: int = 20
     ) -> list[EarlierConversation]:
         """The other chats of this session's customer that began before it, newest first."""
-        rows = await self._db.fetch_all(_EARLIER, (session_id, limit))
+        rows = await self._db.read(_EARLIER, session_id=session_id, limit=limit)
         return [_earlier(row) for row in rows]
 
     async def is_earlier_conversation(self, session_id: str, earlier_id: str) -> bool:
         """Whether `earlier_id` is one of `earlier_conversations(session_id)`."""
-        row = await self._db.fetch_one(
-            "SELECT 1 FROM sessions now_open JOIN sessions s ON s.user_id = now_open.user_id"
-            " WHERE now_open.session_id = ? AND s.session_id = ? AND s.session_id <> ?"
-            " AND s.created_at <= now_open.created_at",
-            (session_id, earlier_id, session_id),
-        )
+        row = await self._db.read_one(_IS_EARLIER, session_id=session_id, earlier_id=earlier_id)
         return row is not None
 
 

@@ -1,18 +1,23 @@
-"""The one query layer over SQLite and PostgreSQL: units of work, rows, and opening either.
+"""The one query layer over SQLite and PostgreSQL: units of work, rows, and `Query` runs.
 
-Every statement supportflow runs is written once, in the SQL both engines speak, with `?`
-placeholders beside its parameter tuple; the few places where the engines differ are
-properties of the unit (`Unit.for_update`), not second copies of a query. On SQLite the
-statement goes to aiosqlite as written (`?` is sqlite3's own style, and SQLAlchemy's layer on
-this path measured 30% of replies/s at 50 rooms); on PostgreSQL it runs through SQLAlchemy
-Core, `_statement` turning it into a `text()` with named binds once per SQL string.
-Migrations are Alembic's on both.
+Statements are `Query` objects (`supportflow.store.query`): built once with SQLAlchemy Core
+against `schema.py`, compiled once per dialect, run as compiled text straight on the driver
+(aiosqlite on SQLite: SQLAlchemy's execution layer on this path measured 30% of replies/s
+at 50 rooms; asyncpg on PostgreSQL, through `exec_driver_sql`). `Unit.run` and
+`Database.read` / `read_one` take one with its parameters as keywords. docs/database.md
+shows how to write a new one.
+
+The older style, SQL strings with `?` placeholders (`Unit.execute`, `Database.fetch_all`,
+the `for_update` / `skip_locked` fragments), still runs, for store modules written in it
+elsewhere while the store moved to `Query` (none of this package's own uses it): on SQLite
+as written, on PostgreSQL turned into a `text()` with named binds. New code uses `Query`.
 
 A repository method runs whole inside `Database.unit()`: one atomic unit of work, durable
 when the block ends, rolled back if it raises. How that is done is the engine's business:
 group commit on SQLite's one connection (`sqlite_database.py`), one pooled connection and
-transaction per unit on PostgreSQL (`postgres_database.py`). Single reads go through
-`fetch_all` / `fetch_one`, which need no transaction of their own.
+transaction per unit on PostgreSQL (`postgres_database.py`). Single reads need no
+transaction of their own. This module imports neither engine: `engines.open_database`
+opens one.
 """
 
 from __future__ import annotations
@@ -20,24 +25,22 @@ from __future__ import annotations
 import re
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Row as _SqlRow
 from sqlalchemy import TextClause, exc, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-if TYPE_CHECKING:
-    from supportflow.store.urls import DatabaseUrl
+from supportflow.store.query import Query
 
 # What a constraint refused (a taken key, a foreign key), from either engine's driver.
 IntegrityError: tuple[type[Exception], ...] = (sqlite3.IntegrityError, exc.IntegrityError)
 
-# A `?` outside quotes. The statements are ours (no client text is ever spliced in), and
-# none quotes a `?`; the pattern still steps over quoted strings so one never breaks.
+# The string style's `?` outside quotes. The statements are ours (no client text is ever
+# spliced in), and none quotes a `?`; the pattern still steps over quoted strings anyway.
 _PLACEHOLDER = re.compile(r"'[^']*'|\?")
 
 
@@ -89,6 +92,10 @@ class Rows:
 class Unit(ABC):
     """The statements of one unit of work, all in its transaction."""
 
+    # Whether the engine takes row locks: a statement run only to take one (a `Query` of
+    # `with_for_update()` whose rows nobody reads) can be skipped where it does not.
+    row_locks = False
+    # The string style's lock fragments (a `Query` says `with_for_update(...)` instead).
     # SQLite runs one writer at a time, so its units need no row locks; PostgreSQL's units
     # run side by side and lock the rows they read to decide (claims, a room's seq)...
     for_update = ""
@@ -96,7 +103,17 @@ class Unit(ABC):
     skip_locked = ""
 
     @abstractmethod
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows: ...
+    async def run(self, query: Query, /, **params: Any) -> Rows:
+        """Run `query` with `params` (its bindparams' values, by name)."""
+
+    @abstractmethod
+    async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
+        """Run `query` once for each mapping of parameters (none: nothing runs). Its
+        expanding lists, if any, must have the same length in every mapping."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
+        """Run one statement of the string style (`?` placeholders)."""
 
     @abstractmethod
     async def execute_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
@@ -123,11 +140,25 @@ class _MappedRow:
 class SqlAlchemyUnit(Unit):
     """A unit on a SQLAlchemy connection (PostgreSQL through asyncpg)."""
 
+    row_locks = True
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+
+    async def run(self, query: Query, /, **params: Any) -> Rows:
+        compiled = query.compiled(self._connection.dialect, params)
+        result = await self._connection.exec_driver_sql(compiled.sql, compiled.parameters(params))
+        rows = [_MappedRow(row) for row in result.fetchall()] if result.returns_rows else []
+        return Rows(rows, result.rowcount)
+
+    async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
+        if params:
+            compiled = query.compiled(self._connection.dialect, params[0])
+            await self._connection.exec_driver_sql(
+                compiled.sql, [compiled.parameters(values) for values in params]
+            )
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         statement, bound = _bind(sql, params)
@@ -147,6 +178,12 @@ async def fetch_rows(connection: AsyncConnection, sql: str, params: Sequence[Any
     return [_MappedRow(row) for row in result.fetchall()]
 
 
+async def read_rows(connection: AsyncConnection, query: Query, params: dict[str, Any]) -> list[Row]:
+    compiled = query.compiled(connection.dialect, params)
+    result = await connection.exec_driver_sql(compiled.sql, compiled.parameters(params))
+    return [_MappedRow(row) for row in result.fetchall()]
+
+
 class Database(ABC):
     """An open, migrated database: units of work and single reads."""
 
@@ -157,11 +194,20 @@ class Database(ABC):
         """One atomic unit of work: durable when the block ends, rolled back if it raises."""
 
     @abstractmethod
+    async def read(self, query: Query, /, **params: Any) -> list[Row]:
+        """The rows of one read-only `query` run with `params`."""
+
+    async def read_one(self, query: Query, /, **params: Any) -> Row | None:
+        """The first row of one read-only `query`, or None."""
+        rows = await self.read(query, **params)
+        return rows[0] if rows else None
+
+    @abstractmethod
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """The rows of one read-only statement."""
+        """The rows of one read-only statement of the string style."""
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        """The first row of one read-only statement, or None."""
+        """The first row of one read-only statement of the string style, or None."""
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
@@ -171,16 +217,3 @@ class Database(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
-
-
-async def open_database(target: Path | str | DatabaseUrl, synchronous: str = "FULL") -> Database:
-    """Open and migrate a SQLite file (a Path or `sqlite:///...`) or PostgreSQL (a URL)."""
-    # Imported here: each module imports this one for Database, Unit and Row.
-    from supportflow.store.postgres_database import PostgresDatabase
-    from supportflow.store.sqlite_database import SqliteDatabase
-    from supportflow.store.urls import DatabaseUrl
-
-    url = DatabaseUrl.parse(target)
-    if url.sqlite_path is not None:
-        return await SqliteDatabase.open(url.sqlite_path, synchronous)
-    return await PostgresDatabase.open(url.sqlalchemy_url)

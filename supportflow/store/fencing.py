@@ -1,51 +1,78 @@
 """Fencing a room's writes with its lease's number, and taking a room over.
 
 In a cluster a room's actor runs where its lease is (`supportflow.cluster.leases`), and every
-write it makes carries the lease's fencing number. `Fence` is the SQL that does it in each
-room write (`supportflow.store.rooms`). `take_room` is the new owner's first act: it stores
-its number on the room BEFORE reading the room's state, so a write the previous owner still
-had in flight (an older number) is refused from then on instead of landing after the read
-and leaving the new actor with a stale picture of the room.
+write it makes carries the lease's fencing number. `RoomUpdate` is the one `UPDATE sessions`
+of a room write (`supportflow.store.rooms`), fenced or not. `take_room` is the new owner's
+first act: it stores its number on the room BEFORE reading the room's state, so a write the
+previous owner still had in flight (an older number) is refused from then on instead of
+landing after the read and leaving the new actor with a stale picture of the room.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Update, bindparam, select, update
 
 from supportflow.errors import LeaseLost, NotFound
-from supportflow.store.database import Database, Unit
+from supportflow.store.database import Database, Row, Unit
+from supportflow.store.query import Query
 from supportflow.store.records import SessionRecord
+from supportflow.store.schema import sessions
+
+_ROOM_FENCE = Query(select(sessions.c.fence).where(sessions.c.room_id == bindparam("room_id")))
 
 
-@dataclass(frozen=True)
-class Fence:
-    """The SQL that fences a room's `UPDATE sessions` with a lease's number (or does not)."""
+class RoomUpdate:
+    """A room's `UPDATE sessions`, written once and run fenced (a lease's number) or not.
 
-    fence: int | None
+    `statement` is the update as single-process mode runs it: `update(sessions).values(...)`
+    with the conditions beyond the room's id and a RETURNING. The room's condition
+    (`room_id = :room_id`) is added here; the fenced form also stores `:fence` on the row and
+    requires `fence <= :fence`, so once a newer owner has written, an older one finds no row.
+    """
 
-    @property
-    def set(self) -> str:
-        return "" if self.fence is None else ", fence = ?"
+    __slots__ = ("_fenced", "_unfenced")
 
-    @property
-    def where(self) -> str:
-        return "" if self.fence is None else " AND fence <= ?"
+    def __init__(self, statement: Update) -> None:
+        of_room = statement.where(sessions.c.room_id == bindparam("room_id"))
+        self._unfenced = Query(of_room)
+        self._fenced = Query(
+            of_room.values(fence=bindparam("fence")).where(sessions.c.fence <= bindparam("fence"))
+        )
 
-    @property
-    def params(self) -> tuple[int, ...]:
-        return () if self.fence is None else (self.fence,)
+    async def run(
+        self,
+        sql: Unit,
+        refusal: Callable[[], Exception],
+        /,
+        room_id: str,
+        fence: int | None,
+        **params: Any,
+    ) -> Row:
+        """The row the update returned. When it found none: LeaseLost if a newer fence is
+        why, else `refusal()` (the room is unknown, or not in a state the write starts from;
+        a function, so the error is only made when it is raised)."""
+        if fence is None:
+            rows = await sql.run(self._unfenced, room_id=room_id, **params)
+        else:
+            rows = await sql.run(self._fenced, room_id=room_id, fence=fence, **params)
+        row = rows.fetchone()
+        if row is not None:
+            return row
+        if fence is not None:
+            current = (await sql.run(_ROOM_FENCE, room_id=room_id)).fetchone()
+            if current is not None and int(current[0]) > fence:
+                raise LeaseLost(
+                    f"another node owns room {room_id!r} now (lease {current[0]} is newer than"
+                    f" {fence}); this write was not made"
+                )
+        raise refusal()
 
-    async def refuse_if_lost(self, sql: Unit, room_id: str) -> None:
-        """Raise LeaseLost if the room's UPDATE found no row because of a newer fence."""
-        if self.fence is None:
-            return
-        cursor = await sql.execute("SELECT fence FROM sessions WHERE room_id = ?", (room_id,))
-        row = cursor.fetchone()
-        if row is not None and int(row[0]) > self.fence:
-            raise LeaseLost(
-                f"another node owns room {room_id!r} now (lease {row[0]} is newer than"
-                f" {self.fence}); this write was not made"
-            )
+
+# Sets nothing of its own: taking a room is storing the fence, which the fenced form does.
+_TAKE_ROOM = RoomUpdate(update(sessions).returning(*sessions.c))
 
 
 class FencingRepository:
@@ -57,14 +84,8 @@ class FencingRepository:
         Raises LeaseLost when the room already carries a newer number (another node won it
         since), NotFound for an unknown room.
         """
-        fenced = Fence(fence)
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "UPDATE sessions SET fence = ? WHERE room_id = ? AND fence <= ? RETURNING *",
-                (fence, room_id, fence),
+            row = await _TAKE_ROOM.run(
+                sql, lambda: NotFound(f"no room {room_id!r}", "room_not_found"), room_id, fence
             )
-            row = cursor.fetchone()
-            if row is None:
-                await fenced.refuse_if_lost(sql, room_id)
-                raise NotFound(f"no room {room_id!r}", "room_not_found")
             return SessionRecord.from_row(row)

@@ -12,9 +12,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import Text, bindparam, delete, func, insert, literal, select, update
+
 from supportflow.errors import NotFound
 from supportflow.store.database import Database, IntegrityError, Row
+from supportflow.store.query import Query, named_binds
 from supportflow.store.records import from_columns, utc_now
+from supportflow.store.schema import agents, escalations, learned_examples
 
 ORIGINS = ("pick", "link", "admin")  # the console's pick, a link the agent sent, the admin
 
@@ -36,9 +40,72 @@ class LearnedExampleRecord:
         return from_columns(cls, row)
 
 
-_EXAMPLE_SELECT = (
-    "SELECT e.*, a.name AS confirmed_by_name FROM learned_examples e"
-    " LEFT JOIN agents a ON a.agent_id = e.confirmed_by"
+_EXAMPLES = select(learned_examples, agents.c.name.label("confirmed_by_name")).join_from(
+    learned_examples, agents, agents.c.agent_id == learned_examples.c.confirmed_by, isouter=True
+)
+_NEWEST_FIRST = (learned_examples.c.updated_at.desc(), learned_examples.c.example_id)
+_OF_EXAMPLE = learned_examples.c.example_id == bindparam("example_id")
+_EXAMPLE = Query(_EXAMPLES.where(_OF_EXAMPLE))
+_ALL_EXAMPLES = Query(_EXAMPLES.order_by(*_NEWEST_FIRST))
+_EXAMPLES_OF_ARTICLE = Query(
+    _EXAMPLES.where(learned_examples.c.article_id == bindparam("article_id")).order_by(
+        *_NEWEST_FIRST
+    )
+)
+# Locked (PostgreSQL) so a second confirmation of the chat and article waits for this one.
+_EXAMPLE_OF_CHAT = Query(
+    select(learned_examples.c.example_id)
+    .where(
+        learned_examples.c.session_id == bindparam("session_id"),
+        learned_examples.c.article_id == bindparam("article_id"),
+    )
+    .with_for_update()
+)
+_INSERT_EXAMPLE = Query(
+    insert(learned_examples).values(
+        named_binds(
+            "example_id",
+            "article_id",
+            "text",
+            "session_id",
+            "confirmed_by",
+            "origin",
+            "created_at",
+            "updated_at",
+        )
+    )
+)
+_REFRESH_EXAMPLE = Query(
+    update(learned_examples)
+    .values(named_binds("text", "confirmed_by", "origin", "updated_at"))
+    .where(_OF_EXAMPLE)
+)
+# The admin's edit: a text or article left out (None) keeps the one stored.
+_EDIT_EXAMPLE = Query(
+    update(learned_examples)
+    .values(
+        text=func.coalesce(bindparam("text", type_=Text), learned_examples.c.text),
+        article_id=func.coalesce(
+            bindparam("article_id", type_=Text), learned_examples.c.article_id
+        ),
+        confirmed_by=bindparam("confirmed_by"),
+        updated_at=bindparam("updated_at"),
+    )
+    .where(_OF_EXAMPLE)
+)
+_DELETE_EXAMPLE = Query(delete(learned_examples).where(_OF_EXAMPLE))
+_HANDLED_CHAT = Query(
+    select(literal(1))
+    .where(
+        escalations.c.session_id == bindparam("session_id"),
+        escalations.c.handled_by == bindparam("agent_id"),
+    )
+    .limit(1)
+)
+_MARK = Query(
+    select(
+        func.count().label("n"), func.max(learned_examples.c.updated_at).label("latest")
+    ).select_from(learned_examples)
 )
 
 
@@ -76,31 +143,36 @@ class LearnedExamplesRepository:
         async with self._db.unit() as sql:
             found = None
             if session_id is not None:
-                cursor = await sql.execute(
-                    "SELECT example_id FROM learned_examples WHERE session_id = ?"
-                    f" AND article_id = ?{sql.for_update}",
-                    (session_id, article_id),
-                )
-                found = cursor.fetchone()
+                found = (
+                    await sql.run(_EXAMPLE_OF_CHAT, session_id=session_id, article_id=article_id)
+                ).fetchone()
             if found is None:
                 example_id = f"lx_{secrets.token_hex(8)}"
-                await sql.execute(
-                    "INSERT INTO learned_examples (example_id, article_id, text, session_id,"
-                    " confirmed_by, origin, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (example_id, article_id, text, session_id, confirmed_by, origin, now, now),
+                await sql.run(
+                    _INSERT_EXAMPLE,
+                    example_id=example_id,
+                    article_id=article_id,
+                    text=text,
+                    session_id=session_id,
+                    confirmed_by=confirmed_by,
+                    origin=origin,
+                    created_at=now,
+                    updated_at=now,
                 )
             else:
                 example_id = found[0]
-                await sql.execute(
-                    "UPDATE learned_examples SET text = ?, confirmed_by = ?, origin = ?,"
-                    " updated_at = ? WHERE example_id = ?",
-                    (text, confirmed_by, origin, now, example_id),
+                await sql.run(
+                    _REFRESH_EXAMPLE,
+                    text=text,
+                    confirmed_by=confirmed_by,
+                    origin=origin,
+                    updated_at=now,
+                    example_id=example_id,
                 )
         return str(example_id)
 
     async def learned_example(self, example_id: str) -> LearnedExampleRecord:
-        row = await self._db.fetch_one(f"{_EXAMPLE_SELECT} WHERE e.example_id = ?", (example_id,))
+        row = await self._db.read_one(_EXAMPLE, example_id=example_id)
         if row is None:
             raise _missing(example_id)
         return LearnedExampleRecord.from_row(row)
@@ -108,15 +180,9 @@ class LearnedExamplesRepository:
     async def learned_examples(self, article_id: str | None = None) -> list[LearnedExampleRecord]:
         """Every example (of one article when given), newest first."""
         if article_id is None:
-            rows = await self._db.fetch_all(
-                f"{_EXAMPLE_SELECT} ORDER BY e.updated_at DESC, e.example_id"
-            )
+            rows = await self._db.read(_ALL_EXAMPLES)
         else:
-            rows = await self._db.fetch_all(
-                f"{_EXAMPLE_SELECT} WHERE e.article_id = ?"
-                " ORDER BY e.updated_at DESC, e.example_id",
-                (article_id,),
-            )
+            rows = await self._db.read(_EXAMPLES_OF_ARTICLE, article_id=article_id)
         return [LearnedExampleRecord.from_row(row) for row in rows]
 
     async def update_learned_example(
@@ -125,39 +191,34 @@ class LearnedExamplesRepository:
         """Change an example's text or article (the admin's edit); who edited it last is
         who confirms it now."""
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "UPDATE learned_examples SET text = COALESCE(?, text),"
-                " article_id = COALESCE(?, article_id), confirmed_by = ?, updated_at = ?"
-                " WHERE example_id = ?",
-                (text, article_id, confirmed_by, utc_now(), example_id),
+            done = await sql.run(
+                _EDIT_EXAMPLE,
+                text=text,
+                article_id=article_id,
+                confirmed_by=confirmed_by,
+                updated_at=utc_now(),
+                example_id=example_id,
             )
-            if cursor.rowcount == 0:
+            if done.rowcount == 0:
                 raise _missing(example_id)
         return await self.learned_example(example_id)
 
     async def delete_learned_example(self, example_id: str) -> None:
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "DELETE FROM learned_examples WHERE example_id = ?", (example_id,)
-            )
-            if cursor.rowcount == 0:
+            done = await sql.run(_DELETE_EXAMPLE, example_id=example_id)
+            if done.rowcount == 0:
                 raise _missing(example_id)
 
     async def handled_chat(self, session_id: str, agent_id: str) -> bool:
         """Whether `agent_id` claimed (or was handed) an escalation of this chat: it may
         still mark the chat's articles once it released or closed it."""
-        row = await self._db.fetch_one(
-            "SELECT 1 FROM escalations WHERE session_id = ? AND handled_by = ? LIMIT 1",
-            (session_id, agent_id),
-        )
+        row = await self._db.read_one(_HANDLED_CHAT, session_id=session_id, agent_id=agent_id)
         return row is not None
 
     async def learned_examples_mark(self) -> tuple[int, str]:
         """(how many examples, the latest change): changes whenever one is added, edited or
         removed, so a node re-reads the examples only when this moved."""
-        row = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM learned_examples"
-        )
+        row = await self._db.read_one(_MARK)
         if row is None:  # an aggregate always answers one row; typed as optional
             return 0, ""
         return int(row["n"]), str(row["latest"] or "")

@@ -1,34 +1,36 @@
-"""Schema migrations: Alembic on both backends, and SQLite files from the old runner.
+"""Schema migrations: Alembic alone, on both backends.
 
 The revisions live in `alembic/versions/` inside the package; their ids are the schema
 version numbers (`"009"`, `"010"`, ...), so `schema_version()` stays an integer. Revision
 009 is the baseline: the schema the old SQL runner (`migrations/NNN_*.sql`, tracked in
-`PRAGMA user_version`) had reached at its last file. A SQLite file it made is brought to
-version 9 by those files if needed, then stamped as revision 009, and Alembic takes it from
-there: no data is copied, nothing is recreated.
+`PRAGMA user_version`, retired) had reached at its last file.
+
+Files of the old runner take one upgrade step, made here by Alembic itself: a SQLite file
+with no `alembic_version` whose `user_version` is 9 or 10 is stamped as that revision (no
+data copied, nothing recreated), and upgraded from there like any other. A file the old
+runner left below 9 is refused with `ConfigurationError`: docs/database.md says how to bring
+it to 9 first.
 
 Migrations run at start-up in one transaction: on PostgreSQL under an advisory lock, so
 nodes starting together migrate once; on SQLite under `BEGIN IMMEDIATE`.
 
 `Store.open` runs them on every start. A schema change is a new revision here (and a new
-table or column in schema.py; tests/store/test_alembic.py fails when the two differ). The
-old runner's SQL files stay, frozen at 009, only to finish a file it left half-way.
+table or column in schema.py; tests/store/test_alembic.py fails when the two differ).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, event, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from supportflow.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,7 @@ ALEMBIC_DIR = Path(__file__).parent / "alembic"
 LATEST_SCHEMA_VERSION = max(
     int(path.name[1:4]) for path in (ALEMBIC_DIR / "versions").glob("r[0-9][0-9][0-9]_*.py")
 )
-LEGACY_LAST_VERSION = 9  # the old runner's last file, 009_message_feedback.sql
-_LEGACY_PACKAGE = "supportflow.store.migrations"
+LEGACY_LAST_VERSION = 9  # the old runner's last file in this package, 009_message_feedback.sql
 # Any constant shared by every supportflow node: pg_advisory_xact_lock's key.
 _MIGRATION_LOCK = 0x5F_5F10_11
 
@@ -46,7 +47,6 @@ async def migrate(engine: AsyncEngine) -> None:
     """Bring the database to the latest revision (in one transaction)."""
     if engine.dialect.name == "sqlite":
         _transactional_sqlite(engine)
-        await upgrade_legacy_sqlite(Path(str(engine.url.database)))
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
 
@@ -82,48 +82,24 @@ def _upgrade(connection: Connection) -> None:
 
 
 def _legacy_revision(connection: Connection) -> str | None:
-    """The revision a SQLite file of the old runner is at, or None (Alembic's already, or new)."""
+    """The revision a SQLite file of the old runner is at, or None (Alembic's already, or new).
+
+    Raises ConfigurationError for a file the old runner left below its last version."""
     if connection.dialect.name != "sqlite" or inspect(connection).has_table("alembic_version"):
         return None
     version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
-    return f"{version:03d}" if version >= LEGACY_LAST_VERSION else None
+    if version == 0:
+        return None
+    if version < LEGACY_LAST_VERSION:
+        raise ConfigurationError(
+            f"{connection.engine.url.database} was made by the old migration runner and left"
+            f" at version {version}; bring it to version {LEGACY_LAST_VERSION} first"
+            " (docs/database.md, 'Files of the old migration runner')"
+        )
+    return f"{version:03d}"
 
 
 def schema_version(connection: Connection) -> int:
     """The database's revision as a number (0: not migrated)."""
     revision = MigrationContext.configure(connection).get_current_revision()
     return int(revision) if revision else 0
-
-
-async def upgrade_legacy_sqlite(path: Path) -> None:
-    """Finish the old runner's work on a file it left between versions 1 and 8.
-
-    Version 0 (a new file) is left to Alembic; 9 and later are stamped, not re-run.
-    """
-    if not await asyncio.to_thread(path.exists):
-        return
-    async with aiosqlite.connect(path, isolation_level=None) as connection:
-        cursor = await connection.execute("PRAGMA user_version")
-        row = await cursor.fetchone()
-        current = int(row[0]) if row else 0
-        if current == 0 or current >= LEGACY_LAST_VERSION:
-            return
-        await connection.execute("PRAGMA foreign_keys=ON")
-        for version, name, sql in legacy_migrations():
-            if current < version <= LEGACY_LAST_VERSION:
-                log.info("applying legacy migration %s", name)
-                # executescript commits any open transaction first, so the script carries
-                # its own BEGIN/COMMIT with the version bump: it applies whole or not at all.
-                await connection.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-                )
-
-
-def legacy_migrations() -> list[tuple[int, str, str]]:
-    """The old runner's SQL files, in order: (version, file name, SQL)."""
-    found = []
-    for entry in resources.files(_LEGACY_PACKAGE).iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append((version, entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)

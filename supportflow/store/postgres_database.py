@@ -1,8 +1,10 @@
 """PostgreSQL: a pool of asyncpg connections, one transaction per unit of work.
 
 Units run side by side here, on several connections and from several nodes, so the
-repositories lock the rows they decide on (`Unit.for_update`: the agent whose capacity a
-claim checks, the room whose seq a message takes) and PostgreSQL orders the rest. PostgreSQL
+repositories lock the rows they decide on (`with_for_update()` in a `Query`: the agent whose
+capacity a claim checks, the room whose seq a message takes) and PostgreSQL orders the
+rest. A `Query` is compiled for the engine's own dialect (asyncpg's `$1::TYPE`) and its
+text handed to asyncpg as is (`exec_driver_sql`), which prepares it once per connection. PostgreSQL
 commits concurrent transactions in groups on its own, so there is no batching here.
 
 The server going away (refused, reset, a pool that cannot connect in time) is answered as
@@ -23,8 +25,16 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from supportflow.errors import Unavailable
-from supportflow.store.database import Database, Row, SqlAlchemyUnit, Unit, fetch_rows
+from supportflow.store.database import (
+    Database,
+    Row,
+    SqlAlchemyUnit,
+    Unit,
+    fetch_rows,
+    read_rows,
+)
 from supportflow.store.migrate import migrate, schema_version
+from supportflow.store.query import Query
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +85,24 @@ class PostgresDatabase(Database):
             async with self._engine.begin() as connection:
                 yield SqlAlchemyUnit(connection)
         except _OUTAGES as error:
-            raise Unavailable(_unreachable(self._engine.url, error), "database_unavailable") from (
-                error
-            )
+            raise self._unavailable(error) from error
+
+    async def read(self, query: Query, /, **params: Any) -> list[Row]:
+        try:
+            async with self._engine.connect() as connection:
+                return await read_rows(connection, query, params)
+        except _OUTAGES as error:
+            raise self._unavailable(error) from error
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         try:
             async with self._engine.connect() as connection:
                 return await fetch_rows(connection, sql, params)
         except _OUTAGES as error:
-            raise Unavailable(_unreachable(self._engine.url, error), "database_unavailable") from (
-                error
-            )
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error: BaseException) -> Unavailable:
+        return Unavailable(_unreachable(self._engine.url, error), "database_unavailable")
 
     async def schema_version(self) -> int:
         async with self._engine.connect() as connection:

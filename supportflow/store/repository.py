@@ -5,16 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import literal, select
+
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned_replies import CannedRepliesRepository
 from supportflow.store.customer_history import CustomerHistoryRepository
-from supportflow.store.database import Database, open_database
+from supportflow.store.database import Database
+from supportflow.store.engines import open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository
 from supportflow.store.learned_examples import LearnedExamplesRepository
+from supportflow.store.query import Query
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
+from supportflow.store.room_reads import RoomReadsRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.search import SearchRepository
 from supportflow.store.sites import SitesRepository
@@ -23,10 +28,13 @@ from supportflow.store.webhooks import WebhooksRepository
 if TYPE_CHECKING:
     from supportflow.store.urls import DatabaseUrl
 
+_PING = Query(select(literal(1)))
+
 
 class Store(
     AccountsRepository,
     RoomsRepository,
+    RoomReadsRepository,
     FencingRepository,
     CannedRepliesRepository,
     WebhooksRepository,
@@ -64,4 +72,4 @@ class Store(
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
         async with self._db.unit() as sql:
-            await sql.execute("SELECT 1")
+            await sql.run(_PING)

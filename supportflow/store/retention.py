@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, delete, exists, select
+
 from supportflow.store.database import Database
+from supportflow.store.query import Query
+from supportflow.store.schema import (
+    escalations,
+    message_feedback,
+    messages,
+    ratings,
+    sessions,
+    users,
+)
+
+_EXPIRED = (sessions.c.status == "closed", sessions.c.updated_at < bindparam("closed_before"))
+_EXPIRED_ROOMS = select(sessions.c.room_id).where(*_EXPIRED)
+# Children first: foreign keys are on.
+_DELETE_CHILDREN = (
+    Query(delete(message_feedback).where(message_feedback.c.room_id.in_(_EXPIRED_ROOMS))),
+    Query(delete(ratings).where(ratings.c.room_id.in_(_EXPIRED_ROOMS))),
+    Query(delete(messages).where(messages.c.room_id.in_(_EXPIRED_ROOMS))),
+    Query(
+        delete(escalations).where(
+            escalations.c.session_id.in_(select(sessions.c.session_id).where(*_EXPIRED))
+        )
+    ),
+)
+_DELETE_SESSIONS = Query(delete(sessions).where(*_EXPIRED))
+_DELETE_LONE_ANONYMOUS_USERS = Query(
+    delete(users).where(
+        users.c.user_id.like("anon-%"),
+        ~exists().where(sessions.c.user_id == users.c.user_id),
+    )
+)
 
 
 class RetentionRepository:
@@ -13,34 +45,8 @@ class RetentionRepository:
         messages, escalations and rating, and anonymous users left without a session;
         the number of sessions deleted. One transaction: a chat goes whole or not at all."""
         async with self._db.unit() as sql:
-            # Children first: foreign keys are on.
-            await sql.execute(
-                "DELETE FROM message_feedback WHERE room_id IN (SELECT room_id FROM sessions"
-                " WHERE status = 'closed' AND updated_at < ?)",
-                (closed_before,),
-            )
-            await sql.execute(
-                "DELETE FROM ratings WHERE room_id IN (SELECT room_id FROM sessions"
-                " WHERE status = 'closed' AND updated_at < ?)",
-                (closed_before,),
-            )
-            await sql.execute(
-                "DELETE FROM messages WHERE room_id IN (SELECT room_id FROM sessions"
-                " WHERE status = 'closed' AND updated_at < ?)",
-                (closed_before,),
-            )
-            await sql.execute(
-                "DELETE FROM escalations WHERE session_id IN (SELECT session_id FROM sessions"
-                " WHERE status = 'closed' AND updated_at < ?)",
-                (closed_before,),
-            )
-            cursor = await sql.execute(
-                "DELETE FROM sessions WHERE status = 'closed' AND updated_at < ?",
-                (closed_before,),
-            )
-            deleted = cursor.rowcount
-            await sql.execute(
-                "DELETE FROM users WHERE user_id LIKE 'anon-%' AND NOT EXISTS"
-                " (SELECT 1 FROM sessions s WHERE s.user_id = users.user_id)"
-            )
+            for children in _DELETE_CHILDREN:
+                await sql.run(children, closed_before=closed_before)
+            deleted = (await sql.run(_DELETE_SESSIONS, closed_before=closed_before)).rowcount
+            await sql.run(_DELETE_LONE_ANONYMOUS_USERS)
             return deleted

@@ -1,9 +1,13 @@
 """The tables, declared once for SQLite and PostgreSQL (SQLAlchemy Core `MetaData`).
 
-The queries are built from these objects and the baseline migration creates them, so the
-two backends cannot drift apart. Timestamps are ISO-8601 UTC text (`records.utc_now()`), as
-they always were: fixed width, so text order is time order on both backends. Flags are 0/1
-integers with a CHECK, as the SQLite files made by the old migration runner hold them.
+Every `Query` of the store modules is built from these objects (docs/database.md), and
+`tests/store/test_alembic.py` checks that the Alembic revisions create exactly them, so
+the statements, the migrations and the two backends cannot drift apart. (The revisions
+copy their tables rather than import these: a migration must not move with the schema.)
+
+Timestamps are ISO-8601 UTC text (`records.utc_now()`), as they always were: fixed width,
+so text order is time order on both backends. Flags are 0/1 integers with a CHECK, as the
+SQLite files made by the old migration runner hold them.
 """
 
 from __future__ import annotations

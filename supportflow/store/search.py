@@ -10,6 +10,11 @@ What a caller typed is never handed to either engine's query syntax: `search_ter
 its words and "quoted phrases", and each engine's query is built from those alone, so no
 input can be a syntax error. Snippets mark matches with \\x02 and \\x03, which
 `snippet_parts` turns into parts: markup is the page's to add, never the database's.
+
+The one store module left in the string style (docs/database.md): its statement is put
+together per request from the filters asked for and each engine's own FTS syntax (FTS5's
+MATCH and snippet(), PostgreSQL's tsquery and ts_headline), over tables schema.py does not
+declare (revision 014 builds them). Every value is a `?` parameter all the same.
 """
 
 from __future__ import annotations

@@ -13,9 +13,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database, IntegrityError, Row
+from supportflow.store.query import Query, named_binds
 from supportflow.store.records import RoomState, SessionRecord, from_columns, utc_now
+from supportflow.store.schema import session_tokens, sessions, site_sessions, sites, users
 
 # The columns an admin may change after creation (the id and the secret have routes of
 # their own); a fixed list, so no column name ever comes from a request.
@@ -26,6 +30,79 @@ SITE_SETTINGS = (
     "greeting",
     "launcher_position",
     "prechat_fields",
+)
+_JSON_SETTINGS = ("allowed_origins", "prechat_fields")
+
+_OF_SITE = sites.c.site_id == bindparam("site_id")
+_INSERT_SITE = Query(
+    insert(sites).values(
+        named_binds("site_id", "secret", "created_at", "updated_at", *SITE_SETTINGS)
+    )
+)
+_SITE = Query(select(sites).where(_OF_SITE))
+_SITE_LOCKED = Query(select(sites).where(_OF_SITE).with_for_update())
+_SITES = Query(select(sites).order_by(sites.c.site_id))
+# Every setting written back: one fixed statement, whatever changed.
+_UPDATE_SITE = Query(
+    update(sites).values(named_binds("updated_at", *SITE_SETTINGS)).where(_OF_SITE)
+)
+_SET_SECRET = Query(update(sites).values(named_binds("secret", "updated_at")).where(_OF_SITE))
+_DELETE_SITE = Query(delete(sites).where(_OF_SITE))
+_INSERT_SITE_CHAT = Query(
+    insert(site_sessions).values(
+        named_binds("session_id", "site_id", "verified", "attributes", "updated_at")
+    )
+)
+_OPEN_SITE_CHAT = Query(
+    select(sessions)
+    .join_from(sessions, site_sessions, site_sessions.c.session_id == sessions.c.session_id)
+    .where(
+        sessions.c.user_id == bindparam("user_id"),
+        site_sessions.c.site_id == bindparam("site_id"),
+        site_sessions.c.verified == 1,
+        sessions.c.status != RoomState.CLOSED.value,
+    )
+    .order_by(sessions.c.created_at.desc())
+    .limit(1)
+)
+_OF_SITE_CHAT = site_sessions.c.session_id == bindparam("session_id")
+_SITE_CHAT = Query(
+    select(site_sessions, sites.c.name.label("site_name"), users.c.name, users.c.email)
+    .join_from(site_sessions, sessions, sessions.c.session_id == site_sessions.c.session_id)
+    .join(users, users.c.user_id == sessions.c.user_id)
+    .outerjoin(sites, sites.c.site_id == site_sessions.c.site_id)
+    .where(_OF_SITE_CHAT)
+)
+_CHAT_ATTRIBUTES_LOCKED = Query(
+    select(site_sessions.c.attributes).where(_OF_SITE_CHAT).with_for_update()
+)
+_SET_CHAT_ATTRIBUTES = Query(
+    update(site_sessions).values(named_binds("attributes", "updated_at")).where(_OF_SITE_CHAT)
+)
+# A value not given leaves the stored one.
+_SET_PROFILE = Query(
+    update(users)
+    .values(
+        name=func.coalesce(bindparam("name"), users.c.name),
+        email=func.coalesce(bindparam("email"), users.c.email),
+    )
+    .where(users.c.user_id == bindparam("user_id"))
+)
+_DELETE_EXPIRED_TOKENS = Query(
+    delete(session_tokens).where(
+        session_tokens.c.session_id == bindparam("session_id"),
+        session_tokens.c.expires_at <= bindparam("now"),
+    )
+)
+_INSERT_TOKEN = Query(
+    insert(session_tokens).values(
+        named_binds("token_digest", "session_id", "created_at", "expires_at")
+    )
+)
+_SESSION_BY_TOKEN = Query(
+    select(sessions, session_tokens.c.expires_at.label("token_expires_at"))
+    .join_from(session_tokens, sessions, sessions.c.session_id == session_tokens.c.session_id)
+    .where(session_tokens.c.token_digest == bindparam("token_digest"))
 )
 
 
@@ -74,35 +151,26 @@ class SitesRepository:
         now = utc_now()
         async with self._db.unit() as sql:
             try:
-                await sql.execute(
-                    "INSERT INTO sites (site_id, name, allowed_origins, brand_color, greeting,"
-                    " launcher_position, prechat_fields, secret, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        site.site_id,
-                        site.name,
-                        json.dumps(list(site.allowed_origins)),
-                        site.brand_color,
-                        site.greeting,
-                        site.launcher_position,
-                        json.dumps(list(site.prechat_fields)),
-                        site.secret,
-                        now,
-                        now,
-                    ),
+                await sql.run(
+                    _INSERT_SITE,
+                    site_id=site.site_id,
+                    secret=site.secret,
+                    created_at=now,
+                    updated_at=now,
+                    **_settings(site.__dict__),
                 )
             except IntegrityError:
                 raise Conflict(f"site {site.site_id!r} already exists", "site_exists") from None
         return await self.get_site(site.site_id)
 
     async def get_site(self, site_id: str) -> SiteRecord:
-        row = await self._db.fetch_one("SELECT * FROM sites WHERE site_id = ?", (site_id,))
+        row = await self._db.read_one(_SITE, site_id=site_id)
         if row is None:
             raise _missing(site_id)
         return SiteRecord.from_row(row)
 
     async def sites(self) -> list[SiteRecord]:
-        rows = await self._db.fetch_all("SELECT * FROM sites ORDER BY site_id")
+        rows = await self._db.read(_SITES)
         return [SiteRecord.from_row(row) for row in rows]
 
     async def update_site(self, site_id: str, changes: dict[str, Any]) -> SiteRecord:
@@ -111,36 +179,18 @@ class SitesRepository:
         if unknown:
             raise ValueError(f"not a site setting: {sorted(unknown)}")
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                f"SELECT * FROM sites WHERE site_id = ?{sql.for_update}", (site_id,)
-            )
-            row = cursor.fetchone()
+            row = (await sql.run(_SITE_LOCKED, site_id=site_id)).fetchone()
             if row is None:
                 raise _missing(site_id)
             merged = {**SiteRecord.from_row(row).__dict__, **changes}
-            # Every setting written back: one fixed statement, whatever changed.
-            await sql.execute(
-                "UPDATE sites SET name = ?, allowed_origins = ?, brand_color = ?, greeting = ?,"
-                " launcher_position = ?, prechat_fields = ?, updated_at = ? WHERE site_id = ?",
-                (
-                    merged["name"],
-                    json.dumps(list(merged["allowed_origins"])),
-                    merged["brand_color"],
-                    merged["greeting"],
-                    merged["launcher_position"],
-                    json.dumps(list(merged["prechat_fields"])),
-                    utc_now(),
-                    site_id,
-                ),
-            )
+            await sql.run(_UPDATE_SITE, site_id=site_id, updated_at=utc_now(), **_settings(merged))
         return await self.get_site(site_id)
 
     async def set_site_secret(self, site_id: str, secret: str) -> SiteRecord:
         """Replace a site's secret: hashes signed with the old one stop verifying at once."""
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "UPDATE sites SET secret = ?, updated_at = ? WHERE site_id = ?",
-                (secret, utc_now(), site_id),
+            cursor = await sql.run(
+                _SET_SECRET, secret=secret, updated_at=utc_now(), site_id=site_id
             )
             if cursor.rowcount == 0:
                 raise _missing(site_id)
@@ -149,7 +199,7 @@ class SitesRepository:
     async def delete_site(self, site_id: str) -> None:
         """Remove a site; its chats stay, and keep its id."""
         async with self._db.unit() as sql:
-            cursor = await sql.execute("DELETE FROM sites WHERE site_id = ?", (site_id,))
+            cursor = await sql.run(_DELETE_SITE, site_id=site_id)
             if cursor.rowcount == 0:
                 raise _missing(site_id)
 
@@ -158,31 +208,23 @@ class SitesRepository:
     ) -> None:
         """Record that `session_id` started on `site_id` (once, right after the session)."""
         async with self._db.unit() as sql:
-            await sql.execute(
-                "INSERT INTO site_sessions (session_id, site_id, verified, attributes, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (session_id, site_id, int(verified), json.dumps(attributes), utc_now()),
+            await sql.run(
+                _INSERT_SITE_CHAT,
+                session_id=session_id,
+                site_id=site_id,
+                verified=int(verified),
+                attributes=json.dumps(attributes),
+                updated_at=utc_now(),
             )
 
     async def open_site_chat(self, site_id: str, user_id: str) -> SessionRecord | None:
         """The proven customer's latest chat on this site that is not closed, if any."""
-        row = await self._db.fetch_one(
-            "SELECT s.* FROM sessions s JOIN site_sessions w ON w.session_id = s.session_id"
-            " WHERE s.user_id = ? AND w.site_id = ? AND w.verified = 1"
-            " AND s.status <> 'closed' ORDER BY s.created_at DESC LIMIT 1",
-            (user_id, site_id),
-        )
+        row = await self._db.read_one(_OPEN_SITE_CHAT, user_id=user_id, site_id=site_id)
         return SessionRecord.from_row(row) if row else None
 
     async def site_chat(self, session_id: str) -> SiteChatRecord | None:
         """The widget's context of a chat, or None for a chat that did not start there."""
-        row = await self._db.fetch_one(
-            "SELECT w.*, t.name AS site_name, u.name, u.email FROM site_sessions w"
-            " JOIN sessions s ON s.session_id = w.session_id"
-            " JOIN users u ON u.user_id = s.user_id"
-            " LEFT JOIN sites t ON t.site_id = w.site_id WHERE w.session_id = ?",
-            (session_id,),
-        )
+        row = await self._db.read_one(_SITE_CHAT, session_id=session_id)
         if row is None:
             return None
         return from_columns(
@@ -201,20 +243,18 @@ class SitesRepository:
         `not_a_widget_chat` for a chat that did not start in the widget.
         """
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                f"SELECT attributes FROM site_sessions WHERE session_id = ?{sql.for_update}",
-                (session_id,),
-            )
-            row = cursor.fetchone()
+            row = (await sql.run(_CHAT_ATTRIBUTES_LOCKED, session_id=session_id)).fetchone()
             if row is None:
                 raise NotFound("this chat did not start in the widget", "not_a_widget_chat")
             merged = {**json.loads(row[0]), **changes}
             merged = {key: value for key, value in merged.items() if value is not None}
             if len(merged) > limit:
                 raise Conflict(f"a chat keeps at most {limit} attributes", "too_many_attributes")
-            await sql.execute(
-                "UPDATE site_sessions SET attributes = ?, updated_at = ? WHERE session_id = ?",
-                (json.dumps(merged), utc_now(), session_id),
+            await sql.run(
+                _SET_CHAT_ATTRIBUTES,
+                attributes=json.dumps(merged),
+                updated_at=utc_now(),
+                session_id=session_id,
             )
         return merged
 
@@ -222,11 +262,7 @@ class SitesRepository:
         """Record the customer's name and email as the page or pre-chat form gave them
         (a value not given leaves the stored one)."""
         async with self._db.unit() as sql:
-            await sql.execute(
-                "UPDATE users SET name = COALESCE(?, name), email = COALESCE(?, email)"
-                " WHERE user_id = ?",
-                (name, email, user_id),
-            )
+            await sql.run(_SET_PROFILE, name=name, email=email, user_id=user_id)
 
     async def add_session_token(
         self, session_id: str, token_digest: str, expires_at: str | None
@@ -235,23 +271,18 @@ class SitesRepository:
         session's expired extra tokens go at the same time."""
         now = utc_now()
         async with self._db.unit() as sql:
-            await sql.execute(
-                "DELETE FROM session_tokens WHERE session_id = ? AND expires_at <= ?",
-                (session_id, now),
-            )
-            await sql.execute(
-                "INSERT INTO session_tokens (token_digest, session_id, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?)",
-                (token_digest, session_id, now, expires_at),
+            await sql.run(_DELETE_EXPIRED_TOKENS, session_id=session_id, now=now)
+            await sql.run(
+                _INSERT_TOKEN,
+                token_digest=token_digest,
+                session_id=session_id,
+                created_at=now,
+                expires_at=expires_at,
             )
 
     async def session_by_extra_token(self, token_digest: str) -> SessionRecord | None:
         """The session an extra customer token opens, with that token's own expiry."""
-        row = await self._db.fetch_one(
-            "SELECT s.*, t.expires_at AS token_expires_at FROM session_tokens t"
-            " JOIN sessions s ON s.session_id = t.session_id WHERE t.token_digest = ?",
-            (token_digest,),
-        )
+        row = await self._db.read_one(_SESSION_BY_TOKEN, token_digest=token_digest)
         if row is None:
             return None
         return from_columns(
@@ -260,6 +291,14 @@ class SitesRepository:
             status=RoomState(row["status"]),
             expires_at=row["token_expires_at"],
         )
+
+
+def _settings(values: dict[str, Any]) -> dict[str, Any]:
+    """A site's SITE_SETTINGS as stored: the lists as JSON arrays."""
+    return {
+        name: json.dumps(list(values[name])) if name in _JSON_SETTINGS else values[name]
+        for name in SITE_SETTINGS
+    }
 
 
 def _missing(site_id: str) -> NotFound:

@@ -3,7 +3,8 @@
 aiosqlite runs every statement on one background thread, so the event loop never waits on
 disk; the connection is in autocommit mode, so the transactions are exactly the ones this
 module opens. The schema is migrated by Alembic (through SQLAlchemy) before the connection
-opens; the statements themselves go to aiosqlite as written. A single asyncio lock
+opens; the statements themselves go to aiosqlite as compiled (a `Query`'s SQLite text,
+cached) or as written (the string style). A single asyncio lock
 serialises units of work: two coroutines never interleave statements inside one unit,
 and SQLite, one writer at a time, needs no row locks.
 
@@ -27,16 +28,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import aiosqlite
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from supportflow.store.database import Database, Row, Rows, Unit
 from supportflow.store.migrate import migrate
+from supportflow.store.query import Query
 from supportflow.store.urls import DatabaseUrl
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,8 @@ _TransactionStatement = Literal[
     "BEGIN IMMEDIATE", "SAVEPOINT unit", "RELEASE unit", "ROLLBACK TO unit", "COMMIT", "ROLLBACK"
 ]
 SYNCHRONOUS_MODES = frozenset({"FULL", "NORMAL", "EXTRA", "OFF"})
+# What a `Query` is compiled for here: sqlite3's own `?` placeholders (qmark).
+SQLITE_DIALECT = SQLiteDialect_pysqlite()
 
 
 class _Batch:
@@ -183,6 +188,12 @@ class SqliteDatabase(Database):
             return
         batch.committed.set_result(None)
 
+    async def read(self, query: Query, /, **params: Any) -> list[Row]:
+        compiled = query.compiled(SQLITE_DIALECT, params)
+        parameters = compiled.parameters(params)
+        async with self._lock:  # one trip to the database thread
+            return list(await self._connection.execute_fetchall(compiled.sql, parameters))
+
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._lock:  # one trip to the database thread
             return list(await self._connection.execute_fetchall(sql, params))
@@ -200,10 +211,21 @@ class SqliteDatabase(Database):
 
 
 class _SqliteUnit(Unit):
-    """A unit's statements, as written, on the one aiosqlite connection."""
+    """A unit's statements, as compiled or written, on the one aiosqlite connection."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
+
+    async def run(self, query: Query, /, **params: Any) -> Rows:
+        compiled = query.compiled(SQLITE_DIALECT, params)
+        cursor = await self._connection.execute(compiled.sql, compiled.parameters(params))
+        rows = await cursor.fetchall() if cursor.description else []
+        return Rows(list(rows), cursor.rowcount)
+
+    async def run_many(self, query: Query, params: Sequence[Mapping[str, Any]]) -> None:
+        if params:
+            compiled = query.compiled(SQLITE_DIALECT, params[0])
+            await self.execute_many(compiled.sql, [compiled.parameters(p) for p in params])
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         cursor = await self._connection.execute(sql, params)

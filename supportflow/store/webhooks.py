@@ -6,11 +6,87 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, delete, func, insert, select, update
+
 from supportflow.errors import NotFound
 from supportflow.store.database import Database, Row
+from supportflow.store.query import Query, named_binds
 from supportflow.store.records import from_columns, utc_in, utc_now
+from supportflow.store.schema import webhook_deliveries, webhooks
 
 KEPT_DELIVERIES = 200
+
+_OF_HOOK = webhooks.c.webhook_id == bindparam("webhook_id")
+_INSERT_HOOK = Query(
+    insert(webhooks).values(named_binds("webhook_id", "url", "events", "secret", "created_at"))
+)
+_HOOK = Query(select(webhooks).where(_OF_HOOK))
+_HOOKS = Query(select(webhooks).order_by(webhooks.c.created_at, webhooks.c.webhook_id))
+_DELETE_HOOK = Query(delete(webhooks).where(_OF_HOOK))
+_SUBSCRIPTIONS = Query(select(webhooks.c.webhook_id, webhooks.c.events))
+_INSERT_DELIVERY = Query(
+    insert(webhook_deliveries).values(
+        named_binds("delivery_id", "webhook_id", "event", "body", "next_attempt_at", "created_at")
+    )
+)
+_OF_HOOKS_DELIVERIES = webhook_deliveries.c.webhook_id == bindparam("webhook_id")
+# The log is for looking at recent results, not an archive: finished deliveries beyond the
+# newest KEPT_DELIVERIES of each webhook go.
+_TRIM_LOG = Query(
+    delete(webhook_deliveries).where(
+        _OF_HOOKS_DELIVERIES,
+        webhook_deliveries.c.status != "pending",
+        webhook_deliveries.c.delivery_id.not_in(
+            select(webhook_deliveries.c.delivery_id)
+            .where(_OF_HOOKS_DELIVERIES)
+            .order_by(webhook_deliveries.c.created_at.desc())
+            .limit(KEPT_DELIVERIES)
+        ),
+    )
+)
+_PENDING = webhook_deliveries.c.status == "pending"
+# Several nodes lease at once: each takes due rows the others are not taking.
+_LEASE = Query(
+    update(webhook_deliveries)
+    .values(next_attempt_at=bindparam("lease_until"))
+    .where(
+        webhook_deliveries.c.delivery_id.in_(
+            select(webhook_deliveries.c.delivery_id)
+            .where(_PENDING, webhook_deliveries.c.next_attempt_at <= bindparam("now"))
+            .order_by(webhook_deliveries.c.next_attempt_at)
+            .limit(bindparam("limit"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .returning(webhook_deliveries.c.delivery_id)
+)
+_LEASED = Query(
+    select(webhook_deliveries, webhooks.c.url, webhooks.c.secret)
+    .join_from(
+        webhook_deliveries, webhooks, webhooks.c.webhook_id == webhook_deliveries.c.webhook_id
+    )
+    .where(webhook_deliveries.c.delivery_id.in_(bindparam("leased", expanding=True)))
+    .order_by(webhook_deliveries.c.created_at)
+)
+_NEXT_DUE = Query(select(func.min(webhook_deliveries.c.next_attempt_at)).where(_PENDING))
+_RECORD_ATTEMPT = Query(
+    update(webhook_deliveries)
+    .values(
+        {
+            **named_binds(
+                "status", "last_status_code", "last_error", "last_attempt_at", "next_attempt_at"
+            ),
+            "attempts": webhook_deliveries.c.attempts + 1,
+        }
+    )
+    .where(webhook_deliveries.c.delivery_id == bindparam("delivery_id"))
+)
+_RECENT_DELIVERIES = Query(
+    select(webhook_deliveries)
+    .where(_OF_HOOKS_DELIVERIES)
+    .order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.delivery_id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True)
@@ -60,27 +136,30 @@ class WebhooksRepository:
     async def create_webhook(self, url: str, events: tuple[str, ...], secret: str) -> WebhookRecord:
         webhook_id = str(uuid.uuid4())
         async with self._db.unit() as sql:
-            await sql.execute(
-                "INSERT INTO webhooks (webhook_id, url, events, secret, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (webhook_id, url, json.dumps(list(events)), secret, utc_now()),
+            await sql.run(
+                _INSERT_HOOK,
+                webhook_id=webhook_id,
+                url=url,
+                events=json.dumps(list(events)),
+                secret=secret,
+                created_at=utc_now(),
             )
         return await self.get_webhook(webhook_id)
 
     async def get_webhook(self, webhook_id: str) -> WebhookRecord:
-        row = await self._db.fetch_one("SELECT * FROM webhooks WHERE webhook_id = ?", (webhook_id,))
+        row = await self._db.read_one(_HOOK, webhook_id=webhook_id)
         if row is None:
             raise NotFound(f"no webhook {webhook_id!r}", "webhook_not_found")
         return WebhookRecord.from_row(row)
 
     async def webhooks(self) -> list[WebhookRecord]:
-        rows = await self._db.fetch_all("SELECT * FROM webhooks ORDER BY created_at, webhook_id")
+        rows = await self._db.read(_HOOKS)
         return [WebhookRecord.from_row(row) for row in rows]
 
     async def delete_webhook(self, webhook_id: str) -> None:
         """Remove a webhook and, with it, its deliveries (owed ones are never sent)."""
         async with self._db.unit() as sql:
-            cursor = await sql.execute("DELETE FROM webhooks WHERE webhook_id = ?", (webhook_id,))
+            cursor = await sql.run(_DELETE_HOOK, webhook_id=webhook_id)
             if cursor.rowcount == 0:
                 raise NotFound(f"no webhook {webhook_id!r}", "webhook_not_found")
 
@@ -90,54 +169,41 @@ class WebhooksRepository:
         async with self._db.unit() as sql:
             # Subscriptions are read in Python: the engines spell "a JSON array holds a
             # value" differently, and a deployment has a handful of webhooks, not thousands.
-            cursor = await sql.execute("SELECT webhook_id, events FROM webhooks")
+            cursor = await sql.run(_SUBSCRIPTIONS)
             hooks = [row[0] for row in cursor.fetchall() if event in json.loads(row[1])]
-            await sql.execute_many(
-                "INSERT INTO webhook_deliveries (delivery_id, webhook_id, event, body,"
-                " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(str(uuid.uuid4()), hook, event, body, now, now) for hook in hooks],
+            await sql.run_many(
+                _INSERT_DELIVERY,
+                [
+                    {
+                        "delivery_id": str(uuid.uuid4()),
+                        "webhook_id": hook,
+                        "event": event,
+                        "body": body,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                    for hook in hooks
+                ],
             )
-            # The log is for looking at recent results, not an archive: finished deliveries
-            # beyond the newest KEPT_DELIVERIES of each webhook go.
-            await sql.execute_many(
-                "DELETE FROM webhook_deliveries WHERE webhook_id = ? AND status != 'pending'"
-                " AND delivery_id NOT IN (SELECT delivery_id FROM webhook_deliveries"
-                "  WHERE webhook_id = ? ORDER BY created_at DESC LIMIT ?)",
-                [(hook, hook, KEPT_DELIVERIES) for hook in hooks],
-            )
+            await sql.run_many(_TRIM_LOG, [{"webhook_id": hook} for hook in hooks])
         return len(hooks)
 
     async def lease_due_deliveries(self, lease_seconds: float, limit: int) -> list[DueDelivery]:
         """Pending deliveries whose time has come, each leased for `lease_seconds`."""
         now = utc_now()
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE delivery_id IN"
-                " (SELECT delivery_id FROM webhook_deliveries WHERE status = 'pending'"
-                f"  AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?{sql.skip_locked})"
-                " RETURNING delivery_id",
-                (utc_in(lease_seconds), now, limit),
-            )
+            cursor = await sql.run(_LEASE, lease_until=utc_in(lease_seconds), now=now, limit=limit)
             leased = [row[0] for row in cursor.fetchall()]
             if not leased:
                 return []
-            marks = ",".join("?" * len(leased))
-            cursor = await sql.execute(
-                "SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN webhooks w"
-                f" ON w.webhook_id = d.webhook_id WHERE d.delivery_id IN ({marks})"
-                " ORDER BY d.created_at",
-                leased,
-            )
-            rows = cursor.fetchall()
+            rows = (await sql.run(_LEASED, leased=leased)).fetchall()
         return [
             DueDelivery(DeliveryRecord.from_row(row), row["url"], row["secret"]) for row in rows
         ]
 
     async def next_delivery_due(self) -> str | None:
         """When the earliest pending delivery is due (ISO UTC), or None."""
-        row = await self._db.fetch_one(
-            "SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending'"
-        )
+        row = await self._db.read_one(_NEXT_DUE)
         return row[0] if row and row[0] else None
 
     async def record_attempt(
@@ -153,19 +219,18 @@ class WebhooksRepository:
         status = "delivered" if delivered else "pending" if retry_in is not None else "failed"
         now = utc_now()
         async with self._db.unit() as sql:
-            await sql.execute(
-                "UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1,"
-                " last_status_code = ?, last_error = ?, last_attempt_at = ?,"
-                " next_attempt_at = ? WHERE delivery_id = ?",
-                (status, status_code, error, now, utc_in(retry_in or 0.0), delivery_id),
+            await sql.run(
+                _RECORD_ATTEMPT,
+                status=status,
+                last_status_code=status_code,
+                last_error=error,
+                last_attempt_at=now,
+                next_attempt_at=utc_in(retry_in or 0.0),
+                delivery_id=delivery_id,
             )
 
     async def recent_deliveries(self, webhook_id: str, limit: int) -> list[DeliveryRecord]:
         """A webhook's latest deliveries, newest first."""
         await self.get_webhook(webhook_id)
-        rows = await self._db.fetch_all(
-            "SELECT * FROM webhook_deliveries WHERE webhook_id = ?"
-            " ORDER BY created_at DESC, delivery_id DESC LIMIT ?",
-            (webhook_id, limit),
-        )
+        rows = await self._db.read(_RECENT_DELIVERIES, webhook_id=webhook_id, limit=limit)
         return [DeliveryRecord.from_row(row) for row in rows]

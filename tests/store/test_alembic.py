@@ -1,25 +1,26 @@
 """The Alembic migrations: the same schema on SQLite and PostgreSQL as the old SQL runner's,
-and the old runner's files upgraded in place."""
+and the old runner's files upgraded in place (its SQL files, retired from the package, are
+kept in scripts/old_runner/ for scripts/finish_old_runner_file.py, and make such files)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from supportflow.errors import ConfigurationError
 from supportflow.store import Store
-from supportflow.store.migrate import (
-    LATEST_SCHEMA_VERSION,
-    legacy_migrations,
-    migrate,
-    schema_version,
-)
+from supportflow.store.migrate import LATEST_SCHEMA_VERSION, migrate, schema_version
 from supportflow.store.schema import metadata
 
 REFERENCE_TABLES = (
@@ -87,9 +88,17 @@ def _version_and_drift(connection: Connection) -> tuple[int, list[Any]]:
 _OLD_010 = "ALTER TABLE sessions ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;"
 
 
+FINISH_SCRIPT = Path(__file__).parents[2] / "scripts" / "finish_old_runner_file.py"
+OLD_RUNNER_FILES = FINISH_SCRIPT.parent / "old_runner"
+
+
 def old_runner_database(path: Path, up_to: int = 10) -> None:
     """A file as the old runner left it: its SQL files in order, in PRAGMA user_version."""
-    scripts = [(v, sql) for v, _, sql in legacy_migrations() if v <= up_to]
+    scripts = [
+        (int(file.name.split("_", 1)[0]), file.read_text(encoding="utf-8"))
+        for file in sorted(OLD_RUNNER_FILES.glob("[0-9][0-9][0-9]_*.sql"))
+    ]
+    scripts = [(version, sql) for version, sql in scripts if version <= up_to]
     if up_to >= 10:
         scripts.append((10, _OLD_010))
     with sqlite3.connect(path) as old:
@@ -133,15 +142,36 @@ async def test_a_version_9_file_is_stamped_and_upgraded_in_place(tmp_path: Path)
         assert columns[-1] == "fence"
 
 
-async def test_a_version_5_file_is_finished_by_the_old_files_then_stamped(
+async def test_a_file_the_old_runner_left_half_way_is_refused_untouched(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "v5.db"
     old_runner_database(path, up_to=5)
-    await migrated(f"sqlite+aiosqlite:///{path}")
-    old_runner_database(tmp_path / "old.db")
-    await migrated(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")  # stamped, then 011 on
-    assert shape(path) == shape(tmp_path / "old.db")
+    before = path.read_bytes()
+    with pytest.raises(ConfigurationError, match=r"left at version 5.*docs/database\.md"):
+        await Store.open(path, synchronous="NORMAL")
+    with sqlite3.connect(path) as old:
+        assert old.execute("PRAGMA user_version").fetchone() == (5,)
+        tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
+        assert "alembic_version" not in tables
+    assert path.read_bytes() == before
+
+
+def test_the_documented_step_brings_it_to_9_and_alembic_takes_it_from_there(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v5.db"
+    old_runner_database(path, up_to=5)
+    done = subprocess.run(
+        [sys.executable, str(FINISH_SCRIPT), str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "version 5 -> 9" in done.stdout
+    old_runner_database(tmp_path / "v9.db", up_to=9)
+    assert shape(path) == shape(tmp_path / "v9.db")
+    again = subprocess.run([sys.executable, str(FINISH_SCRIPT), str(path)], capture_output=True)
+    assert b"nothing to do" in again.stdout
+    assert asyncio.run(store_opens(path)) == LATEST_SCHEMA_VERSION
 
 
 async def test_alembic_builds_the_schema_and_trigger_on_postgres(postgres_url: str) -> None:
