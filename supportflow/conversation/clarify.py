@@ -62,7 +62,7 @@ def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
         # Two versions of one article are one choice (knowledge/titles.py).
         if any(same_title(doc.title, other.title) for other in chosen):
             continue
-        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
+        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4), doc.category))
         if len(chosen) == MAX_SUGGESTIONS:
             break
     return tuple(chosen) if len(chosen) >= 2 else ()

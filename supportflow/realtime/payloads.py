@@ -128,4 +128,8 @@ def alert_event(alert: EscalationAlert) -> dict[str, Any]:
         "queued_at": alert.queued_at,
         "preview": [{"sender_type": p.sender_type, "message": p.message} for p in alert.preview],
         "realert": alert.realert,
+        "team_id": alert.team_id,
+        "team_name": alert.team_name,
+        # True while only the team is alerted; false once everyone is (or it has no team).
+        "team_only": alert.audience is not None,
     }

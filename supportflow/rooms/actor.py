@@ -34,6 +34,7 @@ from supportflow.rooms.commands import (
     Release,
     StateChange,
     Transfer,
+    WidenAlert,
 )
 from supportflow.rooms.effects import DraftReply, RoomEffects
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
@@ -238,6 +239,9 @@ class RoomActor:
             await self._effects.realert(self.session_id, self.state, command.office_open)
         )
 
+    async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]:
+        return Outcome(await self._effects.widen_alert(self.session_id, self.state))
+
     async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
         return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
 
@@ -272,7 +276,9 @@ class RoomActor:
         any), the new state and the customer's place in the queue."""
         try:
             step = await self.lifecycle.check(Trigger.ESCALATE)
-            escalation = await self._effects.open_escalation(self.room_id, reasons, step.sources)
+            escalation = await self._effects.open_escalation(
+                self.room_id, reasons, step.sources, hand_over
+            )
             result = await self.lifecycle.fire(Trigger.ESCALATE)
             # Alerts first: an agent is what the customer waits for; writing and sending
             # the hand-over reply would only delay them.

@@ -156,6 +156,17 @@ class ReAlert(Command[bool]):
 
 
 @dataclass(frozen=True)
+class WidenAlert(Command[bool]):
+    """Nobody of the room's team claimed it in time: alert every available agent.
+
+    False when the room no longer waits for its team alone (claimed, or widened already).
+    """
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[bool]]:
+        return room.handle_widen_alert(self)
+
+
+@dataclass(frozen=True)
 class OwnUpToInterruption(Command[bool]):
     """After a restart: if the bot never answered the customer's last message, say so.
 
@@ -186,6 +197,8 @@ class RoomHandlers(Protocol):
     async def handle_add_note(self, command: AddNote) -> Outcome[MessageRecord]: ...
 
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]: ...
+
+    async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]: ...
 
     async def handle_own_up_to_interruption(
         self, command: OwnUpToInterruption

@@ -32,6 +32,7 @@ from supportflow.rooms.room_notifier import (
     TransferAlert,
 )
 from supportflow.rooms.streaming import streaming_to
+from supportflow.rooms.team_router import TeamRouter
 from supportflow.store import (
     EscalationRecord,
     MessageRecord,
@@ -78,6 +79,7 @@ class RoomEffects:
         office_hours: OfficeHours | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self.teams = TeamRouter(store, history_limit)
         self.store = store
         self.responder = responder
         self.notifier = notifier
@@ -163,17 +165,44 @@ class RoomEffects:
         self.metrics.bot_reply_seconds.observe(time.perf_counter() - draft.started)
 
     async def open_escalation(
-        self, room_id: str, reasons: Sequence[str], expected: Collection[RoomState]
+        self,
+        room_id: str,
+        reasons: Sequence[str],
+        expected: Collection[RoomState],
+        hand_over: DraftReply | None = None,
+        team_id: str | None = None,
     ) -> EscalationRecord:
+        """Queue the room: for `team_id`'s agents first when given (a transfer to a team),
+        else for the team whose topics match the chat (`escalation.routing`), if any."""
         unique = tuple(dict.fromkeys(reasons))
-        escalation = await self.store.open_escalation(room_id, unique, expected, fence=self.fence)
+        route = await self.teams.route(
+            room_id, unique, hand_over.reply if hand_over else None, team_id
+        )
+        escalation = await self.store.open_escalation(
+            room_id, unique, expected, team=route, fence=self.fence
+        )
         for reason in unique:
             self.metrics.escalations.labels(reason=escalation_label(reason)).inc()
         return escalation
 
     async def alert_agents(self, escalation: EscalationRecord) -> None:
-        """Tell every available agent about a stored escalation (before anything else)."""
+        """Tell the available agents (of its team first) about a stored escalation (before
+        anything else)."""
         await self.notifier.escalation_alert(await self._alert(escalation))
+
+    async def widen_alert(self, session_id: str, state: RoomState) -> bool:
+        """The team's claim time ran out: alert everyone. False if nothing waits team-only."""
+        if state is not RoomState.ESCALATING:
+            return False
+        escalation = await self.store.pending_escalation(session_id)
+        if escalation is None or not escalation.team_only:
+            return False
+        widened = await self.store.widen_escalation(escalation.escalation_id)
+        if widened is None:
+            return False
+        # A reminder about the same escalation (webhooks announced it when it was queued).
+        await self.notifier.escalation_alert(replace(await self._alert(widened), realert=True))
+        return True
 
     async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
         """After the alert: the room's new state, and the customer's queue position."""
@@ -300,8 +329,11 @@ class RoomEffects:
         if self.office_hours is not None and not self.office_hours.is_open(now):
             await self._tell_office_closed(escalation, self.office_hours.next_opening(now))
             return
+        # The team's queue, while the team is first to answer (and its own claim times).
         position = await self.store.queue_position(escalation)
-        waits = await self.store.recent_claim_waits()
+        waits = await self.store.recent_claim_waits(team_id=escalation.team_id)
+        if not waits and escalation.team_id is not None:
+            waits = await self.store.recent_claim_waits()
         estimate = round(statistics.median(waits) * position) if waits else None
         text = f"I've passed your chat to our support team. You are number {position} in the queue"
         if estimate is None:
@@ -315,6 +347,7 @@ class RoomEffects:
                 "queue_position": position,
                 "estimated_wait_seconds": estimate,
                 "reasons": list(escalation.reasons),
+                "team_id": escalation.team_id,
             },
         )
 
@@ -333,6 +366,14 @@ class RoomEffects:
         )
 
     async def _alert(self, escalation: EscalationRecord) -> EscalationAlert:
+        audience: tuple[str, ...] | None = None
+        if escalation.team_only:
+            assert escalation.team_id is not None
+            audience = await self.teams.audience(escalation.team_id)
+            if not audience:
+                # Nobody of the team is on any more: the queue is everyone's now.
+                widened = await self.store.widen_escalation(escalation.escalation_id)
+                escalation, audience = widened or escalation, None
         recent = await self.store.recent_messages(escalation.room_id, _PREVIEW_LINES + 1)
         preview = tuple(
             PreviewLine(m.sender_type, m.body[:_PREVIEW_CHARS])
@@ -347,11 +388,17 @@ class RoomEffects:
             reasons=escalation.reasons,
             queued_at=escalation.triggered_at,
             preview=preview,
+            team_id=escalation.team_id,
+            team_name=await self.teams.name(escalation.team_id),
+            audience=audience,
         )
 
 
 def _reply_metadata(reply: Reply) -> dict[str, object]:
+    named = (*reply.sources, *reply.considered)
     return {
+        # What the reply was about, for team routing (escalation/routing.py).
+        "categories": sorted({source.category for source in named if source.category}),
         "confidence": round(reply.confidence, 4),
         "sources": [_source(source) for source in reply.sources],
         "provider": reply.provider,

@@ -15,6 +15,7 @@ from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.sites import SitesRepository
+from supportflow.store.teams import TeamsRepository
 from supportflow.store.webhooks import WebhooksRepository
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Store(
     ReportsRepository,
     RetentionRepository,
     SitesRepository,
+    TeamsRepository,
 ):
     """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""
 

@@ -42,6 +42,15 @@ _VISIBLE = {False: " AND visibility = 'all'", True: ""}
 
 
 @dataclass(frozen=True)
+class TeamRoute:
+    """Where an escalation goes first: `team_id`'s agents, or at once everyone as well
+    (`to_everyone`: nobody of the team is available)."""
+
+    team_id: str
+    to_everyone: bool = False
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     """A message as stored; `duplicate` when its client_msg_id had been seen before."""
 
@@ -155,10 +164,11 @@ class RoomsRepository:
         reasons: tuple[str, ...],
         expected: Collection[RoomState],
         *,
+        team: TeamRoute | None = None,
         fence: int | None = None,
     ) -> EscalationRecord:
         """Move the room from one of `expected` to `escalating` and queue a pending
-        escalation, atomically."""
+        escalation, atomically; `team`: the team it goes to first (None: everyone)."""
         escalation_id = str(uuid.uuid4())
         now = utc_now()
         placeholders = _placeholders(expected)  # only '?'s: the states are parameters
@@ -183,9 +193,16 @@ class RoomsRepository:
                 await fenced.refuse_if_lost(sql, room_id)
                 raise Conflict(f"room {room_id!r} cannot be escalated now", "invalid_transition")
             await sql.execute(
-                "INSERT INTO escalations (escalation_id, session_id, reasons, triggered_at)"
-                " VALUES (?, ?, ?, ?)",
-                (escalation_id, row[0], json.dumps(list(reasons)), now),
+                "INSERT INTO escalations (escalation_id, session_id, reasons, triggered_at,"
+                " team_id, widened_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    escalation_id,
+                    row[0],
+                    json.dumps(list(reasons)),
+                    now,
+                    team.team_id if team else None,
+                    now if team and team.to_everyone else None,
+                ),
             )
             return await _escalation(sql, escalation_id)
 
@@ -347,20 +364,28 @@ class RoomsRepository:
         return await self._escalations_where("e.status = ?", (status,), limit)
 
     async def queue_position(self, escalation: EscalationRecord) -> int:
-        """1 for the oldest pending escalation, and so on."""
+        """1 for the oldest pending escalation, and so on; in its team's queue if it has one."""
+        same_team = " AND team_id = ?" if escalation.team_id is not None else ""
         row = await self._db.fetch_one(
-            "SELECT COUNT(*) FROM escalations WHERE status = 'pending'"
+            f"SELECT COUNT(*) FROM escalations WHERE status = 'pending'{same_team}"
             " AND (triggered_at < ? OR (triggered_at = ? AND escalation_id <= ?))",
-            (escalation.triggered_at, escalation.triggered_at, escalation.escalation_id),
+            (
+                *((escalation.team_id,) if escalation.team_id is not None else ()),
+                escalation.triggered_at,
+                escalation.triggered_at,
+                escalation.escalation_id,
+            ),
         )
         return int(row[0]) if row else 1
 
-    async def recent_claim_waits(self, limit: int = 20) -> list[float]:
-        """Seconds from escalation to claim of the last `limit` claimed escalations."""
+    async def recent_claim_waits(self, limit: int = 20, team_id: str | None = None) -> list[float]:
+        """Seconds from escalation to claim of the last `limit` claimed escalations (of
+        `team_id`'s queue, when given)."""
+        same_team = " AND team_id = ?" if team_id is not None else ""
         rows = await self._db.fetch_all(
-            "SELECT triggered_at, handled_at FROM escalations WHERE status = 'claimed'"
+            f"SELECT triggered_at, handled_at FROM escalations WHERE status = 'claimed'{same_team}"
             " ORDER BY handled_at DESC LIMIT ?",
-            (limit,),
+            (*((team_id,) if team_id is not None else ()), limit),
         )
         return [seconds_between(row[0], row[1]) for row in rows]
 
