@@ -24,6 +24,7 @@ from supportflow.api import (
     rooms,
     sessions,
     sites,
+    teams,
     webhooks,
     widget,
 )
@@ -66,6 +67,7 @@ _BLUEPRINTS = (
     canned_replies.blueprint,
     webhooks.blueprint,
     sites.blueprint,
+    teams.blueprint,
     widget.blueprint,
     reports.blueprint,
     metrics_api.blueprint,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from supportflow.rooms.room_notifier import EscalationAlert
 from supportflow.store import MessageRecord
@@ -49,7 +49,16 @@ class Typing(RoomRef):
 
 
 class TransferRoom(RoomRef):
-    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    """To another agent (`agent_id`) or back to a team's queue (`team_id`): exactly one."""
+
+    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    team_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferRoom:
+        if (self.agent_id is None) == (self.team_id is None):
+            raise ValueError("give exactly one of agent_id and team_id")
+        return self
 
 
 class AddNote(RoomRef):

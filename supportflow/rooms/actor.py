@@ -34,6 +34,7 @@ from supportflow.rooms.commands import (
     Release,
     StateChange,
     Transfer,
+    TransferToTeam,
     WidenAlert,
 )
 from supportflow.rooms.effects import DraftReply, RoomEffects
@@ -43,6 +44,8 @@ from supportflow.store import MessageRecord, SessionRecord, StoredMessage
 
 log = logging.getLogger(__name__)
 
+# The reason an escalation made by a transfer to a team records.
+TRANSFERRED = "transferred"
 CLOSING_MESSAGE = "This chat is closed. Thank you! How did we do? Rate this chat from 1 to 5."
 
 R = TypeVar("R")
@@ -222,6 +225,9 @@ class RoomActor:
     async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]:
         return Outcome(await self._transfer(command))
 
+    async def handle_transfer_to_team(self, command: TransferToTeam) -> Outcome[StateChange]:
+        return Outcome(await self._transfer_to_team(command))
+
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]:
         return Outcome(await self._agent_lost(command.agent_id))
 
@@ -331,6 +337,17 @@ class RoomActor:
         )
         change = StateChange(self.room_id, result.state, result.previous, command.target_id)
         await self._effects.announce_transfer(change, self.session_id, command)
+        return change
+
+    async def _transfer_to_team(self, command: TransferToTeam) -> StateChange:
+        step = await self.lifecycle.check(Trigger.TRANSFER_TO_TEAM, actor_id=command.agent_id)
+        escalation = await self._effects.open_escalation(
+            self.room_id, (TRANSFERRED,), step.sources, team_id=command.team_id
+        )
+        result = await self.lifecycle.fire(Trigger.TRANSFER_TO_TEAM, actor_id=command.agent_id)
+        await self._effects.alert_agents(escalation)
+        change = StateChange(self.room_id, result.state, result.previous, None, escalation)
+        await self._effects.announce_team_transfer(change, escalation, command)
         return change
 
     async def _agent_lost(self, agent_id: str) -> StateChange | None:

@@ -108,6 +108,19 @@ class Transfer(Command[StateChange]):
 
 
 @dataclass(frozen=True)
+class TransferToTeam(Command[StateChange]):
+    """The assigned agent sends the room back to the queue, for one team's agents first."""
+
+    agent_id: str
+    agent_name: str
+    team_id: str
+    team_name: str
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_transfer_to_team(self)
+
+
+@dataclass(frozen=True)
 class AgentLost(Command[StateChange | None]):
     """The assigned agent vanished past the grace period: back to the queue.
 
@@ -189,6 +202,8 @@ class RoomHandlers(Protocol):
     async def handle_release(self, command: Release) -> Outcome[StateChange]: ...
 
     async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]: ...
+
+    async def handle_transfer_to_team(self, command: TransferToTeam) -> Outcome[StateChange]: ...
 
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]: ...
 

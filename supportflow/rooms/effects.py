@@ -21,7 +21,13 @@ from datetime import datetime
 
 from supportflow.metrics import Metrics, escalation_label
 from supportflow.office_hours import OfficeHours, utc_now
-from supportflow.rooms.commands import AddNote, PostMessage, StateChange, Transfer
+from supportflow.rooms.commands import (
+    AddNote,
+    PostMessage,
+    StateChange,
+    Transfer,
+    TransferToTeam,
+)
 from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
@@ -248,6 +254,18 @@ class RoomEffects:
             f"{transfer.agent_name} transferred this chat to {transfer.target_name}.",
             {"transferred_from": transfer.agent_id, "transferred_to": transfer.target_id},
         )
+
+    async def announce_team_transfer(
+        self, change: StateChange, escalation: EscalationRecord, transfer: TransferToTeam
+    ) -> None:
+        """After the team's alert: the room's new state, who sent it where, the queue."""
+        await self._announce_state(change)
+        await self.system_message(
+            change.room_id,
+            f"{transfer.agent_name} transferred this chat to the {transfer.team_name} team.",
+            {"transferred_from": transfer.agent_id, "transferred_to_team": transfer.team_id},
+        )
+        await self._tell_queue_position(escalation)
 
     async def set_state(self, room_id: str, step: TransitionSpec) -> None:
         """Store `step`'s destination, if the room is still in one of its sources."""

@@ -41,6 +41,7 @@ class Trigger(StrEnum):
     RELEASE = "release"
     AGENT_LOST = "agent_lost"
     TRANSFER = "transfer"
+    TRANSFER_TO_TEAM = "transfer_to_team"
     CLOSE = "close"
 
 
@@ -115,6 +116,14 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
         label="new agent joins",
         # store.transfer_room: agent_unavailable, at_capacity
         store_checks=("is_available", "has_capacity"),
+    ),
+    # Back to the queue, for one team's agents first (issue 25); the agent leaves the room.
+    TransitionSpec(
+        Trigger.TRANSFER_TO_TEAM,
+        (_S.AGENT_ASSIGNED,),
+        _S.ESCALATING,
+        guards=("is_assigned_agent",),
+        label="alert the team",
     ),
     TransitionSpec(
         Trigger.CLOSE,

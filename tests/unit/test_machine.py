@@ -38,6 +38,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.RELEASE: BAD,
         T.AGENT_LOST: BAD,
         T.TRANSFER: BAD,
+        T.TRANSFER_TO_TEAM: BAD,
         T.CLOSE: S.CLOSED,
     },
     S.ESCALATING: {
@@ -48,6 +49,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.RELEASE: BAD,
         T.AGENT_LOST: BAD,
         T.TRANSFER: BAD,
+        T.TRANSFER_TO_TEAM: BAD,
         T.CLOSE: S.CLOSED,
     },
     S.AGENT_ASSIGNED: {
@@ -58,6 +60,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.RELEASE: S.BOT_ACTIVE,
         T.AGENT_LOST: S.ESCALATING,
         T.TRANSFER: S.AGENT_ASSIGNED,
+        T.TRANSFER_TO_TEAM: S.ESCALATING,
         T.CLOSE: S.CLOSED,
     },
     S.CLOSED: dict.fromkeys(Trigger, CLOSED),
@@ -125,7 +128,15 @@ async def test_invalid_transition_names_the_trigger_and_state() -> None:
         (S.ESCALATING, (T.USER_MESSAGE, T.CLAIM, T.CLOSE)),
         (
             S.AGENT_ASSIGNED,
-            (T.USER_MESSAGE, T.AGENT_MESSAGE, T.RELEASE, T.AGENT_LOST, T.TRANSFER, T.CLOSE),
+            (
+                T.USER_MESSAGE,
+                T.AGENT_MESSAGE,
+                T.RELEASE,
+                T.AGENT_LOST,
+                T.TRANSFER,
+                T.TRANSFER_TO_TEAM,
+                T.CLOSE,
+            ),
         ),
         (S.CLOSED, ()),
     ],
