@@ -27,13 +27,8 @@ from supportflow.store import TeamChanges, TeamRecord
 
 blueprint = Blueprint("teams", __name__, url_prefix="/api")
 
-# A knowledge-base category or an escalation reason, compared lower-case.
-Topic = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^[a-z0-9][a-z0-9 _.:-]{0,63}$", strip_whitespace=True, to_lower=True
-    ),
-]
+# A knowledge-base category or an escalation reason: lower-case, as routing compares them.
+Topic = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9 _.:-]{0,63}$")]
 Topics = Annotated[list[Topic], Field(max_length=50)]
 
 
