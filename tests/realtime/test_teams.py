@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -183,3 +184,33 @@ async def test_a_team_transfer_requeues_the_room_to_that_team(
         )
     finally:
         await asyncio.gather(*(client.close() for client in clients))
+
+
+async def test_the_summary_report_splits_by_team(
+    server: LiveServer, admin: httpx.AsyncClient, uid: str
+) -> None:
+    started = datetime.now(UTC)
+    agent, account = await new_agent(admin, f"ann-{uid}")
+    team = await new_team(admin, f"Billing {uid}", [account["agent_id"]], reasons=[f"r-{uid}"])
+    served, served_session = await new_customer(server.url, f"served-{uid}")
+    other, other_session = await new_customer(server.url, f"other-{uid}")
+    room = served_session["room_id"]
+    try:
+        await served.ok("escalate", {"room_id": room, "reason": f"r-{uid}"})
+        await agent.wait_for("escalation_alert", for_room(room))
+        await agent.ok("claim_room", {"room_id": room})
+        await agent.ok("close_room", {"room_id": room})
+        await other.ok("escalate", {"room_id": other_session["room_id"]})
+    finally:
+        await asyncio.gather(agent.close(), served.close(), other.close())
+    until = datetime.now(UTC) + timedelta(seconds=1)
+    response = await admin.get(
+        "/api/reports/summary", params={"since": started.isoformat(), "until": until.isoformat()}
+    )
+    assert response.status_code == 200, response.text
+    by_team = {row["team_id"]: row for row in response.json()["by_team"]}
+    billing = by_team[team["team_id"]]
+    assert (billing["name"], billing["escalations"], billing["widened"]) == (f"Billing {uid}", 1, 0)
+    assert billing["time_to_first_claim"]["count"] == billing["handle_time"]["count"] == 1
+    assert by_team[None]["escalations"] == 1 and by_team[None]["name"] is None
+    assert list(by_team)[-1] is None  # no team comes last
