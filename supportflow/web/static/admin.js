@@ -1,10 +1,11 @@
 // The admin page: sign in with the admin token (sessionStorage), then the summary report as
 // figures and Chart.js charts, the knowledge-gap topics, the knowledge base (list, upload,
-// delete), the agents (create, availability, rotate token) and the websites that embed the
-// chat widget (admin-sites.js). Everything comes from the
+// delete), the agents (create, availability, rotate token), the teams (admin-teams.js) and the
+// websites that embed the chat widget (admin-sites.js). Everything comes from the
 // public REST API; Chart.js is served by this server from npm's copy, never a CDN.
 import { ApiError, api, el, humanReason, notify } from "/web/static/common.js";
 import { loadSites, wireSites } from "/web/static/admin-sites.js";
+import { loadTeams, teamChart, wireTeams } from "/web/static/admin-teams.js";
 
 const TOKEN_KEY = "supportflow.admin.token";
 const $ = (id) => document.getElementById(id);
@@ -67,6 +68,7 @@ async function refresh() {
     loadGaps(),
     loadKnowledge(),
     loadAgents(),
+    loadTeams(call),
     loadSites(call),
   ]);
   for (const result of results) {
@@ -156,6 +158,9 @@ function renderCharts(report) {
     },
     options: { scales: { y: { beginAtZero: true } } },
   });
+  const teams = teamChart(report, PALETTE);
+  $("chart-teams-unit").textContent = teams.unit;
+  draw("chart-teams", teams.config);
   const scores = [1, 2, 3, 4, 5];
   const byScore = (report.csat && report.csat.by_score) || {};
   draw("chart-csat", {
@@ -320,5 +325,6 @@ $("range").addEventListener("change", () => Promise.all([loadSummary(), loadGaps
 $("kb-form").addEventListener("submit", upload);
 $("agent-form").addEventListener("submit", createAgent);
 wireSites(call);
+wireTeams(call);
 
 if (token) signIn(token).catch(() => signOut());
