@@ -9,12 +9,12 @@ cluster's singletons (on the leader) and a new leader carries on where the last 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from supportflow.errors import SupportflowError
 from supportflow.rooms.commands import WidenAlert
 from supportflow.rooms.registry import RoomRegistry
+from supportflow.rooms.sweeping import sweep_forever
 from supportflow.store import Store, utc_in
 
 log = logging.getLogger(__name__)
@@ -28,13 +28,7 @@ class TeamWidening:
 
     async def run(self) -> None:
         """Sweep forever (cancel the task to stop)."""
-        interval = min(max(self._after / 4, 0.2), 15.0)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("team widening sweep failed")
+        await sweep_forever(min(max(self._after / 4, 0.2), 15.0), self.sweep, "team widening")
 
     async def sweep(self) -> list[str]:
         """Widen every team-only escalation past its time; return their room ids."""

@@ -301,7 +301,7 @@ async function createAgent(event) {
   try {
     showToken(await call("/api/agents", { method: "POST", body }));
     event.target.reset();
-    await loadAgents();
+    await Promise.all([loadAgents(), loadTeams(call)]); // the teams' agent pickers too
   } catch (error) {
     notify(error.message, "error");
   }

@@ -163,8 +163,11 @@ function openSocket() {
     else setConnection("offline", "Cannot reach the server — retrying…");
   });
   socket.on("escalation_alert", (alert) => {
+    // A re-alert of a chat already listed: say so. One new to this agent (its team's time
+    // ran out, so everyone is alerted now) just joins the queue.
+    const known = queue.has(alert.room_id);
     upsertQueueItem({ ...alert });
-    if (alert.realert) notify(`${alert.user_id} is still waiting.`);
+    if (alert.realert && known) notify(`${alert.user_id} is still waiting.`);
   });
   socket.on("escalation_claimed", ({ room_id, agent_id }) => {
     removeQueueItem(room_id);
