@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import statistics
 import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
@@ -30,6 +29,7 @@ from supportflow.rooms.commands import (
 )
 from supportflow.rooms.history import conversation_history
 from supportflow.rooms.machine import RoomState, TransitionSpec
+from supportflow.rooms.queue_notice import queue_notice
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.rooms.room_notifier import (
     EscalationAlert,
@@ -343,45 +343,8 @@ class RoomEffects:
         )
 
     async def _tell_queue_position(self, escalation: EscalationRecord) -> None:
-        now = self.clock()
-        if self.office_hours is not None and not self.office_hours.is_open(now):
-            await self._tell_office_closed(escalation, self.office_hours.next_opening(now))
-            return
-        # The team's queue, while the team is first to answer (and its own claim times).
-        position = await self.store.queue_position(escalation)
-        waits = await self.store.recent_claim_waits(team_id=escalation.team_id)
-        if not waits and escalation.team_id is not None:
-            waits = await self.store.recent_claim_waits()
-        estimate = round(statistics.median(waits) * position) if waits else None
-        text = f"I've passed your chat to our support team. You are number {position} in the queue"
-        if estimate is None:
-            text += "; an agent will be with you as soon as possible."
-        else:
-            text += f"; the estimated wait is about {_humane_duration(estimate)}."
-        await self.system_message(
-            escalation.room_id,
-            text,
-            {
-                "queue_position": position,
-                "estimated_wait_seconds": estimate,
-                "reasons": list(escalation.reasons),
-                "team_id": escalation.team_id,
-            },
-        )
-
-    async def _tell_office_closed(self, escalation: EscalationRecord, back: datetime) -> None:
-        assert self.office_hours is not None
-        await self.system_message(
-            escalation.room_id,
-            f"Our team is offline right now; agents are back on {self.office_hours.describe(back)}."
-            " Your chat stays in the queue until then. You can leave a message here, and an"
-            " email address if you would like the answer by email.",
-            {
-                "office_closed": True,
-                "agents_back_at": back.isoformat(),
-                "reasons": list(escalation.reasons),
-            },
-        )
+        text, metadata = await queue_notice(self.store, escalation, self.office_hours, self.clock())
+        await self.system_message(escalation.room_id, text, metadata)
 
     async def _alert(self, escalation: EscalationRecord) -> EscalationAlert:
         audience: tuple[str, ...] | None = None
@@ -433,9 +396,3 @@ def _reply_metadata(reply: Reply) -> dict[str, object]:
 
 def _source(source: Source) -> dict[str, object]:
     return {"id": source.id, "title": source.title, "score": round(source.score, 4)}
-
-
-def _humane_duration(seconds: int) -> str:
-    if seconds < 90:
-        return "a minute"
-    return f"{round(seconds / 60)} minutes"
