@@ -349,6 +349,7 @@ function refreshLists() {
   const shown = [...queue.values()].filter(({ entry }) => inView(entry)).length;
   ui.queueCount.textContent = String(shown);
   ui.queueEmpty.hidden = shown > 0;
+  ui.queueEmpty.textContent = teams.view === "mine" ? "No one is waiting for your teams." : "No one is waiting.";
   ui.roomsEmpty.hidden = rooms.size > 0;
 }
 
