@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from supportflow.settings import configuration_table  # noqa: E402
 
-START = "<!-- configuration table: generated from supportflow/settings.py by"
+START = "<!-- configuration table: generated from supportflow/settings/ by"
 END = "<!-- end of configuration table -->"
 
 

@@ -6,4 +6,7 @@ import sys
 
 from supportflow.cli import main
 
-sys.exit(main())
+# Guarded: a spawned child process (the ONNX export runs in one) imports this module again
+# as `__mp_main__`, and must not start a second server.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""`create_app(settings)`: Quart for REST, python-socketio in front of it, one lifespan."""
+"""`create_app(settings, parts)`: Quart for REST, python-socketio in front of it, one lifespan."""
 
 from __future__ import annotations
 
@@ -16,12 +16,16 @@ from quart_schema import Info, QuartSchema
 from supportflow import __version__
 from supportflow.api import (
     accounts,
+    assist,
     canned_replies,
+    customer_history,
     docs,
     health,
     knowledge,
+    learned_examples,
     reports,
     rooms,
+    search,
     sessions,
     sites,
     teams,
@@ -33,10 +37,11 @@ from supportflow.api import metrics as metrics_api
 from supportflow.api.contract import ContractProvider
 from supportflow.api.errors import register_error_handlers
 from supportflow.api.headers import register_docs_policy, with_nosniff
+from supportflow.api.rate_limits import rest_allowances
+from supportflow.app_parts import AppParts
 from supportflow.auth import Authenticator, ensure_admin_token
-from supportflow.bot.runtime import open_bot
-from supportflow.cluster.node import ClusterNode
 from supportflow.data_dir import secure_data_dir
+from supportflow.learning import LearnedExamples, LearningNotifier
 from supportflow.metrics import Metrics
 from supportflow.realtime.server import create_socket_server
 from supportflow.realtime.socket_notifier import SocketNotifier
@@ -50,10 +55,9 @@ from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
 from supportflow.settings import Settings
 from supportflow.sites.origins import REFRESH_SECONDS as SITES_REFRESH_SECONDS
-from supportflow.store import Store
 from supportflow.web import pages as web
 from supportflow.web import widget_pages
-from supportflow.webhooks import PublishingNotifier, WebhookDispatcher
+from supportflow.webhooks import PublishingNotifier
 
 log = logging.getLogger("supportflow.http")
 
@@ -62,8 +66,12 @@ _BLUEPRINTS = (
     accounts.blueprint,
     sessions.blueprint,
     rooms.blueprint,
+    search.blueprint,
+    customer_history.blueprint,
+    assist.blueprint,
     knowledge.blueprint,
     help_center.blueprint,
+    learned_examples.blueprint,
     canned_replies.blueprint,
     webhooks.blueprint,
     sites.blueprint,
@@ -77,8 +85,13 @@ _BLUEPRINTS = (
 )
 
 
-def create_app(settings: Settings) -> Quart:
-    """The whole service as one ASGI app; resources open when it starts serving."""
+def create_app(settings: Settings, parts: AppParts | None = None) -> Quart:
+    """The whole service as one ASGI app; resources open when it starts serving.
+
+    `parts` says what opens (the store, the bot, the cluster node, the webhook dispatcher);
+    today's real ones by default.
+    """
+    parts = parts or AppParts()
     secure_data_dir(settings)
     admin_token = ensure_admin_token(settings)
     app = Quart("supportflow")
@@ -120,7 +133,7 @@ def create_app(settings: Settings) -> Quart:
         # first (their commands still need the responder and the store), the store last.
         async with AsyncExitStack() as cleanup:
             app.extensions["supportflow"] = await _open_services(
-                settings, sio, admin_token, cleanup
+                settings, parts, sio, admin_token, cleanup
             )
             log.info("supportflow ready", extra={"database": settings.database.redacted()})
             yield
@@ -153,26 +166,32 @@ def _log_requests(app: Quart) -> None:
 
 
 async def _open_services(
-    settings: Settings, sio: socketio.AsyncServer, admin_token: str, cleanup: AsyncExitStack
+    settings: Settings,
+    parts: AppParts,
+    sio: socketio.AsyncServer,
+    admin_token: str,
+    cleanup: AsyncExitStack,
 ) -> Services:
     """Open the store, the bot and the rooms; register how to close each."""
-    store = await Store.open(settings.database, settings.sqlite_synchronous)
+    store = await parts.open_store(settings)
     cleanup.push_async_callback(store.close)
     # Closed after the rooms drain: their last writes still carry live leases.
-    node = await ClusterNode.open(settings) if settings.redis_url else None
+    node = await parts.open_cluster(settings)
     if node is not None:
         cleanup.push_async_callback(node.close)
     # Closed after the rooms drain (clean-ups run in reverse), so their last events queue.
-    dispatcher = WebhookDispatcher(store, settings)
+    dispatcher = parts.webhooks(store, settings.webhooks)
     await dispatcher.start()
     cleanup.push_async_callback(dispatcher.close)
     # Per app, not the process-wide default registry: tests run several apps at once.
     metrics = Metrics()
-    bot = await open_bot(settings, metrics)
+    bot = await parts.open_bot(settings, metrics)
     cleanup.push_async_callback(bot.close)
     cleanup.push_async_callback(sio.shutdown)
     sockets = SocketNotifier(sio)
-    notifier = PublishingNotifier(sockets, dispatcher)
+    learning = LearnedExamples(store, bot.knowledge, settings.learned_check_seconds)
+    notifier = LearningNotifier(PublishingNotifier(sockets, dispatcher), learning)
+    cleanup.push_async_callback(notifier.settle)
     effects = RoomEffects(
         store,
         bot.responder,
@@ -206,7 +225,9 @@ async def _open_services(
         rooms=rooms,
         metrics=metrics,
         webhooks=dispatcher,
+        learning=learning,
         cluster=node,
+        rest_allowances=rest_allowances(settings.limits),
     )
     await services.site_origins.reload(store)
     refresh = services.site_origins.keep_fresh(store, SITES_REFRESH_SECONDS)
@@ -217,19 +238,20 @@ async def _open_services(
     if settings.retention_days > 0:
         sweep = RetentionSweep(store, settings.retention_days, settings.retention_interval_seconds)
         sweepers.append(sweep.run)
+
+    async def absent_agents() -> None:
+        await presence.watch_absent_agents_forever(max(settings.agent_grace_seconds / 2, 1.0))
+
     if node is None:
         await presence.watch_absent_agents()
         await own_up_to_interrupted_replies(rooms)
-        for sweeper in sweepers:
+        for sweeper in [*sweepers, absent_agents]:
             cleanup.push_async_callback(_cancel, asyncio.create_task(sweeper()))
         return services
     await node.serve_forwarded(rooms.submit_here)
 
     async def recover() -> None:
         await own_up_to_interrupted_replies(rooms)
-
-    async def absent_agents() -> None:
-        await presence.watch_absent_agents_forever(max(settings.agent_grace_seconds / 2, 1.0))
 
     # One node at a time sweeps for the whole cluster (the leader); stopped before the
     # rooms drain, so no sweep sends commands into a closing registry.

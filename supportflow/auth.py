@@ -149,7 +149,7 @@ class Authenticator:
     def __init__(self, store: Store, admin_token: str, failures_per_minute: int = 20) -> None:
         self._store = store
         self._admin_digest = token_digest(admin_token)
-        self._failures = KeyedBuckets(failures_per_minute)
+        self._failures = KeyedBuckets.every_minute(failures_per_minute)
 
     def is_admin(self, token: str | None) -> bool:
         """Whether `token` is the admin token (no lookup, no throttling)."""

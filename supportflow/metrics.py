@@ -116,7 +116,8 @@ class Metrics:
         )
         self.bot_feedback = Counter(
             "supportflow_bot_feedback",
-            "Customers' thumbs on bot replies, by verdict (up, down); a changed one counts again.",
+            "Customers' thumbs on bot replies, by verdict (up, down): one vote per reply; the same"
+            " vote again counts nothing, a changed one counts under its new verdict.",
             ["verdict"],
             registry=r,
         )

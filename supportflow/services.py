@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from supportflow.auth import Authenticator
 from supportflow.bot.runtime import BotRuntime
 from supportflow.cluster.node import ClusterNode
+from supportflow.learning import LearnedExamples
 from supportflow.metrics import Metrics
 from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.registry import RoomRegistry
@@ -15,6 +17,7 @@ from supportflow.rooms.room_notifier import RoomNotifier
 from supportflow.settings import Settings
 from supportflow.sites import SiteOrigins
 from supportflow.store import RoomState, Store
+from supportflow.token_buckets import KeyedBuckets
 from supportflow.webhooks import WebhookDispatcher
 
 
@@ -27,6 +30,8 @@ class Connections(RoomNotifier, Protocol):
     async def typing(self, event: dict[str, Any], skip_sid: str) -> None: ...
 
     async def agent_connected(self, sid: str, agent_id: str, is_available: bool) -> None: ...
+
+    def agent_disconnected(self, sid: str, agent_id: str) -> None: ...
 
     async def set_agent_available(self, agent_id: str, is_available: bool) -> None: ...
 
@@ -51,7 +56,12 @@ class Services:
     metrics: Metrics
     # `webhooks.publish(event, data)` announces an event to webhooks; it never waits.
     webhooks: WebhookDispatcher
+    # Learned examples: what agents confirmed, fed to retrieval (learning/).
+    learning: LearnedExamples
     # This process as a node of a cluster (SUPPORTFLOW_REDIS_URL set), else None.
     cluster: ClusterNode | None = None
     # Every widget site's allowed origins, for the Socket.IO handshake's synchronous check.
     site_origins: SiteOrigins = field(default_factory=SiteOrigins)
+    # The costly REST routes' allowances by route group (api/rate_limits.py), per client
+    # address: kept for the app's life, so a limit holds across requests.
+    rest_allowances: Mapping[str, KeyedBuckets] = field(default_factory=dict)

@@ -52,20 +52,33 @@ class TokenBucket:
 
 
 class KeyedBuckets:
-    """A `TokenBucket` per key (a client address): `per_minute` events a minute, bursts of
-    as many."""
+    """A `TokenBucket` per key (a client address, a connection): `rate` events a second on
+    average, up to `burst` at once. Idle keys are pruned, so many keys cannot grow memory
+    without bound."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.per_minute = per_minute
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
+
+    @classmethod
+    def every_minute(cls, events: int, clock: Callable[[], float] = time.monotonic) -> KeyedBuckets:
+        """`events` a minute, in bursts of as many."""
+        return cls(events / 60.0, events, clock)
+
+    @property
+    def per_minute(self) -> float:
+        return self.rate * 60.0
 
     def _bucket(self, key: str) -> TokenBucket:
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= _PRUNE_ABOVE:
                 self._buckets = {k: b for k, b in self._buckets.items() if not b.full}
-            bucket = TokenBucket(self.per_minute / 60.0, self.per_minute, self._clock)
+            bucket = TokenBucket(self.rate, self.burst, self._clock)
             self._buckets[key] = bucket
         return bucket
 
@@ -74,3 +87,9 @@ class KeyedBuckets:
 
     def has_one(self, key: str) -> bool:
         return self._bucket(key).has_one()
+
+    def forget(self, key: str) -> None:
+        self._buckets.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._buckets)

@@ -16,12 +16,20 @@ from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as QuartClient
 
 from supportflow.app import create_app
+from supportflow.app_parts import AppParts
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.embedder import Embedder
 from supportflow.settings import Settings
+from tests.fakes import FAKE_BOT
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
 from tests.llm.fake_groq import FakeGroq
-from tests.support import LiveServer, admin_http, server_settings, shared_encoder_cache
+from tests.support import (
+    LiveServer,
+    admin_http,
+    served_parts,
+    server_settings,
+    shared_encoder_cache,
+)
 
 # Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing).
 pytest_plugins = ["tests.services"]
@@ -82,10 +90,18 @@ def fixture_settings(tmp_path: Path) -> Settings:
     return server_settings(tmp_path / "data")
 
 
+@pytest.fixture(name="parts")
+def fixture_parts(request: pytest.FixtureRequest) -> AppParts:
+    """What the `app`, `server` and `start_server` apps open: everything real but the
+    embedding model (tests/fakes.py's FAKE_BOT), or the model too when the test is marked
+    `real_model` (it relies on what the model understands, or on the demo articles)."""
+    return AppParts() if request.node.get_closest_marker("real_model") else FAKE_BOT
+
+
 @pytest.fixture(name="app")
-async def fixture_app(settings: Settings) -> AsyncIterator[Quart]:
+async def fixture_app(settings: Settings, parts: AppParts) -> AsyncIterator[Quart]:
     """The app with its lifespan run (store and knowledge open), for in-process tests."""
-    app = create_app(settings)
+    app = create_app(settings, served_parts(parts))
     # Start-up loads the embedding model: more than Quart's default 6 s on a cold cache.
     async with TestApp(app, startup_timeout=120, shutdown_timeout=60):
         yield app
@@ -97,13 +113,17 @@ def fixture_client(app: Quart) -> QuartClient:
 
 
 @pytest.fixture(name="start_server")
-def fixture_start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+def fixture_start_server(tmp_path: Path, parts: AppParts) -> Iterator[Callable[..., LiveServer]]:
     """Start real servers (Hypercorn on loopback); all are stopped when the test ends."""
     started: list[LiveServer] = []
 
     def start(settings: Settings | None = None, **overrides: Any) -> LiveServer:
         chosen = settings or server_settings(tmp_path / "data", **overrides)
-        server = LiveServer(chosen).start()
+        if chosen.demo_kb and parts is FAKE_BOT:
+            # The demo articles are there to be understood: on word hashes a test of them
+            # would pass or fail for reasons of its own.
+            raise pytest.UsageError("a test serving the demo articles must be real_model")
+        server = LiveServer(chosen, parts).start()
         started.append(server)
         return server
 

@@ -6,19 +6,35 @@ Only what is remote or beside the point of a test is faked: the Socket.IO side o
 real local HTTP server: `tests/llm/fake_groq.py`. `model_vocabulary()` reads the embedding
 model's word list from its tokenizer file, so the escalation word rules are tested against
 the real vocabulary without loading the model.
+
+`FAKE_BOT` is what a server under a REST or Socket.IO contract test runs instead of the
+model: the real bot (`assemble_bot`: Chroma, retrieval, the offline answerer, the
+escalation word rules, dialogue acts) over `WordHashEncoder`, which hashes words instead of
+running all-MiniLM-L6-v2. A server with it starts in well under a second instead of
+seconds. What the contract tests rely on it for is pinned against the real bot in
+tests/bot/test_fake_bot.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from supportflow.knowledge.sentence_encoder import default_model_path
+import numpy as np
+
+from supportflow.app_parts import AppParts
+from supportflow.bot.runtime import BotRuntime, assemble_bot
+from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.sentence_encoder import Matrix, default_model_path
+from supportflow.metrics import Metrics
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
-from supportflow.rooms.room_notifier import EscalationAlert
-from supportflow.store import MessageRecord, RoomState
+from supportflow.rooms.room_notifier import EscalationAlert, TransferAlert
+from supportflow.settings import Settings
+from supportflow.store import MessageRecord, RatingRecord, RoomState
+from supportflow.text import words
 
 
 class RecordingNotifier:
@@ -57,6 +73,15 @@ class RecordingNotifier:
 
     async def reply_delta(self, room_id: str, reply_id: str, text: str) -> None:
         self.events.append(("reply_delta", text))
+
+    async def room_transferred(self, alert: TransferAlert) -> None:
+        self.events.append(("room_transferred", alert))
+
+    async def room_closed(self, room_id: str, previous: RoomState) -> None:
+        self.events.append(("room_closed", previous))
+
+    async def chat_rated(self, rating: RatingRecord) -> None:
+        self.events.append(("chat_rated", rating))
 
 
 class EchoResponder:
@@ -104,3 +129,46 @@ def model_vocabulary() -> frozenset[str]:
     return frozenset(
         word for word in (line.strip() for line in lines) if word.isalpha() and word.islower()
     )
+
+
+@cache
+def model_token_ids() -> dict[str, int]:
+    """all-MiniLM-L6-v2's tokenizer vocabulary, token -> id, read from its vocab.txt."""
+    lines = (Path(default_model_path()) / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    return {token: index for index, token in enumerate(lines)}
+
+
+class WordHashEncoder:
+    """A `SentenceEncoder` without a model: each word adds one to a dimension chosen by its
+    hash, and the row is L2-normalised. Texts sharing words are near; others are not.
+
+    Its vocabulary is the real model's, so the escalation word rules see the same words.
+    """
+
+    kind = "word-hash"
+    dimension = 384
+
+    def encode(self, texts: list[str]) -> Matrix:
+        matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in words(text) or [""]:
+                matrix[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.maximum(norms, 1e-12)
+
+    def vocabulary(self) -> dict[str, int]:
+        return model_token_ids()
+
+    def token_ids(self, text: str) -> list[int]:
+        known = model_token_ids()
+        return [known.get(word, 100) for word in words(text)]  # 100: [UNK]
+
+
+async def open_fake_bot(settings: Settings, metrics: Metrics) -> BotRuntime:
+    """The real bot of `settings` (its Chroma, rules, answerer) over `WordHashEncoder`."""
+    embedder = Embedder(WordHashEncoder(), "word-hash (tests/fakes.py)", metrics=metrics)
+    return await assemble_bot(settings, embedder, metrics)
+
+
+# What a contract test's server opens: everything real but the embedding model.
+FAKE_BOT = AppParts(open_bot=open_fake_bot)

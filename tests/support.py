@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import functools
 import inspect
+import os
 import shutil
 import socket
 import subprocess
@@ -27,11 +28,20 @@ from hypercorn.config import Config
 from quart import Quart
 
 from supportflow.app import create_app
+from supportflow.app_parts import AppParts
 from supportflow.services import Services
 from supportflow.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 T = TypeVar("T")
+# Set to 1 to serve every test app on the real model, fake bot or not (the suite as it was
+# before tests/fakes.py's FAKE_BOT; slower): to tell whether the fake hides a difference.
+REAL_MODEL_EVERYWHERE = "SUPPORTFLOW_TESTS_REAL_MODEL"
+
+
+def served_parts(parts: AppParts | None) -> AppParts | None:
+    """`parts`, unless SUPPORTFLOW_TESTS_REAL_MODEL=1 asks for the real ones."""
+    return None if os.environ.get(REAL_MODEL_EVERYWHERE) == "1" else parts
 
 
 def free_port() -> int:
@@ -72,6 +82,8 @@ class LiveServer:
     """
 
     settings: Settings
+    # What the app opens (tests/fakes.py's FAKE_BOT: no model); None: the real parts.
+    parts: AppParts | None = None
     app: Quart = field(init=False)
     _loop: asyncio.AbstractEventLoop = field(init=False)
     _thread: threading.Thread = field(init=False)
@@ -89,7 +101,7 @@ class LiveServer:
         return found
 
     def start(self, timeout: float = 120.0) -> LiveServer:
-        self.app = create_app(self.settings)
+        self.app = create_app(self.settings, served_parts(self.parts))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
         self._thread.start()
@@ -164,9 +176,11 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(data_dir: Path, **overrides: Any) -> Iterator[LiveServer]:
+def serving(
+    data_dir: Path, parts: AppParts | None = None, **overrides: Any
+) -> Iterator[LiveServer]:
     """A live server over `data_dir` for the duration of the block (module fixtures)."""
-    server = LiveServer(server_settings(data_dir, **overrides)).start()
+    server = LiveServer(server_settings(data_dir, **overrides), parts).start()
     try:
         yield server
     finally:
@@ -188,6 +202,7 @@ def shared_server(
     scope: Literal["module", "package"] = "module",
     *,
     both_engines: bool = False,
+    parts: AppParts | None = None,
     **overrides: Any,
 ) -> tuple[Any, Any]:
     """Two fixtures: one live server shared by a module (or package), and an admin client on it.
@@ -195,6 +210,7 @@ def shared_server(
     Bind both at module level where they are used (`room_server, room_admin = shared_server(
     "room_server", "room_admin", demo_kb=True)`); pytest finds fixtures by the module's names.
     `both_engines`: the module runs twice, on a SQLite file and on a fresh PostgreSQL database.
+    `parts`: what the app opens; the real model unless FAKE_BOT (tests/fakes.py) is given.
     """
 
     @pytest.fixture(
@@ -211,7 +227,7 @@ def shared_server(
                 from tests.services import postgres_database
 
                 database["database_url"] = stack.enter_context(postgres_database())
-            yield stack.enter_context(serving(data_dir, **overrides, **database))
+            yield stack.enter_context(serving(data_dir, parts, **overrides, **database))
 
     async def admin_fixture(**requested: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
         async with admin_http(requested[server_name]) as client:

@@ -145,7 +145,11 @@ async def _context(principal: Principal, room_id: str) -> ReplyContext:
     try:
         session = await store.session_by_room(room_id)
     except NotFound:
-        raise NotFound(f"no room {room_id!r}", "room_not_found") from None
+        # An agent gets the same 403 for a missing room as for another's: the answer must
+        # not tell which room ids exist. The admin, who may read any, gets the 404.
+        if principal.role is Role.ADMIN:
+            raise NotFound(f"no room {room_id!r}", "room_not_found") from None
+        raise principal.refusal(Action.READ) from None
     principal.ensure(Action.READ, session)
     customer = await store.get_user(session.user_id)
     agent_id = principal.id if principal.role is Role.AGENT else session.agent_id

@@ -59,7 +59,12 @@ _NEEDS_KNOWLEDGE = (
     "/api/knowledge",
     "/api/reports",
     "/api/help",
+    "/api/learned-examples",
 )
+# ...and routes under a session that search the knowledge base (agent assist), which is
+# also a read that answers 409 for a room in the wrong state (not claimed).
+_NEEDS_KNOWLEDGE_SUFFIXES = ("/assist",)
+_READS_NEEDING_A_STATE = _NEEDS_KNOWLEDGE_SUFFIXES
 _MERMAID = "text/vnd.mermaid"
 
 _MEANING = {
@@ -89,7 +94,9 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[in
         statuses |= {409, 413, 415, 429}
     if (method == "post" and path == "/api/sessions") or (method, path) in _LIMITED_READS:
         statuses.add(429)
-    if path.startswith(_NEEDS_KNOWLEDGE):
+    if path.endswith(_READS_NEEDING_A_STATE):
+        statuses.add(409)
+    if path.startswith(_NEEDS_KNOWLEDGE) or path.endswith(_NEEDS_KNOWLEDGE_SUFFIXES):
         statuses.add(503)
     return sorted(statuses)
 

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from quart import current_app
-
 from supportflow.api.context import bearer_token, client_address, services
 from supportflow.errors import RateLimited
-from supportflow.settings import Settings
+from supportflow.settings import LimitSettings
 from supportflow.token_buckets import KeyedBuckets
-
-_EXTENSION = "supportflow.rest_limits"
 
 
 class Costly(StrEnum):
@@ -30,13 +26,14 @@ class Costly(StrEnum):
     HELP_VOTE = "help vote"
 
 
-def _allowances(settings: Settings) -> dict[Costly, KeyedBuckets]:
+def rest_allowances(settings: LimitSettings) -> dict[str, KeyedBuckets]:
+    """Each costly route group's buckets, one per client address: built once per app."""
     return {
-        Costly.SESSIONS: KeyedBuckets(settings.sessions_per_minute),
-        Costly.ASK: KeyedBuckets(settings.asks_per_minute),
-        Costly.ESCALATE: KeyedBuckets(settings.escalations_per_minute),
-        Costly.HELP_SEARCH: KeyedBuckets(settings.help_searches_per_minute),
-        Costly.HELP_VOTE: KeyedBuckets(settings.help_votes_per_minute),
+        Costly.SESSIONS: KeyedBuckets.every_minute(settings.sessions_per_minute),
+        Costly.ASK: KeyedBuckets.every_minute(settings.asks_per_minute),
+        Costly.ESCALATE: KeyedBuckets.every_minute(settings.escalations_per_minute),
+        Costly.HELP_SEARCH: KeyedBuckets.every_minute(settings.help_searches_per_minute),
+        Costly.HELP_VOTE: KeyedBuckets.every_minute(settings.help_votes_per_minute),
     }
 
 
@@ -45,12 +42,9 @@ def check_rate(route: Costly) -> None:
     current = services()
     if current.authenticator.is_admin(bearer_token()):
         return
-    allowances: dict[Costly, KeyedBuckets] = current_app.extensions.setdefault(
-        _EXTENSION, _allowances(current.settings)
-    )
-    buckets = allowances[route]
+    buckets = current.rest_allowances[route]
     if not buckets.take(client_address()):
         raise RateLimited(
             f"too many {route.value} requests from this address: at most"
-            f" {buckets.per_minute} a minute"
+            f" {buckets.per_minute:g} a minute"
         )

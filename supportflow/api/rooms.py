@@ -64,9 +64,16 @@ async def transcript(session_id: str, query_args: MessagesQuery) -> MessageList:
 @validate_querystring(EscalationQuery)
 @validate_response(EscalationList, 200)
 async def escalations(query_args: EscalationQuery) -> EscalationList:
-    """Escalations by status, oldest first (agents, admin): the queue is `status=pending`."""
-    await require(Role.ADMIN, Role.AGENT)
-    records = await services().store.escalations_with_status(query_args.status, query_args.limit)
+    """Escalations by status, oldest first (agents, admin): the queue is `status=pending`.
+
+    Every agent sees the queue; of claimed and cancelled ones an agent sees only those it
+    handles (the admin sees all): other agents' rooms and customers are not its business.
+    """
+    principal = await require(Role.ADMIN, Role.AGENT)
+    own = principal.id if principal.role is Role.AGENT and query_args.status != "pending" else None
+    records = await services().store.escalations_with_status(
+        query_args.status, query_args.limit, handled_by=own
+    )
     return EscalationList(escalations=[Escalation.of(record) for record in records])
 
 

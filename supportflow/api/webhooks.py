@@ -64,8 +64,8 @@ class Webhook(BaseModel):
 
 class WebhookWithSecret(Webhook):
     secret: str = Field(
-        description="Key of X-Supportflow-Signature (sha256=<hex HMAC-SHA256 of the body>);"
-        " shown once"
+        description="Key of X-Supportflow-Signature (sha256=<hex HMAC-SHA256 of the"
+        " X-Supportflow-Timestamp, a dot, then the body>); shown once"
     )
 
 

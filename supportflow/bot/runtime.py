@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from supportflow.bot.assist import AgentAssist
 from supportflow.bot.responder import BotResponder
 from supportflow.conversation.acts import DialogueActs
 from supportflow.conversation.config import load_conversation_rules
@@ -43,6 +44,8 @@ class BotRuntime:
     knowledge: KnowledgeBase
     provider: str
     groq: GroqAnswerer | None = field(default=None)
+    # Articles and a draft for agents (bot/assist.py), from the same answerer as the bot.
+    assist: AgentAssist | None = field(default=None)
 
     async def health(self) -> dict[str, Any]:
         """Components to merge into /api/health: name -> {"status": "ok"|"error", ...}."""
@@ -89,14 +92,29 @@ async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRunt
 
     The embedder, the vector store, retrieval and Groq count into `metrics`.
     """
-    policy = BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
     embedder = await Embedder.load(
         settings.embedding_model,
-        policy,
+        _batch_policy(settings),
         metrics=metrics,
         encoder=settings.encoder,
         cache_dir=settings.encoder_dir,
     )
+    return await assemble_bot(settings, embedder, metrics)
+
+
+def _batch_policy(settings: Settings) -> BatchPolicy:
+    return BatchPolicy(settings.batch_max_size, settings.batch_max_wait_ms / 1000)
+
+
+async def assemble_bot(
+    settings: Settings, embedder: Embedder, metrics: Metrics = UNOBSERVED
+) -> BotRuntime:
+    """The bot around a loaded `embedder`: what `open_bot` does once the model is in.
+
+    Tests hand it an embedder over a stand-in encoder (tests/fakes.py), so everything else
+    is the real bot without the model.
+    """
+    policy = _batch_policy(settings)
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
     retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(
@@ -134,7 +152,7 @@ async def open_bot(settings: Settings, metrics: Metrics = UNOBSERVED) -> BotRunt
     acts = await DialogueActs.build(rules.dialogue_acts, embedder)
     condenser = QuestionCondenser(groq.client, settings.groq_model) if groq is not None else None
     responder = BotResponder(knowledge, answerer, escalation_policy, acts, condenser)
-    return BotRuntime(responder, knowledge, answerer.name, groq)
+    return BotRuntime(responder, knowledge, answerer.name, groq, AgentAssist(knowledge, answerer))
 
 
 async def build_policy(settings: Settings, embedder: Embedder) -> EscalationPolicy:

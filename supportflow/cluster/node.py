@@ -27,7 +27,7 @@ from supportflow.cluster.leased_placement import LeasedPlacement
 from supportflow.cluster.leases import Lease, Leases
 from supportflow.cluster.redis_socket_counts import RedisSocketCounts
 from supportflow.rooms.commands import Command
-from supportflow.settings import Settings
+from supportflow.settings import ClusterSettings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def generated_node_id() -> str:
 
 
 class ClusterNode:
-    def __init__(self, settings: Settings, redis: Redis) -> None:
+    def __init__(self, settings: ClusterSettings, redis: Redis) -> None:
         assert settings.redis_url is not None
         prefix = settings.redis_prefix
         self.node_id = settings.node_id or generated_node_id()
@@ -63,7 +63,7 @@ class ClusterNode:
         self.is_leader = False
 
     @classmethod
-    async def open(cls, settings: Settings) -> ClusterNode:
+    async def open(cls, settings: ClusterSettings) -> ClusterNode:
         """Connect to Redis (a clear error when it does not answer) and start beating."""
         assert settings.redis_url is not None
         redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)

@@ -8,7 +8,8 @@ refuses to start instead of falling back; `torch` never exports.
 The export is made on the first start (or when the model files or the exporting libraries
 changed since) into the cache directory, `<data dir>/encoder` unless
 `SUPPORTFLOW_ENCODER_CACHE_DIR` says otherwise: loading torch, tracing, writing ~90 MB,
-about ten seconds once. Every later start only loads the graph and checks it again against
+about ten seconds once, in a child process so the server never holds torch
+(`export_process.py`). Every later start only loads the graph and checks it again against
 the torch vectors stored beside it (tens of milliseconds), without importing torch.
 Everything here blocks: `Embedder.load` runs it in a worker thread.
 """
@@ -23,21 +24,10 @@ from typing import Any, Literal
 from filelock import FileLock
 
 from supportflow.errors import ConfigurationError
+from supportflow.knowledge.export_process import export_in_child
 from supportflow.knowledge.onnx_encoder import OnnxEncoder, difference_from_reference
-from supportflow.knowledge.onnx_export import (
-    TOLERANCE,
-    ExportCache,
-    ExportFailed,
-    export,
-    manifest_for,
-    model_identity,
-)
-from supportflow.knowledge.sentence_encoder import (
-    SentenceEncoder,
-    TorchEncoder,
-    default_model_path,
-    load_sentence_model,
-)
+from supportflow.knowledge.onnx_export import TOLERANCE, ExportCache, ExportFailed, model_identity
+from supportflow.knowledge.sentence_encoder import SentenceEncoder, TorchEncoder, default_model_path
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +81,7 @@ def checked_onnx_encoder(name_or_path: str | None, cache_root: Path | None) -> O
     with FileLock(str(cache.lock_file)):  # another process starting now waits, then reuses
         encoder = _cached(cache, identity)
         if encoder is None:
-            encoder = _export_checked(name_or_path, cache, identity)
+            encoder = _export_checked(name_or_path, cache_root, cache, identity)
     return encoder
 
 
@@ -115,13 +105,11 @@ def _cached(cache: ExportCache, identity: dict[str, Any]) -> OnnxEncoder | None:
 
 
 def _export_checked(
-    name_or_path: str | None, cache: ExportCache, identity: dict[str, Any]
+    name_or_path: str | None, cache_root: Path, cache: ExportCache, identity: dict[str, Any]
 ) -> OnnxEncoder:
     log.info("exporting the sentence model to ONNX in %s (once)", cache.directory)
-    model = load_sentence_model(name_or_path)
     try:
-        reference = export(model, cache, identity)
-        manifest = manifest_for(model, TorchEncoder(model).dimension, identity, float("nan"))
+        manifest, reference = export_in_child(name_or_path, cache_root, cache.model_dir, identity)
         encoder = OnnxEncoder.open(cache.graph, cache.tokenizer, manifest)
         difference = difference_from_reference(encoder, reference)
     except ExportFailed as error:

@@ -100,6 +100,7 @@ class ExportCache:
     """One model's export in `root/<model folder name>-<hash of its path>/`."""
 
     def __init__(self, root: Path, model_dir: Path) -> None:
+        self.model_dir = model_dir
         digest = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:12]
         self.directory = root / f"{model_dir.name}-{digest}"
         self.graph = self.directory / "model.onnx"

@@ -263,6 +263,30 @@ class PassageStore:
             return found_passages, found_sentences
         return await self._units.submit((vector, passages, sentences))
 
+    async def nearest_in_document(self, vector: list[float], doc_id: str, limit: int) -> BothKinds:
+        """Up to `limit` passages and `limit` sentences of one document, closest to `vector`
+        first (none when it is not stored): for an article retrieval knows it wants."""
+
+        def query() -> BothKinds:
+            found = self._collection.query(
+                query_embeddings=[vector],
+                n_results=2 * limit,
+                where={"doc_id": doc_id},
+                include=["documents", "metadatas", "distances"],
+            )
+            units = [
+                PassageHit(stored_unit(text, meta).passage, 1.0 - float(distance))
+                for text, meta, distance in zip(
+                    found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+                )
+            ]
+            by_kind = [
+                [hit for hit in units if hit.passage.kind == kind] for kind in (PASSAGE, SENTENCE)
+            ]
+            return by_kind[0][:limit], by_kind[1][:limit]
+
+        return await self._run(query)
+
     def _working(self) -> bool:
         return self._units.working or any(b.working for b in self._nearest.values())
 

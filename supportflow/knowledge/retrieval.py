@@ -23,6 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.learned_fusion import (
+    learned_bonus,
+    learned_scores,
+    with_learned_articles,
+)
+from supportflow.knowledge.learned_index import LearnedIndex
 from supportflow.knowledge.lexical import LexicalIndex
 from supportflow.knowledge.passage_store import PassageHit, PassageStore
 from supportflow.knowledge.spelling import Vocabulary
@@ -51,6 +57,9 @@ class DocumentMatch:
     rank_score: float
     passages: tuple[PassageHit, ...]
     sentences: tuple[PassageHit, ...]
+    # The question's similarity to the closest learned example of this article (0: none
+    # close enough; learned_fusion.py).
+    learned: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,7 @@ class Retriever:
         title_weight: float = TITLE_WEIGHT,
         repair_spelling: bool = True,
         metrics: Metrics = UNOBSERVED,
+        learned: LearnedIndex | None = None,
     ) -> None:
         self._embedder = embedder
         self._metrics = metrics
@@ -110,6 +120,7 @@ class Retriever:
         self._titles = TitleVectors(embedder.embed_documents, store)
         self._indexes: Indexes | None = None
         self._invalidations = 0
+        self.learned = learned
 
     def invalidate(self) -> None:
         """Forget the lexical indexes; the next search rebuilds them from the store."""
@@ -125,9 +136,13 @@ class Retriever:
         passages, sentences = await self._store.nearest_units(
             vector, _PASSAGES_PER_QUERY, _SENTENCES_PER_QUERY
         )
+        learned = await learned_scores(self.learned, vector)
+        passages, sentences = await with_learned_articles(
+            self._store, vector, learned, passages, sentences
+        )
         lexical = indexes.lexical.document_scores(query) if self._lexical_weight > 0 else {}
         titles = indexes.titles.similarities(vector) if self._title_weight > 0 else {}
-        documents = self._rank(passages, sentences, lexical, titles)
+        documents = self._rank(passages, sentences, lexical, titles, learned)
         self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         return Retrieval(question, tuple(documents[:max_documents]))
 
@@ -157,6 +172,7 @@ class Retriever:
         sentences: Sequence[PassageHit],
         lexical_scores: dict[str, float],
         title_scores: dict[str, float],
+        learned_scores: dict[str, float],
     ) -> list[DocumentMatch]:
         passages_by_doc = _by_document(passages)
         sentences_by_doc = _by_document(sentences)
@@ -170,6 +186,7 @@ class Retriever:
                 + self._sentence_weight * sentence_similarity
                 + self._title_weight * title_scores.get(doc_id, 0.0)
                 + self._lexical_weight * lexical_scores.get(doc_id, 0.0)
+                + learned_bonus(learned_scores.get(doc_id, 0.0))
             )
             first = doc_passages[0].passage
             documents.append(
@@ -181,6 +198,7 @@ class Retriever:
                     rank_score,
                     tuple(doc_passages),
                     tuple(doc_sentences),
+                    learned_scores.get(doc_id, 0.0),
                 )
             )
         return sorted(documents, key=lambda doc: doc.rank_score, reverse=True)

@@ -55,6 +55,9 @@ def retrieval_evidence(retrieval: Retrieval) -> float:
     if best is None:
         return 0.0
     sentence = best.sentences[0].similarity if best.sentences else best.similarity
+    # A confirmed customer wording this close is as good a match as a sentence of the
+    # article (knowledge/learned_fusion.py).
+    sentence = max(sentence, best.learned)
     runner_up = retrieval.documents[1].similarity if len(retrieval.documents) > 1 else 0.0
     margin = max(0.0, min(best.similarity - runner_up, MARGIN_CAP))
     return (best.similarity + sentence) / 2 + MARGIN_WEIGHT * margin

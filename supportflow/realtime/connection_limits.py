@@ -9,28 +9,24 @@ from __future__ import annotations
 from collections import Counter
 
 from supportflow.errors import RateLimited
-from supportflow.token_buckets import TokenBucket
+from supportflow.token_buckets import KeyedBuckets
 
 
 class EventRateLimit:
     """One bucket per connection (sid); events beyond it are refused with `rate_limited`."""
 
     def __init__(self, rate: float, burst: int) -> None:
-        self._rate = rate
-        self._burst = burst
-        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets = KeyedBuckets(rate, burst)
 
     def check(self, sid: str) -> None:
-        bucket = self._buckets.get(sid)
-        if bucket is None:
-            bucket = self._buckets[sid] = TokenBucket(self._rate, self._burst)
-        if not bucket.take():
+        if not self._buckets.take(sid):
             raise RateLimited(
-                f"too many events: at most {self._rate:g} a second (bursts of {self._burst})"
+                f"too many events: at most {self._buckets.rate:g} a second"
+                f" (bursts of {self._buckets.burst})"
             )
 
     def forget(self, sid: str) -> None:
-        self._buckets.pop(sid, None)
+        self._buckets.forget(sid)
 
 
 class ConnectionCount:

@@ -45,6 +45,7 @@ from supportflow.realtime.payloads import (
     Typing,
     message_event,
 )
+from supportflow.realtime.pending_transports import client_address
 from supportflow.realtime.site_origins import check_page_origin
 from supportflow.realtime.socket_notifier import staff_room
 from supportflow.rooms.commands import AddNote as AddNoteCommand
@@ -52,12 +53,15 @@ from supportflow.rooms.commands import (
     Claim,
     Close,
     Escalate,
+    GiveFeedback,
     PostMessage,
+    RateChat,
     Release,
     StateChange,
     Transfer,
     TransferToTeam,
 )
+from supportflow.rooms.commands import LeaveContact as LeaveContactCommand
 from supportflow.services import Services
 from supportflow.store import SessionRecord
 
@@ -68,8 +72,16 @@ P = TypeVar("P", bound=Payload)
 _LIFECYCLE_EVENTS = {"connect", "disconnect"}
 # What a customer socket may still do once its room is closed (its token died with it).
 _AFTER_CLOSE_EVENTS = {"rate"}
-# The event a packet too deeply nested to decode arrives as (see realtime/server.py).
+# The events the transport turns refused packets into (see realtime/server.py): one too
+# deeply nested to decode, one whose event name is not a string, one naming a reserved event.
 UNDECODABLE_EVENT = "\x00undecodable"
+NAMELESS_EVENT = "\x00nameless"
+RESERVED_EVENT = "\x00reserved"
+_REFUSED_EVENTS = {
+    UNDECODABLE_EVENT: ("the payload is nested too deeply", "invalid_input"),
+    NAMELESS_EVENT: ("an event's name must be a string", "invalid_input"),
+    RESERVED_EVENT: ("that event name is the transport's own", "reserved_event"),
+}
 
 
 class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped library
@@ -96,8 +108,8 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             self._rate_limit.check(sid)
         except SupportflowError as error:
             return error.to_ack()
-        if event == UNDECODABLE_EVENT:
-            return InvalidInput("the payload is nested too deeply").to_ack()
+        if event in _REFUSED_EVENTS:
+            return InvalidInput(*_REFUSED_EVENTS[event]).to_ack()
         handler = getattr(self, f"on_{event}", None) if event.isidentifier() else None
         if handler is None:
             return InvalidInput(f"unknown event {event[:64]!r}", "unknown_event").to_ack()
@@ -123,13 +135,24 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             }
         return {"ok": True, **result}
 
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Accept only `auth={"token": ...}` with a valid token; refuse anything else."""
+    async def on_connect(self, sid: str, _environ: dict[str, Any], auth: Any = None) -> None:
+        """Accept only `auth={"token": ...}` with a valid token; refuse anything else.
+
+        Only python-socketio calls this (the server refuses client events of that name);
+        even so, the address and Origin come from the environ the server recorded for the
+        transport, never from an argument, and a socket already signed in is refused.
+        """
         token = auth.get("token") if isinstance(auth, dict) else None
         token = token if isinstance(token, str) else ""
         services = self._services()
+        environ = self._recorded_environ(sid)
+        if (await self.get_session(sid)).get("principal") is not None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "this socket is already connected",
+                {"code": "already_connected", "message": "this socket is already connected"},
+            )
         try:
-            principal = await services.authenticator.authenticate(token, _client(environ))
+            principal = await services.authenticator.authenticate(token, client_address(environ))
             await check_page_origin(services, principal, environ)
         except SupportflowError as error:
             # The client's connect_error gets {"message": ..., "data": {"code", "message"}}.
@@ -157,6 +180,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
             raise
         services.metrics.sockets.labels(role=principal.role.value).inc()
         log.info("socket connected", extra={"sid": sid, "role": principal.role.value})
+
+    def _recorded_environ(self, sid: str) -> dict[str, Any]:
+        recorded: dict[str, Any] | None = self.server.get_environ(sid, self.namespace)
+        return recorded or {}
 
     async def _still_valid(self, sid: str, event: str) -> Principal:
         """The socket's principal, its token checked again now (Unauthorized if it died:
@@ -190,6 +217,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         if principal is not None:
             self._services().metrics.sockets.labels(role=principal.role.value).dec()
         if principal is not None and principal.role is Role.AGENT:
+            self._services().notifier.agent_disconnected(sid, principal.id)
             await self._services().presence.disconnected(principal.id)
         log.info("socket disconnected", extra={"sid": sid})
 
@@ -220,20 +248,21 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         }
 
     async def on_leave_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
+        """Leave a chat room (and its staff channel). Only a room the caller could address:
+        the server's own channels (`agents`, `agent:<id>`, a socket's sid) are not rooms, so
+        a client cannot step out of what the server tells or moves it by."""
         payload = _parse(RoomRef, data)
-        await self.leave_room(sid, payload.room_id)
-        await self.leave_room(sid, staff_room(payload.room_id))
-        return {"room_id": payload.room_id}
+        if not principal.may_address(room_id=payload.room_id):
+            raise principal.refusal(Action.READ)
+        room_id = (await self._room(payload.room_id)).room_id
+        await self.leave_room(sid, room_id)
+        await self.leave_room(sid, staff_room(room_id))
+        return {"room_id": room_id}
 
     async def on_send_message(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(SendMessage, data)
         _check_claimed_identity(principal, payload.user_type, payload.user_id)
-        limit = self._services().settings.message_max_chars
-        text = payload.message.strip()
-        if not text or is_invisible(text):
-            raise InvalidInput("the message is empty (or shows nothing)", "empty_message")
-        if len(text) > limit:
-            raise InvalidInput(f"messages are limited to {limit} characters", "message_too_long")
+        text = self._checked_text(payload.message)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
         command = PostMessage(principal.role.value, principal.id, text, payload.client_msg_id)
         posted = await self._services().rooms.submit(room_id, command)
@@ -242,12 +271,10 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
     async def on_claim_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(RoomRef, data)
         principal.require(Role.AGENT)
-        services = self._services()
-        session = await self._room_for(principal, payload.room_id, Action.HANDLE)
-        agent = await services.store.get_agent(principal.id)
+        room_id = (await self._room_for(principal, payload.room_id, Action.HANDLE)).room_id
         # The claimer's sockets enter the room's channel when the claim is stored (the
         # notifier's `sync_readers`), so a refused claim never hears the room.
-        change = await services.rooms.submit(session.room_id, Claim(agent.agent_id, agent.name))
+        change = await self._services().rooms.submit(room_id, Claim(principal.id))
         return _state_ack(change)
 
     async def on_release_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -274,6 +301,11 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         else:
             assert payload.agent_id is not None
             target = await services.store.get_agent(payload.agent_id)
+            # Enabled, available and under capacity are checked where the transfer is
+            # stored; an agent with no socket would strand the customer (and if its last
+            # socket closes right after this, the absent-agent sweep re-queues the room
+            # after the grace).
+            await services.presence.ensure_connected(target.agent_id)
             command = Transfer(me.agent_id, me.name, target.agent_id, target.name)
         # The state change takes the previous agent's sockets out of the room's channels,
         # its notes' included, and puts the new holder's in (`sync_readers`).
@@ -315,12 +347,7 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         payload = _parse(LeaveContact, data)
         principal.require(Role.USER)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
-        services = self._services()
-        note = AddNoteCommand(
-            "system", "supportflow", f"The customer asked to be answered by email: {payload.email}"
-        )
-        await services.rooms.submit(room_id, note)  # refuses a closed room before storing
-        await services.store.set_user_email(principal.id, payload.email)
+        await self._services().rooms.submit(room_id, LeaveContactCommand(payload.email))
         return {"room_id": room_id, "email": payload.email}
 
     async def on_rate(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
@@ -328,39 +355,18 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         payload = _parse(Rate, data)
         principal.require(Role.USER)
         room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
-        services = self._services()
-        rating = await services.store.rate_room(room_id, payload.score, payload.comment or None)
-        services.metrics.ratings.labels(score=str(rating.score)).inc()
-        services.webhooks.publish(
-            "rating.created",
-            {
-                "room_id": rating.room_id,
-                "session_id": rating.session_id,
-                "user_id": rating.user_id,
-                "agent_id": rating.agent_id,
-                "score": rating.score,
-                "comment": rating.comment,
-                "created_at": rating.created_at,
-            },
-        )
+        command = RateChat(payload.score, payload.comment or None)
+        rating = await self._services().rooms.submit(room_id, command)
         return {"room_id": rating.room_id, "score": rating.score}
 
     async def on_feedback(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         """The customer's thumbs up or down on a bot reply; down hands over (`bot_unhelpful`)."""
         payload = _parse(Feedback, data)
         principal.require(Role.USER)
-        session = await self._room_for(principal, payload.room_id, Action.POST)
-        services = self._services()
-        await services.store.record_feedback(session.room_id, payload.seq, payload.verdict)
-        services.metrics.bot_feedback.labels(verdict=payload.verdict).inc()
-        escalated = False
-        if payload.verdict == "down" and session.status == "bot_active":
-            try:
-                await services.rooms.submit(session.room_id, Escalate((BOT_UNHELPFUL,)))
-                escalated = True
-            except SupportflowError:
-                pass  # the room left bot_active meanwhile: the feedback is stored anyway
-        return {"room_id": session.room_id, "seq": payload.seq, "escalated": escalated}
+        room_id = (await self._room_for(principal, payload.room_id, Action.POST)).room_id
+        command = GiveFeedback(payload.seq, payload.verdict, BOT_UNHELPFUL)
+        given = await self._services().rooms.submit(room_id, command)
+        return {"room_id": given.room_id, "seq": given.seq, "escalated": given.escalated}
 
     async def on_typing(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
         payload = _parse(Typing, data)
@@ -411,13 +417,6 @@ def _parse(model: type[P], data: Any) -> P:
         return model.model_validate(data)
     except ValidationError as error:
         raise invalid_input(error) from None
-
-
-def _client(environ: dict[str, Any]) -> str:
-    """The connecting client's address (the ASGI scope's, as REST uses)."""
-    scope = environ.get("asgi.scope") or {}
-    peer = scope.get("client") if isinstance(scope, dict) else None
-    return str(peer[0]) if peer else str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def _check_claimed_identity(

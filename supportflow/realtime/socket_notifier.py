@@ -6,7 +6,9 @@ one transport here rather than hunting emits through the code.
 
 Socket.IO rooms used: one per chat room (its customer and agents), `agents` (every agent
 socket, for queue updates), `agents:available` (alerts go there) and `agent:<id>` (the
-sockets of one agent, so availability changes can move them).
+sockets of one agent: transfer alerts go there). Which sockets an agent has is never read
+back from a channel (a client could leave it): the notifier keeps its own record of each
+node's agent sockets, and moves or drops them from that.
 
 Across nodes (`realtime.managers`): emits reach every node through the manager; the
 membership changes that must look at sockets (`sync_readers`, moving or dropping an agent's
@@ -24,7 +26,7 @@ from supportflow.realtime.managers import NodeCalls
 from supportflow.realtime.payloads import alert_event, message_event
 from supportflow.rooms.effects import BOT_ID
 from supportflow.rooms.room_notifier import EscalationAlert, TransferAlert
-from supportflow.store import MessageRecord, RoomState
+from supportflow.store import MessageRecord, RatingRecord, RoomState
 
 NAMESPACE = "/"
 AGENTS = "agents"
@@ -45,6 +47,8 @@ class SocketNotifier:
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self._sio = sio
+        # This node's open sockets of each agent: the server's own bookkeeping.
+        self._agent_sids: dict[str, set[str]] = {}
         self._nodes: NodeCalls = sio.manager
         self._nodes.register_node_call("sync_readers", self._sync_readers_here)
         self._nodes.register_node_call("enter_agent", self._enter_agent_here)
@@ -111,6 +115,12 @@ class SocketNotifier:
         }
         await self._sio.emit("transfer_alert", event, to=agent_room(alert.to_agent_id))
 
+    async def room_closed(self, room_id: str, previous: RoomState) -> None:
+        pass  # `state_changed` told the room and the queues already
+
+    async def chat_rated(self, rating: RatingRecord) -> None:
+        pass  # the customer's `rate` ack says it; nobody else listens on a closed room
+
     # Events that are not room changes
 
     async def typing(self, event: dict[str, Any], skip_sid: str) -> None:
@@ -121,10 +131,22 @@ class SocketNotifier:
 
     async def agent_connected(self, sid: str, agent_id: str, is_available: bool) -> None:
         """Put a new agent socket where agents hear queue updates (and alerts, if available)."""
+        self._agent_sids.setdefault(agent_id, set()).add(sid)
         await self._sio.enter_room(sid, AGENTS)
         await self._sio.enter_room(sid, agent_room(agent_id))
         if is_available:
             await self._sio.enter_room(sid, AVAILABLE_AGENTS)
+
+    def agent_disconnected(self, sid: str, agent_id: str) -> None:
+        """Forget a closed agent socket."""
+        sids = self._agent_sids.get(agent_id, set())
+        sids.discard(sid)
+        if not sids:
+            self._agent_sids.pop(agent_id, None)
+
+    def connected_here(self, agent_id: str) -> bool:
+        """Whether `agent_id` has an open socket on this node."""
+        return bool(self._agent_sids.get(agent_id))
 
     async def set_agent_available(self, agent_id: str, is_available: bool) -> None:
         """Move the agent's sockets in or out of the alert room."""
@@ -190,6 +212,5 @@ class SocketNotifier:
         return found
 
     def _agent_sockets(self, agent_id: str) -> list[str]:
-        """This node's sockets of `agent_id` (the manager lists local sockets only)."""
-        participants = self._sio.manager.get_participants(NAMESPACE, agent_room(agent_id))
-        return [sid for sid, _ in list(participants)]
+        """This node's sockets of `agent_id`, from the notifier's own record."""
+        return sorted(self._agent_sids.get(agent_id, ()))

@@ -1,9 +1,10 @@
 """`RoomActor`: one chat room, one mailbox, one consumer task, one state machine.
 
 Every change to a room goes through its mailbox, so a room never handles two commands at
-once and its seq, state and escalations stay consistent without locks. Each command is
-handled in the same order: check the transition, store it, move the machine, then
-announce. The caller's future is answered as soon as the change is stored; slow follow-up
+once and its seq, state and escalations stay consistent without locks: the mailbox is the
+one lock. A lifecycle command fires one trigger of the room's machine, which runs the
+row's guards, stores the change, moves the state and announces it, in that order. The
+caller's future is answered as soon as the change is stored; slow follow-up
 work (the bot's reply) runs after that, still inside the room's turn.
 
 In a cluster the actor runs under a `RoomHold` (a lease): if the hold is lost, or the
@@ -27,9 +28,13 @@ from supportflow.rooms.commands import (
     Close,
     Command,
     Escalate,
+    FeedbackGiven,
+    GiveFeedback,
+    LeaveContact,
     Outcome,
     OwnUpToInterruption,
     PostMessage,
+    RateChat,
     ReAlert,
     Release,
     StateChange,
@@ -37,16 +42,13 @@ from supportflow.rooms.commands import (
     TransferToTeam,
     WidenAlert,
 )
-from supportflow.rooms.effects import DraftReply, RoomEffects
-from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
+from supportflow.rooms.effects import RoomEffects
+from supportflow.rooms.machine import FINAL_STATE, RoomLifecycle, RoomState, Trigger
 from supportflow.rooms.placement import LocalPlacement, RoomHold
-from supportflow.store import MessageRecord, SessionRecord, StoredMessage
+from supportflow.rooms.steps import EscalationCause, RoomSteps
+from supportflow.store import MessageRecord, RatingRecord, SessionRecord, StoredMessage
 
 log = logging.getLogger(__name__)
-
-# The reason an escalation made by a transfer to a team records.
-TRANSFERRED = "transferred"
-CLOSING_MESSAGE = "This chat is closed. Thank you! How did we do? Rate this chat from 1 to 5."
 
 R = TypeVar("R")
 
@@ -72,9 +74,11 @@ class RoomActor:
         self.room_id = session.room_id
         self.hold = hold or LocalPlacement._HOLD
         self.session_id = session.session_id
-        self.exchange_count = session.exchange_count
-        self.lifecycle = RoomLifecycle(session.room_id, session.status, session.agent_id)
         self._effects = effects
+        self.steps = RoomSteps(session.room_id, session.session_id, session.exchange_count, effects)
+        self.lifecycle = RoomLifecycle(
+            session.room_id, session.status, session.agent_id, self.steps
+        )
         self._mailbox: asyncio.Queue[_Letter[Any] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._accepting = True
@@ -209,176 +213,125 @@ class RoomActor:
                 log.exception("room follow-up failed", extra={"room_id": self.room_id})
 
     # The command handlers (`RoomHandlers`): only `_handle` calls them, through `apply`.
+    # A lifecycle command is one `fire()`: the row's guards, persist and announce steps
+    # (`rooms.lifecycle`, `rooms.steps`) run in the machine's order.
 
     async def handle_post_message(self, command: PostMessage) -> Outcome[StoredMessage]:
-        return await self._post(command)
-
-    async def handle_escalate(self, command: Escalate) -> Outcome[StateChange]:
-        return Outcome(await self._escalate(command.reasons))
-
-    async def handle_claim(self, command: Claim) -> Outcome[StateChange]:
-        return Outcome(await self._counted_claim(command.agent_id, command.agent_name))
-
-    async def handle_release(self, command: Release) -> Outcome[StateChange]:
-        return Outcome(await self._release(command.agent_id))
-
-    async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]:
-        return Outcome(await self._transfer(command))
-
-    async def handle_transfer_to_team(self, command: TransferToTeam) -> Outcome[StateChange]:
-        return Outcome(await self._transfer_to_team(command))
-
-    async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]:
-        return Outcome(await self._agent_lost(command.agent_id))
-
-    async def handle_close(self, command: Close) -> Outcome[StateChange]:
-        return Outcome(await self._close(command))
-
-    async def handle_add_note(self, command: AddNote) -> Outcome[MessageRecord]:
-        # A note is not a lifecycle event (no machine row): any open room takes one.
-        if self.state is RoomState.CLOSED:
-            raise Conflict(f"room {self.room_id} is closed", "room_closed")
-        return Outcome(await self._effects.add_note(self.room_id, command))
-
-    async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
-        return Outcome(
-            await self._effects.realert(self.session_id, self.state, command.office_open)
-        )
-
-    async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]:
-        return Outcome(await self._effects.widen_alert(self.session_id, self.state))
-
-    async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
-        return Outcome(await self._effects.own_up_to_interruption(self.room_id, self.state))
-
-    async def _post(self, command: PostMessage) -> Outcome[StoredMessage]:
-        trigger = Trigger.AGENT_MESSAGE if command.sender_type == "agent" else Trigger.USER_MESSAGE
-        await self.lifecycle.check(trigger, actor_id=command.sender_id)
-        posted = await self._effects.store_message(self.room_id, command)
-        if posted.duplicate:
-            return Outcome(posted)
-        if trigger is Trigger.USER_MESSAGE:
-            self.exchange_count += 1
-        await self.lifecycle.fire(trigger, actor_id=command.sender_id)
-        await self._effects.announce(posted.message)
-        if command.sender_type == "user" and self.state is RoomState.BOT_ACTIVE:
+        by_agent = command.sender_type == "agent"
+        trigger = Trigger.AGENT_MESSAGE if by_agent else Trigger.USER_MESSAGE
+        firing = await self.lifecycle.fire(trigger, actor_id=command.sender_id, command=command)
+        posted = firing.posted
+        assert posted is not None
+        if not by_agent and not posted.duplicate and self.state is RoomState.BOT_ACTIVE:
             return Outcome(posted, follow_up=lambda: self._bot_turn(posted))
         return Outcome(posted)
 
-    async def _bot_turn(self, posted: StoredMessage) -> None:
-        draft = await self._effects.draft_reply(
-            self.room_id, self.session_id, posted, self.exchange_count
-        )
-        reply = draft.reply
-        if reply.escalate and self.state is RoomState.BOT_ACTIVE:
-            await self._escalate(reply.reasons or ("low_confidence",), hand_over=draft)
-        else:
-            await self._effects.post_reply(self.room_id, draft)
+    async def handle_escalate(self, command: Escalate) -> Outcome[StateChange]:
+        cause = EscalationCause(command.reasons)
+        return Outcome((await self.lifecycle.fire(Trigger.ESCALATE, command=cause)).change)
 
-    async def _escalate(
-        self, reasons: tuple[str, ...], hand_over: DraftReply | None = None
-    ) -> StateChange:
-        """Store the escalation, alert agents at once, then the bot's hand-over reply (if
-        any), the new state and the customer's place in the queue."""
-        try:
-            step = await self.lifecycle.check(Trigger.ESCALATE)
-            escalation = await self._effects.open_escalation(
-                self.room_id, reasons, step.sources, hand_over
-            )
-            result = await self.lifecycle.fire(Trigger.ESCALATE)
-            # Alerts first: an agent is what the customer waits for; writing and sending
-            # the hand-over reply would only delay them.
-            await self._effects.alert_agents(escalation)
-        finally:
-            # Even when the escalation failed, the customer gets the bot's words.
-            if hand_over is not None:
-                await self._effects.post_reply(self.room_id, hand_over)
-        change = StateChange(self.room_id, result.state, result.previous, None, escalation)
-        await self._effects.announce_escalation(change, escalation)
-        return change
-
-    async def _counted_claim(self, agent_id: str, agent_name: str) -> StateChange:
+    async def handle_claim(self, command: Claim) -> Outcome[StateChange]:
         claims = self._effects.metrics.claims
         try:
-            change = await self._claim(agent_id, agent_name)
+            firing = await self.lifecycle.fire(
+                Trigger.CLAIM, actor_id=command.agent_id, command=command
+            )
         except SupportflowError:
             claims.labels(outcome="lost").inc()
             raise
         claims.labels(outcome="won").inc()
-        return change
+        return Outcome(firing.change)
 
-    async def _claim(self, agent_id: str, agent_name: str) -> StateChange:
-        if self.state is RoomState.AGENT_ASSIGNED:
-            raise Conflict("another agent has already claimed this room", "already_claimed")
-        step = await self.lifecycle.check(Trigger.CLAIM, actor_id=agent_id)
-        escalation = await self._effects.claim(self.room_id, agent_id, step.sources)
-        result = await self.lifecycle.fire(Trigger.CLAIM, actor_id=agent_id)
-        change = StateChange(self.room_id, result.state, result.previous, agent_id, escalation)
-        await self._effects.announce_claim(change, agent_name)
-        return change
+    async def handle_release(self, command: Release) -> Outcome[StateChange]:
+        firing = await self.lifecycle.fire(Trigger.RELEASE, actor_id=command.agent_id)
+        return Outcome(firing.change)
 
-    async def _release(self, agent_id: str) -> StateChange:
-        step = await self.lifecycle.check(Trigger.RELEASE, actor_id=agent_id)
-        await self._effects.set_state(self.room_id, step)
-        result = await self.lifecycle.fire(Trigger.RELEASE, actor_id=agent_id)
-        change = StateChange(self.room_id, result.state, result.previous, None)
-        await self._effects.announce_change(
-            change, "The agent handed this chat back to the assistant."
+    async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]:
+        firing = await self.lifecycle.fire(
+            Trigger.TRANSFER,
+            actor_id=command.agent_id,
+            by_agent=True,
+            target_id=command.target_id,
+            command=command,
         )
-        return change
+        return Outcome(firing.change)
 
-    async def _transfer(self, command: Transfer) -> StateChange:
-        step = await self.lifecycle.check(
-            Trigger.TRANSFER, actor_id=command.agent_id, by_agent=True, target_id=command.target_id
+    async def handle_transfer_to_team(self, command: TransferToTeam) -> Outcome[StateChange]:
+        firing = await self.lifecycle.fire(
+            Trigger.TRANSFER_TO_TEAM, actor_id=command.agent_id, by_agent=True, command=command
         )
-        await self._effects.transfer(self.room_id, command, step)
-        result = await self.lifecycle.fire(
-            Trigger.TRANSFER, actor_id=command.agent_id, by_agent=True, target_id=command.target_id
-        )
-        change = StateChange(self.room_id, result.state, result.previous, command.target_id)
-        await self._effects.announce_transfer(change, self.session_id, command)
-        return change
+        return Outcome(firing.change)
 
-    async def _transfer_to_team(self, command: TransferToTeam) -> StateChange:
-        step = await self.lifecycle.check(Trigger.TRANSFER_TO_TEAM, actor_id=command.agent_id)
-        escalation = await self._effects.open_escalation(
-            self.room_id, (TRANSFERRED,), step.sources, team_id=command.team_id
-        )
-        result = await self.lifecycle.fire(Trigger.TRANSFER_TO_TEAM, actor_id=command.agent_id)
-        await self._effects.alert_agents(escalation)
-        change = StateChange(self.room_id, result.state, result.previous, None, escalation)
-        await self._effects.announce_team_transfer(change, escalation, command)
-        return change
-
-    async def _agent_lost(self, agent_id: str) -> StateChange | None:
+    async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]:
         # The agent may have come back, released or closed meanwhile: then nothing to do.
-        if self.state is not RoomState.AGENT_ASSIGNED or self.lifecycle.agent_id != agent_id:
-            return None
-        step = await self.lifecycle.check(Trigger.AGENT_LOST)
-        escalation = await self._effects.open_escalation(
-            self.room_id, ("agent_lost",), step.sources
-        )
-        result = await self.lifecycle.fire(Trigger.AGENT_LOST)
-        await self._effects.alert_agents(escalation)
-        change = StateChange(self.room_id, result.state, result.previous, None, escalation)
-        await self._effects.announce_escalation(change, escalation)
-        return change
+        if self.lifecycle.agent_id != command.agent_id:
+            return Outcome(None)
+        cause = EscalationCause(("agent_lost",))
+        return Outcome((await self.lifecycle.fire(Trigger.AGENT_LOST, command=cause)).change)
 
-    async def _close(self, command: Close) -> StateChange:
-        by_agent = command.sender_type == "agent"
-        step = await self.lifecycle.check(
-            Trigger.CLOSE, actor_id=command.sender_id, by_agent=by_agent
+    async def handle_close(self, command: Close) -> Outcome[StateChange]:
+        firing = await self.lifecycle.fire(
+            Trigger.CLOSE, actor_id=command.sender_id, by_agent=command.sender_type == "agent"
         )
-        await self._effects.set_state(self.room_id, step)
-        result = await self.lifecycle.fire(
-            Trigger.CLOSE, actor_id=command.sender_id, by_agent=by_agent
+        return Outcome(firing.change)
+
+    async def handle_add_note(self, command: AddNote) -> Outcome[MessageRecord]:
+        # A note is not a lifecycle event (no machine row): any open room takes one.
+        self._refuse_if_closed()
+        return Outcome(await self._effects.add_note(self.room_id, command))
+
+    async def handle_leave_contact(self, command: LeaveContact) -> Outcome[MessageRecord]:
+        self._refuse_if_closed()
+        return Outcome(await self._effects.record_contact(self.room_id, command.email))
+
+    async def handle_rate_chat(self, command: RateChat) -> Outcome[RatingRecord]:
+        # The store refuses an open room (`room_not_closed`) and a second rating.
+        return Outcome(await self._effects.rate(self.room_id, command.score, command.comment))
+
+    async def handle_give_feedback(self, command: GiveFeedback) -> Outcome[FeedbackGiven]:
+        self._refuse_if_closed()
+        await self._effects.record_feedback(self.room_id, command.seq, command.verdict)
+        # Down while the bot holds the room hands it over; otherwise the vote is all.
+        escalated = command.verdict == "down" and Trigger.ESCALATE in self.lifecycle.allowed()
+        if escalated:
+            cause = EscalationCause((command.unhelpful_reason,))
+            await self.lifecycle.fire(Trigger.ESCALATE, command=cause)
+        return Outcome(FeedbackGiven(self.room_id, command.seq, command.verdict, escalated))
+
+    async def handle_realert(self, command: ReAlert) -> Outcome[bool]:
+        # Only a room still in the queue is re-alerted; claimed or closed meanwhile: done.
+        if self.state is not RoomState.ESCALATING:
+            return Outcome(False)
+        return Outcome(await self._effects.realert(self.session_id, command.office_open))
+
+    async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]:
+        # Only a room still in the queue is widened; claimed or closed meanwhile: done.
+        if self.state is not RoomState.ESCALATING:
+            return Outcome(False)
+        return Outcome(await self._effects.widen_alert(self.session_id))
+
+    async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
+        # A customer message last is a lost reply only where the bot was to answer it.
+        if self.state is not RoomState.BOT_ACTIVE:
+            return Outcome(False)
+        return Outcome(await self._effects.own_up_to_interruption(self.room_id))
+
+    async def _bot_turn(self, posted: StoredMessage) -> None:
+        draft = await self._effects.draft_reply(
+            self.room_id, self.session_id, posted, self.steps.exchange_count
         )
-        change = StateChange(self.room_id, result.state, result.previous, None)
-        # The closing message asks the customer to rate the chat (CSAT, the `rate` event).
-        await self._effects.announce_change(
-            change, CLOSING_MESSAGE, {"csat_request": True, "rating_scale": [1, 5]}
-        )
-        return change
+        reply = draft.reply
+        # The reply runs in the room's turn, so the room is still the bot's; asked anyway,
+        # as every trigger is: the machine's table says when a room may escalate.
+        if reply.escalate and Trigger.ESCALATE in self.lifecycle.allowed():
+            cause = EscalationCause(reply.reasons or ("low_confidence",), hand_over=draft)
+            await self.lifecycle.fire(Trigger.ESCALATE, command=cause)
+        else:
+            await self._effects.post_reply(self.room_id, draft)
+
+    def _refuse_if_closed(self) -> None:
+        if self.state is FINAL_STATE:
+            raise Conflict(f"room {self.room_id} is closed", "room_closed")
 
 
 def _answer(future: asyncio.Future[R], result: R) -> None:

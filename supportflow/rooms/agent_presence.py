@@ -19,6 +19,7 @@ import logging
 from collections import Counter
 from typing import Protocol
 
+from supportflow.errors import Conflict
 from supportflow.rooms.commands import AgentLost
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import RoomState, Store
@@ -72,6 +73,11 @@ class AgentPresence:
             timer.cancel()
         await self._counts.add(agent_id, 1)
 
+    async def ensure_connected(self, agent_id: str) -> None:
+        """Conflict `agent_offline` unless `agent_id` has an open socket (on any node)."""
+        if await self._counts.total(agent_id) <= 0:
+            raise Conflict(f"agent {agent_id!r} is not connected", "agent_offline")
+
     async def disconnected(self, agent_id: str) -> None:
         """One socket of `agent_id` closed; the grace timer starts with their last."""
         await self._counts.add(agent_id, -1)
@@ -81,8 +87,9 @@ class AgentPresence:
     async def watch_absent_agents(self) -> None:
         """Agents holding rooms with no socket open get the grace to reconnect.
 
-        At start-up (a restart), and in a cluster every so often on the leader: an agent
-        whose node died never disconnected anywhere.
+        At start-up (a restart), then every so often (on the leader, in a cluster): an
+        agent whose node died never disconnected anywhere, and one handed a room just as
+        its last socket closed never will.
         """
         holders = {s.agent_id for s in await self._store.rooms_in_state(RoomState.AGENT_ASSIGNED)}
         for agent_id in holders:

@@ -14,8 +14,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from supportflow.rooms.machine import RoomState
-from supportflow.store import EscalationRecord, MessageRecord, StoredMessage
+from supportflow.store import (
+    EscalationRecord,
+    MessageRecord,
+    RatingRecord,
+    RoomState,
+    StoredMessage,
+)
 
 # Who sent a command: "user", "agent", "admin" (REST) or "system" (timers, the server).
 SenderType = str
@@ -77,8 +82,9 @@ class Escalate(Command[StateChange]):
 
 @dataclass(frozen=True)
 class Claim(Command[StateChange]):
+    """An agent takes a queued room (the room reads its name to announce it)."""
+
     agent_id: str
-    agent_name: str
 
     def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
         return room.handle_claim(self)
@@ -190,6 +196,51 @@ class OwnUpToInterruption(Command[bool]):
         return room.handle_own_up_to_interruption(self)
 
 
+@dataclass(frozen=True)
+class RateChat(Command[RatingRecord]):
+    """The customer rates its closed chat, once (CSAT): 1 to 5, with an optional comment."""
+
+    score: int
+    comment: str | None = None
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[RatingRecord]]:
+        return room.handle_rate_chat(self)
+
+
+@dataclass(frozen=True)
+class FeedbackGiven:
+    """A thumb as stored: `escalated` when a thumb down handed the room to the queue."""
+
+    room_id: str
+    seq: int
+    verdict: str
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class GiveFeedback(Command[FeedbackGiven]):
+    """The customer's thumb up or down on the bot reply `seq`: one vote per reply, the last
+    one kept. A thumb down while the bot holds the room escalates it for `unhelpful_reason`."""
+
+    seq: int
+    verdict: str  # "up" or "down"
+    unhelpful_reason: str
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[FeedbackGiven]]:
+        return room.handle_give_feedback(self)
+
+
+@dataclass(frozen=True)
+class LeaveContact(Command[MessageRecord]):
+    """The customer leaves an email address to be answered at: kept on the room (a private
+    note for agents), never written over the customer's registered contact."""
+
+    email: str
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[MessageRecord]]:
+        return room.handle_leave_contact(self)
+
+
 class RoomHandlers(Protocol):
     """One handler per command: what a room actor must implement (see `RoomActor`)."""
 
@@ -214,6 +265,12 @@ class RoomHandlers(Protocol):
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]: ...
 
     async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]: ...
+
+    async def handle_rate_chat(self, command: RateChat) -> Outcome[RatingRecord]: ...
+
+    async def handle_give_feedback(self, command: GiveFeedback) -> Outcome[FeedbackGiven]: ...
+
+    async def handle_leave_contact(self, command: LeaveContact) -> Outcome[MessageRecord]: ...
 
     async def handle_own_up_to_interruption(
         self, command: OwnUpToInterruption

@@ -28,7 +28,6 @@ from supportflow.rooms.commands import (
     TransferToTeam,
 )
 from supportflow.rooms.history import conversation_history
-from supportflow.rooms.machine import RoomState, TransitionSpec
 from supportflow.rooms.queue_notice import queue_notice
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.rooms.room_notifier import (
@@ -42,6 +41,8 @@ from supportflow.rooms.team_router import TeamRouter
 from supportflow.store import (
     EscalationRecord,
     MessageRecord,
+    RatingRecord,
+    RoomState,
     SessionRecord,
     Store,
     StoredMessage,
@@ -196,10 +197,8 @@ class RoomEffects:
         anything else)."""
         await self.notifier.escalation_alert(await self._alert(escalation))
 
-    async def widen_alert(self, session_id: str, state: RoomState) -> bool:
+    async def widen_alert(self, session_id: str) -> bool:
         """The team's claim time ran out: alert everyone. False if nothing waits team-only."""
-        if state is not RoomState.ESCALATING:
-            return False
         escalation = await self.store.pending_escalation(session_id)
         if escalation is None or not escalation.team_only:
             return False
@@ -220,16 +219,19 @@ class RoomEffects:
     ) -> EscalationRecord:
         return await self.store.claim_room(room_id, agent_id, expected, fence=self.fence)
 
-    async def announce_claim(self, change: StateChange, agent_name: str) -> None:
+    async def announce_claim(self, change: StateChange) -> None:
         assert change.agent_id is not None
+        agent_name = (await self.store.get_agent(change.agent_id)).name
         await self._announce_state(change)
         await self.notifier.escalation_claimed(change.room_id, change.agent_id)
         await self.notifier.agent_joined(change.room_id, change.agent_id, agent_name)
         await self.system_message(change.room_id, f"{agent_name} has joined the chat.")
 
-    async def transfer(self, room_id: str, transfer: Transfer, step: TransitionSpec) -> None:
+    async def transfer(
+        self, room_id: str, transfer: Transfer, expected: Collection[RoomState]
+    ) -> None:
         await self.store.transfer_room(
-            room_id, transfer.agent_id, transfer.target_id, step.sources, fence=self.fence
+            room_id, transfer.agent_id, transfer.target_id, expected, fence=self.fence
         )
 
     async def announce_transfer(
@@ -267,9 +269,11 @@ class RoomEffects:
         )
         await self._tell_queue_position(escalation)
 
-    async def set_state(self, room_id: str, step: TransitionSpec) -> None:
-        """Store `step`'s destination, if the room is still in one of its sources."""
-        await self.store.set_room_state(room_id, step.dest, step.sources, fence=self.fence)
+    async def set_state(
+        self, room_id: str, state: RoomState, expected: Collection[RoomState]
+    ) -> None:
+        """Store `state`, if the room is still in one of the `expected` states."""
+        await self.store.set_room_state(room_id, state, expected, fence=self.fence)
 
     async def announce_change(
         self, change: StateChange, text: str, metadata: dict[str, object] | None = None
@@ -277,14 +281,16 @@ class RoomEffects:
         await self._announce_state(change)
         await self.system_message(change.room_id, text, metadata)
 
-    async def add_note(self, room_id: str, note: AddNote) -> MessageRecord:
+    async def add_note(
+        self, room_id: str, note: AddNote, metadata: dict[str, object] | None = None
+    ) -> MessageRecord:
         """Store a private note and announce it to the room's agents only."""
         stored = await self.store.append_message(
             room_id,
             "agent" if note.author_type == "agent" else "system",
             note.author_id,
             note.text,
-            metadata={"note": True},
+            metadata={"note": True, **(metadata or {})},
             visibility="agents",
             fence=self.fence,
         )
@@ -292,13 +298,38 @@ class RoomEffects:
         self.metrics.notes.inc()
         return stored.message
 
-    async def realert(self, session_id: str, state: RoomState, office_open: bool = False) -> bool:
-        """Alert agents again about a room still waiting; tell its customer. False if it isn't.
+    async def record_contact(self, room_id: str, email: str) -> MessageRecord:
+        """Keep the address the customer left on the room: a note for agents, in one write.
+
+        The customer's registered contact (`users.email`) is left as it is.
+        """
+        text = f"The customer asked to be answered by email: {email}"
+        note = AddNote("system", "supportflow", text)
+        return await self.add_note(room_id, note, {"contact_email": email})
+
+    async def rate(self, room_id: str, score: int, comment: str | None) -> RatingRecord:
+        """Store the customer's rating of the closed room, count it, tell webhooks."""
+        rating = await self.store.rate_room(room_id, score, comment)
+        self.metrics.ratings.labels(score=str(rating.score)).inc()
+        await self.notifier.chat_rated(rating)
+        return rating
+
+    async def record_feedback(self, room_id: str, seq: int, verdict: str) -> None:
+        """Store the customer's thumb on a bot reply; count it unless it is the same again.
+
+        One vote per reply: a changed vote replaces the stored one and counts under its
+        new verdict, the same vote again changes and counts nothing.
+        """
+        replaced = await self.store.record_feedback(room_id, seq, verdict)
+        if replaced != verdict:
+            self.metrics.bot_feedback.labels(verdict=verdict).inc()
+
+    async def realert(self, session_id: str, office_open: bool = False) -> bool:
+        """Alert agents again about a waiting room's pending escalation; tell its customer.
+        False if there is none.
 
         `office_open`: the office hours just began, so the customer hears that agents are back.
         """
-        if state is not RoomState.ESCALATING:
-            return False
         escalation = await self.store.pending_escalation(session_id)
         if escalation is None:
             return False
@@ -310,14 +341,12 @@ class RoomEffects:
         await self.notifier.escalation_alert(EscalationAlert(**{**alert.__dict__, "realert": True}))
         return True
 
-    async def own_up_to_interruption(self, room_id: str, state: RoomState) -> bool:
+    async def own_up_to_interruption(self, room_id: str) -> bool:
         """Tell the customer if their last message went unanswered; False if it did not.
 
-        Only meaningful in the room's turn: then no bot reply is in progress, so a customer
-        message last in a `bot_active` room means a reply was lost to a crash or shutdown.
+        Only meaningful in a `bot_active` room's turn: then no bot reply is in progress, so
+        a customer message last means a reply was lost to a crash or shutdown.
         """
-        if state is not RoomState.BOT_ACTIVE:
-            return False
         last = await self.store.recent_messages(room_id, 1)
         if not last or last[0].sender_type != "user":
             return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from supportflow.store import MessageRecord, RoomState
+from supportflow.store import MessageRecord, RatingRecord, RoomState
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,9 @@ class RoomNotifier(Protocol):
 
     async def room_transferred(self, alert: TransferAlert) -> None:
         """The room changed hands: the receiving agent's sockets join it and are alerted."""
+
+    async def room_closed(self, room_id: str, previous: RoomState) -> None:
+        """The room closed (after `state_changed` and the closing message)."""
+
+    async def chat_rated(self, rating: RatingRecord) -> None:
+        """The customer rated the closed chat (the rater's ack is its only socket news)."""

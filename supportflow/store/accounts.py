@@ -39,17 +39,6 @@ class AccountsRepository:
             cursor = await sql.execute("SELECT * FROM users WHERE user_id = ?", (user_id,))
             return UserRecord.from_row(await _one(cursor))
 
-    async def set_user_email(self, user_id: str, email: str) -> UserRecord:
-        """Record the address a customer asked to be answered at (office hours closed)."""
-        async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "UPDATE users SET email = ? WHERE user_id = ? RETURNING *", (email, user_id)
-            )
-            row = cursor.fetchone()
-            if row is None:
-                raise NotFound(f"no user {user_id!r}", "user_not_found")
-            return UserRecord.from_row(row)
-
     async def get_user(self, user_id: str) -> UserRecord:
         row = await self._db.fetch_one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         if row is None:

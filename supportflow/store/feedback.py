@@ -13,7 +13,8 @@ class FeedbackRepository:
     async def record_feedback(self, room_id: str, seq: int, verdict: str) -> str | None:
         """Store `verdict` ("up"/"down") on the bot message `seq` of the room.
 
-        Returns the verdict it replaces (None the first time). Raises NotFound
+        Returns the verdict it replaces (None the first time); the same verdict again writes
+        nothing (one vote per message: the customer's). Raises NotFound
         `message_not_found`, InvalidInput `not_a_bot_message` for another sender's message.
         """
         async with self._db.unit() as sql:
@@ -32,6 +33,8 @@ class FeedbackRepository:
                 (room_id, seq),
             )
             before = cursor.fetchone()
+            if before is not None and before["verdict"] == verdict:
+                return verdict
             await sql.execute(
                 "INSERT INTO message_feedback (room_id, seq, verdict, created_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (room_id, seq)"

@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING
 
 from supportflow.store.accounts import AccountsRepository
 from supportflow.store.canned_replies import CannedRepliesRepository
+from supportflow.store.customer_history import CustomerHistoryRepository
 from supportflow.store.database import Database, open_database
 from supportflow.store.feedback import FeedbackRepository
 from supportflow.store.fencing import FencingRepository
+from supportflow.store.learned_examples import LearnedExamplesRepository
 from supportflow.store.ratings import RatingsRepository
 from supportflow.store.reports import ReportsRepository
 from supportflow.store.retention import RetentionRepository
 from supportflow.store.rooms import RoomsRepository
+from supportflow.store.search import SearchRepository
 from supportflow.store.sites import SitesRepository
 from supportflow.store.teams import TeamsRepository
 from supportflow.store.webhooks import WebhooksRepository
@@ -33,6 +36,9 @@ class Store(
     ReportsRepository,
     RetentionRepository,
     SitesRepository,
+    LearnedExamplesRepository,
+    SearchRepository,
+    CustomerHistoryRepository,
     TeamsRepository,
 ):
     """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""

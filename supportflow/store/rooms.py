@@ -359,9 +359,14 @@ class RoomsRepository:
         return found[0] if found else None
 
     async def escalations_with_status(
-        self, status: str, limit: int = 500
+        self, status: str, limit: int = 500, handled_by: str | None = None
     ) -> list[EscalationRecord]:
-        return await self._escalations_where("e.status = ?", (status,), limit)
+        """Escalations in `status`; with `handled_by`, only those that agent handles."""
+        if handled_by is None:
+            return await self._escalations_where("e.status = ?", (status,), limit)
+        return await self._escalations_where(
+            "e.status = ? AND e.handled_by = ?", (status, handled_by), limit
+        )
 
     async def queue_position(self, escalation: EscalationRecord) -> int:
         """1 for the oldest pending escalation, and so on; in its team's queue if it has one."""
@@ -438,15 +443,18 @@ def _values(states: Collection[RoomState]) -> tuple[str, ...]:
 
 
 async def _check_capacity(sql: Unit, agent_id: str, must_be_available: bool = False) -> None:
-    """Refuse an unknown agent (NotFound), an unavailable one when `must_be_available`
-    (Conflict `agent_unavailable`), one already holding `max_concurrent` rooms (Conflict
-    `at_capacity`). Inside the caller's transaction, so nothing changes before its UPDATE.
+    """Refuse an unknown agent (NotFound), an unavailable or disabled one when
+    `must_be_available` (Conflict `agent_unavailable`: an admin may set a disabled agent's
+    availability back on, and it still may not be handed rooms), one already holding
+    `max_concurrent` rooms (Conflict `at_capacity`). Inside the caller's transaction, so
+    nothing changes before its UPDATE.
 
     On PostgreSQL the agent's row is locked first and the rooms counted after, in a second
     statement: two claims for one agent (from two nodes) then take turns, and the second
     counts the first's room. (One statement would count from before its lock wait.)"""
     cursor = await sql.execute(
-        f"SELECT is_available, max_concurrent FROM agents WHERE agent_id = ?{sql.for_update}",
+        "SELECT is_available, max_concurrent, disabled_at FROM agents"
+        f" WHERE agent_id = ?{sql.for_update}",
         (agent_id,),
     )
     agent = cursor.fetchone()
@@ -457,7 +465,7 @@ async def _check_capacity(sql: Unit, agent_id: str, must_be_available: bool = Fa
         (agent_id, RoomState.AGENT_ASSIGNED.value),
     )
     rooms = cursor.fetchone()
-    available, limit = bool(agent[0]), int(agent[1])
+    available, limit = bool(agent[0]) and agent[2] is None, int(agent[1])
     held = int(rooms[0]) if rooms else 0
     if must_be_available and not available:
         raise Conflict(f"agent {agent_id!r} is not available", "agent_unavailable")

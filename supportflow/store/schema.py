@@ -257,6 +257,25 @@ session_tokens = Table(
     Index("session_tokens_by_session", "session_id"),
 )
 
+# A customer's wording an agent confirmed an article answers (issue 22): retrieval reads
+# them as extra evidence for that article. One example per chat and article; it outlives
+# its chat (retention), losing only the link to it.
+learned_examples = Table(
+    "learned_examples",
+    metadata,
+    Column("example_id", Text, primary_key=True),
+    Column("article_id", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("session_id", Text, ForeignKey("sessions.session_id", ondelete="SET NULL")),
+    Column("confirmed_by", Text, nullable=False),  # an agent_id, or "admin"
+    Column("origin", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    CheckConstraint("origin IN ('pick', 'link', 'admin')", name="learned_examples_origin_known"),
+    UniqueConstraint("session_id", "article_id", name="learned_examples_session_article"),
+    Index("learned_examples_by_article", "article_id"),
+)
+
 # Teams of agents and the topics each takes (issue 25): knowledge-base categories and
 # escalation reasons, JSON arrays of lower-case names.
 teams = Table(

@@ -72,6 +72,13 @@ async def admin() -> Response:
     return await _page("admin.html")
 
 
+@blueprint.get("/search")
+@hide
+async def search() -> Response:
+    """Transcript search for the admin or an agent (the console has the same panel)."""
+    return await _page("search.html")
+
+
 @blueprint.get("/web/static/<path:filename>")
 @hide
 async def static_file(filename: str) -> Response:

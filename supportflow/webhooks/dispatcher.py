@@ -8,19 +8,20 @@ connection) is retried after `retry_base * 2**(attempt-1)` seconds (plus up to 2
 so a receiver coming back is not hit by every retry at once), until `max_attempts`; then
 the delivery is `failed`. Deliveries live in the database, so a restart resumes them.
 
-Each POST carries the JSON `{event, created_at, data}` and `X-Supportflow-Signature:
-sha256=<hex HMAC-SHA256 of the exact body, keyed with the webhook's secret>`.
+Each POST carries the JSON `{event, created_at, data}`, `X-Supportflow-Timestamp` and
+`X-Supportflow-Signature` (`webhooks.signatures`: an HMAC of the timestamp and the exact
+body, keyed with the webhook's secret). It goes to the very address the URL check
+approved (`urls.checked_target`): the host name is not resolved a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 import random
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -28,15 +29,15 @@ import httpx
 
 from supportflow import __version__
 from supportflow.errors import InvalidInput
-from supportflow.settings import Settings
+from supportflow.settings import WebhookSettings
 from supportflow.store import Store, utc_now
 from supportflow.store.webhooks import DueDelivery
-from supportflow.webhooks.urls import check_url
+from supportflow.webhooks.signatures import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from supportflow.webhooks.urls import checked_target
 
 log = logging.getLogger(__name__)
 
 EVENTS = ("escalation.created", "room.claimed", "room.closed", "rating.created")
-SIGNATURE_HEADER = "X-Supportflow-Signature"
 _QUEUE_LIMIT = 10_000  # events waiting for fan-out; past it new ones are dropped and logged
 _PARALLEL = 8
 _LEASE_BATCH = 32
@@ -45,15 +46,10 @@ _IDLE_SECONDS = 30.0  # with nothing due, look again this often (another process
 _ERROR_CHARS = 300
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value for `body`: `sha256=` and the hex HMAC-SHA256."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 class WebhookDispatcher:
     """Publishes events to webhooks; `start()` once serving, `close()` on shutdown."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: WebhookSettings) -> None:
         self._store = store
         self._timeout = settings.webhook_timeout_seconds
         self._max_attempts = settings.webhook_max_attempts
@@ -157,17 +153,21 @@ class WebhookDispatcher:
         """The receiver's status code, or None and what went wrong."""
         assert self._client is not None
         body = due.delivery.body.encode()
+        timestamp = int(time.time())
         try:
-            await check_url(due.url, self._refuse_private)
+            target = await checked_target(due.url, self._refuse_private)
             response = await self._client.post(
-                due.url,
+                target.url,
                 content=body,
                 headers={
+                    **target.headers,
                     "Content-Type": "application/json",
                     "X-Supportflow-Event": due.delivery.event,
                     "X-Supportflow-Delivery": due.delivery.delivery_id,
-                    SIGNATURE_HEADER: sign(due.secret, body),
+                    TIMESTAMP_HEADER: str(timestamp),
+                    SIGNATURE_HEADER: sign(due.secret, timestamp, body),
                 },
+                extensions=target.extensions,
             )
         except InvalidInput as refused:
             return None, refused.message[:_ERROR_CHARS]

@@ -1,16 +1,18 @@
 """`PublishingNotifier`: the room notifier that also tells webhooks what happened.
 
 It wraps the real notifier (Socket.IO) and, after each announcement the wrapped one made,
-publishes the matching webhook event. Every other notifier call passes straight through
-(`__getattr__`), so announcements added to `RoomNotifier` later need nothing here.
+publishes the matching webhook event. Each event has its own announcement (the lifecycle's
+announce steps make them), so nothing here reads states to guess what happened. Every
+other notifier call passes straight through (`__getattr__`), so announcements added to
+`RoomNotifier` later need nothing here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from supportflow.rooms.machine import RoomState
 from supportflow.rooms.room_notifier import EscalationAlert, RoomNotifier
+from supportflow.store import RatingRecord, RoomState
 from supportflow.webhooks.dispatcher import WebhookDispatcher
 
 
@@ -19,14 +21,13 @@ class PublishingNotifier:
         self._inner = inner
         self._webhooks = webhooks
 
-    async def state_changed(
-        self, room_id: str, state: RoomState, previous: RoomState, agent_id: str | None
-    ) -> None:
-        await self._inner.state_changed(room_id, state, previous, agent_id)
-        if state is RoomState.AGENT_ASSIGNED and previous is RoomState.ESCALATING:
-            self._webhooks.publish("room.claimed", {"room_id": room_id, "agent_id": agent_id})
-        elif state is RoomState.CLOSED:
-            self._webhooks.publish("room.closed", {"room_id": room_id, "previous": previous.value})
+    async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
+        await self._inner.escalation_claimed(room_id, agent_id)
+        self._webhooks.publish("room.claimed", {"room_id": room_id, "agent_id": agent_id})
+
+    async def room_closed(self, room_id: str, previous: RoomState) -> None:
+        await self._inner.room_closed(room_id, previous)
+        self._webhooks.publish("room.closed", {"room_id": room_id, "previous": previous.value})
 
     async def escalation_alert(self, alert: EscalationAlert) -> None:
         await self._inner.escalation_alert(alert)
@@ -42,6 +43,21 @@ class PublishingNotifier:
                     "queued_at": alert.queued_at,
                 },
             )
+
+    async def chat_rated(self, rating: RatingRecord) -> None:
+        await self._inner.chat_rated(rating)
+        self._webhooks.publish(
+            "rating.created",
+            {
+                "room_id": rating.room_id,
+                "session_id": rating.session_id,
+                "user_id": rating.user_id,
+                "agent_id": rating.agent_id,
+                "score": rating.score,
+                "comment": rating.comment,
+                "created_at": rating.created_at,
+            },
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -127,9 +127,10 @@ async def test_agents_list_by_prefix_filled_in_for_a_room(
     )
     assert [r["rendered"] for r in anonymous.json()["canned_replies"]] == ["Good evening there."]
 
+    # A room that does not exist answers as one the agent may not read (issue 20, item 8).
     missing = await http.get("/api/canned-replies", params={"room_id": "nope"}, headers=as_ann)
-    assert missing.status_code == 404
-    assert missing.json()["error"]["code"] == "room_not_found"
+    assert missing.status_code == 403
+    assert missing.json()["error"]["code"] == "not_your_room"
     bad_prefix = await http.get("/api/canned-replies", params={"prefix": "%"}, headers=as_ann)
     assert bad_prefix.status_code == 400
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes import FAKE_BOT
 from tests.support import ADMIN_TOKEN, LiveServer, serving
 
 MAX_EXAMPLES = 15
@@ -43,7 +44,9 @@ def fixture_contract_server(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     # schemathesis sends wrong tokens on purpose (the ignored_auth check): the per-address
     # sign-in limit would otherwise answer everything after them with 429.
     with serving(
-        tmp_path_factory.mktemp("contract") / "data", login_failures_per_minute=1_000_000
+        tmp_path_factory.mktemp("contract") / "data",
+        FAKE_BOT,
+        login_failures_per_minute=1_000_000,
     ) as server:
         yield server
 

@@ -71,5 +71,7 @@ async def test_out_of_hours_the_customer_leaves_an_email(
     await form.get_by_test_id("contact-submit").click()
     await expect(page.get_by_test_id("feedback-thanks")).to_contain_text("night.owl@example.org")
     stored = await page.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))")
-    user = await closed_server.services.store.get_user(stored["user_id"])
-    assert user.email == "night.owl@example.org"
+    # Kept on the room, for agents (a private note); the customer's account is left alone.
+    store = closed_server.services.store
+    room = await store.messages_after(stored["room_id"], 0, include_private=True)
+    assert [m.metadata.get("contact_email") for m in room if m.private] == ["night.owl@example.org"]

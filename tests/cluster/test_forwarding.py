@@ -55,7 +55,7 @@ async def fixture_nodes(store: Store, redis_namespace: RedisNamespace) -> AsyncI
             room_lease_seconds=LEASE,
             forward_timeout_seconds=5.0,
         )
-        cluster = await ClusterNode.open(settings)
+        cluster = await ClusterNode.open(settings.cluster)
         notifier = RecordingNotifier()
         effects = RoomEffects(store, EchoResponder(), notifier, 50, Metrics())
         rooms = RoomRegistry(effects, idle_seconds=60, max_live=100, placement=cluster.placement)
@@ -86,7 +86,7 @@ async def test_a_command_on_another_node_runs_on_the_owner_and_answers(
     a, b = nodes
     room = await new_room(store, "alice")
     await a.rooms.submit(room, Escalate(("human_requested",)))  # A holds the room now
-    change = await b.rooms.submit(room, Claim("ann", "Ann"))
+    change = await b.rooms.submit(room, Claim("ann"))
     assert (change.state, change.previous, change.agent_id) == (
         RoomState.AGENT_ASSIGNED,
         RoomState.ESCALATING,
@@ -100,7 +100,7 @@ async def test_a_command_on_another_node_runs_on_the_owner_and_answers(
 
     # A refusal on the owner comes back as the same error, code and all.
     with pytest.raises(Conflict) as refused:
-        await b.rooms.submit(room, Claim("bob", "Bob"))
+        await b.rooms.submit(room, Claim("bob"))
     assert refused.value.code == "already_claimed"
 
 
@@ -114,7 +114,7 @@ async def test_a_dead_owners_room_is_taken_over_and_rebuilt_from_the_database(
     # A dies: it stops listening and renewing (a killed process's Redis connections close).
     await a.cluster.bus.close()
     pause_renewals(a, room)
-    change = await b.rooms.submit(room, Claim("ann", "Ann"))
+    change = await b.rooms.submit(room, Claim("ann"))
     assert change.previous is RoomState.ESCALATING  # B rebuilt the room's state
     assert b.rooms.live_count == 1
     posted = await b.rooms.submit(room, PostMessage("user", "carol", "still there?", "m2"))

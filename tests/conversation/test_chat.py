@@ -10,6 +10,9 @@ import pytest
 from tests.realtime.clients import customer_session, queued_reasons, say
 from tests.support import LiveServer, bearer
 
+# A chat over the demo articles: answers need the embedding model.
+pytestmark = pytest.mark.real_model
+
 
 async def test_small_talk_is_answered_and_never_escalates(
     chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.llm.fake_groq import FakeGroq
 from tests.realtime.clients import customer_session, say
 from tests.support import LiveServer
+
+# A chat over the demo articles: answers need the embedding model.
+pytestmark = pytest.mark.real_model
 
 FIRST = "How do I turn on roaming for my trip to Spain?"
 REWRITE = "How much does international roaming in Spain cost?"

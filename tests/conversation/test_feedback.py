@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from supportflow.store.records import utc_now
 from tests.realtime.clients import new_agent, new_customer, queued_reasons, say
 from tests.support import LiveServer
 
@@ -63,6 +64,34 @@ async def test_only_the_customer_gives_feedback(
     finally:
         await customer.close()
         await agent.close()
+
+
+async def test_one_vote_per_reply_in_the_metric_and_the_report(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    # Issue 20.6: 15 thumbs up on one reply counted 15 in the metric, 1 in the report.
+    customer, session = await new_customer(chat_server.url, f"thumbs3-{uid}")
+    room = session["room_id"]
+    since = utc_now()
+
+    def reported_ups() -> int:
+        store = chat_server.services.store
+        return chat_server.call(lambda: store.thumb_counts(since, "9999-12-31")).up
+
+    try:
+        answer = await say(customer, room, "How do I set up voicemail?")
+        before = (await chat_admin.get("/metrics")).text
+        ups_before = reported_ups()
+        vote = {"room_id": room, "seq": answer["seq"], "verdict": "up"}
+        for _ in range(15):
+            assert (await customer.ok("feedback", vote))["escalated"] is False
+        after = (await chat_admin.get("/metrics")).text
+        assert feedback_count(after, "up") == feedback_count(before, "up") + 1
+        mine = chat_server.call(lambda: chat_server.services.store.feedback_for(room))
+        assert mine == {answer["seq"]: "up"}
+        assert reported_ups() == ups_before + 1
+    finally:
+        await customer.close()
 
 
 async def chat_server_feedback(server: LiveServer, room: str) -> dict[int, str]:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.rooms.streaming import streaming_to
 from tests.llm.fake_groq import FakeGroq
 from tests.realtime.clients import customer_session, say
 from tests.support import LiveServer
+
+# A chat over the demo articles: answers need the embedding model.
+pytestmark = pytest.mark.real_model
 
 ANSWER = "Turn on roaming in Settings before you travel [roaming-international-roaming]."
 # What the customer reads: the bracketed id is the reply's source, listed under it.

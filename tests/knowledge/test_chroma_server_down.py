@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from supportflow.rooms.effects import APOLOGY
+from tests.fakes import FAKE_BOT
 from tests.realtime.clients import new_agent, new_customer, say
 from tests.services import free_port, running_chroma
 from tests.support import admin_http, serving
@@ -40,7 +41,7 @@ async def test_chroma_down_then_back(tmp_path: Path) -> None:
     chroma = ExitStack()
     url = chroma.enter_context(running_chroma(chroma_data, port))
     try:
-        with serving(tmp_path / "data", chroma_url=url) as server:
+        with serving(tmp_path / "data", FAKE_BOT, chroma_url=url) as server:
             async with admin_http(server) as admin:
                 ingested = await admin.post("/api/ingest", json={"documents": [ARTICLE]})
                 assert ingested.status_code == 200, ingested.text

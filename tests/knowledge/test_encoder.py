@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from supportflow.errors import ConfigurationError
-from supportflow.knowledge import encoder_choice
+from supportflow.knowledge import encoder_choice, export_process
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.encoder_choice import load_encoder
 from supportflow.knowledge.onnx_encoder import OnnxEncoder
@@ -35,17 +36,17 @@ TEXTS = [
 
 
 class ExportSpy:
-    """Counts exports while letting the real one run."""
+    """Counts exports (each in its child process) while letting the real one run."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        real = encoder_choice.export
+        real = export_process.export_in_child
 
         def counted(*args: Any) -> Any:
             self.calls += 1
             return real(*args)
 
-        monkeypatch.setattr(encoder_choice, "export", counted)
+        monkeypatch.setattr(encoder_choice, "export_in_child", counted)
 
 
 @pytest.fixture(name="cache_copy")
@@ -86,14 +87,35 @@ def test_a_cached_export_is_reused_without_torch(
     spy = ExportSpy(monkeypatch)
     graph = ExportCache(cache_copy, Path(default_model_path())).graph
     written = graph.stat().st_mtime_ns
-
-    def no_torch(name: str | None) -> Any:
-        raise AssertionError("a cached export needs no torch model")
-
-    monkeypatch.setattr(encoder_choice, "load_sentence_model", no_torch)
     chosen = load_encoder(None, "auto", cache_copy)
     assert isinstance(chosen.encoder, OnnxEncoder) and chosen.fallback_reason is None
     assert spy.calls == 0 and graph.stat().st_mtime_ns == written
+
+
+_LOADS_WITHOUT_TORCH = """
+import sys
+from pathlib import Path
+from supportflow.knowledge.encoder_choice import load_encoder
+from supportflow.knowledge.onnx_encoder import OnnxEncoder
+chosen = load_encoder(None, "onnx", Path(sys.argv[1]))
+assert isinstance(chosen.encoder, OnnxEncoder), chosen
+print(sorted(name for name in sys.modules if name == "torch" or name.startswith("torch.")))
+"""
+
+
+def test_the_serving_process_never_imports_torch(tmp_path: Path) -> None:
+    # A fresh cache: the export runs (in its child process), then a cached start; neither
+    # leaves torch (about 500 MiB resident) in the process that serves.
+    for start in ("exports", "reuses"):
+        result = subprocess.run(
+            [sys.executable, "-c", _LOADS_WITHOUT_TORCH, str(tmp_path / "encoder")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, (start, result.stderr[-2000:])
+        assert result.stdout.strip() == "[]", (start, result.stdout)
 
 
 def test_a_changed_model_is_exported_again(

@@ -157,3 +157,14 @@ async def queued_reasons(admin: httpx.AsyncClient, room: str) -> list[str]:
     pending = (await admin.get("/api/escalations?status=pending")).json()["escalations"]
     mine = [escalation for escalation in pending if escalation["room_id"] == room]
     return list(mine[0]["reasons"]) if mine else []
+
+
+async def dropped(client: ChatClient, code: str) -> None:
+    """The server told `client` why (`disconnect_reason`), then disconnected it."""
+    told = await client.wait_for("disconnect_reason", timeout=10)
+    assert told["code"] == code, told
+    for _ in range(100):
+        if not client.sio.connected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the socket was not disconnected")

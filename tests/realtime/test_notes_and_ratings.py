@@ -6,10 +6,11 @@ import asyncio
 
 import httpx
 
-from tests.realtime.clients import claimed_room, new_agent
+from tests.fakes import FAKE_BOT
+from tests.realtime.clients import claimed_room, new_agent, new_customer
 from tests.support import LiveServer, bearer, shared_server
 
-server, admin = shared_server("server", "admin", both_engines=True)
+server, admin = shared_server("server", "admin", both_engines=True, parts=FAKE_BOT)
 
 
 async def test_a_note_reaches_agents_and_never_the_customer(
@@ -114,3 +115,34 @@ async def test_the_customer_rates_a_closed_chat_once(
         assert 'supportflow_csat_ratings_total{score="4"}' in metrics
     finally:
         await asyncio.gather(customer.close(), agent.close())
+
+
+async def test_a_left_contact_stays_on_the_room_not_on_the_account(
+    server: LiveServer, admin: httpx.AsyncClient, uid: str
+) -> None:
+    # Issue 20.7: leave_contact overwrote the registered email of any user, every call.
+    user_id = f"registered-{uid}"
+    created = await admin.post(
+        "/api/users", json={"user_id": user_id, "name": "Reg", "email": "reg@example.org"}
+    )
+    assert created.status_code == 201
+    customer, session = await new_customer(server.url, user_id)
+    room_id = session["room_id"]
+    try:
+        for left in ("first@example.org", "second@example.org"):
+            ack = await customer.ok("leave_contact", {"room_id": room_id, "email": left})
+            assert ack == {"ok": True, "room_id": room_id, "email": left}
+        user = await asyncio.to_thread(server.call, lambda: server.services.store.get_user(user_id))
+        assert user.email == "reg@example.org"
+        path = f"/api/sessions/{session['session_id']}/messages"
+        staff = (await admin.get(path)).json()["messages"]
+        notes = [m for m in staff if "contact_email" in m["metadata"]]
+        assert [m["metadata"]["contact_email"] for m in notes] == [
+            "first@example.org",
+            "second@example.org",
+        ]
+        assert all(m["visibility"] == "agents" for m in notes)
+        mine = (await admin.get(path, headers=bearer(session["token"]))).json()["messages"]
+        assert all("example.org" not in m["message"] for m in mine)
+    finally:
+        await customer.close()

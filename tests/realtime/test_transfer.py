@@ -7,10 +7,11 @@ import asyncio
 
 import httpx
 
+from tests.fakes import FAKE_BOT
 from tests.realtime.clients import claimed_room, new_agent, new_customer
 from tests.support import LiveServer, bearer, shared_server
 
-server, admin = shared_server("server", "admin", both_engines=True)
+server, admin = shared_server("server", "admin", both_engines=True, parts=FAKE_BOT)
 
 
 async def test_a_transfer_hands_the_room_over_and_moves_the_channel(

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from functools import partial
 
 from supportflow import app, cli
-from supportflow.bot.runtime import BotRuntime
+from supportflow.app_parts import AppParts
+from supportflow.bot.runtime import BotRuntime, open_bot
 from supportflow.metrics import Metrics
 from supportflow.rooms.responder import Reply, Responder, RoomView, Turn
 from supportflow.settings import Settings
@@ -36,15 +38,13 @@ class SlowResponder:
         return await self._real.respond(room, history, text)
 
 
-_open_bot = app.open_bot
-
-
 async def open_slow_bot(settings: Settings, metrics: Metrics) -> BotRuntime:
-    runtime = await _open_bot(settings, metrics)
+    runtime = await open_bot(settings, metrics)
     runtime.responder = SlowResponder(runtime.responder)
     return runtime
 
 
 if __name__ == "__main__":
-    app.open_bot = open_slow_bot  # type: ignore[assignment]
+    # cli.py imports create_app when it serves: hand it this bot through the app's parts.
+    app.create_app = partial(app.create_app, parts=AppParts(open_bot=open_slow_bot))  # type: ignore[assignment]
     sys.exit(cli.main(sys.argv[1:]))

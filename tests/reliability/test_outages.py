@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes import FAKE_BOT
 from tests.realtime.clients import ChatClient, new_customer
 from tests.reliability.tcp_proxy import TcpProxy, proxied
 from tests.services import RedisNamespace, postgres_database
@@ -44,7 +45,9 @@ def fixture_pg_server(
 ) -> Iterator[LiveServer]:
     with postgres_database() as url:
         through_proxy = url.replace(f":{POSTGRES_PORT}/", f":{proxy.port}/")
-        with serving(tmp_path_factory.mktemp("pg") / "data", database_url=through_proxy) as server:
+        with serving(
+            tmp_path_factory.mktemp("pg") / "data", FAKE_BOT, database_url=through_proxy
+        ) as server:
             yield server
 
 
@@ -61,7 +64,7 @@ def fixture_redis_server(
         "node_id": "outage-node",
         "room_lease_seconds": 2.0,
     }
-    with serving(tmp_path_factory.mktemp("redis") / "data", **overrides) as server:
+    with serving(tmp_path_factory.mktemp("redis") / "data", FAKE_BOT, **overrides) as server:
         yield server
 
 

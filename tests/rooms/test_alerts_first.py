@@ -6,10 +6,7 @@ alert, so an agent is never kept waiting on the store's fsync of the bot's words
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
-
-import pytest
+from collections.abc import Sequence
 
 from supportflow.metrics import Metrics
 from supportflow.rooms.commands import PostMessage
@@ -40,13 +37,6 @@ class StoreWatchingNotifier(RecordingNotifier):
         stored = await self._store.recent_messages(alert.room_id, 50)
         self.stored_at_alert = [m.sender_type for m in stored]
         await super().escalation_alert(alert)
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 async def test_the_alert_goes_out_before_the_hand_over_reply(store: Store) -> None:

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
+from supportflow.errors import Conflict
 from supportflow.metrics import Metrics
 from supportflow.rooms.agent_presence import AgentPresence
-from supportflow.rooms.commands import Claim, Escalate
+from supportflow.rooms.commands import Claim, Escalate, Transfer
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import RoomState, Store
 from tests.fakes import EchoResponder, RecordingNotifier
 
 GRACE = 0.2
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 @pytest.fixture(name="rooms")
@@ -45,7 +38,7 @@ async def held_room(store: Store, rooms: RoomRegistry) -> str:
     await store.create_agent("ann", "Ann", "d-ann", max_concurrent=5, is_available=True)
     room = (await store.create_session("alice", token_digest="d-alice")).room_id
     await rooms.submit(room, Escalate(("human_requested",)))
-    await rooms.submit(room, Claim("ann", "Ann"))
+    await rooms.submit(room, Claim("ann"))
     return room
 
 
@@ -89,3 +82,32 @@ async def test_after_a_restart_absent_holders_get_the_same_grace(
     await presence.watch_absent_agents()  # ann never connected since the "restart"
     await asyncio.sleep(GRACE * 3)
     assert await state_of(store, room) is RoomState.ESCALATING
+
+
+# Issue 20, item 3: transfer targets. A disabled agent is never handed a room, even when an
+# admin set its availability back on; an agent with no socket is refused as a target.
+
+
+async def test_a_disabled_agent_made_available_again_is_not_a_transfer_target(
+    store: Store, rooms: RoomRegistry
+) -> None:
+    room = await held_room(store, rooms)
+    await store.create_agent("bo", "Bo", "d-bo", max_concurrent=5, is_available=True)
+    await store.set_agent_disabled("bo", True)
+    await store.set_agent_availability("bo", True)  # what the admin's PATCH allows
+    with pytest.raises(Conflict) as refused:
+        await rooms.submit(room, Transfer("ann", "Ann", "bo", "Bo"))
+    assert refused.value.code == "agent_unavailable"
+    session = await store.session_by_room(room)
+    assert (session.status, session.agent_id) == (RoomState.AGENT_ASSIGNED, "ann")
+
+
+async def test_only_a_connected_agent_passes_the_presence_check(presence: AgentPresence) -> None:
+    with pytest.raises(Conflict) as refused:
+        await presence.ensure_connected("bo")
+    assert refused.value.code == "agent_offline"
+    await presence.connected("bo")
+    await presence.ensure_connected("bo")
+    await presence.disconnected("bo")
+    with pytest.raises(Conflict):
+        await presence.ensure_connected("bo")

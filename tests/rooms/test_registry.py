@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +13,6 @@ from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.registry import RoomRegistry
 from supportflow.store import Store
 from tests.fakes import EchoResponder, RecordingNotifier
-
-
-@pytest.fixture(name="store")
-async def fixture_store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "rooms.db", synchronous="NORMAL")
-    yield store
-    await store.close()
 
 
 def registry_for(store: Store, idle: float = 60, max_live: int = 100) -> RoomRegistry:
@@ -95,7 +86,7 @@ async def test_seq_is_gap_free_when_customer_and_agent_write_at_once(store: Stor
     room = await new_room(store, "u1")
     await store.create_agent("ann", "Ann", "digest-ann", max_concurrent=3, is_available=True)
     await registry.submit(room, Escalate(("human_requested",)))
-    await registry.submit(room, Claim("ann", "Ann"))
+    await registry.submit(room, Claim("ann"))
     writes = [PostMessage("user", "u1", f"u{i}") for i in range(15)]
     writes += [PostMessage("agent", "ann", f"a{i}") for i in range(15)]
     results = await asyncio.gather(*(registry.submit(room, w) for w in writes))

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fakes import FAKE_BOT
 from tests.realtime.clients import CLIENT_EVENTS, ChatClient
 from tests.support import ADMIN_TOKEN, LiveServer, server_settings
 
@@ -75,7 +76,8 @@ def fixture_fuzz_target(
     data_dir = tmp_path_factory.mktemp("fuzz") / "data"
     # The rate limit would answer most examples with rate_limited and hide every other path.
     server = LiveServer(
-        server_settings(data_dir, socket_rate_per_second=10_000.0, socket_rate_burst=10_000)
+        server_settings(data_dir, socket_rate_per_second=10_000.0, socket_rate_burst=10_000),
+        FAKE_BOT,
     ).start()
     session = httpx.post(f"{server.url}/api/sessions", json={}).json()
     loop = LoopThread()

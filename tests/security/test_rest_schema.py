@@ -13,6 +13,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.fakes import FAKE_BOT
 from tests.support import ADMIN_TOKEN, LiveServer, server_settings
 
 # Per operation and per generation mode (about 20 operations): the run stays under 30 s.
@@ -23,7 +24,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 @pytest.fixture(name="schema_server", scope="module")
 def fixture_schema_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("schema") / "data"
-    server = LiveServer(server_settings(data_dir)).start()
+    server = LiveServer(server_settings(data_dir), FAKE_BOT).start()
     yield server
     server.stop()
 

@@ -119,6 +119,7 @@ async def test_sql_shaped_input_is_just_data(server: LiveServer) -> None:
 _SQL_FRAGMENTS = {
     "_AGENT_COLUMNS",
     "_ESCALATION_COLUMNS",
+    "_EXAMPLE_SELECT",  # a constant: the learned examples' columns and their join
     "condition",
     "placeholders",
     "marks",  # a placeholder list too: ",".join("?" * n)
@@ -131,6 +132,11 @@ _SQL_FRAGMENTS = {
     "version",
     "synchronous",
 }
+
+# Statements held in a variable, reviewed by hand: a module constant of literal SQL, and
+# the search's text, fixed fragments whose every value is a `?` parameter (`_filters`;
+# tests/store/test_search.py sends SQL- and FTS-shaped input through it).
+_REVIEWED_NAMES = {("customer_history.py", "_EARLIER"), ("search.py", "sql")}
 
 # Fixed per engine: " FOR UPDATE" and " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite.
 _UNIT_FRAGMENTS = {"for_update", "skip_locked"}
@@ -167,6 +173,8 @@ def test_every_sql_statement_is_parameterised() -> None:
             if isinstance(sql, ast.Constant) and isinstance(sql.value, str):
                 continue
             if isinstance(sql, ast.Name) and sql.id == "statement":  # the Literal-typed one
+                continue
+            if isinstance(sql, ast.Name) and (source.name, sql.id) in _REVIEWED_NAMES:
                 continue
             if source.name == "sqlite_database.py" and isinstance(sql, ast.Name):
                 # The SQLite unit hands the repositories' statements to aiosqlite as written.

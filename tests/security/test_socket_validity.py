@@ -9,19 +9,8 @@ from collections.abc import Callable
 import engineio
 import httpx
 
-from tests.realtime.clients import ChatClient, customer_session, new_agent
+from tests.realtime.clients import ChatClient, customer_session, dropped, new_agent
 from tests.support import LiveServer, bearer
-
-
-async def _dropped(client: ChatClient, code: str) -> None:
-    """The server told `client` why, then disconnected it."""
-    told = await client.wait_for("disconnect_reason", timeout=10)
-    assert told["code"] == code, told
-    for _ in range(100):
-        if not client.sio.connected:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the socket was not disconnected")
 
 
 async def test_an_expired_customer_token_is_refused_on_its_open_socket(
@@ -32,7 +21,7 @@ async def test_an_expired_customer_token_is_refused_on_its_open_socket(
         await asyncio.sleep(2.3)
         ack = await customer.call("sync", {"room_id": session["room_id"], "after_seq": 0})
         assert ack["ok"] is False and ack["error"]["code"] == "token_expired"
-        await _dropped(customer, "token_expired")
+        await dropped(customer, "token_expired")
 
 
 async def test_a_closed_rooms_customer_socket_is_refused_and_dropped(
@@ -43,7 +32,7 @@ async def test_a_closed_rooms_customer_socket_is_refused_and_dropped(
         await customer.ok("close_room", {"room_id": room})
         ack = await customer.call("sync", {"room_id": room, "after_seq": 0})
         assert ack["ok"] is False and ack["error"]["code"] == "room_closed", ack
-        await _dropped(customer, "room_closed")
+        await dropped(customer, "room_closed")
         # The admin still reads the transcript, but nobody types into a closed room.
         watcher = await ChatClient(server.url, admin.headers["Authorization"][7:]).connect()
         try:
@@ -62,7 +51,7 @@ async def test_a_disabled_agent_is_dropped_refused_and_can_be_enabled(
         disabled = await admin.post("/api/agents/gone/disable")
         assert disabled.status_code == 200 and disabled.json()["disabled"] is True
         assert disabled.json()["is_available"] is False
-        await _dropped(agent, "agent_disabled")
+        await dropped(agent, "agent_disabled")
         me = await admin.get("/api/agents/me", headers=bearer(info["token"]))
         assert me.status_code == 401 and me.json()["error"]["code"] == "agent_disabled"
         again = ChatClient(server.url, info["token"])

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
+import logging
 
 import pytest
-from transitions.extensions.asyncio import AsyncMachine
 
 from supportflow.errors import Conflict, Forbidden, SupportflowError
+from supportflow.rooms.lifecycle import REFUSALS
 from supportflow.rooms.machine import (
     STATES,
     TRANSITIONS,
+    Firing,
     RoomLifecycle,
     RoomState,
-    TransitionResult,
     TransitionSpec,
     Trigger,
 )
+from supportflow.rooms.steps import RoomSteps
 
 S, T = RoomState, Trigger
 AGENT = "agent-1"
@@ -55,7 +56,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
     S.AGENT_ASSIGNED: {
         T.USER_MESSAGE: S.AGENT_ASSIGNED,
         T.ESCALATE: BAD,
-        T.CLAIM: BAD,
+        T.CLAIM: "already_claimed",
         T.AGENT_MESSAGE: S.AGENT_ASSIGNED,
         T.RELEASE: S.BOT_ACTIVE,
         T.AGENT_LOST: S.ESCALATING,
@@ -99,26 +100,9 @@ async def test_fire_from_every_state(
         assert room.current is state
 
 
-@pytest.mark.parametrize(("state", "trigger", "outcome"), CASES)
-async def test_check_predicts_fire_and_changes_nothing(
-    state: RoomState, trigger: Trigger, outcome: RoomState | str
-) -> None:
-    room = room_in(state)
-    before = (room.current, room.agent_id)
-    if isinstance(outcome, RoomState):
-        step = await room.check(trigger, actor_id=AGENT, target_id=OTHER)
-        assert step.dest is outcome
-        assert step.trigger is trigger and state in step.sources  # what the store expects
-    else:
-        with pytest.raises(Conflict) as refused:
-            await room.check(trigger, actor_id=AGENT, target_id=OTHER)
-        assert refused.value.code == outcome
-    assert (room.current, room.agent_id) == before
-
-
 async def test_invalid_transition_names_the_trigger_and_state() -> None:
     with pytest.raises(Conflict, match="cannot claim a room that is bot_active"):
-        await room_in(S.BOT_ACTIVE).check(T.CLAIM, actor_id=AGENT)
+        await room_in(S.BOT_ACTIVE).fire(T.CLAIM, actor_id=AGENT)
 
 
 @pytest.mark.parametrize(
@@ -145,13 +129,14 @@ def test_allowed_lists_the_valid_triggers(state: RoomState, expected: tuple[Trig
     assert room_in(state).allowed() == expected
 
 
-# Guards: each refusal raises the same from check() and fire(), and changes nothing.
+# Guards: each refusal raises its code from REFUSALS, and changes nothing.
 
 GUARD_CASES = [
     pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, OTHER, False, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, None, False, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.RELEASE, OTHER, False, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.RELEASE, None, False, "not_assigned_agent"),
+    pytest.param(S.AGENT_ASSIGNED, T.TRANSFER_TO_TEAM, OTHER, True, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.CLOSE, OTHER, True, "not_assigned_agent"),
     pytest.param(S.ESCALATING, T.CLOSE, AGENT, True, "not_assigned_agent"),
 ]
@@ -163,11 +148,9 @@ async def test_guard_refusals(
 ) -> None:
     room = room_in(state)
     before = (room.current, room.agent_id)
-    with pytest.raises(Forbidden) as dry:
-        await room.check(trigger, actor_id=actor, by_agent=by_agent)
-    with pytest.raises(Forbidden) as real:
+    with pytest.raises(Forbidden) as refused:
         await room.fire(trigger, actor_id=actor, by_agent=by_agent)
-    assert dry.value.code == real.value.code == code
+    assert refused.value.code == code
     assert (room.current, room.agent_id) == before
 
 
@@ -182,8 +165,8 @@ async def test_a_transfer_hands_the_room_to_the_target() -> None:
     assert room.agent_id == OTHER and not result.changed
     # The old holder may no longer talk; the new one may.
     with pytest.raises(Forbidden):
-        await room.check(T.AGENT_MESSAGE, actor_id=AGENT)
-    await room.check(T.AGENT_MESSAGE, actor_id=OTHER)
+        await room.fire(T.AGENT_MESSAGE, actor_id=AGENT)
+    await room.fire(T.AGENT_MESSAGE, actor_id=OTHER)
 
 
 @pytest.mark.parametrize(
@@ -197,16 +180,29 @@ async def test_transfer_refusals_change_nothing(
     actor: str, target: str, error: type[SupportflowError], code: str
 ) -> None:
     room = room_in(S.AGENT_ASSIGNED)
-    for attempt in (room.check, room.fire):
-        with pytest.raises(error) as refused:
-            await attempt(T.TRANSFER, actor_id=actor, by_agent=True, target_id=target)
-        assert refused.value.code == code
+    with pytest.raises(error) as refused:
+        await room.fire(T.TRANSFER, actor_id=actor, by_agent=True, target_id=target)
+    assert refused.value.code == code
     assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
+
+
+async def test_a_transfer_to_a_team_queues_the_room_and_frees_the_agent() -> None:
+    room = room_in(S.AGENT_ASSIGNED)
+    result = await room.fire(T.TRANSFER_TO_TEAM, actor_id=AGENT, by_agent=True)
+    assert (result.previous, result.state, result.agent_id) == (
+        S.AGENT_ASSIGNED,
+        S.ESCALATING,
+        None,
+    )
+    assert room.agent_id is None and result.changed
+    # Back in the queue: any agent may claim it, the old holder included.
+    await room.fire(T.CLAIM, actor_id=OTHER)
+    assert room.agent_id == OTHER
 
 
 async def test_a_transfer_without_a_target_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="receiving agent"):
-        await room_in(S.AGENT_ASSIGNED).check(T.TRANSFER, actor_id=AGENT)
+        await room_in(S.AGENT_ASSIGNED).fire(T.TRANSFER, actor_id=AGENT)
 
 
 @pytest.mark.parametrize(
@@ -227,13 +223,9 @@ async def test_close_is_allowed_to_all_but_another_agent(
 
 
 async def test_the_machine_decides_through_its_guards(monkeypatch: pytest.MonkeyPatch) -> None:
-    # check() asks the machine (may_trigger), not a copy of the rules: a guard that says no
-    # is what refuses, in check() and in fire() alike.
+    # fire() asks the machine, not a copy of the rules: a guard that says no is what refuses.
+    monkeypatch.setattr(RoomLifecycle, "is_assigned_agent", lambda self, firing: False)
     room = room_in(S.AGENT_ASSIGNED)
-    assert (await room.check(T.RELEASE, actor_id=AGENT)).dest is S.BOT_ACTIVE
-    monkeypatch.setattr(RoomLifecycle, "is_assigned_agent", lambda self, **_: False)
-    with pytest.raises(Forbidden):
-        await room.check(T.RELEASE, actor_id=AGENT)
     with pytest.raises(Forbidden):
         await room.fire(T.RELEASE, actor_id=AGENT)
     assert room.current is S.AGENT_ASSIGNED
@@ -316,77 +308,124 @@ def test_rehydration_refuses_an_inconsistent_agent(state: RoomState, agent: str 
         RoomLifecycle("room-1", state, agent)
 
 
-# Concurrency: fire() calls on one room run one at a time, in call order.
+# The steps: persist before the state changes, announce after, in the machine's order.
 
 
-async def test_concurrent_claims_have_exactly_one_winner() -> None:
-    room = room_in(S.ESCALATING)
-    agents = [f"agent-{n}" for n in range(10)]
-    outcomes = await asyncio.gather(
-        *(room.fire(T.CLAIM, actor_id=a) for a in agents), return_exceptions=True
-    )
-    winners = [o for o in outcomes if isinstance(o, TransitionResult)]
-    assert len(winners) == 1
-    assert winners[0].agent_id == room.agent_id == agents[0]
-    losers = [o for o in outcomes if not isinstance(o, TransitionResult)]
-    assert all(isinstance(o, Conflict) and o.code == BAD for o in losers)
-    assert room.current is S.AGENT_ASSIGNED
+class Recorder:
+    """Steps that note the room's state and holder when each runs; `fail` makes one raise."""
+
+    def __init__(self, fail: str | None = None, gate: asyncio.Event | None = None) -> None:
+        self.room: RoomLifecycle | None = None
+        self.calls: list[tuple[str, RoomState, str | None]] = []
+        self.fail = fail
+        self.gate = gate
+
+    def __getattr__(self, name: str) -> object:
+        if not name.startswith(("store_", "announce_")):
+            raise AttributeError(name)
+
+        async def step(firing: Firing) -> None:
+            assert self.room is not None
+            self.calls.append((name, self.room.current, self.room.agent_id))
+            if self.gate is not None:
+                await self.gate.wait()
+            if name == self.fail:
+                raise Conflict("the store said no", "store_refused")
+
+        return step
 
 
-async def test_concurrent_mixed_triggers_end_consistent() -> None:
-    room = room_in(S.BOT_ACTIVE)
-    calls = [
-        (T.ESCALATE, None),
-        (T.AGENT_MESSAGE, AGENT),  # refused: nobody holds the room yet
-        (T.CLAIM, AGENT),
-        (T.CLAIM, OTHER),  # refused: already claimed
-        (T.AGENT_MESSAGE, OTHER),  # refused: not the assigned agent
-        (T.AGENT_MESSAGE, AGENT),
-        (T.RELEASE, AGENT),
-        (T.USER_MESSAGE, None),
-        (T.CLOSE, None),
-        (T.USER_MESSAGE, None),  # refused: closed
+def recorded(state: RoomState, steps: Recorder) -> RoomLifecycle:
+    room = RoomLifecycle("room-1", state, AGENT if state is S.AGENT_ASSIGNED else None, steps)
+    steps.room = room
+    return room
+
+
+async def test_persist_runs_in_the_old_state_and_announce_in_the_new() -> None:
+    steps = Recorder()
+    room = recorded(S.ESCALATING, steps)
+    firing = await room.fire(T.CLAIM, actor_id=OTHER)
+    assert steps.calls == [
+        ("store_claim", S.ESCALATING, None),
+        ("announce_claim", S.AGENT_ASSIGNED, OTHER),  # the holder is recorded before
     ]
-    outcomes = await asyncio.gather(
-        *(room.fire(t, actor_id=a) for t, a in calls), return_exceptions=True
-    )
-    summary = [
-        o.state if isinstance(o, TransitionResult) else getattr(o, "code", o) for o in outcomes
-    ]
-    assert summary == [
-        S.ESCALATING,
-        BAD,
-        S.AGENT_ASSIGNED,
-        BAD,
-        "not_assigned_agent",
-        S.AGENT_ASSIGNED,
-        S.BOT_ACTIVE,
-        S.BOT_ACTIVE,
-        S.CLOSED,
-        CLOSED,
-    ]
-    results = [o for o in outcomes if isinstance(o, TransitionResult)]
-    for before, after in itertools.pairwise(results):
-        assert after.previous is before.state
-    assert (room.current, room.agent_id) == (S.CLOSED, None)
+    assert (firing.previous, firing.state, firing.agent_id) == (S.ESCALATING, *steps.calls[1][1:])
+    assert firing.sources == (S.ESCALATING,)  # what the store's write must find
 
 
-async def test_cancelled_fire_leaves_the_room_unchanged() -> None:
-    room = room_in(S.AGENT_ASSIGNED)
+async def test_a_failing_persist_step_leaves_the_room_and_announces_nothing() -> None:
+    steps = Recorder(fail="store_state")
+    room = recorded(S.AGENT_ASSIGNED, steps)
+    with pytest.raises(Conflict, match="the store said no"):
+        await room.fire(T.RELEASE, actor_id=AGENT)
+    assert [name for name, *_ in steps.calls] == ["store_state"]
+    assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
+    await room.fire(T.AGENT_MESSAGE, actor_id=AGENT)  # the room still works
+
+
+async def test_a_failing_step_is_not_logged_as_an_error_by_transitions(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # transitions logs ERROR before re-raising; fire()'s caller handles (or logs) it.
+    room = recorded(S.AGENT_ASSIGNED, Recorder(fail="store_state"))
+    with caplog.at_level(logging.DEBUG, logger="transitions"), pytest.raises(Conflict):
+        await room.fire(T.RELEASE, actor_id=AGENT)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_refused_trigger_runs_no_step() -> None:
+    steps = Recorder()
+    room = recorded(S.AGENT_ASSIGNED, steps)
+    with pytest.raises(Forbidden):
+        await room.fire(T.RELEASE, actor_id=OTHER)
+    with pytest.raises(Conflict):
+        await room.fire(T.CLAIM, actor_id=OTHER)
+    assert steps.calls == []
+
+
+async def test_a_failing_announce_comes_after_the_change() -> None:
+    steps = Recorder(fail="announce_close")
+    room = recorded(S.BOT_ACTIVE, steps)
+    with pytest.raises(Conflict):
+        await room.fire(T.CLOSE)
+    assert room.current is S.CLOSED
+
+
+async def test_the_mailbox_is_the_one_lock() -> None:
+    # The machine is not queued: a second fire() while one runs is a bug, said loudly.
+    gate = asyncio.Event()
+    room = recorded(S.AGENT_ASSIGNED, Recorder(gate=gate))
+    first = asyncio.create_task(room.fire(T.RELEASE, actor_id=AGENT))
+    await asyncio.sleep(0)
+    with pytest.raises(RuntimeError, match="while a transition runs"):
+        await room.fire(T.CLOSE)
+    gate.set()
+    assert (await first).state is S.BOT_ACTIVE
+
+
+async def test_cancelled_persist_leaves_the_room_unchanged() -> None:
+    gate = asyncio.Event()
+    room = recorded(S.AGENT_ASSIGNED, Recorder(gate=gate))
     task = asyncio.create_task(room.fire(T.RELEASE, actor_id=AGENT))
-    # Step it into the machine's trigger, where guard evaluation suspends (check() before
-    # it suspends on the same guards, once).
-    for _ in range(10):
-        if task in AsyncMachine.async_tasks.get(id(room), []):
-            break
-        await asyncio.sleep(0)
-    assert task in AsyncMachine.async_tasks.get(id(room), [])
+    await asyncio.sleep(0)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
-    result = await room.fire(T.RELEASE, actor_id=AGENT)  # lock released, machine queue clear
-    assert result.state is S.BOT_ACTIVE
+    gate.set()
+    assert (await room.fire(T.RELEASE, actor_id=AGENT)).state is S.BOT_ACTIVE
+
+
+def test_every_step_a_row_names_is_a_room_step() -> None:
+    names = {name for spec in TRANSITIONS for name in (spec.before, spec.after)}
+    assert all(callable(getattr(RoomSteps, name, None)) for name in names)
+
+
+def test_every_guard_has_its_refusal() -> None:
+    for spec in TRANSITIONS:
+        for source in spec.sources:
+            for guard in spec.guards:
+                assert (spec.trigger, source, guard) in REFUSALS, (spec.trigger, source, guard)
 
 
 # The data itself.
@@ -424,10 +463,10 @@ def test_machine_bindings_do_not_shadow_the_lifecycle_api() -> None:
     for trigger in Trigger:
         assert not hasattr(RoomLifecycle, trigger.value)
         assert callable(getattr(room, trigger.value))
-    for name in ("check", "fire", "allowed", "is_assigned_agent", "is_not_another_agent"):
+    for name in ("fire", "allowed", "is_assigned_agent", "is_not_another_agent"):
         assert getattr(room, name).__func__ is getattr(RoomLifecycle, name)
 
 
 def test_a_row_cannot_mix_internal_and_external_sources() -> None:
     with pytest.raises(ValueError, match="mixes"):
-        TransitionSpec(T.CLOSE, (S.BOT_ACTIVE, S.CLOSED), S.CLOSED)
+        TransitionSpec(T.CLOSE, (S.BOT_ACTIVE, S.CLOSED), S.CLOSED, "store_state", "announce")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
 
 from supportflow.errors import ConfigurationError
-from supportflow.settings import Settings, configuration_table, env_names
+from supportflow.settings import (
+    MIN_SECRET_BITS,
+    MIN_SECRET_CHARS,
+    Settings,
+    configuration_table,
+    declared_fields,
+    env_names,
+    estimated_bits,
+)
 
 
 def test_defaults_without_environment(tmp_path: Path) -> None:
@@ -79,6 +88,10 @@ def test_dotenv_is_read_and_real_environment_wins(tmp_path: Path) -> None:
         ("SUPPORTFLOW_GROQ_TIMEOUT", "soon", "SUPPORTFLOW_GROQ_TIMEOUT: "),  # the name used
         ("SUPPORTFLOW_ADMIN_TOKEN", "admin123", "SUPPORTFLOW_ADMIN_TOKEN: must be at least 24"),
         ("SUPPORTFLOW_METRICS_TOKEN", "x" * 23, "SUPPORTFLOW_METRICS_TOKEN: must be at least 24"),
+        # Long enough, but guessable (issue 20, item 9).
+        ("SUPPORTFLOW_ADMIN_TOKEN", "a" * 25, "SUPPORTFLOW_ADMIN_TOKEN: is too predictable"),
+        ("SUPPORTFLOW_ADMIN_TOKEN", "abcd" * 7, "SUPPORTFLOW_ADMIN_TOKEN: is too predictable"),
+        ("SUPPORTFLOW_METRICS_TOKEN", "ab" * 20, "SUPPORTFLOW_METRICS_TOKEN: is too predictable"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fragment: str) -> None:
@@ -90,7 +103,7 @@ def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, fra
 def test_every_field_is_read_from_its_prefixed_name_or_a_seed_name(tmp_path: Path) -> None:
     # One rule for names: SUPPORTFLOW_<FIELD>, except the seed's three.
     seed = {"port": "PORT", "database_url": "DATABASE_URL", "groq_api_key": "GROQ_API_KEY"}
-    for field in Settings.model_fields:
+    for field in declared_fields():
         assert env_names(field)[0] == seed.get(field, f"SUPPORTFLOW_{field.upper()}")
     env = {"SUPPORTFLOW_HISTORY_LIMIT": "7", "SUPPORTFLOW_WEBHOOK_MAX_ATTEMPTS": "3"}
     settings = Settings.from_env(env, dotenv_path=tmp_path / "absent.env")
@@ -114,7 +127,7 @@ def test_earlier_names_still_work_and_lose_to_the_new_one(
     assert getattr(Settings.from_env({old: value}, dotenv_path=absent), field) == expected
     new = env_names(field)[0]
     both = Settings.from_env(
-        {old: value, new: str(Settings.model_fields[field].default)}, dotenv_path=absent
+        {old: value, new: str(declared_fields()[field].default)}, dotenv_path=absent
     )
     assert getattr(both, field) != expected
 
@@ -135,7 +148,7 @@ def test_the_readme_table_is_the_declaration() -> None:
     assert configuration_table() in readme, (
         "README.md is out of date: run python scripts/render_settings_table.py"
     )
-    for field in Settings.model_fields:
+    for field in declared_fields():
         assert f"| `{env_names(field)[0]}`" in configuration_table()
 
 
@@ -156,3 +169,10 @@ def test_the_security_limits_are_read(tmp_path: Path) -> None:
     assert (settings.retention_days, settings.retention_interval_seconds) == (0, 60)
     defaults = Settings.from_env({}, dotenv_path=tmp_path / "absent.env")
     assert (defaults.retention_days, defaults.sessions_per_minute) == (30, 10)
+
+
+def test_random_tokens_of_the_shortest_length_pass_the_entropy_check() -> None:
+    for _ in range(2000):
+        for token in (secrets.token_urlsafe(18), secrets.token_hex(12)):
+            assert len(token) == MIN_SECRET_CHARS
+            assert estimated_bits(token) >= MIN_SECRET_BITS, token

@@ -108,13 +108,16 @@ def test_markdown_embeds_the_diagram_and_tabulates_every_row() -> None:
     page = render_markdown()
     assert page.startswith("# ")
     assert f"```mermaid\n{render_mermaid()}```\n" in page
-    table = [line for line in page.splitlines() if line.startswith("| `")]
+    transitions = page.split("## Refusals")[0]
+    table = [line for line in transitions.splitlines() if line.startswith("| `")]
     assert len(table) == len(TRANSITIONS)
     assert "| `claim` | `escalating` | `agent_assigned` | none | `has_capacity` |" in page
     assert (
         "| `close` | `bot_active`, `escalating`, `agent_assigned` | `closed` |"
         " `is_not_another_agent` | none |"
     ) in page
+    assert "| `claim` | `agent_assigned` | none | `already_claimed` |" in page
+    assert "| `transfer` | `agent_assigned` | `is_another_agent` | `same_agent` |" in page
 
 
 # The script.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
 
+from tests.fakes import FAKE_BOT
 from tests.realtime.clients import new_agent, new_customer
 from tests.support import LiveServer, admin_http, free_port, serving
 from tests.webhooks.receiver import Received, Receiver
@@ -21,6 +23,7 @@ ALL_EVENTS = ["escalation.created", "room.claimed", "room.closed", "rating.creat
 def fixture_hook_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with serving(
         tmp_path_factory.mktemp("webhooks") / "data",
+        FAKE_BOT,
         webhook_retry_base_seconds=0.05,
         webhook_max_attempts=3,
         webhook_timeout_seconds=2.0,
@@ -38,8 +41,14 @@ def about(room_id: str) -> Callable[[Received], bool]:
     return lambda item: item.payload["data"].get("room_id") == room_id
 
 
-def signature_of(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signed(secret: str, item: Received) -> bool:
+    """The README's receiver check: the HMAC of `<timestamp>.<body>`, the timestamp fresh."""
+    timestamp = item.headers["X-Supportflow-Timestamp"]
+    assert abs(time.time() - int(timestamp)) < 300
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + item.body, hashlib.sha256)
+    return hmac.compare_digest(
+        "sha256=" + expected.hexdigest(), item.headers["X-Supportflow-Signature"]
+    )
 
 
 async def register(admin: httpx.AsyncClient, url: str, events: list[str]) -> dict[str, str]:
@@ -133,9 +142,7 @@ async def test_a_room_s_life_arrives_signed(
             "room.closed",
         ]
         for item in received:
-            assert item.headers["X-Supportflow-Signature"] == signature_of(
-                hook["secret"], item.body
-            )
+            assert signed(hook["secret"], item)
             assert item.headers["Content-Type"] == "application/json"
             assert item.headers["X-Supportflow-Event"] == item.payload["event"]
             assert set(item.payload) == {"event", "created_at", "data"}
@@ -147,12 +154,8 @@ async def test_a_room_s_life_arrives_signed(
 
         only = await closings.wait_for(about(room))
         assert only[0].payload["event"] == "room.closed"
-        assert only[0].headers["X-Supportflow-Signature"] == signature_of(
-            closed_only["secret"], only[0].body
-        )
-        assert only[0].headers["X-Supportflow-Signature"] != signature_of(
-            hook["secret"], only[0].body
-        )
+        assert signed(closed_only["secret"], only[0])
+        assert not signed(hook["secret"], only[0])
         await asyncio.sleep(0.3)
         assert len(closings.events(about(room))) == 1
 
@@ -276,9 +279,7 @@ async def test_a_rating_is_announced(
             (received,) = await ratings.wait_for(about(room))
         finally:
             await customer.close()
-        assert received.headers["X-Supportflow-Signature"] == signature_of(
-            hook["secret"], received.body
-        )
+        assert signed(hook["secret"], received)
         assert received.payload["event"] == "rating.created"
         data = received.payload["data"]
         assert (data["score"], data["comment"], data["agent_id"]) == (4, "quick, thanks", None)

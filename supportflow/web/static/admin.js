@@ -6,6 +6,7 @@
 import { ApiError, api, el, humanReason, notify } from "/web/static/common.js";
 import { loadSites, wireSites } from "/web/static/admin-sites.js";
 import { loadTeams, teamChart, wireTeams } from "/web/static/admin-teams.js";
+import { loadLearned } from "/web/static/admin-learned.js";
 
 const TOKEN_KEY = "supportflow.admin.token";
 const $ = (id) => document.getElementById(id);
@@ -70,6 +71,7 @@ async function refresh() {
     loadAgents(),
     loadTeams(call),
     loadSites(call),
+    loadLearned(call),
   ]);
   for (const result of results) {
     if (result.status === "rejected") notify(result.reason.message, "error");

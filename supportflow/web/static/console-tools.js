@@ -2,6 +2,7 @@
 // of a claimed chat (whole conversation, escalation reasons, articles the bot used), private
 // notes, transfer to another agent, and canned replies typed as "/shortcut".
 import { api, el, emit, helpUrl, humanReason, notify } from "./common.js";
+import { showArticlePick } from "./console-learning.js";
 
 /** A REST transcript message in the shape of a `new_message` event (what Transcript draws). */
 export function asEvent(message) {
@@ -79,6 +80,7 @@ export async function loadContext(room, { token, reasons }) {
   );
   if (about) box.append(customerLine(about));
   box.hidden = false;
+  showArticlePick(room, messages, { token: () => token });
 }
 
 /** Who the customer is, as far as supportflow knows: the site's page and its attributes. */

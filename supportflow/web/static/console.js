@@ -20,7 +20,10 @@ import {
   typingSender,
   waited,
 } from "./common.js";
+import { wireAssist } from "./console-assist.js";
+import { loadHistory } from "./console-history.js";
 import { loadContext, wireCannedReplies, wireNotes, wireTransfer } from "./console-tools.js";
+import { mountSearch } from "./search-panel.js";
 import { drawStatechart } from "./statechart.js";
 
 const TOKEN_KEY = "supportflow.console.token";
@@ -47,6 +50,8 @@ const ui = {
   panels: $("room-panels"),
   roomsEmpty: $("rooms-empty"),
   template: $("room-template"),
+  search: $("search"),
+  searchToggle: $("search-toggle"),
 };
 
 const io = socketIoOrExplain();
@@ -102,6 +107,8 @@ async function signIn(candidate) {
 
 function signOut(message) {
   if (socket) socket.close();
+  ui.search.hidden = true;
+  ui.searchToggle.setAttribute("aria-expanded", "false");
   socket = null;
   connectedBefore = false;
   token = null;
@@ -377,6 +384,7 @@ async function claim(entry, button) {
     await loadContext(room, { token, reasons: entry.reasons }).catch((error) =>
       notify(`Could not load the conversation so far: ${error.message}`, "error"),
     );
+    await room.loadAids();
   } catch (error) {
     rooms.delete(entry.room_id);
     room.destroy();
@@ -408,6 +416,7 @@ async function receiveTransfer(alert) {
   }
   await room.rejoin();
   await loadContext(room, { token }).catch(() => {});
+  await room.loadAids();
   room.select();
   refreshLists();
 }
@@ -432,6 +441,7 @@ async function restoreHeldRooms() {
       room.attach();
       await room.rejoin();
       await loadContext(room, { token, reasons: escalation.reasons });
+      await room.loadAids();
     } catch {
       // A room that closed or moved on meanwhile is simply not reopened.
     }
@@ -479,6 +489,19 @@ class Room {
     wireNotes(this, () => socket);
     wireTransfer(this, { socket: () => socket, token: () => token, me: () => me, names });
     wireCannedReplies(this, { token: () => token });
+    this.assist = wireAssist(this, { token: () => token });
+  }
+
+  /** The customer's earlier chats and a suggested answer, for the agent who took the chat. */
+  async loadAids() {
+    await loadHistory(this, { token, names }).catch((error) =>
+      notify(`Could not load the customer's earlier chats: ${error.message}`, "error"),
+    );
+    if (this.mine) await this.assist.refresh();
+  }
+
+  get mine() {
+    return this.state === "agent_assigned" && this.agentId === me.agent_id;
   }
 
   wire() {
@@ -528,6 +551,8 @@ class Room {
   setState(state, agentId) {
     const mine = state === "agent_assigned" && agentId === me.agent_id;
     this.state = state;
+    this.agentId = agentId;
+    this.assist.show(mine);
     this.badge.textContent =
       state === "agent_assigned" && !mine ? `With ${names[agentId] || agentId}` : STATE_LABELS[state] || state;
     this.badge.dataset.state = state;
@@ -544,7 +569,10 @@ class Room {
   }
 
   receive(message) {
-    if (this.transcript.add(message) && this.panel.hidden) {
+    const added = this.transcript.add(message);
+    // A new customer message: a new suggestion (never sent: the agent decides).
+    if (added && message.sender_type === "user" && this.mine) this.assist.refresh();
+    if (added && this.panel.hidden) {
       this.unread += 1;
       this.renderTab();
     }
@@ -669,6 +697,16 @@ ui.signIn.addEventListener("submit", (event) => {
   if (candidate) signIn(candidate);
 });
 ui.signOut.addEventListener("click", () => signOut());
+let searchMounted = false;
+ui.searchToggle.addEventListener("click", () => {
+  if (!searchMounted) {
+    mountSearch(ui.search, { token: () => token, names });
+    searchMounted = true;
+  }
+  ui.search.hidden = !ui.search.hidden;
+  ui.searchToggle.setAttribute("aria-expanded", String(!ui.search.hidden));
+  if (!ui.search.hidden) ui.search.querySelector("input").focus();
+});
 ui.availability.addEventListener("change", setAvailability);
 ui.queueMine.addEventListener("click", () => showQueueView("mine"));
 ui.queueAll.addEventListener("click", () => showQueueView("all"));

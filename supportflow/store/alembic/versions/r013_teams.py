@@ -1,7 +1,7 @@
 """Teams of agents and topic routing (issue 25, item 1).
 
 Revision ID: 013
-Revises: 011
+Revises: 012
 
 `teams`: a team's name and the topics it takes (knowledge-base categories, escalation
 reasons). `team_members`: which agents are in which teams (an agent may be in several).
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Column, ForeignKey, Text, text
 
 revision = "013"
-down_revision = "011"
+down_revision = "012"
 branch_labels = None
 depends_on = None
 
