@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from supportflow.errors import Conflict, NotFound
@@ -13,6 +15,9 @@ ESCALATE = next(spec.sources for spec in TRANSITIONS if spec.trigger is Trigger.
 
 async def queued(store: Store, user: str, team: TeamRoute | None = None) -> str:
     room = (await store.create_session(user, token_digest=f"d-{user}")).room_id
+    # Timestamps are to the millisecond, and a tie is ordered by the (random) escalation
+    # id: queued a moment apart, the chats keep the order this test gives them.
+    await asyncio.sleep(0.002)
     await store.open_escalation(room, ("sensitive_topic",), ESCALATE, team=team)
     return room
 
