@@ -125,6 +125,7 @@ _SQL_FRAGMENTS = {
     "marks",  # a placeholder list too: ",".join("?" * n)
     "fence_set",  # ", fence = ?" or "": the lease's number is a parameter
     "fence_where",  # " AND fence <= ?" or ""
+    "same_team",  # " AND team_id = ?" or "": the team's queue, the id a parameter
     "_MIGRATION_LOCK",  # a constant of the code: the advisory lock's key
     "_VISIBLE",  # " AND visibility = 'all'" or "": private notes left out
     "maybe",  # "b.metadata LIKE ? OR ...": the patterns are parameters
