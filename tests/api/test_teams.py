@@ -7,9 +7,12 @@ from typing import Any
 
 import httpx
 
+from tests.fakes import FAKE_BOT
 from tests.support import LiveServer, bearer, shared_server
 
-teams_server, teams_admin = shared_server("teams_server", "teams_admin", both_engines=True)
+teams_server, teams_admin = shared_server(
+    "teams_server", "teams_admin", both_engines=True, parts=FAKE_BOT
+)
 
 
 async def new_agent(admin: httpx.AsyncClient, agent_id: str) -> dict[str, Any]:

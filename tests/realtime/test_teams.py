@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes import TopicBot
+from tests.fakes import FAKE_BOT, TopicBot
 from tests.realtime.clients import ChatClient, claimed_room, new_agent, new_customer
 from tests.support import LiveServer, shared_server
 
 TIMEOUT = 2.0
 server, admin = shared_server(
-    "server", "admin", both_engines=True, team_claim_timeout_seconds=TIMEOUT
+    "server", "admin", both_engines=True, parts=FAKE_BOT, team_claim_timeout_seconds=TIMEOUT
 )
 
 
