@@ -38,7 +38,8 @@ from typing import Any
 import httpx
 from answer_quality import AnswerQuality
 from benchlib import server_process  # scripts/ is on the path of a script it runs
-from chat_player import play_all, report
+from chat_player import TurnResult, play_all, report
+from dense_floor import RankScore, ReplyOutcomes, floor_score, side_by_side
 
 from supportflow.bot.runtime import BotRuntime, open_bot
 from supportflow.knowledge.documents import Document
@@ -61,24 +62,23 @@ async def ask(runtime: BotRuntime, text: str) -> Reply:
 async def evaluate_retrieval(
     runtime: BotRuntime, rows: list[dict[str, Any]], show: bool, answers: AnswerQuality
 ) -> None:
-    hits1 = hits3 = 0
-    reciprocal = 0.0
+    ours = RankScore()
+    shown = ReplyOutcomes()
     for row in rows:
         reply = await ask(runtime, row["question"])
+        shown.add(reply, row["expected_ids"])
         answers.add(reply.text, [s.id for s in reply.sources], row["expected_ids"])
         ranked = [source.id for source in reply.considered]
-        expected = set(row["expected_ids"])
-        rank = next((i for i, doc_id in enumerate(ranked) if doc_id in expected), None)
-        hits1 += rank == 0
-        hits3 += rank is not None and rank < 3
-        reciprocal += 1 / (rank + 1) if rank is not None else 0.0
+        rank = ours.add(ranked, row["expected_ids"])
         if show and rank != 0:
-            print(f"  miss@1 {row['question'][:70]!r} -> {ranked[:2]} (want {sorted(expected)[0]})")
-    total = len(rows)
-    print(f"retrieval: {total} questions")
-    print(
-        f"  hit@1 {hits1 / total:.3f}   hit@3 {hits3 / total:.3f}   MRR@3 {reciprocal / total:.3f}"
+            want = sorted(row["expected_ids"])[0]
+            print(f"  miss@1 {row['question'][:70]!r} -> {ranked[:2]} (want {want})")
+    floor = await floor_score(
+        runtime.knowledge, ((row["question"], row["expected_ids"]) for row in rows)
     )
+    print(f"retrieval: {ours.total} questions")
+    print(side_by_side("retrieval", ours, floor))
+    print(shown.line())
 
 
 async def evaluate_escalation(
@@ -90,8 +90,10 @@ async def evaluate_escalation(
 ) -> None:
     table: Counter[tuple[bool, bool]] = Counter()
     reasons: Counter[str] = Counter()
+    shown = ReplyOutcomes()
     for row in rows:
         reply = await ask(runtime, row[text_key])
+        shown.add(reply, row.get("expected_ids"))
         answers.add(reply.text, [s.id for s in reply.sources], row.get("expected_ids"))
         expected = bool(row["should_escalate"])
         table[(expected, reply.escalate)] += 1
@@ -114,6 +116,7 @@ async def evaluate_escalation(
     print(
         "  reasons fired: " + ", ".join(f"{name} {count}" for name, count in reasons.most_common())
     )
+    print(shown.line())
 
 
 def _ratio(part: int, whole: int) -> str:
@@ -161,14 +164,16 @@ async def evaluate_tweets(folder: Path, show: bool) -> None:
         try:
             with_ids = [row for row in rows if row["expected_ids"]]
             without = [row for row in rows if not row["expected_ids"]]
-            hits3 = 0
+            ours = RankScore()
             for row in with_ids:
                 reply = await ask(runtime, row["text"])
                 ranked = [source.id for source in reply.considered][:3]
-                hit = any(doc_id in set(row["expected_ids"]) for doc_id in ranked)
-                hits3 += hit
-                if show and not hit:
-                    print(f"  miss@3 {row['text'][:70]!r} -> {ranked} (want {row['expected_ids']})")
+                rank = ours.add(ranked, row["expected_ids"])
+                if show and rank != 0:
+                    print(f"  miss@1 {row['text'][:70]!r} -> {ranked} (want {row['expected_ids']})")
+            floor = await floor_score(
+                runtime.knowledge, ((row["text"], row["expected_ids"]) for row in with_ids)
+            )
             cited = 0
             for row in without:
                 reply = await ask(runtime, row["text"])
@@ -179,7 +184,7 @@ async def evaluate_tweets(folder: Path, show: bool) -> None:
                 if show and pretends:
                     print(f"  cited {row['text'][:70]!r} -> {reply.sources[0].id}")
             print(f"telco tweets: {len(rows)} ({len(with_ids)} with ids, {len(without)} without)")
-            print(f"  hit@3 {hits3 / len(with_ids):.3f} ({hits3}/{len(with_ids)})")
+            print(side_by_side("with ids", ours, floor))
             print(
                 f"  without ids, cited an article anyway: {cited}/{len(without)}"
                 f" (no article cited: {(len(without) - cited) / len(without):.3f})"
@@ -215,11 +220,33 @@ async def evaluate_chats(folder: Path, show: bool) -> None:
                 (await http.post("/api/ingest", json=body)).raise_for_status()
         score = await play_all(server.url, chats, server.admin_token)
     report(score, show)
+    await print_chat_floor(documents, score.turns)
     answers = AnswerQuality({d.id: d.content for d in documents})
     for turn in score.turns:
         expected = turn.expect["ids"] if turn.kind == "ids" else None
         answers.add(turn.reply, turn.quoted, expected)
     print("\n".join(answers.lines("conversations.jsonl", show)))
+
+
+async def print_chat_floor(documents: list[Document], turns: list[TurnResult]) -> None:
+    """The chats' article turns ranked by the live server, and by the dense floor from the
+    customer's message alone (a follow-up's context is the server's to use, not the floor's)."""
+    with tempfile.TemporaryDirectory(prefix="supportflow-eval-") as data_dir:
+        settings = Settings(data_dir=Path(data_dir), demo_kb=False, groq_api_key=None)
+        runtime = await open_bot(settings)
+        try:
+            await runtime.knowledge.ingest_trusted(documents)
+            for name, followup in (("standalone", False), ("follow-ups", True)):
+                chosen = [t for t in turns if t.kind == "ids" and t.followup == followup]
+                ours = RankScore()
+                for turn in chosen:
+                    ours.add(turn.sources, turn.expect["ids"])
+                floor = await floor_score(
+                    runtime.knowledge, ((t.user, t.expect["ids"]) for t in chosen)
+                )
+                print(side_by_side(name, ours, floor))
+        finally:
+            await runtime.close()
 
 
 PARTS = ("single", "tweets", "chats")

@@ -62,7 +62,8 @@ class AskResponse(BaseModel):
     reasons: list[str]
     provider: str
     # The query searched (the message, or fused with the session's earlier questions), and
-    # the dialogue act answered; both null when not applicable.
+    # the dialogue act answered ("off_topic": the knowledge base does not cover the message
+    # and the reply says what the bot can help with); both null when not applicable.
     query: str | None = None
     act: str | None = None
 

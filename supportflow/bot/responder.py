@@ -10,11 +10,12 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.bot.sources import citations
+from supportflow.bot.sources import citations, cited_sources
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
     Pending,
     candidates,
+    close_call,
     pending_from,
     picked,
     question_text,
@@ -27,7 +28,20 @@ from supportflow.conversation.context import (
     prefer_context,
     searchable,
 )
-from supportflow.escalation.policy import LOW_CONFIDENCE, EscalationDecision, EscalationPolicy
+from supportflow.conversation.off_topic import (
+    OFF_TOPIC,
+    categories_named,
+    follows_off_topic,
+    is_off_topic,
+    off_topic_reply,
+)
+from supportflow.conversation.reading import read_message, reports_attempt
+from supportflow.escalation.policy import (
+    FRUSTRATION,
+    LOW_CONFIDENCE,
+    EscalationDecision,
+    EscalationPolicy,
+)
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import Answer, Answerer, retrieval_evidence
@@ -75,22 +89,21 @@ class BotResponder:
         # one after the other cost a second encode and a second pair of Chroma round
         # trips. Groq's rewrite is a network call and only worth making once the message
         # is known not to be small talk: it still runs afterwards.
+        clean = searchable(text)
         fused = (
-            fuse(memory.query, searchable(text))
-            if memory is not None and self._condenser is None
-            else None
+            fuse(memory.query, clean) if memory is not None and self._condenser is None else None
         )
         embedder = self._knowledge.embedder
         act, own, vector, contextual = await asyncio.gather(
             self._classify(text),
-            self._knowledge.search(searchable(text)),
-            embedder.embed_query(text),
+            read_message(self._knowledge.search, clean),
+            embedder.embed_query(clean),
             self._search(fused),
         )
-        with embedder.primed({text: vector}):
+        with embedder.primed({clean: vector}):
             if act is not None:
                 # Small talk, unless a rule sees more in it ("ok, get me a person").
-                rules = await self._policy.decide(text, 1.0, 0)
+                rules = await self._policy.decide(clean, 1.0, 0)
                 if not rules.escalate:
                     if pending is not None and act.name == "no":
                         # "No" to "Do you mean A, B or C?": none of them.
@@ -101,19 +114,21 @@ class BotResponder:
             )
             answer = await self._answerer.answer(text, retrieval, history)
             decision = await self._policy.decide(
-                text, answer.confidence, questions_asked(room, history)
+                clean, answer.confidence, questions_asked(room, history)
             )
-        if decision.reasons == (LOW_CONFIDENCE,) and pending is None:
-            # Unsure for no other reason: ask once, when a few articles are close.
-            offered = candidates(text, retrieval)
+        if reports_attempt(clean):
+            # The customer already did what an article would say ("I already restarted
+            # it", "tried that, still nothing"): the next step is a person.
+            decision = decision.adding(FRUSTRATION)
+        if not decision.escalate and pending is None:
+            # Confident, but a messy message's best two articles are a coin toss: ask.
+            offered = close_call(clean, retrieval)
             if offered:
-                return Reply(
-                    text=question_text(offered),
-                    confidence=answer.confidence,
-                    provider=answer.provider,
-                    query=query,
-                    suggestions=offered,
-                )
+                return clarifying(offered, query, retrieval, answer)
+        if decision.reasons == (LOW_CONFIDENCE,):
+            unsure = await self._when_unsure(text, query, retrieval, answer, pending, history)
+            if unsure is not None:
+                return unsure
         named = citations(
             answer.cited,
             retrieval.documents,
@@ -131,6 +146,34 @@ class BotResponder:
             related=named.related,
             considered=named.considered,
         )
+
+    async def _when_unsure(
+        self,
+        text: str,
+        query: str,
+        retrieval: Retrieval,
+        answer: Answer,
+        pending: Pending | None,
+        history: Sequence[Turn],
+    ) -> Reply | None:
+        """Unsure for no other reason than confidence: ask once when a few articles are
+        close; say what the bot covers when nothing is near (off_topic.py); else None (the
+        usual hand-over)."""
+        if pending is not None:
+            # Unsure again after "Do you mean ...?" or after an off-topic reply's topics:
+            # the usual hand-over (a person, not a second list).
+            return None
+        offered = candidates(text, retrieval)
+        if offered:
+            return clarifying(offered, query, retrieval, answer)
+        if not is_off_topic(retrieval):
+            return None
+        if follows_off_topic(history):
+            # Off the knowledge base twice in a row: a person, not a second list of topics.
+            return handover(LOW_CONFIDENCE, OFF_TOPIC)
+        categories = categories_named(await self._knowledge.catalogue())
+        considered = cited_sources(retrieval.documents)
+        return off_topic_reply(retrieval, categories, query, answer.provider, considered)
 
     async def _answer_choice(
         self, pending: Pending, choice: Source, history: Sequence[Turn]
@@ -196,6 +239,20 @@ class Reading:
 
     query: str | None
     retrieval: Retrieval | None
+
+
+def clarifying(
+    offered: tuple[Source, ...], query: str, retrieval: Retrieval, answer: Answer
+) -> Reply:
+    """ "Do you mean: A, B or C?", the articles as quick replies (clarify.py)."""
+    return Reply(
+        text=question_text(offered),
+        confidence=answer.confidence,
+        provider=answer.provider,
+        query=query,
+        suggestions=offered,
+        considered=cited_sources(retrieval.documents),
+    )
 
 
 def act_reply(act: DialogueAct) -> Reply:

@@ -8,6 +8,7 @@ Groq when `GROQ_API_KEY` is set, the offline grounded answerer otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from supportflow.llm.offline import OfflineAnswerer
 from supportflow.metrics import UNOBSERVED, Metrics
 from supportflow.rooms.responder import Responder
 from supportflow.settings import Settings
+from supportflow.social_text import load_words
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +118,8 @@ async def assemble_bot(
     """
     policy = _batch_policy(settings)
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
+    # Social text's word counts (hashtags, elongations), read once before any message is.
+    await asyncio.to_thread(load_words)
     retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(
         embedder,

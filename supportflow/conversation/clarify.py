@@ -12,12 +12,13 @@ rest of the conversation's memory.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from supportflow.knowledge.retrieval import Retrieval
+from supportflow.conversation.reading import clauses
+from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
 from supportflow.knowledge.titles import same_title
 from supportflow.llm.answer import retrieval_evidence
 from supportflow.rooms.responder import Source, Turn
@@ -33,6 +34,9 @@ CLOSE = 0.1
 # long one that matches nothing well is off the knowledge base, not ambiguous.
 MAX_WORDS = 10
 SPREAD = 0.15
+# A confident reading of a messy message is still a coin toss when its best two articles
+# are this close in rank score (a tenth of SPREAD's "real alternative"). Chosen, not fitted.
+CLOSE_CALL = 0.03
 # A reply this similar to a title (token-set ratio) picks it.
 PICKS_TITLE = 80
 
@@ -55,17 +59,40 @@ def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
         return ()
     if best is None or retrieval_evidence(retrieval) < MIN_EVIDENCE:
         return ()
+    chosen = distinct_articles(
+        doc
+        for doc in retrieval.documents
+        if best.similarity - doc.similarity <= CLOSE and best.rank_score - doc.rank_score <= SPREAD
+    )
+    return chosen if len(chosen) >= 2 else ()
+
+
+def close_call(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
+    """The articles to ask about when a messy message (two clauses or more) is confidently
+    matched but its best two articles are within `CLOSE_CALL` of each other: the reply would
+    be a coin toss between them. () when the message is plain or the lead is clear."""
+    best = retrieval.best
+    if best is None or len(clauses(text)) < 2:
+        return ()
+    chosen = distinct_articles(
+        doc for doc in retrieval.documents if best.rank_score - doc.rank_score <= CLOSE_CALL
+    )
+    return chosen if len(chosen) >= 2 else ()
+
+
+def distinct_articles(
+    documents: Iterable[DocumentMatch], limit: int = MAX_SUGGESTIONS
+) -> tuple[Source, ...]:
+    """Up to `limit` of `documents` as sources, in order, two versions of one article
+    (knowledge/titles.py) counted as one choice."""
     chosen: list[Source] = []
-    for doc in retrieval.documents:
-        if best.similarity - doc.similarity > CLOSE or best.rank_score - doc.rank_score > SPREAD:
-            continue
-        # Two versions of one article are one choice (knowledge/titles.py).
+    for doc in documents:
         if any(same_title(doc.title, other.title) for other in chosen):
             continue
         chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4), doc.category))
-        if len(chosen) == MAX_SUGGESTIONS:
+        if len(chosen) == limit:
             break
-    return tuple(chosen) if len(chosen) >= 2 else ()
+    return tuple(chosen)
 
 
 def question_text(suggestions: Sequence[Source]) -> str:

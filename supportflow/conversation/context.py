@@ -18,13 +18,13 @@ its suggestions are the articles, until a confident answer replaces it.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportflow.knowledge.lexical import STOPWORDS
 from supportflow.rooms.responder import Turn
+from supportflow.social_text import readable
 
 # How many words of earlier queries a fused query keeps (the newest ones).
 MAX_CONTEXT_WORDS = 24
@@ -39,8 +39,6 @@ SHORT_WORDS = 4
 MAX_OWN_TOPIC_WORDS = 2
 
 _WORD = re.compile(r"[a-z0-9']+")
-_HANDLE = re.compile(r"(?<!\w)@\w+")
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # Openers that continue the previous topic.
 _CONTINUATIONS = (
     ("and",),
@@ -105,10 +103,9 @@ def _ids(listed: object) -> tuple[str, ...]:
 
 
 def searchable(text: str) -> str:
-    """`text` as it is searched: HTML entities read, @handles and URLs dropped (messages
-    pasted from social media carry them, and they only add noise to retrieval)."""
-    cleaned = " ".join(_URL.sub(" ", _HANDLE.sub(" ", html.unescape(text))).split())
-    return cleaned or text
+    """`text` as it is searched and the escalation rules read it: social text as plain
+    words (`social_text.readable`: entities, handles, URLs, hashtags, emoji, elongations)."""
+    return readable(text)
 
 
 def looks_dependent(text: str) -> bool:

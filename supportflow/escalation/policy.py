@@ -3,7 +3,7 @@
 Reasons (the exact strings the rooms and the agents' console show):
     low_confidence     the answer's confidence is below the rules' `min_confidence`
     long_conversation  more customer messages than `max_exchanges`
-    frustration        anger, profanity, complaints, "still not working"
+    frustration        anger, profanity, complaints, "still not working", shouting
     sensitive_topic    cancellations, refunds, payment problems, disputes, fraud, outages
     human_requested    the customer asks for a person
 Every reason that fires is returned, in that order. Words and phrases decide first (see
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from supportflow.escalation.lexicon import Hit, Lexicon, Negation, WordMatcher, near
 from supportflow.escalation.rules_file import EscalationRules
 from supportflow.escalation.semantic import ExemplarIndex
+from supportflow.social_text import shouting
 from supportflow.text import tokenize
 
 LOW_CONFIDENCE = "low_confidence"
@@ -37,6 +38,11 @@ class EscalationDecision:
     @property
     def escalate(self) -> bool:
         return bool(self.reasons)
+
+    def adding(self, reason: str) -> EscalationDecision:
+        """This decision with `reason` too, in the usual order."""
+        fired = {*self.reasons, reason}
+        return EscalationDecision(tuple(name for name in REASON_ORDER if name in fired))
 
 
 class WordRules:
@@ -141,11 +147,38 @@ class WordRules:
         if self._affirmed(self._human_terms, tokens):
             return True
         people = self._people.find(tokens)
-        return any(
-            near(verb, person, self._human_window)
-            for verb in self._affirmed(self._contact_verbs, tokens)
+        verbs = [v for v in self._affirmed(self._contact_verbs, tokens) if not _is_noun(tokens, v)]
+        asked_to_contact = any(
+            near(verb, person, self._human_window) for verb in verbs for person in people
+        )
+        # "can someone call me?", "have somebody ring us back": a person, then a contact
+        # verb aimed at the customer.
+        asked_to_be_contacted = any(
+            near(person, verb, self._human_window) and _aimed_at_customer(tokens, verb)
+            for verb in verbs
             for person in people
         )
+        return asked_to_contact or asked_to_be_contacted
+
+
+# After one of these a contact verb is a noun: "does my phone support eSIM?" asks about a
+# phone, it does not ask to phone support. Grammar, not any topic's words.
+_DETERMINERS = frozenset(
+    ("a", "an", "the", "my", "your", "his", "her", "our", "their", "this", "that", "new", "old")
+)
+
+
+_CUSTOMER = frozenset(("me", "us", "back"))
+
+
+def _is_noun(tokens: Sequence[str], verb: Hit) -> bool:
+    return verb.start > 0 and tokens[verb.start - 1] in _DETERMINERS
+
+
+def _aimed_at_customer(tokens: Sequence[str], verb: Hit) -> bool:
+    """A request ("call me"), not a report of the past ("someone called me")."""
+    past = tokens[verb.start].endswith("ed")
+    return not past and verb.end < len(tokens) and tokens[verb.end] in _CUSTOMER
 
 
 def _all_terms(rules: EscalationRules) -> list[str]:
@@ -190,6 +223,8 @@ class EscalationPolicy:
     async def decide(self, text: str, confidence: float, exchange_count: int) -> EscalationDecision:
         """Every reason to escalate `text`, given the answer's confidence and the room."""
         fired = self._words.reasons(text)
+        if shouting(text):
+            fired.add(FRUSTRATION)
         if self._exemplars is not None:
             fired |= await self._exemplars.reasons(text)
         if confidence < self.rules.min_confidence:

@@ -16,6 +16,8 @@ from supportflow.store.records import seconds_between
 
 # Bot replies whose metadata carries one of these reasons did not answer the question.
 UNANSWERED_REASONS = ("low_confidence", "bot_unhelpful", "bot_unavailable")
+# The act of the bot's reply to a message the knowledge base does not cover.
+OFF_TOPIC_ACT = "off_topic"
 
 
 @dataclass(frozen=True)
@@ -171,19 +173,25 @@ class ReportsRepository:
         gave one of UNANSWERED_REASONS (the rules' verdict, so small talk answered with
         little retrieval evidence is not counted)."""
         # Each reason's name in the metadata's text is a cheap superset; the JSON decides.
-        maybe = " OR ".join("b.metadata LIKE ?" for _ in UNANSWERED_REASONS)
+        # An off-topic reply (the bot said what it covers, conversation/off_topic.py) is
+        # unanswered too, though nobody was handed the chat: it is a gap all the same.
+        markers = (*UNANSWERED_REASONS, OFF_TOPIC_ACT)
+        maybe = " OR ".join("b.metadata LIKE ?" for _ in markers)
         rows = await self._db.fetch_all(
             "SELECT u.room_id, u.body, u.created_at, b.metadata"
             " FROM messages b JOIN messages u ON u.room_id = b.room_id AND u.seq = b.seq - 1"
             " WHERE b.sender_type = 'bot' AND u.sender_type = 'user'"
             f" AND b.created_at >= ? AND b.created_at < ? AND ({maybe})"
             " ORDER BY b.created_at DESC, b.room_id, b.seq",
-            (since, until, *(f"%{reason}%" for reason in UNANSWERED_REASONS)),
+            (since, until, *(f"%{marker}%" for marker in markers)),
         )
         found = []
         for row in rows:
-            reasons = json.loads(row[3]).get("reasons") or []
+            metadata = json.loads(row[3])
+            reasons = metadata.get("reasons") or []
             why = next((r for r in reasons if r in UNANSWERED_REASONS), None)
+            if why is None and metadata.get("act") == OFF_TOPIC_ACT:
+                why = OFF_TOPIC_ACT
             if why is not None:
                 found.append(UnansweredQuestion(str(row[0]), str(row[1]), str(row[2]), why))
                 if len(found) == limit:

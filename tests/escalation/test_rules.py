@@ -58,6 +58,12 @@ def test_the_vocabulary_file_is_the_models(embedder: Embedder) -> None:
         ("I don't need to talk to an agent, thanks", set()),
         ("how do I set up voicemail", set()),
         ("the app is scanning for networks", set()),
+        # Indirect requests: a person asked to contact the customer. A contact verb after
+        # "my"/"the" is a noun, and a past one reports, it does not ask.
+        ("can someone call me?", {"human_requested"}),
+        ("could somebody ring me back tomorrow", {"human_requested"}),
+        ("does my phone support eSIM?", set()),
+        ("someone called me pretending to be you", set()),
     ],
 )
 def test_word_rules(words: WordRules, text: str, expected: set[str]) -> None:

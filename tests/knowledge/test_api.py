@@ -128,13 +128,13 @@ async def test_ask_answers_and_cites_the_document_id(app: Quart) -> None:
     assert body["provider"] == "offline"
 
 
-async def test_ask_off_topic_escalates_for_low_confidence(app: Quart) -> None:
+async def test_ask_off_topic_says_what_the_bot_covers_without_escalating(app: Quart) -> None:
     response = await app.test_client().post(
         "/api/ask", json={"message": "what is the capital of Australia"}, headers=ADMIN
     )
     body = await response.get_json()
-    assert body["escalate"] is True
-    assert "low_confidence" in body["reasons"]
+    assert (body["escalate"], body["act"], body["reasons"]) == (False, "off_topic", [])
+    assert body["sources"] == []
 
 
 async def test_a_customer_asks_within_its_own_session_only(app: Quart) -> None:

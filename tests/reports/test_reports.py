@@ -155,7 +155,10 @@ async def test_knowledge_gaps_group_questions_by_meaning(
     pets, crypto, other = topics
     assert set(pets["examples"]) == set(asked["pets"])  # the repeat counted, shown once
     assert len(pets["examples"]) == 3
-    assert pets["label"] in pets["examples"] and pets["reasons"] == {"low_confidence": 4}
+    assert pets["label"] in pets["examples"]
+    # Handed over as unsure, or told what the bot covers (off-topic): a gap either way.
+    assert sum(pets["reasons"].values()) == 4
+    assert set(pets["reasons"]) <= {"low_confidence", "off_topic"}
     assert set(crypto["examples"]) == set(asked["crypto"])
     assert other["examples"] == asked["other"]
 

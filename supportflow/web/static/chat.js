@@ -293,7 +293,8 @@ function offerThumbs(message) {
 
 /**
  * Quick replies under the latest bot message: a clarifying question's suggestions (and "None
- * of these"), or the related articles of an answer ("Also: ..."). A click sends that title
+ * of these"), an off-topic reply's topics (and "Talk to a person"), or the related articles
+ * of an answer ("Also: ..."). A click sends that title
  * as the customer's reply.
  */
 function offerQuickReplies(message) {
@@ -312,7 +313,12 @@ function offerQuickReplies(message) {
     el("button", { type: "button", class: `quick-reply${extra}`, dataset: { testid }, onclick: () => choose(text) }, label);
   let buttons;
   let label;
-  if (suggestions.length) {
+  if (suggestions.length && message.act === "off_topic") {
+    // Off the knowledge base: two likely topics, or a person (docs/reading.md).
+    buttons = suggestions.map((suggestion) => button(suggestion.title, suggestion.title, "quick-reply"));
+    buttons.push(button("Talk to a person", "Talk to a person", "quick-reply", " quick-reply-none"));
+    label = "Topics I can help with";
+  } else if (suggestions.length) {
     buttons = suggestions.map((suggestion) => button(suggestion.title, suggestion.title, "quick-reply"));
     buttons.push(button("None of these", "None of these", "quick-reply", " quick-reply-none"));
     label = "Suggested answers";

@@ -1,0 +1,110 @@
+"""Social text read as plain words, before retrieval and the escalation rules see it.
+
+Customers paste from Twitter, WhatsApp and mail: "@Nimbus my wifi is sooo slow #NoInternet
+https://t.co/x 😡 &amp; nobody helps". What the knowledge base can match is "my wifi is so slow
+no internet and nobody helps". Each step is a maintained library where one exists:
+
+- mojibake and HTML entities (`ftfy`, then `html.unescape` for what ftfy leaves);
+- URLs and @handles dropped (the dataset's and the platforms' handles name nobody useful);
+- #hashtags split into words (`wordsegment`, its word counts ship in the wheel);
+- emoji read as their names (`emoji`), or dropped for retrieval, where "enraged face" only
+  adds noise;
+- elongated words ("sooo", "pleeease") folded to the most frequent English spelling of
+  their letter runs (wordsegment's counts again): "sooo" -> "so", "hellooo" -> "hello".
+
+Nothing here downloads anything: wordsegment reads its bundled files on `load_words()`,
+which start-up runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import threading
+
+import emoji
+import ftfy
+import wordsegment
+
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+_RUN = re.compile(r"([A-Za-z])\1{2,}")  # three or more of one letter
+_ELONGATED = re.compile(r"\b\w*([A-Za-z])\1{2,}\w*\b")
+# "Hi @nimbus." leaves "Hi ." behind.
+_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
+# Runs folded per word: each run is one or two letters, so 2**runs spellings are tried.
+_MAX_RUNS = 4
+
+_loaded = threading.Lock()
+
+
+def load_words() -> None:
+    """Read wordsegment's bundled word counts once (about a second: run it off the loop)."""
+    with _loaded:
+        if not wordsegment.UNIGRAMS:
+            wordsegment.load()
+
+
+def _count(word: str) -> float:
+    return float(wordsegment.UNIGRAMS.get(word.lower(), 0.0))
+
+
+def split_hashtag(tag: str) -> str:
+    """'NoInternetAgain' -> 'no internet again'; digits kept ('Season2' -> 'season 2')."""
+    load_words()
+    return " ".join(wordsegment.segment(tag)) or tag
+
+
+def unelongate(word: str) -> str:
+    """The most frequent spelling of `word` with each run of 3+ letters cut to one or two."""
+    load_words()
+    runs = list(_RUN.finditer(word))
+    if not runs or len(runs) > _MAX_RUNS:
+        return _RUN.sub(r"\1\1", word)
+    spellings: list[str] = []
+    for lengths in itertools.product((1, 2), repeat=len(runs)):
+        pieces: list[str] = []
+        start = 0
+        for run, length in zip(runs, lengths, strict=True):
+            pieces.append(word[start : run.start()] + run.group(1) * length)
+            start = run.end()
+        pieces.append(word[start:])
+        spellings.append("".join(pieces))
+    best = max(spellings, key=_count)
+    return best if _count(best) > 0 else _RUN.sub(r"\1\1", word)
+
+
+def _emoji_name(chars: str, data: dict[str, str]) -> str:
+    return " " + data["en"].strip(":").replace("_", " ") + " "
+
+
+def readable(text: str, emoji_words: bool = False) -> str:
+    """`text` as plain words: see the module docstring. Never empty when `text` is not."""
+    fixed = html.unescape(ftfy.fix_text(text))
+    fixed = _URL.sub(" ", fixed)
+    fixed = _HANDLE.sub(" ", fixed)
+    fixed = _HASHTAG.sub(lambda tag: " " + split_hashtag(tag.group(1)) + " ", fixed)
+    if emoji_words:
+        fixed = emoji.replace_emoji(fixed, replace=_emoji_name)
+    else:
+        fixed = emoji.replace_emoji(fixed, replace=" ")
+    fixed = _ELONGATED.sub(lambda word: unelongate(word.group(0)), fixed)
+    # Punctuation a handle or URL leaves at the start (", yet ...") is noise too.
+    cleaned = _SPACE_BEFORE_STOP.sub(r"\1", " ".join(fixed.split())).lstrip(",.;: ")
+    return cleaned or text
+
+
+# Shouting: at least this many words in capitals, and most of the message's words. One or
+# two capitalised words are acronyms ("AT&T", "APN"), not a raised voice.
+SHOUTED_WORDS = 3
+SHOUTED_SHARE = 0.6
+_LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def shouting(text: str) -> bool:
+    """True when the message is written in capitals ("PAY ATTENTION TO ME")."""
+    found = _LETTER_WORD.findall(text)
+    loud = [word for word in found if word.isupper()]
+    return len(loud) >= SHOUTED_WORDS and len(loud) >= SHOUTED_SHARE * len(found)
