@@ -28,6 +28,7 @@ from supportflow.api import (
     search,
     sessions,
     sites,
+    teams,
     webhooks,
     widget,
 )
@@ -49,6 +50,7 @@ from supportflow.rooms.agent_presence import AgentPresence
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.recovery import own_up_to_interrupted_replies
 from supportflow.rooms.registry import RoomRegistry
+from supportflow.rooms.team_widening import TeamWidening
 from supportflow.rooms.unclaimed import UnclaimedWatch
 from supportflow.services import Services
 from supportflow.settings import Settings
@@ -73,6 +75,7 @@ _BLUEPRINTS = (
     canned_replies.blueprint,
     webhooks.blueprint,
     sites.blueprint,
+    teams.blueprint,
     widget.blueprint,
     reports.blueprint,
     metrics_api.blueprint,
@@ -230,7 +233,8 @@ async def _open_services(
     refresh = services.site_origins.keep_fresh(store, SITES_REFRESH_SECONDS)
     cleanup.push_async_callback(_cancel, asyncio.create_task(refresh))
     watch = UnclaimedWatch(store, rooms, settings.unclaimed_realert_seconds, settings.office_hours)
-    sweepers = [watch.run]
+    widening = TeamWidening(store, rooms, settings.team_claim_timeout_seconds)
+    sweepers = [watch.run, widening.run]
     if settings.retention_days > 0:
         sweep = RetentionSweep(store, settings.retention_days, settings.retention_interval_seconds)
         sweepers.append(sweep.run)

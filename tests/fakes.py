@@ -100,6 +100,28 @@ class ConfidentBot:
         return Reply("Dial 121, then choose 3 to set a new PIN.", 0.91, (source,))
 
 
+class TopicBot:
+    """A responder whose chat is about what the customer says it is: "topic:<category>" in a
+    message makes the reply weigh an article of that category, and "dispute" hands over
+    (`sensitive_topic`), as the real bot does for a billing dispute (team routing tests)."""
+
+    async def respond(self, room: RoomView, history: Sequence[Turn], text: str) -> Reply:
+        categories = [word[len("topic:") :] for word in text.split() if word.startswith("topic:")]
+        weighed = tuple(
+            Source(f"{category}-article", f"About {category}", 0.5, category)
+            for category in categories
+        )
+        if "dispute" in text:
+            return Reply(
+                "Let me pass you to a person.",
+                0.5,
+                escalate=True,
+                reasons=("sensitive_topic",),
+                considered=weighed,
+            )
+        return Reply(f"echo: {text}", 0.9, weighed, considered=weighed)
+
+
 @cache
 def model_vocabulary() -> frozenset[str]:
     """The whole lower-case words of all-MiniLM-L6-v2's vocabulary (= Embedder.known_words)."""

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -238,6 +239,34 @@ def shared_server(
         [inspect.Parameter(server_name, inspect.Parameter.KEYWORD_ONLY, annotation=LiveServer)]
     )
     return server_fixture, pytest.fixture(name=admin_name)(admin_fixture)
+
+
+@contextmanager
+def two_nodes(base: Path, name: str, **overrides: Any) -> Iterator[list[LiveServer]]:
+    """Two live servers, nodes "node-a" and "node-b", sharing one SQLite file under `base`
+    and the machine's Redis under a key prefix of their own (deleted after)."""
+    # Imported here: tests.services is a pytest plugin, loaded after this module.
+    from tests.services import RedisNamespace, delete_prefixed, redis_url
+
+    url = redis_url()
+    namespace = RedisNamespace(url, f"sf-test-{name}-{uuid.uuid4().hex[:8]}:")
+    started: list[LiveServer] = []
+    try:
+        for node in ("a", "b"):
+            settings = server_settings(
+                base / node,
+                database_url=f"sqlite:///{base / 'shared.db'}",
+                redis_url=url,
+                redis_prefix=namespace.prefix.rstrip(":"),
+                node_id=f"node-{node}",
+                **overrides,
+            )
+            started.append(LiveServer(settings).start())
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+        delete_prefixed(url, namespace.prefix)
 
 
 def wait_for_health(

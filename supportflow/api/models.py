@@ -138,6 +138,10 @@ class Escalation(BaseModel):
     triggered_at: str
     handled_at: str | None
     handled_by: str | None
+    team_id: str | None = Field(default=None, description="the team it was routed to")
+    widened_at: str | None = Field(
+        default=None, description="when every agent was alerted (null: its team only, so far)"
+    )
 
     @classmethod
     def of(cls, record: EscalationRecord) -> Escalation:

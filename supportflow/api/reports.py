@@ -60,6 +60,15 @@ class AgentHandlingOut(BaseModel):
     handle_time: DurationsOut
 
 
+class TeamOut(BaseModel):
+    team_id: str | None = Field(description="null: the escalations routed to no team")
+    name: str | None = Field(description="null: no team, or the team was deleted")
+    escalations: int
+    widened: int = Field(description="of those, alerted to everyone (the team's time ran out)")
+    time_to_first_claim: DurationsOut
+    handle_time: DurationsOut
+
+
 class DayOut(BaseModel):
     day: str
     by_reason: dict[str, int]
@@ -89,6 +98,7 @@ class SummaryOut(BaseModel):
     time_to_first_claim: DurationsOut
     handle_time: DurationsOut
     handle_time_by_agent: list[AgentHandlingOut]
+    by_team: list[TeamOut] = Field(description="escalations, waits and handle times per team")
     csat: CsatOut | None = Field(description="null when ratings are not recorded")
     thumbs: ThumbsOut | None = Field(description="null when thumbs are not recorded")
     notes: list[str]
@@ -114,7 +124,8 @@ class GapsOut(BaseModel):
 @validate_response(SummaryOut, 200)
 async def summary(query_args: RangeQuery) -> SummaryOut:
     """Chats, bot-resolved share, escalations by reason and day, time to first claim and
-    handle time (p50, p90), CSAT and thumbs, for [since, until) (admin)."""
+    handle time (p50, p90), the same split by team, CSAT and thumbs, for [since, until)
+    (admin)."""
     await require(Role.ADMIN)
     since, until = _range(query_args)
     report = await summarise(services().store, since, until)

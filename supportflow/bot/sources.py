@@ -86,4 +86,4 @@ def cited_sources(
 
 
 def _source(doc: DocumentMatch) -> Source:
-    return Source(doc.doc_id, doc.title, round(doc.similarity, 4))
+    return Source(doc.doc_id, doc.title, round(doc.similarity, 4), doc.category)

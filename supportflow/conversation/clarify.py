@@ -89,7 +89,7 @@ def distinct_articles(
     for doc in documents:
         if any(same_title(doc.title, other.title) for other in chosen):
             continue
-        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4)))
+        chosen.append(Source(doc.doc_id, doc.title, round(doc.similarity, 4), doc.category))
         if len(chosen) == limit:
             break
     return tuple(chosen)

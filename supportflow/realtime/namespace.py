@@ -59,6 +59,7 @@ from supportflow.rooms.commands import (
     Release,
     StateChange,
     Transfer,
+    TransferToTeam,
 )
 from supportflow.rooms.commands import LeaveContact as LeaveContactCommand
 from supportflow.services import Services
@@ -286,18 +287,26 @@ class ChatNamespace(socketio.AsyncNamespace):  # type: ignore[misc]  # untyped l
         return _state_ack(change)
 
     async def on_transfer_room(self, sid: str, principal: Principal, data: Any) -> dict[str, Any]:
-        """The assigned agent hands the room to another available agent, who is alerted."""
+        """The assigned agent hands the room to another available agent, who is alerted, or
+        back to the queue of a team (`team_id`), whose available agents are alerted first."""
         payload = _parse(TransferRoom, data)
         principal.require(Role.AGENT)
         session = await self._room_for(principal, payload.room_id, Action.HANDLE)
         services = self._services()
         me = await services.store.get_agent(principal.id)
-        target = await services.store.get_agent(payload.agent_id)
-        # Enabled, available and under capacity are checked where the transfer is stored;
-        # an agent with no socket would strand the customer (and if its last socket closes
-        # right after this, the absent-agent sweep re-queues the room after the grace).
-        await services.presence.ensure_connected(target.agent_id)
-        command = Transfer(me.agent_id, me.name, target.agent_id, target.name)
+        command: Transfer | TransferToTeam
+        if payload.team_id is not None:
+            team = await services.store.get_team(payload.team_id)
+            command = TransferToTeam(me.agent_id, me.name, team.team_id, team.name)
+        else:
+            assert payload.agent_id is not None
+            target = await services.store.get_agent(payload.agent_id)
+            # Enabled, available and under capacity are checked where the transfer is
+            # stored; an agent with no socket would strand the customer (and if its last
+            # socket closes right after this, the absent-agent sweep re-queues the room
+            # after the grace).
+            await services.presence.ensure_connected(target.agent_id)
+            command = Transfer(me.agent_id, me.name, target.agent_id, target.name)
         # The state change takes the previous agent's sockets out of the room's channels,
         # its notes' included, and puts the new holder's in (`sync_readers`).
         change = await services.rooms.submit(session.room_id, command)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from supportflow.rooms.room_notifier import EscalationAlert
 from supportflow.store import MessageRecord
@@ -49,7 +49,16 @@ class Typing(RoomRef):
 
 
 class TransferRoom(RoomRef):
-    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    """To another agent (`agent_id`) or back to a team's queue (`team_id`): exactly one."""
+
+    agent_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    team_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferRoom:
+        if (self.agent_id is None) == (self.team_id is None):
+            raise ValueError("give exactly one of agent_id and team_id")
+        return self
 
 
 class AddNote(RoomRef):
@@ -128,4 +137,8 @@ def alert_event(alert: EscalationAlert) -> dict[str, Any]:
         "queued_at": alert.queued_at,
         "preview": [{"sender_type": p.sender_type, "message": p.message} for p in alert.preview],
         "realert": alert.realert,
+        "team_id": alert.team_id,
+        "team_name": alert.team_name,
+        # True while only the team is alerted; false once everyone is (or it has no team).
+        "team_only": alert.audience is not None,
     }

@@ -75,7 +75,12 @@ class SocketNotifier:
         await self.sync_readers(room_id, state, agent_id)
 
     async def escalation_alert(self, alert: EscalationAlert) -> None:
-        await self._sio.emit("escalation_alert", alert_event(alert), to=AVAILABLE_AGENTS)
+        if alert.audience is None:
+            await self._sio.emit("escalation_alert", alert_event(alert), to=AVAILABLE_AGENTS)
+        elif alert.audience:
+            # A team's available agents: their own rooms, which reach every node's sockets.
+            to = [agent_room(agent_id) for agent_id in alert.audience]
+            await self._sio.emit("escalation_alert", alert_event(alert), to=to)
 
     async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
         event = {"room_id": room_id, "agent_id": agent_id}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from supportflow.store import Store
-from supportflow.store.reports import RatingCounts, ThumbCounts
+from supportflow.store.reports import RatingCounts, TeamEscalation, ThumbCounts
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,18 @@ class AgentHandling:
 
 
 @dataclass(frozen=True)
+class TeamFigures:
+    """One team's share of the escalations (team_id None: those routed to no team)."""
+
+    team_id: str | None
+    name: str | None
+    escalations: int
+    widened: int  # of those, alerted to everyone (the team's time ran out, or nobody was on)
+    time_to_first_claim: Durations
+    handle_time: Durations
+
+
+@dataclass(frozen=True)
 class DayOfEscalations:
     day: str  # YYYY-MM-DD (UTC)
     by_reason: dict[str, int]
@@ -52,6 +64,7 @@ class Summary:
     time_to_first_claim: Durations
     handle_time: Durations
     handle_time_by_agent: list[AgentHandling]
+    by_team: list[TeamFigures]
     csat: RatingCounts | None  # None: ratings are not stored (yet)
     thumbs: ThumbCounts | None  # None: thumbs are not stored (yet)
     notes: list[str] = field(default_factory=list)
@@ -88,10 +101,32 @@ async def summarise(store: Store, since: str, until: str) -> Summary:
             AgentHandling(agent, Durations.of(seconds))
             for agent, seconds in sorted(per_agent.items())
         ],
+        by_team=await _by_team(store, since, until),
         csat=csat,
         thumbs=thumbs,
         notes=notes,
     )
+
+
+async def _by_team(store: Store, since: str, until: str) -> list[TeamFigures]:
+    """Each team's escalations, waits and handle times; teams by name, no team last."""
+    grouped: dict[str | None, list[TeamEscalation]] = defaultdict(list)
+    for escalation in await store.team_escalations(since, until):
+        grouped[escalation.team_id].append(escalation)
+    figures = [
+        TeamFigures(
+            team_id=team_id,
+            name=next((e.team_name for e in rows if e.team_name), None),
+            escalations=len(rows),
+            widened=sum(e.widened for e in rows),
+            time_to_first_claim=Durations.of(
+                [e.claim_wait for e in rows if e.claim_wait is not None]
+            ),
+            handle_time=Durations.of([e.handle_time for e in rows if e.handle_time is not None]),
+        )
+        for team_id, rows in grouped.items()
+    ]
+    return sorted(figures, key=lambda f: (f.team_id is None, (f.name or f.team_id or "").lower()))
 
 
 def _mean(values: list[float]) -> float:

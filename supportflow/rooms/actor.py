@@ -39,6 +39,8 @@ from supportflow.rooms.commands import (
     Release,
     StateChange,
     Transfer,
+    TransferToTeam,
+    WidenAlert,
 )
 from supportflow.rooms.effects import RoomEffects
 from supportflow.rooms.machine import FINAL_STATE, RoomLifecycle, RoomState, Trigger
@@ -254,6 +256,12 @@ class RoomActor:
         )
         return Outcome(firing.change)
 
+    async def handle_transfer_to_team(self, command: TransferToTeam) -> Outcome[StateChange]:
+        firing = await self.lifecycle.fire(
+            Trigger.TRANSFER_TO_TEAM, actor_id=command.agent_id, by_agent=True, command=command
+        )
+        return Outcome(firing.change)
+
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]:
         # The agent may have come back, released or closed meanwhile: then nothing to do.
         if self.lifecycle.agent_id != command.agent_id:
@@ -295,6 +303,12 @@ class RoomActor:
         if self.state is not RoomState.ESCALATING:
             return Outcome(False)
         return Outcome(await self._effects.realert(self.session_id, command.office_open))
+
+    async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]:
+        # Only a room still in the queue is widened; claimed or closed meanwhile: done.
+        if self.state is not RoomState.ESCALATING:
+            return Outcome(False)
+        return Outcome(await self._effects.widen_alert(self.session_id))
 
     async def handle_own_up_to_interruption(self, command: OwnUpToInterruption) -> Outcome[bool]:
         # A customer message last is a lost reply only where the bot was to answer it.

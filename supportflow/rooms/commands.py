@@ -114,6 +114,19 @@ class Transfer(Command[StateChange]):
 
 
 @dataclass(frozen=True)
+class TransferToTeam(Command[StateChange]):
+    """The assigned agent sends the room back to the queue, for one team's agents first."""
+
+    agent_id: str
+    agent_name: str
+    team_id: str
+    team_name: str
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[StateChange]]:
+        return room.handle_transfer_to_team(self)
+
+
+@dataclass(frozen=True)
 class AgentLost(Command[StateChange | None]):
     """The assigned agent vanished past the grace period: back to the queue.
 
@@ -159,6 +172,17 @@ class ReAlert(Command[bool]):
 
     def apply(self, room: RoomHandlers) -> Awaitable[Outcome[bool]]:
         return room.handle_realert(self)
+
+
+@dataclass(frozen=True)
+class WidenAlert(Command[bool]):
+    """Nobody of the room's team claimed it in time: alert every available agent.
+
+    False when the room no longer waits for its team alone (claimed, or widened already).
+    """
+
+    def apply(self, room: RoomHandlers) -> Awaitable[Outcome[bool]]:
+        return room.handle_widen_alert(self)
 
 
 @dataclass(frozen=True)
@@ -230,6 +254,8 @@ class RoomHandlers(Protocol):
 
     async def handle_transfer(self, command: Transfer) -> Outcome[StateChange]: ...
 
+    async def handle_transfer_to_team(self, command: TransferToTeam) -> Outcome[StateChange]: ...
+
     async def handle_agent_lost(self, command: AgentLost) -> Outcome[StateChange | None]: ...
 
     async def handle_close(self, command: Close) -> Outcome[StateChange]: ...
@@ -237,6 +263,8 @@ class RoomHandlers(Protocol):
     async def handle_add_note(self, command: AddNote) -> Outcome[MessageRecord]: ...
 
     async def handle_realert(self, command: ReAlert) -> Outcome[bool]: ...
+
+    async def handle_widen_alert(self, command: WidenAlert) -> Outcome[bool]: ...
 
     async def handle_rate_chat(self, command: RateChat) -> Outcome[RatingRecord]: ...
 

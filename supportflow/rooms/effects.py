@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import statistics
 import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
@@ -21,8 +20,15 @@ from datetime import datetime
 
 from supportflow.metrics import Metrics, escalation_label
 from supportflow.office_hours import OfficeHours, utc_now
-from supportflow.rooms.commands import AddNote, PostMessage, StateChange, Transfer
+from supportflow.rooms.commands import (
+    AddNote,
+    PostMessage,
+    StateChange,
+    Transfer,
+    TransferToTeam,
+)
 from supportflow.rooms.history import conversation_history
+from supportflow.rooms.queue_notice import queue_notice
 from supportflow.rooms.responder import Reply, Responder, RoomView, Source
 from supportflow.rooms.room_notifier import (
     EscalationAlert,
@@ -31,6 +37,7 @@ from supportflow.rooms.room_notifier import (
     TransferAlert,
 )
 from supportflow.rooms.streaming import streaming_to
+from supportflow.rooms.team_router import TeamRouter
 from supportflow.store import (
     EscalationRecord,
     MessageRecord,
@@ -79,6 +86,7 @@ class RoomEffects:
         office_hours: OfficeHours | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self.teams = TeamRouter(store, history_limit)
         self.store = store
         self.responder = responder
         self.notifier = notifier
@@ -164,17 +172,42 @@ class RoomEffects:
         self.metrics.bot_reply_seconds.observe(time.perf_counter() - draft.started)
 
     async def open_escalation(
-        self, room_id: str, reasons: Sequence[str], expected: Collection[RoomState]
+        self,
+        room_id: str,
+        reasons: Sequence[str],
+        expected: Collection[RoomState],
+        hand_over: DraftReply | None = None,
+        team_id: str | None = None,
     ) -> EscalationRecord:
+        """Queue the room: for `team_id`'s agents first when given (a transfer to a team),
+        else for the team whose topics match the chat (`escalation.routing`), if any."""
         unique = tuple(dict.fromkeys(reasons))
-        escalation = await self.store.open_escalation(room_id, unique, expected, fence=self.fence)
+        route = await self.teams.route(
+            room_id, unique, hand_over.reply if hand_over else None, team_id
+        )
+        escalation = await self.store.open_escalation(
+            room_id, unique, expected, team=route, fence=self.fence
+        )
         for reason in unique:
             self.metrics.escalations.labels(reason=escalation_label(reason)).inc()
         return escalation
 
     async def alert_agents(self, escalation: EscalationRecord) -> None:
-        """Tell every available agent about a stored escalation (before anything else)."""
+        """Tell the available agents (of its team first) about a stored escalation (before
+        anything else)."""
         await self.notifier.escalation_alert(await self._alert(escalation))
+
+    async def widen_alert(self, session_id: str) -> bool:
+        """The team's claim time ran out: alert everyone. False if nothing waits team-only."""
+        escalation = await self.store.pending_escalation(session_id)
+        if escalation is None or not escalation.team_only:
+            return False
+        widened = await self.store.widen_escalation(escalation.escalation_id)
+        if widened is None:
+            return False
+        # A reminder about the same escalation (webhooks announced it when it was queued).
+        await self.notifier.escalation_alert(replace(await self._alert(widened), realert=True))
+        return True
 
     async def announce_escalation(self, change: StateChange, escalation: EscalationRecord) -> None:
         """After the alert: the room's new state, and the customer's queue position."""
@@ -223,6 +256,18 @@ class RoomEffects:
             f"{transfer.agent_name} transferred this chat to {transfer.target_name}.",
             {"transferred_from": transfer.agent_id, "transferred_to": transfer.target_id},
         )
+
+    async def announce_team_transfer(
+        self, change: StateChange, escalation: EscalationRecord, transfer: TransferToTeam
+    ) -> None:
+        """After the team's alert: the room's new state, who sent it where, the queue."""
+        await self._announce_state(change)
+        await self.system_message(
+            change.room_id,
+            f"{transfer.agent_name} transferred this chat to the {transfer.team_name} team.",
+            {"transferred_from": transfer.agent_id, "transferred_to_team": transfer.team_id},
+        )
+        await self._tell_queue_position(escalation)
 
     async def set_state(
         self, room_id: str, state: RoomState, expected: Collection[RoomState]
@@ -327,43 +372,18 @@ class RoomEffects:
         )
 
     async def _tell_queue_position(self, escalation: EscalationRecord) -> None:
-        now = self.clock()
-        if self.office_hours is not None and not self.office_hours.is_open(now):
-            await self._tell_office_closed(escalation, self.office_hours.next_opening(now))
-            return
-        position = await self.store.queue_position(escalation)
-        waits = await self.store.recent_claim_waits()
-        estimate = round(statistics.median(waits) * position) if waits else None
-        text = f"I've passed your chat to our support team. You are number {position} in the queue"
-        if estimate is None:
-            text += "; an agent will be with you as soon as possible."
-        else:
-            text += f"; the estimated wait is about {_humane_duration(estimate)}."
-        await self.system_message(
-            escalation.room_id,
-            text,
-            {
-                "queue_position": position,
-                "estimated_wait_seconds": estimate,
-                "reasons": list(escalation.reasons),
-            },
-        )
-
-    async def _tell_office_closed(self, escalation: EscalationRecord, back: datetime) -> None:
-        assert self.office_hours is not None
-        await self.system_message(
-            escalation.room_id,
-            f"Our team is offline right now; agents are back on {self.office_hours.describe(back)}."
-            " Your chat stays in the queue until then. You can leave a message here, and an"
-            " email address if you would like the answer by email.",
-            {
-                "office_closed": True,
-                "agents_back_at": back.isoformat(),
-                "reasons": list(escalation.reasons),
-            },
-        )
+        text, metadata = await queue_notice(self.store, escalation, self.office_hours, self.clock())
+        await self.system_message(escalation.room_id, text, metadata)
 
     async def _alert(self, escalation: EscalationRecord) -> EscalationAlert:
+        audience: tuple[str, ...] | None = None
+        if escalation.team_only:
+            assert escalation.team_id is not None
+            audience = await self.teams.audience(escalation.team_id)
+            if not audience:
+                # Nobody of the team is on any more: the queue is everyone's now.
+                widened = await self.store.widen_escalation(escalation.escalation_id)
+                escalation, audience = widened or escalation, None
         recent = await self.store.recent_messages(escalation.room_id, _PREVIEW_LINES + 1)
         preview = tuple(
             PreviewLine(m.sender_type, m.body[:_PREVIEW_CHARS])
@@ -378,11 +398,17 @@ class RoomEffects:
             reasons=escalation.reasons,
             queued_at=escalation.triggered_at,
             preview=preview,
+            team_id=escalation.team_id,
+            team_name=await self.teams.name(escalation.team_id),
+            audience=audience,
         )
 
 
 def _reply_metadata(reply: Reply) -> dict[str, object]:
+    named = (*reply.sources, *reply.considered)
     return {
+        # What the reply was about, for team routing (escalation/routing.py).
+        "categories": sorted({source.category for source in named if source.category}),
         "confidence": round(reply.confidence, 4),
         "sources": [_source(source) for source in reply.sources],
         "provider": reply.provider,
@@ -399,9 +425,3 @@ def _reply_metadata(reply: Reply) -> dict[str, object]:
 
 def _source(source: Source) -> dict[str, object]:
     return {"id": source.id, "title": source.title, "score": round(source.score, 4)}
-
-
-def _humane_duration(seconds: int) -> str:
-    if seconds < 90:
-        return "a minute"
-    return f"{round(seconds / 60)} minutes"

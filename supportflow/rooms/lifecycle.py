@@ -29,6 +29,7 @@ class Trigger(StrEnum):
     RELEASE = "release"
     AGENT_LOST = "agent_lost"
     TRANSFER = "transfer"
+    TRANSFER_TO_TEAM = "transfer_to_team"
     CLOSE = "close"
 
 
@@ -151,6 +152,16 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
         # store.transfer_room: agent_unavailable, at_capacity
         store_checks=("is_available", "has_capacity"),
     ),
+    # Back to the queue, for one team's agents first (issue 25); the agent leaves the room.
+    TransitionSpec(
+        _T.TRANSFER_TO_TEAM,
+        (_S.AGENT_ASSIGNED,),
+        _S.ESCALATING,
+        "store_team_transfer",
+        "announce_team_transfer",
+        guards=("is_assigned_agent",),
+        label="alert the team",
+    ),
     TransitionSpec(
         _T.CLOSE,
         _OPEN,
@@ -193,6 +204,7 @@ REFUSALS: dict[tuple[Trigger, RoomState, str | None], Refusal] = {
     (_T.AGENT_MESSAGE, _S.AGENT_ASSIGNED, "is_assigned_agent"): _NOT_HOLDER,
     (_T.RELEASE, _S.AGENT_ASSIGNED, "is_assigned_agent"): _NOT_HOLDER,
     (_T.TRANSFER, _S.AGENT_ASSIGNED, "is_assigned_agent"): _NOT_HOLDER,
+    (_T.TRANSFER_TO_TEAM, _S.AGENT_ASSIGNED, "is_assigned_agent"): _NOT_HOLDER,
     (_T.TRANSFER, _S.AGENT_ASSIGNED, "is_another_agent"): Refusal(
         Conflict, "same_agent", "a room cannot be transferred to its own agent"
     ),

@@ -19,6 +19,8 @@ class Source:
     id: str
     title: str
     score: float
+    # The article's knowledge-base category: what routes a hand-over to a team (teams.md).
+    category: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ class EscalationAlert:
     queued_at: str
     preview: tuple[PreviewLine, ...] = field(default=())
     realert: bool = False
+    team_id: str | None = None  # the team it was routed to, if any
+    team_name: str | None = None
+    # The agent ids to alert (the team's available agents); None: every available agent.
+    audience: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class RoomNotifier(Protocol):
         """The room's state machine moved: to the room and to every agent's queue."""
 
     async def escalation_alert(self, alert: EscalationAlert) -> None:
-        """A room joined the queue: to every available agent."""
+        """A room joined the queue: to `alert.audience`, or every available agent."""
 
     async def escalation_claimed(self, room_id: str, agent_id: str) -> None:
         """A queued room was claimed: to every agent, so their queues drop it."""

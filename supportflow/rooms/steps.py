@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from supportflow.rooms.commands import Claim, PostMessage, Transfer
+from supportflow.rooms.commands import Claim, PostMessage, Transfer, TransferToTeam
 from supportflow.rooms.effects import DraftReply, RoomEffects
 from supportflow.rooms.machine import Firing, Trigger
 
 CLOSING_MESSAGE = "This chat is closed. Thank you! How did we do? Rate this chat from 1 to 5."
 RELEASED_MESSAGE = "The agent handed this chat back to the assistant."
+# The reason an escalation made by a transfer to a team records.
+TRANSFERRED = "transferred"
 
 C = TypeVar("C")
 
@@ -60,7 +62,7 @@ class RoomSteps:
         cause = _expect(firing.command, EscalationCause)
         try:
             firing.escalation = await self._effects.open_escalation(
-                self.room_id, cause.reasons, firing.sources
+                self.room_id, cause.reasons, firing.sources, cause.hand_over
             )
         except BaseException:
             await self._hand_over(cause)
@@ -108,6 +110,19 @@ class RoomSteps:
     async def announce_transfer(self, firing: Firing) -> None:
         command = _expect(firing.command, Transfer)
         await self._effects.announce_transfer(firing.change, self.session_id, command)
+
+    async def store_team_transfer(self, firing: Firing) -> None:
+        command = _expect(firing.command, TransferToTeam)
+        firing.escalation = await self._effects.open_escalation(
+            self.room_id, (TRANSFERRED,), firing.sources, team_id=command.team_id
+        )
+
+    async def announce_team_transfer(self, firing: Firing) -> None:
+        """The team's alert first, then the room's new state, who sent it where, the queue."""
+        command = _expect(firing.command, TransferToTeam)
+        assert firing.escalation is not None
+        await self._effects.alert_agents(firing.escalation)
+        await self._effects.announce_team_transfer(firing.change, firing.escalation, command)
 
     async def _hand_over(self, cause: EscalationCause) -> None:
         if cause.hand_over is not None:

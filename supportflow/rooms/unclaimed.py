@@ -13,16 +13,13 @@ the last shutdown or crash is told, rather than left waiting unseen.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import UTC, datetime
 
 from supportflow.office_hours import OfficeHours
 from supportflow.rooms.commands import ReAlert
 from supportflow.rooms.registry import RoomRegistry
+from supportflow.rooms.sweeping import sweep_forever
 from supportflow.store import Store
-
-log = logging.getLogger(__name__)
 
 
 class UnclaimedWatch:
@@ -42,13 +39,7 @@ class UnclaimedWatch:
 
     async def run(self) -> None:
         """Sweep forever (cancel the task to stop)."""
-        interval = min(max(self._after / 4, 0.25), 30.0)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("unclaimed sweep failed")
+        await sweep_forever(min(max(self._after / 4, 0.25), 30.0), self.sweep, "unclaimed")
 
     async def sweep(self) -> list[str]:
         """Re-alert every room waiting too long; return their room ids."""

@@ -174,6 +174,7 @@ class Settings(Section):
         room_idle_seconds: ClassVar[float]
         max_live_rooms: ClassVar[int]
         unclaimed_realert_seconds: ClassVar[float]
+        team_claim_timeout_seconds: ClassVar[float]
         office_timezone: ClassVar[str]
         office_hours: ClassVar[OfficeHours | None]
         shutdown_drain_seconds: ClassVar[float]

@@ -177,6 +177,12 @@ class RoomSettings(Section):
         " offered to leave a message)",
         ge=0.5,
     )
+    team_claim_timeout_seconds: float = setting(
+        120.0,
+        "an escalation routed to a team alerts that team's available agents only; unclaimed"
+        " this long, it is alerted to every available agent",
+        ge=0.1,
+    )
     office_timezone: str = setting(
         "UTC", "IANA time zone of `SUPPORTFLOW_OFFICE_HOURS`, e.g. `Europe/London`"
     )

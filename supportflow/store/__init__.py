@@ -16,7 +16,8 @@ from supportflow.store.records import (
     utc_now,
 )
 from supportflow.store.repository import Store
-from supportflow.store.rooms import StoredMessage
+from supportflow.store.rooms import StoredMessage, TeamRoute
+from supportflow.store.teams import TeamChanges, TeamRecord
 
 __all__ = [
     "LATEST_SCHEMA_VERSION",
@@ -29,6 +30,9 @@ __all__ = [
     "SessionRecord",
     "Store",
     "StoredMessage",
+    "TeamChanges",
+    "TeamRecord",
+    "TeamRoute",
     "UserRecord",
     "utc_in",
     "utc_now",

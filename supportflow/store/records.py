@@ -159,6 +159,13 @@ class EscalationRecord:
     handled_at: str | None
     handled_by: str | None
     status: str
+    team_id: str | None = None  # the team it was routed to (None: everyone)
+    widened_at: str | None = None  # when everyone was alerted (None: the team only, so far)
+
+    @property
+    def team_only(self) -> bool:
+        """Alerts go to its team's agents alone (not yet widened to everyone)."""
+        return self.team_id is not None and self.widened_at is None
 
     @classmethod
     def from_row(cls, row: Row) -> EscalationRecord:

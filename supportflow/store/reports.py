@@ -111,6 +111,17 @@ class ClaimDuration:
 
 
 @dataclass(frozen=True)
+class TeamEscalation:
+    """One escalation queued in the range, as the per-team report reads it."""
+
+    team_id: str | None  # None: routed to no team
+    team_name: str | None  # None: no team, or deleted since
+    widened: bool  # its alert went to everyone
+    claim_wait: float | None  # seconds from queueing to claim, if claimed
+    handle_time: float | None  # seconds held, if claimed and since ended
+
+
+@dataclass(frozen=True)
 class RatingCounts:
     count: int
     average: float | None
@@ -163,6 +174,29 @@ class ReportsRepository:
         """Seconds each agent held a room, for claims made in the range and since ended."""
         rows = await self._db.read(_HANDLE_TIMES, since=since, until=until)
         return [ClaimDuration(str(row[0]), seconds_between(row[1], row[2])) for row in rows]
+
+    async def team_escalations(self, since: str, until: str) -> list[TeamEscalation]:
+        """Every escalation queued in the range with its team, for the report by team."""
+        rows = await self._db.fetch_all(
+            "SELECT e.team_id, t.name, e.widened_at, e.status, e.triggered_at, e.handled_at,"
+            " e.released_at FROM escalations e LEFT JOIN teams t ON t.team_id = e.team_id"
+            " WHERE e.triggered_at >= ? AND e.triggered_at < ?",
+            (since, until),
+        )
+        return [
+            TeamEscalation(
+                team_id=row[0],
+                team_name=row[1],
+                widened=row[2] is not None,
+                claim_wait=seconds_between(row[4], row[5]) if row[3] == "claimed" else None,
+                handle_time=(
+                    seconds_between(row[5], row[6])
+                    if row[3] == "claimed" and row[6] is not None
+                    else None
+                ),
+            )
+            for row in rows
+        ]
 
     async def rating_counts(self, since: str, until: str) -> RatingCounts:
         """CSAT scores given in the range."""

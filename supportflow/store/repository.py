@@ -23,6 +23,7 @@ from supportflow.store.room_reads import RoomReadsRepository
 from supportflow.store.rooms import RoomsRepository
 from supportflow.store.search import SearchRepository
 from supportflow.store.sites import SitesRepository
+from supportflow.store.teams import TeamsRepository
 from supportflow.store.webhooks import WebhooksRepository
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ class Store(
     LearnedExamplesRepository,
     SearchRepository,
     CustomerHistoryRepository,
+    TeamsRepository,
 ):
     """Typed reads and atomic writes over SQLite or PostgreSQL; nothing else writes SQL."""
 

@@ -79,26 +79,39 @@ _WITH_STATUS_HANDLED_BY = _escalations_in_queue_order(
     escalations.c.status == bindparam("status"),
     escalations.c.handled_by == bindparam("handled_by"),
 )
-_QUEUE_POSITION = Query(
-    select(func.count())
-    .select_from(escalations)
-    .where(
-        escalations.c.status == "pending",
-        or_(
-            escalations.c.triggered_at < bindparam("triggered_at"),
-            and_(
-                escalations.c.triggered_at == bindparam("triggered_at"),
-                escalations.c.escalation_id <= bindparam("escalation_id"),
+
+
+def _queue_position(*conditions: Any) -> Query:
+    return Query(
+        select(func.count())
+        .select_from(escalations)
+        .where(
+            escalations.c.status == "pending",
+            or_(
+                escalations.c.triggered_at < bindparam("triggered_at"),
+                and_(
+                    escalations.c.triggered_at == bindparam("triggered_at"),
+                    escalations.c.escalation_id <= bindparam("escalation_id"),
+                ),
             ),
-        ),
+            *conditions,
+        )
     )
-)
-_CLAIM_WAITS = Query(
-    select(escalations.c.triggered_at, escalations.c.handled_at)
-    .where(escalations.c.status == "claimed")
-    .order_by(escalations.c.handled_at.desc())
-    .limit(bindparam("limit"))
-)
+
+
+def _claim_waits(*conditions: Any) -> Query:
+    return Query(
+        select(escalations.c.triggered_at, escalations.c.handled_at)
+        .where(escalations.c.status == "claimed", *conditions)
+        .order_by(escalations.c.handled_at.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_OF_TEAM = escalations.c.team_id == bindparam("team_id")
+# Everyone's queue, and one team's (an escalation routed to a team waits in its queue).
+_QUEUE_POSITION = {False: _queue_position(), True: _queue_position(_OF_TEAM)}
+_CLAIM_WAITS = {False: _claim_waits(), True: _claim_waits(_OF_TEAM)}
 _HELD_BY = Query(
     select(sessions).where(
         sessions.c.agent_id == bindparam("agent_id"),
@@ -165,17 +178,21 @@ class RoomReadsRepository:
         return [EscalationRecord.from_row(row) for row in rows]
 
     async def queue_position(self, escalation: EscalationRecord) -> int:
-        """1 for the oldest pending escalation, and so on."""
+        """1 for the oldest pending escalation, and so on; in its team's queue if it has one."""
+        team = {} if escalation.team_id is None else {"team_id": escalation.team_id}
         row = await self._db.read_one(
-            _QUEUE_POSITION,
+            _QUEUE_POSITION[bool(team)],
             triggered_at=escalation.triggered_at,
             escalation_id=escalation.escalation_id,
+            **team,
         )
         return int(row[0]) if row else 1
 
-    async def recent_claim_waits(self, limit: int = 20) -> list[float]:
-        """Seconds from escalation to claim of the last `limit` claimed escalations."""
-        rows = await self._db.read(_CLAIM_WAITS, limit=limit)
+    async def recent_claim_waits(self, limit: int = 20, team_id: str | None = None) -> list[float]:
+        """Seconds from escalation to claim of the last `limit` claimed escalations (of
+        `team_id`'s queue, when given)."""
+        team = {} if team_id is None else {"team_id": team_id}
+        rows = await self._db.read(_CLAIM_WAITS[bool(team)], limit=limit, **team)
         return [seconds_between(row[0], row[1]) for row in rows]
 
     async def rooms_held_by(self, agent_id: str) -> list[SessionRecord]:

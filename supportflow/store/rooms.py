@@ -85,7 +85,9 @@ _ESCALATE = RoomUpdate(
 )
 _QUEUE_ESCALATION = Query(
     insert(escalations).values(
-        named_binds("escalation_id", "session_id", "reasons", "triggered_at")
+        named_binds(
+            "escalation_id", "session_id", "reasons", "triggered_at", "team_id", "widened_at"
+        )
     )
 )
 _CLAIM = RoomUpdate(
@@ -148,6 +150,15 @@ _ROOMS_HELD = Query(
         sessions.c.status == RoomState.AGENT_ASSIGNED.value,
     )
 )
+
+
+@dataclass(frozen=True)
+class TeamRoute:
+    """Where an escalation goes first: `team_id`'s agents, or at once everyone as well
+    (`to_everyone`: nobody of the team is available)."""
+
+    team_id: str
+    to_everyone: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,10 +239,11 @@ class RoomsRepository:
         reasons: tuple[str, ...],
         expected: Collection[RoomState],
         *,
+        team: TeamRoute | None = None,
         fence: int | None = None,
     ) -> EscalationRecord:
         """Move the room from one of `expected` to `escalating` and queue a pending
-        escalation, atomically."""
+        escalation, atomically; `team`: the team it goes to first (None: everyone)."""
         escalation_id = str(uuid.uuid4())
         now = utc_now()
         async with self._db.unit() as sql:
@@ -249,6 +261,8 @@ class RoomsRepository:
                 session_id=row[0],
                 reasons=json.dumps(list(reasons)),
                 triggered_at=now,
+                team_id=team.team_id if team else None,
+                widened_at=now if team and team.to_everyone else None,
             )
             return await _escalation(sql, escalation_id)
 

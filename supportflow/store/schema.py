@@ -118,12 +118,19 @@ escalations = Table(
     Column("status", Text, nullable=False, server_default=text("'pending'")),
     # Set by a trigger when the claimed room leaves agent_assigned: the handle time's end.
     Column("released_at", Text),
+    # The team whose topics matched (teams.md); no foreign key: a deleted team's chats keep
+    # saying who they went to. NULL: routed to everyone.
+    Column("team_id", Text),
+    # When the alert went to every available agent (the team's time ran out or nobody of it
+    # was available); NULL while only the team is alerted.
+    Column("widened_at", Text),
     CheckConstraint(
         "status IN ('pending', 'claimed', 'cancelled')", name="escalations_status_known"
     ),
     Index("escalations_by_status", "status", "triggered_at"),
     Index("escalations_by_session", "session_id"),
     Index("escalations_by_time", "triggered_at"),
+    Index("escalations_by_team", "team_id", "status", "triggered_at"),
 )
 
 canned_replies = Table(
@@ -271,4 +278,27 @@ learned_examples = Table(
     CheckConstraint("origin IN ('pick', 'link', 'admin')", name="learned_examples_origin_known"),
     UniqueConstraint("session_id", "article_id", name="learned_examples_session_article"),
     Index("learned_examples_by_article", "article_id"),
+)
+
+# Teams of agents and the topics each takes (issue 25): knowledge-base categories and
+# escalation reasons, JSON arrays of lower-case names.
+teams = Table(
+    "teams",
+    metadata,
+    Column("team_id", Text, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("categories", Text, nullable=False, server_default=text("'[]'")),
+    Column("reasons", Text, nullable=False, server_default=text("'[]'")),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+
+# An agent may be in several teams; a membership goes with its team.
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team_id", Text, ForeignKey("teams.team_id", ondelete="CASCADE"), primary_key=True),
+    Column("agent_id", Text, ForeignKey("agents.agent_id"), primary_key=True),
+    Column("added_at", Text, nullable=False),
+    Index("team_members_by_agent", "agent_id"),
 )

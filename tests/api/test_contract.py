@@ -33,6 +33,9 @@ NEW_ROUTES = {
     ("patch", "/api/sites/{site_id}"),
     ("post", "/api/sites/{site_id}/sessions"),
     ("patch", "/api/sessions/{session_id}/context"),
+    ("get", "/api/teams"),
+    ("patch", "/api/teams/{team_id}"),
+    ("put", "/api/teams/{team_id}/members/{agent_id}"),
 }
 
 

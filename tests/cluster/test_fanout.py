@@ -12,35 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.realtime.clients import ChatClient, new_agent, new_customer
-from tests.services import RedisNamespace
-from tests.support import LiveServer, admin_http, server_settings
+from tests.support import LiveServer, admin_http, two_nodes
 
 
 @pytest.fixture(name="nodes", scope="module")
 def fixture_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LiveServer]]:
-    from tests.services import delete_prefixed, redis_url
-
-    url = redis_url()
-    namespace = RedisNamespace(url, f"sf-test-fanout-{tmp_path_factory.getbasetemp().name}:")
-    base = tmp_path_factory.mktemp("fanout")
-    database = base / "shared.db"
-    started: list[LiveServer] = []
-    try:
-        for name in ("a", "b"):
-            settings = server_settings(
-                base / name,
-                database_url=f"sqlite:///{database}",
-                redis_url=url,
-                redis_prefix=namespace.prefix.rstrip(":"),
-                node_id=f"node-{name}",
-                agent_grace_seconds=30.0,
-            )
-            started.append(LiveServer(settings).start())
-        yield started
-    finally:
-        for server in started:
-            server.stop()
-        delete_prefixed(url, namespace.prefix)
+    with two_nodes(tmp_path_factory.mktemp("fanout"), "fanout", agent_grace_seconds=30.0) as nodes:
+        yield nodes
 
 
 async def test_events_cross_nodes(nodes: list[LiveServer], uid: str) -> None:

@@ -39,6 +39,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.RELEASE: BAD,
         T.AGENT_LOST: BAD,
         T.TRANSFER: BAD,
+        T.TRANSFER_TO_TEAM: BAD,
         T.CLOSE: S.CLOSED,
     },
     S.ESCALATING: {
@@ -49,6 +50,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.RELEASE: BAD,
         T.AGENT_LOST: BAD,
         T.TRANSFER: BAD,
+        T.TRANSFER_TO_TEAM: BAD,
         T.CLOSE: S.CLOSED,
     },
     S.AGENT_ASSIGNED: {
@@ -59,6 +61,7 @@ EXPECTED: dict[RoomState, dict[Trigger, RoomState | str]] = {
         T.RELEASE: S.BOT_ACTIVE,
         T.AGENT_LOST: S.ESCALATING,
         T.TRANSFER: S.AGENT_ASSIGNED,
+        T.TRANSFER_TO_TEAM: S.ESCALATING,
         T.CLOSE: S.CLOSED,
     },
     S.CLOSED: dict.fromkeys(Trigger, CLOSED),
@@ -109,7 +112,15 @@ async def test_invalid_transition_names_the_trigger_and_state() -> None:
         (S.ESCALATING, (T.USER_MESSAGE, T.CLAIM, T.CLOSE)),
         (
             S.AGENT_ASSIGNED,
-            (T.USER_MESSAGE, T.AGENT_MESSAGE, T.RELEASE, T.AGENT_LOST, T.TRANSFER, T.CLOSE),
+            (
+                T.USER_MESSAGE,
+                T.AGENT_MESSAGE,
+                T.RELEASE,
+                T.AGENT_LOST,
+                T.TRANSFER,
+                T.TRANSFER_TO_TEAM,
+                T.CLOSE,
+            ),
         ),
         (S.CLOSED, ()),
     ],
@@ -125,6 +136,7 @@ GUARD_CASES = [
     pytest.param(S.AGENT_ASSIGNED, T.AGENT_MESSAGE, None, False, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.RELEASE, OTHER, False, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.RELEASE, None, False, "not_assigned_agent"),
+    pytest.param(S.AGENT_ASSIGNED, T.TRANSFER_TO_TEAM, OTHER, True, "not_assigned_agent"),
     pytest.param(S.AGENT_ASSIGNED, T.CLOSE, OTHER, True, "not_assigned_agent"),
     pytest.param(S.ESCALATING, T.CLOSE, AGENT, True, "not_assigned_agent"),
 ]
@@ -172,6 +184,20 @@ async def test_transfer_refusals_change_nothing(
         await room.fire(T.TRANSFER, actor_id=actor, by_agent=True, target_id=target)
     assert refused.value.code == code
     assert (room.current, room.agent_id) == (S.AGENT_ASSIGNED, AGENT)
+
+
+async def test_a_transfer_to_a_team_queues_the_room_and_frees_the_agent() -> None:
+    room = room_in(S.AGENT_ASSIGNED)
+    result = await room.fire(T.TRANSFER_TO_TEAM, actor_id=AGENT, by_agent=True)
+    assert (result.previous, result.state, result.agent_id) == (
+        S.AGENT_ASSIGNED,
+        S.ESCALATING,
+        None,
+    )
+    assert room.agent_id is None and result.changed
+    # Back in the queue: any agent may claim it, the old holder included.
+    await room.fire(T.CLAIM, actor_id=OTHER)
+    assert room.agent_id == OTHER
 
 
 async def test_a_transfer_without_a_target_is_a_programming_error() -> None:

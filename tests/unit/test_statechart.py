@@ -55,6 +55,7 @@ def test_diagram_draws_the_design_table() -> None:
         ("agent_assigned", "bot_active", "release"),
         ("agent_assigned", "escalating", "agent_lost"),
         ("agent_assigned", "agent_assigned", "transfer"),
+        ("agent_assigned", "escalating", "transfer_to_team"),
         ("bot_active", "closed", "close"),
         ("escalating", "closed", "close"),
         ("agent_assigned", "closed", "close"),

@@ -1,10 +1,11 @@
 // The admin page: sign in with the admin token (sessionStorage), then the summary report as
 // figures and Chart.js charts, the knowledge-gap topics, the knowledge base (list, upload,
-// delete), the agents (create, availability, rotate token) and the websites that embed the
-// chat widget (admin-sites.js). Everything comes from the
+// delete), the agents (create, availability, rotate token), the teams (admin-teams.js) and the
+// websites that embed the chat widget (admin-sites.js). Everything comes from the
 // public REST API; Chart.js is served by this server from npm's copy, never a CDN.
 import { ApiError, api, el, humanReason, notify } from "/web/static/common.js";
 import { loadSites, wireSites } from "/web/static/admin-sites.js";
+import { loadTeams, teamChart, wireTeams } from "/web/static/admin-teams.js";
 import { loadLearned } from "/web/static/admin-learned.js";
 
 const TOKEN_KEY = "supportflow.admin.token";
@@ -68,6 +69,7 @@ async function refresh() {
     loadGaps(),
     loadKnowledge(),
     loadAgents(),
+    loadTeams(call),
     loadSites(call),
     loadLearned(call),
   ]);
@@ -158,6 +160,9 @@ function renderCharts(report) {
     },
     options: { scales: { y: { beginAtZero: true } } },
   });
+  const teams = teamChart(report, PALETTE);
+  $("chart-teams-unit").textContent = teams.unit;
+  draw("chart-teams", teams.config);
   const scores = [1, 2, 3, 4, 5];
   const byScore = (report.csat && report.csat.by_score) || {};
   draw("chart-csat", {
@@ -298,7 +303,7 @@ async function createAgent(event) {
   try {
     showToken(await call("/api/agents", { method: "POST", body }));
     event.target.reset();
-    await loadAgents();
+    await Promise.all([loadAgents(), loadTeams(call)]); // the teams' agent pickers too
   } catch (error) {
     notify(error.message, "error");
   }
@@ -322,5 +327,6 @@ $("range").addEventListener("change", () => Promise.all([loadSummary(), loadGaps
 $("kb-form").addEventListener("submit", upload);
 $("agent-form").addEventListener("submit", createAgent);
 wireSites(call);
+wireTeams(call);
 
 if (token) signIn(token).catch(() => signOut());

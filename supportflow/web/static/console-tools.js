@@ -140,26 +140,42 @@ export function wireTransfer(room, { socket, token, me, names }) {
       return;
     }
     let agents;
+    let teams;
     try {
-      ({ agents } = await api("/api/agents/available", { token: token() }));
+      [{ agents }, { teams }] = await Promise.all([
+        api("/api/agents/available", { token: token() }),
+        api("/api/teams", { token: token() }),
+      ]);
     } catch (error) {
-      notify(`Could not list agents: ${error.message}`, "error");
+      notify(`Could not list agents and teams: ${error.message}`, "error");
       return;
     }
     const others = agents.filter((agent) => agent.agent_id !== me().agent_id);
     for (const agent of others) names[agent.agent_id] = agent.name;
+    for (const team of teams) names[`team:${team.team_id}`] = `the ${team.name} team`;
+    // An agent directly, or a team's queue (its available agents are alerted first).
     select.replaceChildren(
-      ...others.map((agent) => {
-        const full = agent.active_rooms >= agent.max_concurrent;
-        return el(
-          "option",
-          { value: agent.agent_id, disabled: full || undefined },
-          `${agent.name} (${agent.active_rooms}/${agent.max_concurrent} chats)${full ? " · full" : ""}`,
-        );
-      }),
+      el(
+        "optgroup",
+        { label: "Agents" },
+        others.map((agent) => {
+          const full = agent.active_rooms >= agent.max_concurrent;
+          return el(
+            "option",
+            { value: agent.agent_id, disabled: full || undefined },
+            `${agent.name} (${agent.active_rooms}/${agent.max_concurrent} chats)${full ? " · full" : ""}`,
+          );
+        }),
+      ),
+      el(
+        "optgroup",
+        { label: "Team queues" },
+        teams.map((team) => el("option", { value: `team:${team.team_id}` }, `${team.name} (queue)`)),
+      ),
     );
-    confirm.disabled = !others.some((agent) => agent.active_rooms < agent.max_concurrent);
-    room.find(".transfer-empty").hidden = others.length > 0;
+    const open = others.some((agent) => agent.active_rooms < agent.max_concurrent) || teams.length > 0;
+    confirm.disabled = !open;
+    room.find(".transfer-empty").hidden = open;
     picker.hidden = false;
     select.focus();
   });
@@ -171,7 +187,10 @@ export function wireTransfer(room, { socket, token, me, names }) {
     if (!target) return;
     confirm.disabled = true;
     try {
-      const ack = await emit(socket(), "transfer_room", { room_id: room.roomId, agent_id: target });
+      const to = target.startsWith("team:")
+        ? { team_id: target.slice("team:".length) }
+        : { agent_id: target };
+      const ack = await emit(socket(), "transfer_room", { room_id: room.roomId, ...to });
       picker.hidden = true;
       room.setState(ack.state, ack.agent_id);
       notify(`Transferred ${room.userId}'s chat to ${names[target] || target}.`);

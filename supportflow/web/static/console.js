@@ -1,6 +1,7 @@
 // The agent console: sign in with an agent token (sessionStorage), keep a live queue
 // (GET /api/escalations on sign-in and reconnect, then escalation_alert / escalation_claimed /
-// room_state), and work several claimed rooms at once, each caught up with `sync`.
+// room_state), and work several claimed rooms at once, each caught up with `sync`. The queue
+// shows every waiting chat ("All") or those routed to the agent's teams ("My teams").
 import {
   ApiError,
   STATE_LABELS,
@@ -43,6 +44,8 @@ const ui = {
   queueCount: $("queue-count"),
   queueEmpty: $("queue-empty"),
   queueNote: $("queue-note"),
+  queueMine: $("queue-mine"),
+  queueAll: $("queue-all"),
   tabs: $("room-tabs"),
   panels: $("room-panels"),
   roomsEmpty: $("rooms-empty"),
@@ -60,6 +63,7 @@ const queue = new Map(); // room_id -> {entry, item}
 const rooms = new Map(); // room_id -> Room
 const names = {}; // agent_id -> display name, for transcripts
 let queueReload = null;
+const teams = { names: {}, mine: new Set(), view: "all" }; // team_id -> name; my team ids
 
 // ---------------------------------------------------------------- sign in and out
 
@@ -92,6 +96,7 @@ async function signIn(candidate) {
   ui.me.hidden = false;
   ui.meName.textContent = me.name;
   showAvailability(me.is_available);
+  await loadTeams();
   if (!io) {
     setConnection("offline", "Live updates unavailable");
     await loadQueue();
@@ -165,8 +170,11 @@ function openSocket() {
     else setConnection("offline", "Cannot reach the server — retrying…");
   });
   socket.on("escalation_alert", (alert) => {
+    // A re-alert of a chat already listed: say so. One new to this agent (its team's time
+    // ran out, so everyone is alerted now) just joins the queue.
+    const known = queue.has(alert.room_id);
     upsertQueueItem({ ...alert });
-    if (alert.realert) notify(`${alert.user_id} is still waiting.`);
+    if (alert.realert && known) notify(`${alert.user_id} is still waiting.`);
   });
   socket.on("escalation_claimed", ({ room_id, agent_id }) => {
     removeQueueItem(room_id);
@@ -207,6 +215,33 @@ async function onConnect() {
 
 // ---------------------------------------------------------------- the queue
 
+async function loadTeams() {
+  try {
+    const listed = await api("/api/teams", { token });
+    teams.names = Object.fromEntries(listed.teams.map((team) => [team.team_id, team.name]));
+    teams.mine = new Set(
+      listed.teams.filter((team) => team.agent_ids.includes(me.agent_id)).map((team) => team.team_id),
+    );
+  } catch (error) {
+    notify(`Could not load your teams: ${error.message}`, "error");
+  }
+  showQueueView(teams.mine.size ? "mine" : "all");
+}
+
+function showQueueView(view) {
+  teams.view = view;
+  ui.queueMine.setAttribute("aria-pressed", String(view === "mine"));
+  ui.queueAll.setAttribute("aria-pressed", String(view === "all"));
+  ui.queueMine.disabled = teams.mine.size === 0;
+  ui.queueMine.title = teams.mine.size ? "" : "You are in no team";
+  for (const { entry, item } of queue.values()) item.hidden = !inView(entry);
+  refreshLists();
+}
+
+function inView(entry) {
+  return teams.view === "all" || teams.mine.has(entry.team_id);
+}
+
 async function loadQueue() {
   let pending;
   try {
@@ -234,6 +269,7 @@ function upsertQueueItem(entry) {
   const merged = { ...(known ? known.entry : {}), ...entry };
   if (!merged.preview && known) merged.preview = known.entry.preview;
   const item = renderQueueItem(merged);
+  item.hidden = !inView(merged);
   if (known) known.item.replaceWith(item);
   queue.set(entry.room_id, { entry: merged, item });
   placeInOrder(item, merged);
@@ -273,11 +309,17 @@ function renderQueueItem(entry) {
   const preview = (entry.preview || []).map((line) =>
     el("li", { class: `preview-${line.sender_type}` }, el("b", {}, `${line.sender_type}: `), clip(line.message)),
   );
+  const teamName = entry.team_id ? entry.team_name || teams.names[entry.team_id] || entry.team_id : null;
   return el(
     "li",
     {
       class: "queue-item",
-      dataset: { testid: "queue-item", roomId: entry.room_id, queuedAt: entry.queued_at },
+      dataset: {
+        testid: "queue-item",
+        roomId: entry.room_id,
+        queuedAt: entry.queued_at,
+        teamId: entry.team_id || "",
+      },
     },
     el(
       "div",
@@ -290,6 +332,9 @@ function renderQueueItem(entry) {
       { class: "reasons", "aria-label": "Reasons" },
       (entry.reasons || []).map((reason) => el("li", { class: "chip" }, humanReason(reason))),
     ),
+    teamName
+      ? el("p", { class: "team", dataset: { testid: "queue-team" } }, `Team: ${teamName}`)
+      : null,
     preview.length ? el("ul", { class: "preview", "aria-label": "Last messages" }, preview) : null,
     claimButton,
   );
@@ -308,8 +353,10 @@ function removeQueueItem(roomId) {
 }
 
 function refreshLists() {
-  ui.queueCount.textContent = String(queue.size);
-  ui.queueEmpty.hidden = queue.size > 0;
+  const shown = [...queue.values()].filter(({ entry }) => inView(entry)).length;
+  ui.queueCount.textContent = String(shown);
+  ui.queueEmpty.hidden = shown > 0;
+  ui.queueEmpty.textContent = teams.view === "mine" ? "No one is waiting for your teams." : "No one is waiting.";
   ui.roomsEmpty.hidden = rooms.size > 0;
 }
 
@@ -661,6 +708,8 @@ ui.searchToggle.addEventListener("click", () => {
   if (!ui.search.hidden) ui.search.querySelector("input").focus();
 });
 ui.availability.addEventListener("change", setAvailability);
+ui.queueMine.addEventListener("click", () => showQueueView("mine"));
+ui.queueAll.addEventListener("click", () => showQueueView("all"));
 setInterval(() => {
   for (const { item, entry } of queue.values()) {
     const time = item.querySelector(".waited");

@@ -1,7 +1,7 @@
 """Full-text search over messages: SQLite FTS5 and PostgreSQL tsvector (issue 25).
 
 Revision ID: 014
-Revises: 011
+Revises: 013
 
 The same shape on both engines: an index beside `messages`, kept in step by triggers and
 built here for the messages already stored; `messages` itself is unchanged.
@@ -22,7 +22,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "014"
-down_revision = "012"
+down_revision = "013"
 branch_labels = None
 depends_on = None
 
