@@ -19,7 +19,7 @@ from quart_schema import validate_querystring, validate_response
 from supportflow.api.context import require, services
 from supportflow.api.models import MessageList, TranscriptMessage
 from supportflow.auth import Principal, Role
-from supportflow.errors import Forbidden, NotFound
+from supportflow.errors import Forbidden
 from supportflow.store import RoomState
 from supportflow.store.search import (
     SearchHit,
@@ -72,8 +72,8 @@ class SearchArgs(BaseModel):
     )
     team: Filter | None = Field(
         default=None,
-        description="Reserved for teams (issue 25, item 1): until they exist, every team"
-        " name answers 404 `team_not_found`",
+        description="Chats escalated to this team's queue (a team id; 404 `team_not_found`"
+        " for an unknown one)",
     )
     page: int = Field(default=1, ge=1, le=500)
     per_page: int = Field(default=20, ge=1, le=50)
@@ -84,6 +84,7 @@ class SearchArgs(BaseModel):
             text=self.q,
             customer=self.customer,
             agent_id=self.agent,
+            team_id=self.team,
             states=states,
             since=self.since,
             until=self.until,
@@ -182,9 +183,7 @@ async def search(query_args: SearchArgs) -> SearchResults:
     """
     principal = await require(Role.ADMIN, Role.AGENT, Role.USER)
     if query_args.team is not None:
-        raise NotFound(
-            f"no team {query_args.team!r}: this server has no teams yet", "team_not_found"
-        )
+        await services().store.get_team(query_args.team)  # NotFound `team_not_found`
     found = await services().store.search_conversations(scope_of(principal), query_args.query())
     return SearchResults.of(found)
 

@@ -58,6 +58,7 @@ class SearchQuery:
     text: str = ""
     customer: str | None = None  # a user id, an exact email, or part of a name
     agent_id: str | None = None
+    team_id: str | None = None  # chats routed to this team's queue (docs/teams.md)
     states: tuple[RoomState, ...] = ()
     since: date | datetime | None = None
     until: date | datetime | None = None  # inclusive: a date means to its end
@@ -166,6 +167,12 @@ def _filters(scope: SearchScope, query: SearchQuery, dated: str) -> _Filters:
         )
     if query.agent_id:
         found.add(_handled_by("?"), query.agent_id, query.agent_id)
+    if query.team_id:
+        found.add(
+            "EXISTS (SELECT 1 FROM escalations e"
+            " WHERE e.session_id = s.session_id AND e.team_id = ?)",
+            query.team_id,
+        )
     if query.states:
         found.add(
             f"s.status IN ({', '.join('?' * len(query.states))})",

@@ -64,7 +64,7 @@ async def test_search_is_scoped_to_who_asks_and_never_shows_a_customer_a_note(
 async def test_filters_pages_and_bad_input(search_admin: httpx.AsyncClient, uid: str) -> None:
     admin = search_admin
     customer = (await admin.post("/api/sessions", json={"user_id": f"kim-{uid}"})).json()
-    del customer
+    session_id = customer["session_id"]
 
     async def search(**params: Any) -> httpx.Response:
         return await admin.get("/api/search", params=params)
@@ -78,8 +78,18 @@ async def test_filters_pages_and_bad_input(search_admin: httpx.AsyncClient, uid:
     for bad in ({"state": "lost"}, {"per_page": 0}, {"since": "yesterday"}, {"q": "x" * 201}):
         refused = await search(**bad)
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_input"
-    teams = await search(team="billing")
+    teams = await search(team=f"nobody-{uid}")
     assert teams.status_code == 404 and teams.json()["error"]["code"] == "team_not_found"
+    # A team's filter: the chats escalated to its queue, nobody else's.
+    team = {"team_id": f"legal-{uid}", "name": f"Legal {uid}", "reasons": ["legal_threat"]}
+    assert (await admin.post("/api/teams", json=team)).status_code == 201
+    assert found(await search(team=f"legal-{uid}")) == []
+    escalated = await admin.post(
+        "/api/escalate", json={"session_id": session_id, "reason": "legal_threat"}
+    )
+    assert escalated.status_code == 201, escalated.text
+    routed = (await search(team=f"legal-{uid}")).json()["results"]
+    assert [r["customer"]["user_id"] for r in routed] == [f"kim-{uid}"]
     assert (await admin.get("/api/search", headers={"Authorization": ""})).status_code == 401
 
 
