@@ -22,7 +22,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.knowledge.categories import CategoryIndex
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.learned_fusion import (
     learned_bonus,
@@ -42,8 +41,6 @@ LEXICAL_WEIGHT = 0.1
 # On the dev questions hit@1 is flat from 0 to 0.8 (scripts/evaluate_cv.py: nothing there
 # to fit), while real tweets gain hit@3 from 0.4 on (README).
 TITLE_WEIGHT = 0.5
-# The category's centroid (categories.py): a broad prior, so a fraction of a title's weight.
-CATEGORY_WEIGHT = 0.25
 # Units fetched per question: enough to see ~5 documents of several passages/sentences.
 _PASSAGES_PER_QUERY = 20
 _SENTENCES_PER_QUERY = 40
@@ -97,7 +94,6 @@ class Indexes:
     lexical: LexicalIndex
     vocabulary: Vocabulary
     titles: TitleIndex
-    categories: CategoryIndex
 
 
 class Retriever:
@@ -110,7 +106,6 @@ class Retriever:
         sentence_weight: float = SENTENCE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
         title_weight: float = TITLE_WEIGHT,
-        category_weight: float = CATEGORY_WEIGHT,
         repair_spelling: bool = True,
         metrics: Metrics = UNOBSERVED,
         learned: LearnedIndex | None = None,
@@ -121,7 +116,6 @@ class Retriever:
         self._sentence_weight = sentence_weight
         self._lexical_weight = lexical_weight
         self._title_weight = title_weight
-        self._category_weight = category_weight
         self._repair_spelling = repair_spelling
         self._titles = TitleVectors(embedder.embed_documents, store)
         self._indexes: Indexes | None = None
@@ -148,15 +142,6 @@ class Retriever:
         )
         lexical = indexes.lexical.document_scores(query) if self._lexical_weight > 0 else {}
         titles = indexes.titles.similarities(vector) if self._title_weight > 0 else {}
-        if self._category_weight > 0:
-            categories = indexes.categories.similarities(vector)
-            titles = {
-                doc_id: self._title_weight * titles.get(doc_id, 0.0)
-                + self._category_weight * categories.get(doc_id, 0.0)
-                for doc_id in titles.keys() | categories.keys()
-            }
-        else:
-            titles = {doc_id: self._title_weight * score for doc_id, score in titles.items()}
         documents = self._rank(passages, sentences, lexical, titles, learned)
         self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         return Retrieval(question, tuple(documents[:max_documents]))
@@ -170,11 +155,10 @@ class Retriever:
             )
             titles = (
                 await self._titles.index((p.doc_id, p.title) for p in passages)
-                if self._title_weight > 0 or self._category_weight > 0
+                if self._title_weight > 0
                 else TitleIndex([], [])
             )
-            categories = CategoryIndex(titles.vectors(), {p.doc_id: p.category for p in passages})
-            built = Indexes(LexicalIndex(passages), vocabulary, titles, categories)
+            built = Indexes(LexicalIndex(passages), vocabulary, titles)
             # Invalidated while the passages were read: they may predate the write, so they
             # serve this search but are not kept for the next.
             if invalidations == self._invalidations:
@@ -187,7 +171,7 @@ class Retriever:
         passages: Sequence[PassageHit],
         sentences: Sequence[PassageHit],
         lexical_scores: dict[str, float],
-        title_scores: dict[str, float],  # title and category terms, weighted
+        title_scores: dict[str, float],
         learned_scores: dict[str, float],
     ) -> list[DocumentMatch]:
         passages_by_doc = _by_document(passages)
@@ -200,7 +184,7 @@ class Retriever:
             rank_score = (
                 similarity
                 + self._sentence_weight * sentence_similarity
-                + title_scores.get(doc_id, 0.0)
+                + self._title_weight * title_scores.get(doc_id, 0.0)
                 + self._lexical_weight * lexical_scores.get(doc_id, 0.0)
                 + learned_bonus(learned_scores.get(doc_id, 0.0))
             )

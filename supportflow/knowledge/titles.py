@@ -43,10 +43,6 @@ class TitleIndex:
         scores = self._matrix @ np.asarray(vector, dtype=np.float32)
         return dict(zip(self._doc_ids, scores.tolist(), strict=True))
 
-    def vectors(self) -> dict[str, Vector]:
-        """Each document's title vector."""
-        return dict(zip(self._doc_ids, self._matrix.tolist(), strict=True))
-
 
 class StoredTitles(Protocol):
     """Where title vectors are kept (PassageStore: Chroma, beside the passages)."""
