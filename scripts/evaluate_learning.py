@@ -46,10 +46,9 @@ from evaluate import (
 from evaluate_cv import folds
 
 from supportflow.bot.runtime import BotRuntime, open_bot
-from supportflow.conversation.context import searchable
 from supportflow.knowledge import learned_fusion
 from supportflow.knowledge.documents import PASSAGE
-from supportflow.knowledge.learned_index import LearnedIndex
+from supportflow.learning.examples import learned_index
 from supportflow.settings import Settings
 
 SENSITIVITY = ((0.5, 0.5), (1.0, 0.4), (1.0, 0.6), (2.0, 0.5))  # (weight, floor)
@@ -124,11 +123,8 @@ async def learning_condition(runtime: BotRuntime, rows: list[dict[str, Any]], sh
             for i, row in enumerate(rows)
             if i not in held_out
         ]
-        retriever.learned = LearnedIndex(
-            runtime.knowledge.embedder.embed_documents,
-            FoldExamples(examples),
-            check_seconds=3600,
-            prepare=searchable,
+        retriever.learned = learned_index(
+            runtime.knowledge.embedder.embed_documents, FoldExamples(examples), 3600
         )
         for i in test:
             ranked, answered = await bot_answer(runtime, rows[i]["text"])
@@ -145,11 +141,8 @@ async def cited_without_article(
     `examples` learned: what learning must not raise."""
     retriever = runtime.knowledge.retriever
     if examples:
-        retriever.learned = LearnedIndex(
-            runtime.knowledge.embedder.embed_documents,
-            FoldExamples(examples),
-            check_seconds=3600,
-            prepare=searchable,
+        retriever.learned = learned_index(
+            runtime.knowledge.embedder.embed_documents, FoldExamples(examples), 3600
         )
     cited = 0
     for row in rows:

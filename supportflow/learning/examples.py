@@ -12,7 +12,7 @@ out of retrieval until an article with its id exists again.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -20,7 +20,7 @@ from supportflow.conversation.context import searchable
 from supportflow.errors import Conflict, InvalidInput, NotFound
 from supportflow.knowledge.article import HELP_PATH
 from supportflow.knowledge.base import KnowledgeBase
-from supportflow.knowledge.learned_index import LearnedIndex
+from supportflow.knowledge.learned_index import ExampleSource, LearnedIndex
 from supportflow.store import MessageRecord, SessionRecord, Store
 from supportflow.store.learned_examples import LearnedExampleRecord
 
@@ -30,6 +30,17 @@ MAX_CUSTOMER_MESSAGES = 3
 MAX_EXAMPLE_CHARS = 2000
 # A help-center link in an agent's message, absolute or not: /help/<id>.
 _HELP_LINK = re.compile(re.escape(HELP_PATH) + r"/([A-Za-z0-9._~%:-]+)")
+
+
+def learned_index(
+    embed: Callable[[Sequence[str]], Awaitable[list[list[float]]]],
+    source: ExampleSource,
+    check_seconds: float,
+) -> LearnedIndex:
+    """The index retrieval asks, its examples read as questions are: `searchable` (social
+    text as plain words) is the one definition of both, so "@Nimbus wifi sooo slow
+    #NoInternet" stored and "wifi so slow no internet" asked embed alike."""
+    return LearnedIndex(embed, source, check_seconds, prepare=searchable)
 
 
 @dataclass(frozen=True)
@@ -46,9 +57,7 @@ class LearnedExamples:
     def __init__(self, store: Store, knowledge: KnowledgeBase, check_seconds: float) -> None:
         self._store = store
         self._knowledge = knowledge
-        self.index = LearnedIndex(
-            knowledge.embedder.embed_documents, store, check_seconds, prepare=searchable
-        )
+        self.index = learned_index(knowledge.embedder.embed_documents, store, check_seconds)
         knowledge.retriever.learned = self.index
 
     async def confirm_chat(

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from supportflow.conversation.context import searchable
 from supportflow.knowledge.learned_fusion import LEARNED_MIN, learned_bonus
 from supportflow.knowledge.learned_index import LearnedIndex
+from supportflow.learning.examples import learned_index
 from supportflow.store import Store
 from tests.knowledge.shared import shared_embedder
 from tests.services import postgres_database
@@ -86,3 +88,25 @@ async def test_a_database_that_stops_answering_leaves_the_examples_it_had(
     assert "calls-international" in await index.similarities(vector)
     await store.close()  # every query from now on fails
     assert "calls-international" in await index.similarities(vector)
+
+
+async def test_examples_are_read_as_questions_are_social_text_as_plain_words(
+    tmp_path: Path,
+) -> None:
+    """An example confirmed from a tweet is embedded as retrieval reads a question
+    (`searchable`): handle, URL, emoji gone, hashtag split, elongation folded."""
+    store = await Store.open(tmp_path / "store.db", synchronous="NORMAL")
+    embedder = shared_embedder()
+    tweet = "@NimbusHelp my wifi is sooo slow #NoInternetAgain https://t.co/x1Yz 😡"
+    await store.confirm_example("slow-internet", tweet, "ann", "pick")
+    as_asked = await embedder.embed_query(searchable(tweet))
+    try:
+        assert searchable(tweet) == "my wifi is so slow no internet again"
+        read = await learned_index(embedder.embed_documents, store, 0).similarities(as_asked)
+        raw = LearnedIndex(embedder.embed_documents, store, check_seconds=0)
+        unread = await raw.similarities(as_asked)
+        assert read["slow-internet"] > 0.99
+        # Read raw, the same example is a looser match: the preparation is what counts.
+        assert unread["slow-internet"] < read["slow-internet"] - 0.05
+    finally:
+        await store.close()
