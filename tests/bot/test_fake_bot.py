@@ -16,7 +16,6 @@ import pytest_asyncio
 
 from supportflow.bot.responder import HANDOVER_TEXT
 from supportflow.bot.runtime import BotRuntime, assemble_bot
-from supportflow.escalation.policy import LOW_CONFIDENCE
 from supportflow.metrics import Metrics
 from supportflow.rooms.responder import RoomView
 from tests.fakes import open_fake_bot
@@ -69,11 +68,14 @@ async def test_asking_for_a_person_escalates(bot: BotRuntime, text: str) -> None
     assert "human_requested" in reply.reasons
 
 
-async def test_a_question_no_article_answers_is_handed_over(bot: BotRuntime) -> None:
+async def test_a_question_the_knowledge_base_does_not_cover_gets_the_off_topic_reply(
+    bot: BotRuntime,
+) -> None:
+    # Nothing ingested is near it (issue 22: what the bot covers, not the agents' queue).
     reply = await bot.responder.respond(ROOM, [], "How do I change the tariff on my account?")
-    assert reply.escalate
-    assert LOW_CONFIDENCE in reply.reasons
-    assert reply.text == HANDOVER_TEXT
+    assert not reply.escalate
+    assert reply.act == "off_topic"
+    assert reply.text != HANDOVER_TEXT
     assert reply.sources == ()
 
 

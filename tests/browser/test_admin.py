@@ -54,6 +54,16 @@ async def test_reports_and_gaps_are_drawn(
 
     for index, question in enumerate(OFF_TOPIC):
         await ask_off_topic(web_server.url, f"parrot-{index}-{uid}", question)
+    # Off-topic questions get the bot's "what I can help with" reply (issue 22), not the
+    # queue: one chat asks for a person, so there is an escalation to chart.
+    customer, session = await new_customer(web_server.url, f"hand-off-{uid}")
+    try:
+        await customer.ok(
+            "send_message", {"room_id": session["room_id"], "message": "I want to talk to a human"}
+        )
+        await customer.wait_for("room_state", lambda m: m["state"] == "escalating")
+    finally:
+        await customer.close()
     page = await admin_page(new_context, web_server.url)
 
     summary = page.get_by_test_id("report-summary")
