@@ -1,6 +1,6 @@
-"""Write the README's configuration table from `supportflow.settings`, or check it is current.
+"""Write docs/configuration.md's table from `supportflow.settings`, or check it is current.
 
-python scripts/render_settings_table.py           # rewrite the table in README.md
+python scripts/render_settings_table.py           # rewrite the table in docs/configuration.md
 python scripts/render_settings_table.py --check   # write nothing; exit 1 if it drifted
 """
 
@@ -25,13 +25,15 @@ def rendered(readme: str) -> str:
     """`readme` with the text between the markers replaced by a fresh table."""
     head, found, rest = readme.partition(START)
     if not found or END not in rest:
-        raise SystemExit("README.md has no configuration table markers")
+        raise SystemExit("docs/configuration.md has no configuration table markers")
     marker_line, _, _ = rest.partition("\n")
     _, _, tail = rest.partition(END)
     return f"{head}{START}{marker_line}\n{configuration_table()}{END}{tail}"
 
 
-def main(argv: Sequence[str] | None = None, readme: Path = ROOT / "README.md") -> int:
+def main(
+    argv: Sequence[str] | None = None, readme: Path = ROOT / "docs" / "configuration.md"
+) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the table drifted")
     args = parser.parse_args(argv)
@@ -39,12 +41,12 @@ def main(argv: Sequence[str] | None = None, readme: Path = ROOT / "README.md") -
     fresh = rendered(text)
     if args.check:
         if fresh != text:
-            print("README.md's configuration table is out of date; run:")
+            print("docs/configuration.md's table is out of date; run:")
             print("  python scripts/render_settings_table.py")
             return 1
         return 0
     readme.write_text(fresh, encoding="utf-8")
-    print("wrote the configuration table in README.md")
+    print("wrote the configuration table in docs/configuration.md")
     return 0
 
 
