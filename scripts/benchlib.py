@@ -54,6 +54,8 @@ def server_process(
             "SUPPORTFLOW_DEMO_KB": "0",
             # Benchmarks open hundreds of anonymous sessions from one address in seconds.
             "SUPPORTFLOW_SESSIONS_PER_MINUTE": "1000000",
+            # ... and up to 200 sockets at once from it, each pending until it signs in.
+            "SUPPORTFLOW_MAX_PENDING_SOCKETS_PER_ADDRESS": "1000",
             "SUPPORTFLOW_LOG_LEVEL": "WARNING",
             "HF_HUB_OFFLINE": "1",
             **(extra_env or {}),

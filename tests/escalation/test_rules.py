@@ -116,6 +116,31 @@ async def test_semantic_layer_catches_a_paraphrase_words_miss(
     assert decision.reasons == ("sensitive_topic",)
 
 
+async def test_exemplar_similarities_are_the_per_phrase_products(embedder: Embedder) -> None:
+    # One matrix product per reason replaced a Python loop of dot products (issue 23's
+    # profile): every similarity, so every threshold decision, must be what it was.
+    semantic = RULES.semantic
+    index = await ExemplarIndex.build(
+        embedder, semantic.exemplars, semantic.neutral, semantic.threshold, semantic.margin
+    )
+    text = "I'd like my money returned"
+    vector = await embedder.embed_query(text)
+
+    def best(phrases: list[str], vectors: list[list[float]]) -> float:
+        assert len(vectors) == len(phrases)
+        return max(sum(x * y for x, y in zip(vector, v, strict=True)) for v in vectors)
+
+    per_reason, neutral = await index.similarities(text)
+    assert per_reason.keys() == semantic.exemplars.keys()
+    for reason, phrases in semantic.exemplars.items():
+        expected = best(list(phrases), await embedder.embed_documents(list(phrases)))
+        assert per_reason[reason] == pytest.approx(expected, abs=1e-12)
+    neutral_phrases = list(semantic.neutral)
+    expected_neutral = best(neutral_phrases, await embedder.embed_documents(neutral_phrases))
+    assert neutral == pytest.approx(expected_neutral, abs=1e-12)
+    assert await index.reasons(text) == {"sensitive_topic"}
+
+
 def test_a_broken_rules_file_names_the_key(tmp_path: Path) -> None:
     from supportflow.escalation.rules_file import default_rules_path
 

@@ -171,3 +171,40 @@ async def test_a_unit_cancelled_mid_statement_leaves_the_connection_working(
     async with db.unit() as sql:
         await sql.execute("INSERT INTO t VALUES (2, 'after')")
     assert committed_rows(tmp_path / "group.db") == {2}  # the cancelled unit left nothing
+
+
+async def test_a_lone_unit_is_its_statements_between_begin_and_commit(db: Database) -> None:
+    # The unit that opens a batch needs no savepoint (issue 23's profile: each statement is
+    # a round trip to the database thread); one that joins it keeps its own.
+    statements = await count_commits(db)
+    async with db.unit() as sql:
+        await sql.execute("INSERT INTO t VALUES (?, ?)", (1, "lone"))
+    assert statements == ["BEGIN IMMEDIATE", "INSERT INTO t VALUES (1, 'lone')", "COMMIT"]
+
+
+async def test_a_failing_unit_that_opened_its_batch_is_undone_alone(
+    db: Database, tmp_path: Path
+) -> None:
+    opened = asyncio.Event()
+
+    async def opener() -> None:
+        async with db.unit() as sql:
+            await sql.execute("INSERT INTO t VALUES (?, ?)", (1, "opener"))
+            opened.set()
+            await asyncio.sleep(0.05)  # the others queue behind it meanwhile
+            raise RuntimeError("the opener's own code failed after its insert")
+
+    async def joiner(n: int) -> None:
+        await opened.wait()
+        async with db.unit() as sql:
+            await sql.execute("INSERT INTO t VALUES (?, ?)", (n, "joiner"))
+
+    results = await asyncio.gather(
+        opener(), *(joiner(n) for n in range(2, 6)), return_exceptions=True
+    )
+    assert isinstance(results[0], RuntimeError)
+    assert results[1:] == [None] * 4
+    assert committed_rows(tmp_path / "group.db") == {2, 3, 4, 5}
+    async with db.unit() as sql:  # the connection is in no transaction it should not be in
+        await sql.execute("INSERT INTO t VALUES (?, ?)", (1, "again"))
+    assert committed_rows(tmp_path / "group.db") == {1, 2, 3, 4, 5}
