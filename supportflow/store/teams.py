@@ -14,14 +14,62 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
 
 from supportflow.errors import Conflict, NotFound
 from supportflow.store.database import Database, IntegrityError, Row, Unit
-from supportflow.store.query import Query
+from supportflow.store.query import Query, named_binds
 from supportflow.store.records import EscalationRecord, from_columns, utc_now
 from supportflow.store.room_reads import escalations_with_room
-from supportflow.store.schema import escalations
+from supportflow.store.schema import agents, escalations, team_members, teams
+
+_OF_TEAM = teams.c.team_id == bindparam("team_id")
+_MEMBER_OF_TEAM = team_members.c.team_id == bindparam("team_id")
+_TEAM = Query(select(teams).where(_OF_TEAM))
+_TEAMS = Query(select(teams).order_by(teams.c.name, teams.c.team_id))
+_MEMBERS = Query(select(team_members.c.agent_id).where(_MEMBER_OF_TEAM))
+_ALL_MEMBERS = Query(select(team_members.c.team_id, team_members.c.agent_id))
+_INSERT_TEAM = Query(
+    insert(teams).values(
+        named_binds("team_id", "name", "categories", "reasons", "created_at", "updated_at")
+    )
+)
+_UPDATE_TEAM = Query(
+    update(teams).values(named_binds("name", "categories", "reasons", "updated_at")).where(_OF_TEAM)
+)
+_DELETE_MEMBERS = Query(delete(team_members).where(_MEMBER_OF_TEAM))
+_DELETE_TEAM = Query(delete(teams).where(_OF_TEAM))
+_DELETE_MEMBER = Query(
+    delete(team_members).where(_MEMBER_OF_TEAM, team_members.c.agent_id == bindparam("agent_id"))
+)
+_AGENT_EXISTS = Query(select(agents.c.agent_id).where(agents.c.agent_id == bindparam("agent_id")))
+# PostgreSQL's dialect renders ON CONFLICT for SQLite as well (both speak it): two admins
+# adding one agent at once both succeed.
+_ADD_MEMBER = Query(
+    postgres_insert(team_members)
+    .values(named_binds("team_id", "agent_id", "added_at"))
+    .on_conflict_do_nothing(index_elements=[team_members.c.team_id, team_members.c.agent_id])
+)
+# The team's agents who take chats now (available, not disabled).
+_AVAILABLE_MEMBERS = Query(
+    select(agents.c.agent_id)
+    .join_from(team_members, agents, agents.c.agent_id == team_members.c.agent_id)
+    .where(_MEMBER_OF_TEAM, agents.c.is_available == 1, agents.c.disabled_at.is_(None))
+    .order_by(agents.c.agent_id)
+)
+# A pending team-only escalation marked as alerted to everyone, once.
+_WIDEN = Query(
+    update(escalations)
+    .values(widened_at=bindparam("now"))
+    .where(
+        escalations.c.escalation_id == bindparam("escalation_id"),
+        escalations.c.status == "pending",
+        escalations.c.team_id.is_not(None),
+        escalations.c.widened_at.is_(None),
+    )
+    .returning(escalations.c.escalation_id)
+)
 
 _ESCALATION = Query(
     escalations_with_room().where(escalations.c.escalation_id == bindparam("escalation_id"))
@@ -88,10 +136,14 @@ class TeamsRepository:
         now = utc_now()
         async with self._db.unit() as sql:
             try:
-                await sql.execute(
-                    "INSERT INTO teams (team_id, name, categories, reasons, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (team_id, name, _topics(categories), _topics(reasons), now, now),
+                await sql.run(
+                    _INSERT_TEAM,
+                    team_id=team_id,
+                    name=name,
+                    categories=_topics(categories),
+                    reasons=_topics(reasons),
+                    created_at=now,
+                    updated_at=now,
                 )
             except IntegrityError:
                 raise Conflict(
@@ -109,10 +161,13 @@ class TeamsRepository:
         reasons = changes.reasons if changes.reasons is not None else current.reasons
         async with self._db.unit() as sql:
             try:
-                cursor = await sql.execute(
-                    "UPDATE teams SET name = ?, categories = ?, reasons = ?, updated_at = ?"
-                    " WHERE team_id = ?",
-                    (name, _topics(categories), _topics(reasons), utc_now(), team_id),
+                cursor = await sql.run(
+                    _UPDATE_TEAM,
+                    team_id=team_id,
+                    name=name,
+                    categories=_topics(categories),
+                    reasons=_topics(reasons),
+                    updated_at=utc_now(),
                 )
             except IntegrityError:
                 raise Conflict(f"a team named {name!r} already exists", "team_exists") from None
@@ -123,25 +178,23 @@ class TeamsRepository:
     async def delete_team(self, team_id: str) -> None:
         """Delete a team and its memberships; its escalations keep its id (reports)."""
         async with self._db.unit() as sql:
-            await sql.execute("DELETE FROM team_members WHERE team_id = ?", (team_id,))
-            cursor = await sql.execute("DELETE FROM teams WHERE team_id = ?", (team_id,))
+            await sql.run(_DELETE_MEMBERS, team_id=team_id)
+            cursor = await sql.run(_DELETE_TEAM, team_id=team_id)
             if cursor.rowcount == 0:
                 raise _missing(team_id)
 
     async def get_team(self, team_id: str) -> TeamRecord:
-        row = await self._db.fetch_one("SELECT * FROM teams WHERE team_id = ?", (team_id,))
+        row = await self._db.read_one(_TEAM, team_id=team_id)
         if row is None:
             raise _missing(team_id)
-        members = await self._db.fetch_all(
-            "SELECT agent_id FROM team_members WHERE team_id = ?", (team_id,)
-        )
+        members = await self._db.read(_MEMBERS, team_id=team_id)
         return TeamRecord.from_row(row, [str(member[0]) for member in members])
 
     async def all_teams(self) -> list[TeamRecord]:
         """Every team with its members, by name."""
-        rows = await self._db.fetch_all("SELECT * FROM teams ORDER BY name, team_id")
+        rows = await self._db.read(_TEAMS)
         members: dict[str, list[str]] = {}
-        for member in await self._db.fetch_all("SELECT team_id, agent_id FROM team_members"):
+        for member in await self._db.read(_ALL_MEMBERS):
             members.setdefault(str(member[0]), []).append(str(member[1]))
         return [TeamRecord.from_row(row, members.get(row["team_id"], [])) for row in rows]
 
@@ -156,34 +209,22 @@ class TeamsRepository:
         """Take an agent out of a team; NotFound `member_not_found` if it was not in it."""
         await self.get_team(team_id)
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "DELETE FROM team_members WHERE team_id = ? AND agent_id = ?", (team_id, agent_id)
-            )
+            cursor = await sql.run(_DELETE_MEMBER, team_id=team_id, agent_id=agent_id)
             if cursor.rowcount == 0:
                 raise NotFound(f"agent {agent_id!r} is not in team {team_id!r}", "member_not_found")
         return await self.get_team(team_id)
 
     async def available_team_agents(self, team_id: str) -> list[str]:
         """The team's agents who take chats now (available, not disabled): its alert's audience."""
-        rows = await self._db.fetch_all(
-            "SELECT a.agent_id FROM team_members m JOIN agents a ON a.agent_id = m.agent_id"
-            " WHERE m.team_id = ? AND a.is_available = 1 AND a.disabled_at IS NULL"
-            " ORDER BY a.agent_id",
-            (team_id,),
-        )
+        rows = await self._db.read(_AVAILABLE_MEMBERS, team_id=team_id)
         return [str(row[0]) for row in rows]
 
     async def widen_escalation(self, escalation_id: str) -> EscalationRecord | None:
         """Mark a pending team-only escalation as alerted to everyone; None if it is not one
         any more (claimed, cancelled, or widened already: by another node's sweep, say)."""
         async with self._db.unit() as sql:
-            cursor = await sql.execute(
-                "UPDATE escalations SET widened_at = ? WHERE escalation_id = ?"
-                " AND status = 'pending' AND team_id IS NOT NULL AND widened_at IS NULL"
-                " RETURNING escalation_id",
-                (utc_now(), escalation_id),
-            )
-            if cursor.fetchone() is None:
+            widened = await sql.run(_WIDEN, now=utc_now(), escalation_id=escalation_id)
+            if widened.fetchone() is None:
                 return None
             row = (await sql.run(_ESCALATION, escalation_id=escalation_id)).fetchone()
         return EscalationRecord.from_row(row) if row is not None else None
@@ -195,15 +236,9 @@ class TeamsRepository:
 
 
 async def _add_member(sql: Unit, team_id: str, agent_id: str, now: str) -> None:
-    cursor = await sql.execute("SELECT 1 FROM agents WHERE agent_id = ?", (agent_id,))
-    if cursor.fetchone() is None:
+    if (await sql.run(_AGENT_EXISTS, agent_id=agent_id)).fetchone() is None:
         raise NotFound(f"no agent {agent_id!r}", "agent_not_found")
-    # ON CONFLICT (both engines): two admins adding one agent at once both succeed.
-    await sql.execute(
-        "INSERT INTO team_members (team_id, agent_id, added_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (team_id, agent_id) DO NOTHING",
-        (team_id, agent_id, now),
-    )
+    await sql.run(_ADD_MEMBER, team_id=team_id, agent_id=agent_id, added_at=now)
 
 
 def _topics(names: Sequence[str]) -> str:
