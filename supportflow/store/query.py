@@ -40,11 +40,14 @@ _Slot = tuple[str | None, int | None, Any]
 class CompiledQuery:
     """A statement's text for one dialect, and how to order a call's keywords for it."""
 
-    __slots__ = ("_keywords", "slots", "sql")
+    __slots__ = ("_keywords", "returns_rows", "slots", "sql")
 
-    def __init__(self, sql: str, slots: tuple[_Slot, ...]) -> None:
+    def __init__(self, sql: str, slots: tuple[_Slot, ...], *, returns_rows: bool = False) -> None:
         self.sql = sql
         self.slots = slots
+        # True when the statement surely answers with rows (a SELECT, or RETURNING), so an
+        # engine can run it and fetch its rows in one trip; False means "look at the cursor".
+        self.returns_rows = returns_rows
         # The common case, every parameter a caller's keyword: one C-level call per run.
         plain = all(key is not None and index is None for key, index, _ in slots)
         self._keywords = itemgetter(*[key for key, _, _ in slots]) if plain and slots else None
@@ -142,7 +145,10 @@ def _compiled(
             slots.append((name, None, None))
         else:  # a value written in the statement
             slots.append((None, None, binds[name].effective_value))
-    return CompiledQuery(sql, tuple(slots))
+    returns_rows = bool(getattr(compiler.statement, "is_select", False)) or bool(
+        compiler.effective_returning
+    )
+    return CompiledQuery(sql, tuple(slots), returns_rows=returns_rows)
 
 
 def named_binds(*columns: str) -> dict[str, BindParameter[Any]]:

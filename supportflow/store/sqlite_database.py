@@ -231,6 +231,13 @@ class _SqliteUnit(Unit):
 
     async def run(self, query: Query, /, **params: Any) -> Rows:
         compiled = query.compiled(SQLITE_DIALECT, params)
+        if compiled.returns_rows:
+            # Statement and rows in one trip to the database thread instead of two; the rows
+            # a RETURNING statement gives back are the rows it changed.
+            answered = list(
+                await self._connection.execute_fetchall(compiled.sql, compiled.parameters(params))
+            )
+            return Rows(answered, len(answered))
         cursor = await self._connection.execute(compiled.sql, compiled.parameters(params))
         rows = await cursor.fetchall() if cursor.description else []
         return Rows(list(rows), cursor.rowcount)

@@ -95,6 +95,28 @@ async def test_queries_run_on_the_engine(store: Store) -> None:
     assert await store._db.read_one(_AGENT_LOCKED, agent_id="nobody") is None
 
 
+def test_statements_that_answer_with_rows_are_known_before_they_run() -> None:
+    # An engine runs these and fetches their rows in one trip (issue 23: each trip to
+    # SQLite's thread is a hand-off and a loop wake-up); writes without RETURNING are not.
+    renamed = update(agents).values(named_binds("name")).where(agents.c.agent_id == "a1")
+    assert _AGENT_LOCKED.compiled(SQLITE_DIALECT, {}).returns_rows
+    assert Query(renamed.returning(agents.c.name)).compiled(SQLITE_DIALECT, {}).returns_rows
+    assert not Query(renamed).compiled(SQLITE_DIALECT, {}).returns_rows
+
+
+async def test_a_returning_update_counts_the_rows_it_changed(store: Store) -> None:
+    await store.create_agent("a1", "Ann", "digest-a1", 2, True)
+    await store.create_agent("a2", "Bob", "digest-a2", 2, True)
+    rename = update(agents).values(named_binds("name")).where(agents.c.max_concurrent == 2)
+    async with store._db.unit() as sql:
+        returned = await sql.run(Query(rename.returning(agents.c.agent_id)), name="X")
+        plain = await sql.run(Query(rename), name="Y")
+        nothing = await sql.run(Query(select(agents.c.name).where(agents.c.name == "Z")))
+    assert sorted(row[0] for row in returned.fetchall()) == ["a1", "a2"]
+    assert returned.rowcount == plain.rowcount == 2
+    assert nothing.fetchone() is None
+
+
 async def test_a_store_answers_a_ping(store: Store) -> None:
     await store.ping()
 
