@@ -141,7 +141,7 @@ class DialogueActs:
         bot embeds the message anyway (retrieval, the escalation rules' semantic layer);
         the same text in one micro-batch is one row, so a first message costs one row,
         not two. The closing "?" or "!" is the one thing the model then sees that the
-        clause lacks; evaluate_acts.py measures it (the README gives the figures)."""
+        clause lacks; evaluate_acts.py measures it (docs/quality.md gives the figures)."""
         if count != 1 or not self._embedder.ignores_case:
             return clause
         bare = " ".join(text.lower().split()).rstrip(_CLOSING)

@@ -12,7 +12,7 @@ path as a clarifying question, `clarify.py`); "Talk to a person" is a request fo
 
 "Clearly" is KB coverage, one figure: the retrieval evidence (`llm/answer.py`) below
 `OFF_TOPIC_EVIDENCE`. It sits below a clarifying question's floor (`MIN_EVIDENCE` 0.34,
-"near the knowledge base's ground") with a margin: chosen, not fitted. The README gives
+"near the knowledge base's ground") with a margin: chosen, not fitted. docs/reading.md gives
 how often it fires on the dev files.
 """
 

@@ -4,7 +4,7 @@ Retrieval wants the 20 nearest passages and the 40 nearest sentences of a questi
 as two queries filtered by kind, Chroma spends most of each on the metadata filter: on the
 demo knowledge base (127 passages, 774 sentences) 3.0 ms and 6.8 ms, against 2.8 ms for
 one unfiltered query of the nearest 300 units with distances only (in-process; the
-README's Performance section has the figures). So the store asks once, unfiltered, for
+docs/performance.md has the figures). So the store asks once, unfiltered, for
 `FOLD_FACTOR` times the units wanted, and splits the answer by kind. That pays for a
 question alone (one room, or a quiet node); many questions at once are cheaper as two
 filtered queries, each batched (`PassageStore.nearest_units` picks).

@@ -13,7 +13,7 @@ question uses (titles.py); BM25 rewards rare exact terms. The reported
 `similarity` stays the plain passage similarity: it is what the confidence calibration
 reads, and it means the same whatever else is indexed. The weights were chosen on the dev
 set's retrieval questions (see scripts/evaluate.py, scripts/evaluate_cv.py for the title
-weight's cross-validation, and the README).
+weight's cross-validation, and docs/quality.md).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ SENTENCE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.1
 # A title is a short unit like a sentence and gets a sentence's weight: chosen, not fitted.
 # On the dev questions hit@1 is flat from 0 to 0.8 (scripts/evaluate_cv.py: nothing there
-# to fit), while real tweets gain hit@3 from 0.4 on (README).
+# to fit), while real tweets gain hit@3 from 0.4 on (docs/quality.md).
 TITLE_WEIGHT = 0.5
 # Units fetched per question: enough to see ~5 documents of several passages/sentences.
 _PASSAGES_PER_QUERY = 20

@@ -6,8 +6,8 @@ and one section per concern (sections.py): `store`, `knowledge`, `bot`, `rooms`,
 settings.webhooks)`), so what it may read is what it is given.
 
 Each setting is declared once, with pydantic-settings: its type, default, bounds and the
-sentence the README's configuration table shows (`configuration_table()` renders that table
-from the declarations, and a test keeps the README equal to it). Every variable keeps its
+sentence docs/configuration.md's table shows (`configuration_table()` renders that table
+from the declarations, and a test keeps that file equal to it). Every variable keeps its
 flat name, `SUPPORTFLOW_<NAME>` (declaring.py), whatever section holds it.
 
 `Settings(...)` alone reads nothing: it is the defaults plus what it is given (tests,
@@ -343,7 +343,7 @@ def _explain(error: ValidationError, names_set: set[str]) -> str:
 
 
 def configuration_table() -> str:
-    """The README's configuration table, rendered from the declarations."""
+    """The configuration table (docs/configuration.md), rendered from the declarations."""
     rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
     for name, field in declared_fields().items():
         current, *legacy = env_names(name)

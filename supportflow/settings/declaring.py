@@ -32,7 +32,8 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 PREFIX = "SUPPORTFLOW_"
 
-# Field -> earlier variable names still read (after the current one), documented in the README.
+# Field -> earlier variable names still read (after the current one); docs/configuration.md
+# lists them.
 LEGACY_NAMES: dict[str, tuple[str, ...]] = {
     "log_level": ("LOG_LEVEL",),
     "groq_timeout_seconds": ("SUPPORTFLOW_GROQ_TIMEOUT",),
@@ -53,7 +54,7 @@ def env_names(field: str) -> tuple[str, ...]:
 
 
 def setting(default: Any, meaning: str, *, shown: str | None = None, **bounds: Any) -> Any:
-    """A field read from its variables; `shown` is the default as the README writes it."""
+    """A field read from its variables; `shown` is the default as docs/configuration.md shows it."""
     return Field(default, description=meaning, json_schema_extra={"shown": shown}, **bounds)
 
 

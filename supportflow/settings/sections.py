@@ -333,7 +333,7 @@ class ClusterSettings(Section):
     )
 
 
-# Attribute of `Settings` -> its section's class, in the order the README lists them.
+# Attribute of `Settings` -> its section's class, in the order docs/configuration.md lists them.
 SECTIONS: dict[str, type[Section]] = {
     "store": StoreSettings,
     "knowledge": KnowledgeSettings,
