@@ -99,8 +99,8 @@ class SummaryOut(BaseModel):
     handle_time: DurationsOut
     handle_time_by_agent: list[AgentHandlingOut]
     by_team: list[TeamOut] = Field(description="escalations, waits and handle times per team")
-    csat: CsatOut | None = Field(description="null when ratings are not recorded")
-    thumbs: ThumbsOut | None = Field(description="null when thumbs are not recorded")
+    csat: CsatOut = Field(description="CSAT scores given in the range")
+    thumbs: ThumbsOut = Field(description="thumbs on bot answers given in the range")
     notes: list[str]
 
 

@@ -1,7 +1,7 @@
 """Per-connection limits on the Socket.IO wire: an event rate, and connections per token.
 
-Both live in the process, like the rooms: a multi-process deployment would keep the
-connection count in the shared client manager instead.
+Both are counted in each process, so a client whose connections land on N processes (serve
+--workers N, cluster nodes) gets up to N times the allowance (docs/reliability.md).
 """
 
 from __future__ import annotations

@@ -65,8 +65,8 @@ class Summary:
     handle_time: Durations
     handle_time_by_agent: list[AgentHandling]
     by_team: list[TeamFigures]
-    csat: RatingCounts | None  # None: ratings are not stored (yet)
-    thumbs: ThumbCounts | None  # None: thumbs are not stored (yet)
+    csat: RatingCounts
+    thumbs: ThumbCounts
     notes: list[str] = field(default_factory=list)
 
 
