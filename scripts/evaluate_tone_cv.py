@@ -47,7 +47,7 @@ async def decisions(demo_kb: bool, folder: Path, rows: list[dict[str, Any]]) -> 
             items: list[Item] = []
             for row in rows:
                 reply = await ask(runtime, row["text"])
-                score = tone_rule.tone(searchable(row["text"]))
+                score = tone_rule.said_tone(searchable(row["text"]))
                 items.append((reply.escalate, score, bool(row["should_escalate"])))
             return items
         finally:
@@ -71,6 +71,7 @@ def folds(count: int) -> list[list[int]]:
 
 
 async def main(folder: Path) -> int:
+    default = tone_rule.NEGATIVE_TONE
     tone_rule.NEGATIVE_TONE = OFF
     data = {
         "escalation.jsonl": await decisions(False, folder, read_jsonl(folder / "escalation.jsonl")),
@@ -87,6 +88,7 @@ async def main(folder: Path) -> int:
         )
     split = {name: folds(len(items)) for name, items in data.items()}
     held: dict[str, list[float]] = {name: [] for name in data}
+    held_off: dict[str, list[float]] = {name: [] for name in data}
     for k in range(FOLDS):
         train = [
             data[n][i] for n in data for j, fold in enumerate(split[n]) if j != k for i in fold
@@ -96,10 +98,15 @@ async def main(folder: Path) -> int:
         for name, items in data.items():
             test = [items[i] for i in split[name][k]]
             held[name].append(f1(test, chosen))
+            held_off[name].append(f1(test, OFF))
             line += f"   {name} held-out F1 {held[name][-1]:.3f} (off {f1(test, OFF):.3f})"
         print(line)
     for name, items in data.items():
-        print(f"5-fold CV F1 {name}: {sum(held[name]) / FOLDS:.3f} (off: {f1(items, OFF):.3f})")
+        print(
+            f"5-fold CV F1 {name}: {sum(held[name]) / FOLDS:.3f}"
+            f" (off, same folds: {sum(held_off[name]) / FOLDS:.3f}; in-sample at"
+            f" {default:+.2f}: {f1(items, default):.3f}, off {f1(items, OFF):.3f})"
+        )
     return 0
 
 
