@@ -3,16 +3,16 @@
 "They wanted $75 to switch 3 phones! I said no way! shame!", "we are facing very poor
 network in my village", "is anyone else having problems with their phone saying no
 service?": aggrieved or in trouble now, yet no profanity, no "not working", nothing the word
-rules (`rules.toml`) name. VADER (Hutto and
-Gilbert 2014), a sentiment lexicon with rules built for social-media text (negation,
-intensifiers, "but", capitals, punctuation, emoticons and slang such as "smh"), scores a
-message's tone from -1 to +1. Its lexicon ships in its wheel: nothing is downloaded.
+rules (`rules.toml`) name. VADER (Hutto and Gilbert 2014), a sentiment lexicon with rules
+built for social-media text (negation, intensifiers, "but", capitals, punctuation, emoticons
+and slang such as "smh"), scores a message's tone from -1 to +1. Its lexicon ships in its
+wheel: nothing is downloaded.
 
 A message counts as frustrated at `NEGATIVE_TONE` or below: half the scale, where VADER puts
 several negative words or one strongly negative one, not the single "problem" or "error" of
 a how-to question ("I have a problem setting up my address", -0.40; VADER's own line for
 "negative" is -0.05). Chosen from the scale's meaning; 5-fold cross-validation over the dev
-escalation messages and tweets chose the same value on every fold (docs/reading.md).
+escalation messages and tweets chose the same value on every fold (docs/quality.md).
 A how-to question's sentences are left out of the score: their words are the topic's.
 """
 
