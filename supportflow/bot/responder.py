@@ -157,8 +157,8 @@ class BotResponder:
         history: Sequence[Turn],
     ) -> Reply | None:
         """Unsure for no other reason than confidence: ask once when a few articles are
-        close; say what the bot covers when nothing is near (off_topic.py); else None (the
-        usual hand-over)."""
+        close; say what the bot covers when a short message is near nothing (off_topic.py);
+        else None (the usual hand-over)."""
         if pending is not None:
             # Unsure again after "Do you mean ...?" or after an off-topic reply's topics:
             # the usual hand-over (a person, not a second list).
@@ -166,7 +166,9 @@ class BotResponder:
         offered = candidates(text, retrieval)
         if offered:
             return clarifying(offered, query, retrieval, answer)
-        if not is_off_topic(retrieval):
+        if not is_off_topic(searchable(text), retrieval):
+            # Covered after all, or a long message saying what the customer needs that the
+            # knowledge base has nothing for: the usual hand-over.
             return None
         if follows_off_topic(history):
             # Off the knowledge base twice in a row: a person, not a second list of topics.

@@ -20,6 +20,7 @@ from supportflow.conversation.config import load_conversation_rules
 from supportflow.escalation.policy import EscalationPolicy, WordRules
 from supportflow.escalation.rules_file import load_rules
 from supportflow.escalation.semantic import ExemplarIndex
+from supportflow.escalation.tone import load_tone
 from supportflow.knowledge.base import IngestLimits, KnowledgeBase
 from supportflow.knowledge.batching import BatchPolicy
 from supportflow.knowledge.embedder import Embedder
@@ -118,8 +119,10 @@ async def assemble_bot(
     """
     policy = _batch_policy(settings)
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
-    # Social text's word counts (hashtags, elongations), read once before any message is.
+    # Social text's word counts (hashtags, elongations) and the tone lexicon, read once
+    # before any message is.
     await asyncio.to_thread(load_words)
+    await asyncio.to_thread(load_tone)
     retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(
         embedder,

@@ -14,6 +14,13 @@ path as a clarifying question, `clarify.py`); "Talk to a person" is a request fo
 `OFF_TOPIC_EVIDENCE`. It sits below a clarifying question's floor (`MIN_EVIDENCE` 0.34,
 "near the knowledge base's ground") with a margin: chosen, not fitted. docs/reading.md gives
 how often it fires on the dev files.
+
+Only a short message is chatter ("DM sent", "go Astros!", "I have a question"): at most
+`clarify.MAX_WORDS` words, the length below which a clarifying question is asked too. A long
+message the knowledge base does not cover ("No NBC or ABC in my area this afternoon! Why
+these 2 channels?", "the World Series is on tonight and your service is out in my
+neighborhood") says what the customer needs, and the bot has nothing for it: the usual
+hand-over, not a list of topics.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from supportflow.conversation.clarify import distinct_articles
+from supportflow.conversation.clarify import MAX_WORDS, distinct_articles
 from supportflow.knowledge.base import DocumentSummary
 from supportflow.knowledge.retrieval import Retrieval
 from supportflow.llm.answer import retrieval_evidence
@@ -34,9 +41,9 @@ TOPICS_OFFERED = 2
 CATEGORIES_NAMED = 4
 
 
-def is_off_topic(retrieval: Retrieval) -> bool:
-    """True when nothing in the knowledge base is near the message."""
-    return retrieval_evidence(retrieval) < OFF_TOPIC_EVIDENCE
+def is_off_topic(text: str, retrieval: Retrieval) -> bool:
+    """True when `text` is short chatter and nothing in the knowledge base is near it."""
+    return len(text.split()) <= MAX_WORDS and retrieval_evidence(retrieval) < OFF_TOPIC_EVIDENCE
 
 
 def follows_off_topic(history: Sequence[Turn]) -> bool:

@@ -54,6 +54,9 @@ _ATTEMPT = re.compile(
 _FAILED = re.compile(
     r"\b(?:still|didn'?t|did\s+not|doesn'?t|does\s+not|no\s+luck|nothing|same)\b", re.IGNORECASE
 )
+# Where an attempt told by its grammar ends: the next comma, "and", "but" or "then". What
+# follows ("I tried again and the download still fails") is the problem, not the attempt.
+_ATTEMPT_ENDS = re.compile(r"\s*(?:[,;]|\.\.+|\b(?:and|but|then)\b)\s*", re.IGNORECASE)
 
 Search = Callable[[str], Awaitable[Retrieval]]
 
@@ -67,8 +70,37 @@ class Clause:
 
 
 def clauses(text: str) -> list[Clause]:
-    """The clauses of `text` worth reading on their own, in order (maybe none)."""
+    """The clauses of `text` worth reading on their own, in order (maybe none).
+
+    An attempt told by its grammar is only the words that tell it: "Either refund my money
+    or provide the services for which I have already paid" asks for a refund, and only "I
+    have already paid" says what was done; "I tried again and download speed hovered at 5
+    mbps" reports the problem after its "and".
+    """
     found: list[Clause] = []
+    for part, attempted in _parts(text):
+        match = _ATTEMPT.search(part) if attempted else None
+        if match is None:
+            pieces = [(part, attempted)]
+        else:
+            said = part[match.start() :]
+            end = _ATTEMPT_ENDS.search(said, match.end() - match.start())
+            pieces = [
+                (part[: match.start()], False),
+                (said[: end.start()] if end else said, True),
+                (said[end.end() :] if end else "", False),
+            ]
+        found.extend(
+            Clause(piece.strip(), tried)
+            for piece, tried in pieces
+            if len(_WORD.findall(piece)) >= MIN_CLAUSE_WORDS
+        )
+    return found[:MAX_CLAUSES]
+
+
+def _parts(text: str) -> list[tuple[str, bool]]:
+    """Sentences split at "but", each with whether it reports an attempt."""
+    found: list[tuple[str, bool]] = []
     for line in text.splitlines():
         for sentence in segment("en", line):
             parts = [part.strip() for part in _BUT.split(sentence)]
@@ -76,9 +108,8 @@ def clauses(text: str) -> list[Clause]:
                 if len(_WORD.findall(part)) < MIN_CLAUSE_WORDS:
                     continue
                 failed_after = index + 1 < len(parts) and _FAILED.search(parts[index + 1])
-                attempted = says_attempted(part) or bool(failed_after)
-                found.append(Clause(part, attempted))
-    return found[:MAX_CLAUSES]
+                found.append((part, says_attempted(part) or bool(failed_after)))
+    return found
 
 
 def says_attempted(clause: str) -> bool:
@@ -88,7 +119,7 @@ def says_attempted(clause: str) -> bool:
 
 def reports_attempt(text: str) -> bool:
     """True when a clause of `text` says the customer already tried something."""
-    return any(clause.attempted for clause in clauses(text))
+    return any(attempted for _, attempted in _parts(text))
 
 
 async def read_message(search: Search, text: str) -> Retrieval:

@@ -3,7 +3,8 @@
 Reasons (the exact strings the rooms and the agents' console show):
     low_confidence     the answer's confidence is below the rules' `min_confidence`
     long_conversation  more customer messages than `max_exchanges`
-    frustration        anger, profanity, complaints, "still not working", shouting
+    frustration        anger, profanity, complaints, "still not working", shouting, a
+                       clearly negative tone (tone.py)
     sensitive_topic    cancellations, refunds, payment problems, disputes, fraud, outages
     human_requested    the customer asks for a person
 Every reason that fires is returned, in that order. Words and phrases decide first (see
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from supportflow.escalation.lexicon import Hit, Lexicon, Negation, WordMatcher, near
 from supportflow.escalation.rules_file import EscalationRules
 from supportflow.escalation.semantic import ExemplarIndex
+from supportflow.escalation.tone import sounds_negative
 from supportflow.social_text import shouting
 from supportflow.text import tokenize
 
@@ -223,7 +225,7 @@ class EscalationPolicy:
     async def decide(self, text: str, confidence: float, exchange_count: int) -> EscalationDecision:
         """Every reason to escalate `text`, given the answer's confidence and the room."""
         fired = self._words.reasons(text)
-        if shouting(text):
+        if shouting(text) or sounds_negative(text):
             fired.add(FRUSTRATION)
         if self._exemplars is not None:
             fired |= await self._exemplars.reasons(text)

@@ -1,4 +1,5 @@
-"""Off-topic messages and indirect requests for a person, over real Socket.IO (real model)."""
+"""Off-topic messages, indirect requests for a person and a negative tone, over real Socket.IO
+(real model)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from tests.support import LiveServer
 
 OFF_TOPIC = "what's the weather going to be like tomorrow?"
 STILL_OFF_TOPIC = "any good pizza places near me?"
+# Long, and nothing in the knowledge base is near it: a need the bot has nothing for.
+UNCOVERED_NEED = (
+    "the football commentators on the sports broadcast keep switching languages halfway "
+    "through every single match"
+)
 
 
 async def test_off_topic_gets_what_the_bot_covers_and_quick_replies_not_the_queue(
@@ -40,6 +46,29 @@ async def test_off_topic_twice_in_a_row_hands_over(
         await say(customer, room, STILL_OFF_TOPIC)
         await customer.wait_for("new_message", lambda m: "queue_position" in m)
         assert await queued_reasons(chat_admin, room) == ["low_confidence"]
+
+
+async def test_a_long_message_the_knowledge_base_does_not_cover_goes_to_a_person(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    async with customer_session(chat_server.url, f"uncovered-{uid}") as (customer, session):
+        room = session["room_id"]
+        reply = await say(customer, room, UNCOVERED_NEED)
+        assert reply.get("act") != "off_topic"
+        await customer.wait_for("new_message", lambda m: "queue_position" in m)
+        assert await queued_reasons(chat_admin, room) == ["low_confidence"]
+
+
+async def test_a_complaint_in_a_clearly_negative_tone_goes_to_a_person(
+    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+) -> None:
+    async with customer_session(chat_server.url, f"tone-{uid}") as (customer, session):
+        room = session["room_id"]
+        await say(
+            customer, room, "this company is a disgrace and I regret ever signing up with you"
+        )
+        await customer.wait_for("new_message", lambda m: "queue_position" in m)
+        assert "frustration" in await queued_reasons(chat_admin, room)
 
 
 async def test_talk_to_a_person_after_off_topic_hands_over_as_a_person_request(

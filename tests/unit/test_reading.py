@@ -153,3 +153,18 @@ def test_a_reported_attempt_is_found_in_any_clause() -> None:
     assert reports_attempt("No internet since 8. I already restarted the router twice.")
     assert reports_attempt("I restarted the router but it is still slow")
     assert not reports_attempt("how do I restart my router?")
+
+
+def test_an_attempt_is_only_the_words_that_tell_it() -> None:
+    refund = "Either refund my money or provide the services for which I have already paid."
+    assert [(c.text, c.attempted) for c in clauses(refund)] == [
+        ("Either refund my money or provide the services for which", False),
+        ("I have already paid.", True),
+    ]
+    # What follows the attempt's "and" is the problem, read like any clause.
+    again = "I tried again and the download speed hovered at 5 mbps and failed."
+    assert [(c.text, c.attempted) for c in clauses(again)] == [
+        ("the download speed hovered at 5 mbps and failed.", False)
+    ]
+    # Still an attempt for the hand-over, however short the words that tell it.
+    assert reports_attempt(again)
