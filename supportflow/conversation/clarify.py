@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from supportflow.conversation.reading import clauses
 from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
 from supportflow.knowledge.titles import same_title
 from supportflow.llm.answer import retrieval_evidence
@@ -34,8 +33,10 @@ CLOSE = 0.1
 # long one that matches nothing well is off the knowledge base, not ambiguous.
 MAX_WORDS = 10
 SPREAD = 0.15
-# A confident reading of a messy message is still a coin toss when its best two articles
-# are this close in rank score (a tenth of SPREAD's "real alternative"). Chosen, not fitted.
+# A confident answer is still a coin toss when the best article of another topic is this
+# close to the best one in rank score (a tenth of SPREAD's "real alternative"): chosen
+# before measuring, and what 5-fold cross-validation on the dev questions picks too
+# (scripts/evaluate_close_calls.py, docs/answers.md).
 CLOSE_CALL = 0.03
 # A reply this similar to a title (token-set ratio) picks it.
 PICKS_TITLE = 80
@@ -67,17 +68,30 @@ def candidates(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
     return chosen if len(chosen) >= 2 else ()
 
 
-def close_call(text: str, retrieval: Retrieval) -> tuple[Source, ...]:
-    """The articles to ask about when a messy message (two clauses or more) is confidently
-    matched but its best two articles are within `CLOSE_CALL` of each other: the reply would
-    be a coin toss between them. () when the message is plain or the lead is clear."""
+def close_call(retrieval: Retrieval, margin: float = CLOSE_CALL) -> tuple[Source, ...]:
+    """The articles to ask about when the best article leads the best article of another
+    topic by at most `margin` in rank score (`topic_lead`): an answer from either would be a
+    coin toss between them. () when the lead is clear."""
     best = retrieval.best
-    if best is None or len(clauses(text)) < 2:
+    lead = topic_lead(retrieval)
+    if best is None or lead is None or lead > margin:
         return ()
-    chosen = distinct_articles(
-        doc for doc in retrieval.documents if best.rank_score - doc.rank_score <= CLOSE_CALL
+    return distinct_articles(
+        doc for doc in retrieval.documents if best.rank_score - doc.rank_score <= margin
     )
-    return chosen if len(chosen) >= 2 else ()
+
+
+def topic_lead(retrieval: Retrieval) -> float | None:
+    """How far the best article's rank score leads the best article of another topic; None
+    when retrieval found no other topic. Two versions of one article (titles the same but
+    for numbers, knowledge/titles.py) are one topic: a lead over its own copy says nothing."""
+    best = retrieval.best
+    if best is None:
+        return None
+    other = next(
+        (doc for doc in retrieval.documents if not same_title(doc.title, best.title)), None
+    )
+    return best.rank_score - other.rank_score if other is not None else None
 
 
 def distinct_articles(
