@@ -7,6 +7,10 @@ title, a number, or the title's words, typos tolerated), which is answered from 
 article; or says none of them, or is unsure again: then the room hands over as before
 (`low_confidence`). The pending question lives in the bot message's metadata, like the
 rest of the conversation's memory.
+
+A confident answer is asked about too when it is a coin toss (`close_call`): the best
+article of another topic is within `CLOSE_CALL` of the best one, so the answer would as
+likely come from the wrong article (issue 26).
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ CLOSE = 0.1
 MAX_WORDS = 10
 SPREAD = 0.15
 # A confident answer is still a coin toss when the best article of another topic is this
-# close to the best one in rank score (a tenth of SPREAD's "real alternative"): chosen
-# before measuring, and what 5-fold cross-validation on the dev questions picks too
-# (scripts/evaluate_close_calls.py, docs/answers.md).
+# close to the best one in rank score (a tenth of SPREAD's "real alternative"). Chosen
+# before measuring (issue 22, for messy messages); chosen on four folds of the dev
+# questions it comes out 0.03 in three of five (scripts/evaluate_close_calls.py; the
+# figures, cross-validated, in docs/answers.md).
 CLOSE_CALL = 0.03
 # A reply this similar to a title (token-set ratio) picks it.
 PICKS_TITLE = 80
