@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportflow.bot.sources import citations, cited_sources
+from supportflow.bot.support import SUPPORT_SPREAD, rival_fits_better
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
     CLOSE_CALL,
@@ -65,16 +66,19 @@ class BotResponder:
         acts: DialogueActs | None = None,
         condenser: QuestionCondenser | None = None,
         close_call_margin: float = CLOSE_CALL,
+        support_spread: float = SUPPORT_SPREAD,
     ):
         """`close_call_margin`: the lead over another topic's article below which the bot
-        asks rather than answers (conversation/clarify.py); negative never asks, which
-        scripts/evaluate_close_calls.py uses to measure what asking changes."""
+        asks rather than answers (conversation/clarify.py); `support_spread`: how close
+        behind a rival whose answer would fit better is asked about too (bot/support.py).
+        Negative never asks: scripts/evaluate_close_calls.py measures what asking changes."""
         self._knowledge = knowledge
         self._answerer = answerer
         self._policy = policy
         self._acts = acts
         self._condenser = condenser
         self.close_call_margin = close_call_margin
+        self.support_spread = support_spread
 
     @property
     def provider(self) -> str:
@@ -129,6 +133,15 @@ class BotResponder:
         # as likely be from the wrong one. Ask instead; or, when a person takes over anyway,
         # hand over without quoting either.
         coin_toss = close_call(retrieval, self.close_call_margin) if pending is None else ()
+        if not coin_toss and pending is None and LOW_CONFIDENCE not in decision.reasons:
+            # Or the rival's answer would fit the question better than the best's.
+            coin_toss = await rival_fits_better(
+                query,
+                retrieval,
+                self._knowledge.article_content,
+                self._knowledge.embedder.embed_documents,
+                self.support_spread,
+            )
         if coin_toss and not decision.escalate:
             return clarifying(coin_toss, query, retrieval, answer)
         if decision.reasons == (LOW_CONFIDENCE,):
