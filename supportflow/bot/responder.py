@@ -134,7 +134,8 @@ class BotResponder:
         # hand over without quoting either.
         coin_toss = close_call(retrieval, self.close_call_margin) if pending is None else ()
         if not coin_toss and pending is None and LOW_CONFIDENCE not in decision.reasons:
-            # Or the rival's answer would fit the question better than the best's.
+            # Or the rival's answer would fit the question better than the best's: one more
+            # encode (the question and both answers), only when a rival topic is this close.
             coin_toss = await rival_fits_better(
                 query,
                 retrieval,
