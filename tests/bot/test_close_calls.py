@@ -1,17 +1,15 @@
 """A close call between two topics is asked about, not answered from either (issue 26).
 
 The real responder over tests/fakes.py's word-hash encoder: two articles that say the same
-in the same words under two titles are a coin toss for any question about them. Last, what
-a customer sees of it over Socket.IO.
+in the same words under two titles are a coin toss for any question about them. What a
+customer sees of it over Socket.IO: tests/conversation/test_close_call_chat.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 import pytest_asyncio
 
@@ -22,8 +20,7 @@ from supportflow.knowledge.documents import Document
 from supportflow.metrics import Metrics
 from supportflow.rooms.responder import RoomView
 from tests.fakes import open_fake_bot
-from tests.realtime.clients import customer_session, say
-from tests.support import ADMIN_TOKEN, LiveServer, bearer, server_settings
+from tests.support import server_settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 ROOM = RoomView("room", "session", 1)
@@ -88,22 +85,3 @@ async def test_without_close_calls_the_best_article_answers(bot: BotRuntime) -> 
     finally:
         responder.close_call_margin = CLOSE_CALL
     assert len(reply.sources) == 1 and reply.sources[0].id in {"post", "email"}
-
-
-@pytest.mark.slow
-async def test_over_socketio_the_customer_is_asked_and_their_pick_is_answered(
-    start_server: Callable[..., LiveServer], uid: str
-) -> None:
-    server = start_server()
-    async with httpx.AsyncClient(base_url=server.url, headers=bearer(ADMIN_TOKEN)) as admin:
-        body = {"documents": [asdict(document) for document in ARTICLES]}
-        (await admin.post("/api/ingest", json=body)).raise_for_status()
-    async with customer_session(server.url, f"close-{uid}") as (customer, session):
-        room = session["room_id"]
-        asked = await say(customer, room, TIED)
-        assert asked.get("sources") == [] and "Do you mean" in asked["message"]
-        assert {s["id"] for s in asked["suggestions"]} == {"post", "email"}
-        answer = await say(customer, room, "Bill by email")
-        assert [s["id"] for s in answer["sources"]] == ["email"]
-        await customer.ok("close_room", {"room_id": room})
-        assert not [e for e in customer.received("room_state") if e["state"] == "escalating"]
