@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from supportflow.bot.sources import citations, cited_sources
+from supportflow.bot.support import SUPPORT_SPREAD, rival_fits_better
 from supportflow.conversation.acts import DialogueAct, DialogueActs
 from supportflow.conversation.clarify import (
+    CLOSE_CALL,
     Pending,
     candidates,
     close_call,
@@ -39,7 +41,6 @@ from supportflow.conversation.reading import read_message, reports_attempt
 from supportflow.escalation.policy import (
     FRUSTRATION,
     LOW_CONFIDENCE,
-    EscalationDecision,
     EscalationPolicy,
 )
 from supportflow.knowledge.base import KnowledgeBase
@@ -64,12 +65,20 @@ class BotResponder:
         policy: EscalationPolicy,
         acts: DialogueActs | None = None,
         condenser: QuestionCondenser | None = None,
+        close_call_margin: float = CLOSE_CALL,
+        support_spread: float = SUPPORT_SPREAD,
     ):
+        """`close_call_margin`: the lead over another topic's article below which the bot
+        asks rather than answers (conversation/clarify.py); `support_spread`: how close
+        behind a rival whose answer would fit better is asked about too (bot/support.py).
+        Negative never asks: scripts/evaluate_close_calls.py measures what asking changes."""
         self._knowledge = knowledge
         self._answerer = answerer
         self._policy = policy
         self._acts = acts
         self._condenser = condenser
+        self.close_call_margin = close_call_margin
+        self.support_spread = support_spread
 
     @property
     def provider(self) -> str:
@@ -120,23 +129,32 @@ class BotResponder:
             # The customer already did what an article would say ("I already restarted
             # it", "tried that, still nothing"): the next step is a person.
             decision = decision.adding(FRUSTRATION)
-        if not decision.escalate and pending is None:
-            # Confident, but a messy message's best two articles are a coin toss: ask.
-            offered = close_call(clean, retrieval)
-            if offered:
-                return clarifying(offered, query, retrieval, answer)
+        # Confident, but the best articles of two topics are a coin toss: an answer would
+        # as likely be from the wrong one. Ask instead; or, when a person takes over anyway,
+        # hand over without quoting either.
+        coin_toss = close_call(retrieval, self.close_call_margin) if pending is None else ()
+        if not coin_toss and pending is None and LOW_CONFIDENCE not in decision.reasons:
+            # Or the rival's answer would fit the question better than the best's: one more
+            # encode (the question and both answers), only when a rival topic is this close.
+            coin_toss = await rival_fits_better(
+                query,
+                retrieval,
+                self._knowledge.article_content,
+                self._knowledge.embedder.embed_documents,
+                self.support_spread,
+            )
+        if coin_toss and not decision.escalate:
+            return clarifying(coin_toss, query, retrieval, answer)
         if decision.reasons == (LOW_CONFIDENCE,):
             unsure = await self._when_unsure(text, query, retrieval, answer, pending, history)
             if unsure is not None:
                 return unsure
+        quoted = not (decision.escalate and (LOW_CONFIDENCE in decision.reasons or coin_toss))
         named = citations(
-            answer.cited,
-            retrieval.documents,
-            quoted=not (decision.escalate and LOW_CONFIDENCE in decision.reasons),
-            offered=not decision.escalate,
+            answer.cited, retrieval.documents, quoted=quoted, offered=not decision.escalate
         )
         return Reply(
-            text=reply_text(answer, decision),
+            text=answer.text if not decision.escalate else handover_text(answer, quoted),
             confidence=answer.confidence,
             sources=named.sources,
             escalate=decision.escalate,
@@ -290,11 +308,9 @@ def questions_asked(room: RoomView, history: Sequence[Turn]) -> int:
     return max(1, room.exchange_count - small_talk)
 
 
-def reply_text(answer: Answer, decision: EscalationDecision) -> str:
-    """What the customer reads: the answer, or a hand-over sentence when it is unreliable."""
-    if not decision.escalate:
-        return answer.text
-    if LOW_CONFIDENCE in decision.reasons:
+def handover_text(answer: Answer, quoted: bool) -> str:
+    """What the customer reads when a person takes over: the answer when it is sound and
+    the topic needs a person, then who comes next; else the hand-over sentence alone."""
+    if not quoted:
         return HANDOVER_TEXT
-    # The answer is sound but the topic needs a person: give it, and say who comes next.
     return f"{answer.text}\n\n{HANDOVER_SUFFIX}"

@@ -53,10 +53,15 @@ class OfflineAnswerer:
         best = retrieval.best
         if best is None:
             return Answer(NO_MATCH_TEXT, 0.0, PROVIDER, ())
-        content = await self._articles(best.doc_id) if self._articles is not None else None
-        article = parse_article(content or _passages_of(best))
-        text = compose(article, best) or NO_MATCH_TEXT
+        text = await composed(self._articles, best) or NO_MATCH_TEXT
         return Answer(text, calibrated_confidence(retrieval), PROVIDER, (best.doc_id,))
+
+
+async def composed(articles: ArticleContent | None, document: DocumentMatch) -> str:
+    """What the reply quotes of `document` ("" when nothing), read whole through `articles`
+    when it can be, else from its retrieved passages."""
+    content = await articles(document.doc_id) if articles is not None else None
+    return compose(parse_article(content or _passages_of(document)), document)
 
 
 def compose(article: Article, document: DocumentMatch) -> str:

@@ -1,8 +1,18 @@
-"""Picking a suggestion, and reading the pending clarifying question from the transcript."""
+"""Picking a suggestion, reading the pending clarifying question from the transcript, and
+when a close call between two topics is asked about."""
 
 from __future__ import annotations
 
-from supportflow.conversation.clarify import pending_from, picked, question_text
+import pytest
+
+from supportflow.conversation.clarify import (
+    close_call,
+    pending_from,
+    picked,
+    question_text,
+    topic_lead,
+)
+from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
 from supportflow.rooms.responder import Source, Turn
 
 OFFERED = (
@@ -44,3 +54,40 @@ def test_the_question_lists_every_title() -> None:
     assert question_text(OFFERED).endswith(
         "Activating an eSIM, SIM card not detected or APN settings for mobile data?"
     )
+
+
+def ranked(*docs: tuple[str, str, float]) -> Retrieval:
+    """A retrieval of (id, title, rank score), best first."""
+    return Retrieval(
+        "q",
+        tuple(DocumentMatch(i, title, "c", score / 2, score, (), ()) for i, title, score in docs),
+    )
+
+
+def test_a_close_call_between_two_topics_asks_about_both() -> None:
+    retrieval = ranked(
+        ("get", "Get invoice", 1.06), ("check", "Check invoice", 1.04), ("refund", "Refunds", 0.7)
+    )
+    assert topic_lead(retrieval) == pytest.approx(0.02)
+    assert [s.id for s in close_call(retrieval)] == ["get", "check"]
+
+
+def test_a_clear_lead_or_a_copy_of_the_same_article_is_no_close_call() -> None:
+    clear = ranked(("get", "Get invoice", 1.2), ("check", "Check invoice", 1.1))
+    assert close_call(clear) == ()
+    # Two versions of one article are one topic: the lead that counts is over the next one.
+    copies = ranked(
+        ("get-1", "Get invoice (answer 1)", 1.2),
+        ("get-2", "Get invoice (answer 2)", 1.19),
+        ("check", "Check invoice", 1.1),
+    )
+    assert topic_lead(copies) == pytest.approx(0.1)
+    assert close_call(copies) == ()
+    assert topic_lead(ranked(("get", "Get invoice", 1.2))) is None
+    assert close_call(ranked()) == ()
+
+
+def test_a_negative_margin_never_asks() -> None:
+    tie = ranked(("get", "Get invoice", 1.0), ("check", "Check invoice", 1.0))
+    assert close_call(tie, margin=-1.0) == ()
+    assert len(close_call(tie)) == 2
