@@ -185,15 +185,38 @@ class SqliteDatabase(Database):
             await self._commit_batch()
 
     async def _commit_batch(self) -> None:
-        """COMMIT the open batch (the caller holds the lock) and answer its units."""
+        """COMMIT the open batch (the caller holds the lock) and answer its units.
+
+        The COMMIT runs in a task of its own, seen through even when the caller is cancelled
+        meanwhile: once the statement is with the database thread it may land whatever the
+        caller does, so the lock is kept until it has, and every unit of the batch is told
+        what really happened (a cancelled caller used to roll back a COMMIT that had
+        already landed, fail, and leave the batch's other units waiting for good).
+        """
         batch, self._batch = self._batch, None
         if batch is None:
             return
+        ending = asyncio.ensure_future(self._end_batch(batch))
+        cancelled = False
+        while not ending.done():
+            try:
+                await asyncio.shield(ending)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+
+    async def _end_batch(self, batch: _Batch) -> None:
         try:
             await self._sql("COMMIT")
         except BaseException as error:
+            # Only a COMMIT that did not land can be rolled back; one that did leaves no
+            # transaction open, and the units hear of the error either way.
             if self._connection.in_transaction:
-                await self._sql("ROLLBACK")
+                try:
+                    await self._sql("ROLLBACK")
+                except Exception as rollback_error:
+                    error.add_note(f"and the ROLLBACK after it failed: {rollback_error!r}")
             batch.committed.set_exception(error)
             batch.committed.exception()  # each unit re-raises it; none may go unobserved
             if not isinstance(error, Exception):

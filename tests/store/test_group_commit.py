@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -208,3 +209,45 @@ async def test_a_failing_unit_that_opened_its_batch_is_undone_alone(
     async with db.unit() as sql:  # the connection is in no transaction it should not be in
         await sql.execute("INSERT INTO t VALUES (?, ?)", (1, "again"))
     assert committed_rows(tmp_path / "group.db") == {1, 2, 3, 4, 5}
+
+
+async def test_a_committer_cancelled_mid_commit_still_answers_its_batch(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The unit that ends a batch runs its COMMIT; a shutdown may cancel it while the COMMIT
+    # is with the database. The other units of the batch were not cancelled: they must hear
+    # what really happened, not the committer's cancellation (and never wait for good).
+    reached, release = asyncio.Event(), asyncio.Event()
+    real_sql = db._sql
+
+    async def gated_sql(statement: Any) -> None:
+        if statement == "COMMIT":
+            reached.set()
+            await release.wait()
+        await real_sql(statement)
+
+    monkeypatch.setattr(db, "_sql", gated_sql)
+
+    async def write(n: int, after: asyncio.Event | None = None) -> None:
+        async with db.unit() as sql:
+            await sql.execute("INSERT INTO t VALUES (?, ?)", (n, f"row {n}"))
+            if after is not None:
+                await after.wait()
+
+    second_queued = asyncio.Event()
+    first = asyncio.create_task(write(1, after=second_queued))
+    await asyncio.sleep(0.05)  # the first unit holds the batch open
+    second = asyncio.create_task(write(2))  # queues behind it, then commits the batch
+    await asyncio.sleep(0.01)
+    assert db._waiting == 1  # it waits for the lock the first unit holds
+    second_queued.set()
+    await asyncio.wait_for(reached.wait(), 5)
+    second.cancel()
+    release.set()
+    await asyncio.wait_for(first, 5)  # answered: committed, not "cancelled"
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    assert committed_rows(tmp_path / "group.db") == {1, 2}
+    async with db.unit() as sql:  # and the database takes the next unit
+        await sql.execute("INSERT INTO t VALUES (?, ?)", (3, "next"))
+    assert committed_rows(tmp_path / "group.db") == {1, 2, 3}
