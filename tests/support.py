@@ -51,12 +51,22 @@ def free_port() -> int:
         return port
 
 
+# The run's export cache, passed down to the processes the run starts: pytest-xdist's
+# workers (the controller loads conftest.py, which makes it, before it starts them).
+SHARED_ENCODER_CACHE = "SUPPORTFLOW_TESTS_ENCODER_CACHE"
+
+
 @functools.cache
 def shared_encoder_cache() -> Path:
     """One ONNX export of the model for the whole test run, which every server (threads and
-    processes: conftest.py puts it in the environment) reuses: one export, not one a server."""
+    processes: conftest.py puts it in the environment) and every xdist worker reuses: one
+    export, not one a server or a worker. The process that made it removes it at exit."""
+    inherited = os.environ.get(SHARED_ENCODER_CACHE)
+    if inherited:
+        return Path(inherited)
     root = Path(tempfile.mkdtemp(prefix="supportflow-test-encoder-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
+    os.environ[SHARED_ENCODER_CACHE] = str(root)
     return root
 
 
