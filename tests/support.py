@@ -110,7 +110,7 @@ class LiveServer:
         found: Services = self.app.extensions["supportflow"]
         return found
 
-    def start(self, timeout: float = 120.0) -> LiveServer:
+    def start(self, timeout: float = 300.0) -> LiveServer:
         self.app = create_app(self.settings, served_parts(self.parts))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
@@ -156,7 +156,8 @@ class LiveServer:
         config = Config()
         config.bind = [f"127.0.0.1:{self.settings.port}"]
         config.graceful_timeout = 1
-        # Start-up loads the model and may embed the demo KB: slow on a loaded 2-core box.
+        # Start-up loads the model and may embed the demo KB: slow on a loaded 2-core box
+        # (several servers start at once on parallel workers). start() waits as long.
         config.startup_timeout = 300
         task = asyncio.create_task(serve(self.app, config, shutdown_trigger=self._stop.wait))  # type: ignore[arg-type]
         await self._wait_until_serving(task)
