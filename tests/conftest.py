@@ -82,6 +82,8 @@ def _worker_group(item: pytest.Item, root: Path) -> str:
     return item.path.relative_to(root.parent).as_posix()
 
 
+# First: pytest-xdist's own hook reads the xdist_group marks given here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = Path(__file__).parent
     for item in items:
