@@ -31,8 +31,9 @@ from tests.support import (
     shared_encoder_cache,
 )
 
-# Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing).
-pytest_plugins = ["tests.services"]
+# Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing); how
+# `make test` shares the tests out among pytest-xdist workers.
+pytest_plugins = ["tests.services", "tests.parallel"]
 
 # The fast tier (`make test-fast`, `pytest -m "not slow"`) is every test that needs no live
 # server, no server process, no browser and no embedding model. A test is slow when one of
@@ -69,21 +70,6 @@ def _gives_something_slow(item: pytest.Item) -> bool:
     return False
 
 
-def _worker_group(item: pytest.Item, root: Path) -> str:
-    """Which tests one pytest-xdist worker runs together (`make test`, --dist loadgroup): a
-    test file, so its module-scoped server starts once; or, when a test uses a fixture shared
-    by its whole package (the browser tests' and the conversation tests' real-model server),
-    that package, whose server a worker would otherwise start again each time it came back."""
-    info = getattr(item, "_fixtureinfo", None)
-    for name in getattr(item, "fixturenames", ()):
-        for definition in info.name2fixturedefs.get(name, ()) if info else ():
-            if definition.scope == "package":
-                return item.path.parent.relative_to(root.parent).as_posix()
-    return item.path.relative_to(root.parent).as_posix()
-
-
-# First: pytest-xdist's own hook reads the xdist_group marks given here.
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     root = Path(__file__).parent
     for item in items:
@@ -91,7 +77,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         slow_place = place.startswith(SLOW_FOLDERS) or place in SLOW_MODULES
         if slow_place or _gives_something_slow(item):
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(_worker_group(item, root)))
 
 
 # Belt and braces: nothing in a test may reach the Hugging Face hub.
