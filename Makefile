@@ -86,9 +86,17 @@ check: lint
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
+# The whole suite on pytest-xdist workers (docs/testing.md#running-in-parallel): the tests
+# mostly wait (servers, sockets, a browser), so more workers than the two cores pay. A test
+# file, or a package sharing one server, stays on one worker (--dist loadfile, as
+# tests/parallel.py extends it): each module- or package-scoped server starts once.
+# `make test PYTEST_WORKERS=0` runs it in this one process instead.
+PYTEST_WORKERS ?= 4
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+
 test: check
 	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium not found: the browser tests (tests/browser) will be SKIPPED"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 clean:
 	rm -rf $(VENV)

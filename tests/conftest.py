@@ -31,8 +31,9 @@ from tests.support import (
     shared_encoder_cache,
 )
 
-# Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing).
-pytest_plugins = ["tests.services"]
+# Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing); how
+# `make test` shares the tests out among pytest-xdist workers.
+pytest_plugins = ["tests.services", "tests.parallel"]
 
 # The fast tier (`make test-fast`, `pytest -m "not slow"`) is every test that needs no live
 # server, no server process, no browser and no embedding model. A test is slow when one of

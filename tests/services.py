@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 import httpx
@@ -229,6 +229,24 @@ def fixture_chroma_server(tmp_path: Path) -> Iterator[str]:
 
 
 # --- Reporting -----------------------------------------------------------------------------
+
+
+# Under pytest-xdist the tests run in worker processes, each with a MISSING of its own, and
+# the summary is printed by the controller: each worker hands its record over when it ends.
+WORKER_OUTPUT_KEY = "supportflow_missing_services"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    worker_output = getattr(session.config, "workeroutput", None)  # set in xdist workers only
+    if worker_output is not None:
+        worker_output[WORKER_OUTPUT_KEY] = dict(MISSING)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: unknown (and never called) without it
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A worker ended: add the services it found missing to this (the controller's) record."""
+    for service, reason in getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY, {}).items():
+        MISSING.setdefault(service, reason)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

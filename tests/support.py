@@ -33,6 +33,9 @@ from supportflow.services import Services
 from supportflow.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
+# How long a live server may take to answer /api/health: start-up loads the model and may
+# embed the demo KB, several servers at once on parallel workers of a loaded 2-core machine.
+STARTUP_SECONDS = 300.0
 T = TypeVar("T")
 # Set to 1 to serve every test app on the real model, fake bot or not (the suite as it was
 # before tests/fakes.py's FAKE_BOT; slower): to tell whether the fake hides a difference.
@@ -51,12 +54,22 @@ def free_port() -> int:
         return port
 
 
+# The run's export cache, passed down to the processes the run starts: pytest-xdist's
+# workers (the controller loads conftest.py, which makes it, before it starts them).
+SHARED_ENCODER_CACHE = "SUPPORTFLOW_TESTS_ENCODER_CACHE"
+
+
 @functools.cache
 def shared_encoder_cache() -> Path:
     """One ONNX export of the model for the whole test run, which every server (threads and
-    processes: conftest.py puts it in the environment) reuses: one export, not one a server."""
+    processes: conftest.py puts it in the environment) and every xdist worker reuses: one
+    export, not one a server or a worker. The process that made it removes it at exit."""
+    inherited = os.environ.get(SHARED_ENCODER_CACHE)
+    if inherited:
+        return Path(inherited)
     root = Path(tempfile.mkdtemp(prefix="supportflow-test-encoder-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
+    os.environ[SHARED_ENCODER_CACHE] = str(root)
     return root
 
 
@@ -100,7 +113,7 @@ class LiveServer:
         found: Services = self.app.extensions["supportflow"]
         return found
 
-    def start(self, timeout: float = 120.0) -> LiveServer:
+    def start(self, timeout: float = STARTUP_SECONDS) -> LiveServer:
         self.app = create_app(self.settings, served_parts(self.parts))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
@@ -146,16 +159,17 @@ class LiveServer:
         config = Config()
         config.bind = [f"127.0.0.1:{self.settings.port}"]
         config.graceful_timeout = 1
-        # Start-up loads the model and may embed the demo KB: slow on a loaded 2-core box.
-        config.startup_timeout = 300
+        config.startup_timeout = STARTUP_SECONDS
         task = asyncio.create_task(serve(self.app, config, shutdown_trigger=self._stop.wait))  # type: ignore[arg-type]
         await self._wait_until_serving(task)
         self._ready.set()
         await task
 
     async def _wait_until_serving(self, task: asyncio.Task[None]) -> None:
+        # A deadline, not a count of tries: a try takes up to its timeout on a loaded machine.
+        deadline = asyncio.get_running_loop().time() + STARTUP_SECONDS
         async with httpx.AsyncClient() as client:
-            for _ in range(1200):
+            while asyncio.get_running_loop().time() < deadline:
                 if task.done():
                     task.result()
                     raise RuntimeError("the server stopped before it was ready")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 
 import asyncpg
 import httpx
@@ -94,6 +95,21 @@ def test_summary_names_each_missing_service(missing: dict[str, str]) -> None:
     missing["redis"] = "connection refused"
     services.pytest_terminal_summary(reporter)  # type: ignore[arg-type]
     assert reporter.lines[0].startswith("SERVICES UNAVAILABLE")
+    assert "  redis: connection refused" in reporter.lines
+
+
+def test_a_workers_missing_services_reach_the_controllers_summary(
+    missing: dict[str, str],
+) -> None:
+    # Under pytest-xdist a worker records the skip and the controller prints the summary.
+    missing["redis"] = "connection refused"
+    worker = SimpleNamespace(config=SimpleNamespace(workeroutput={}))
+    services.pytest_sessionfinish(worker)  # type: ignore[arg-type]
+    missing.clear()  # the controller's record: nothing of its own
+    services.pytest_testnodedown(SimpleNamespace(workeroutput=worker.config.workeroutput), None)
+    services.pytest_testnodedown(SimpleNamespace(), "a worker that crashed sends nothing")
+    reporter = Reporter()
+    services.pytest_terminal_summary(reporter)  # type: ignore[arg-type]
     assert "  redis: connection refused" in reporter.lines
 
 
