@@ -17,9 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 
-from supportflow.conversation.clarify import distinct_articles
+from supportflow.conversation.clarify import distinct_articles, topic_rival
 from supportflow.knowledge.retrieval import Retrieval
-from supportflow.knowledge.titles import same_title
 from supportflow.llm.offline import ArticleContent, composed
 from supportflow.rooms.responder import Source
 
@@ -39,13 +38,8 @@ async def rival_fits_better(
     """The best article and its rival to ask about, when the rival (the best article of
     another topic, at most `spread` behind) would answer `question` more closely; else ().
     `articles` reads an article whole, `embed` embeds texts (normalised vectors)."""
-    best = retrieval.best
-    if best is None:
-        return ()
-    rival = next(
-        (doc for doc in retrieval.documents if not same_title(doc.title, best.title)), None
-    )
-    if rival is None or best.rank_score - rival.rank_score > spread:
+    best, rival = retrieval.best, topic_rival(retrieval)
+    if best is None or rival is None or best.rank_score - rival.rank_score > spread:
         return ()
     answers = [await composed(articles, doc) for doc in (best, rival)]
     if not all(answers):

@@ -90,13 +90,16 @@ def topic_lead(retrieval: Retrieval) -> float | None:
     """How far the best article's rank score leads the best article of another topic; None
     when retrieval found no other topic. Two versions of one article (titles the same but
     for numbers, knowledge/titles.py) are one topic: a lead over its own copy says nothing."""
+    best, other = retrieval.best, topic_rival(retrieval)
+    return best.rank_score - other.rank_score if best is not None and other is not None else None
+
+
+def topic_rival(retrieval: Retrieval) -> DocumentMatch | None:
+    """The best article of another topic than the best one's (None when there is none)."""
     best = retrieval.best
     if best is None:
         return None
-    other = next(
-        (doc for doc in retrieval.documents if not same_title(doc.title, best.title)), None
-    )
-    return best.rank_score - other.rank_score if other is not None else None
+    return next((doc for doc in retrieval.documents if not same_title(doc.title, best.title)), None)
 
 
 def distinct_articles(
