@@ -26,6 +26,7 @@ import threading
 import emoji
 import ftfy
 import wordsegment
+from bm25s.stopwords import STOPWORDS_EN
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w+")
@@ -100,11 +101,35 @@ def readable(text: str, emoji_words: bool = False) -> str:
 # two capitalised words are acronyms ("AT&T", "APN"), not a raised voice.
 SHOUTED_WORDS = 3
 SHOUTED_SHARE = 0.6
+# Or a raised voice inside a calm message: this many capitalised words in a row, one of them
+# a function word ("NO MANAGER TO ESCALATE MY ISSUE TO"). Acronyms come in ones and twos and
+# never hold "to" or "the" ("reset the APN SIM PIN" is not shouted); a shouted phrase does.
+SHOUTED_RUN = 4
 _LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
+# Words and the gaps between them: a run of capitals is broken by a word in lower case, not by
+# punctuation ("NO MANAGER, NO SUPERVISOR").
+_ANY_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
 def shouting(text: str) -> bool:
-    """True when the message is written in capitals ("PAY ATTENTION TO ME")."""
+    """True when the message, or a phrase of it, is written in capitals ("PAY ATTENTION TO
+    ME"; "he said there is NO MANAGER OR SUPERVISOR TO ESCALATE MY ISSUE TO")."""
     found = _LETTER_WORD.findall(text)
     loud = [word for word in found if word.isupper()]
-    return len(loud) >= SHOUTED_WORDS and len(loud) >= SHOUTED_SHARE * len(found)
+    if len(loud) >= SHOUTED_WORDS and len(loud) >= SHOUTED_SHARE * len(found):
+        return True
+    return _shouted_phrase(_ANY_WORD.findall(text))
+
+
+def _shouted_phrase(words: list[str]) -> bool:
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) >= 2 and word.isupper():
+            run.append(word.lower())
+            continue
+        if len(run) >= SHOUTED_RUN and any(w in STOPWORDS_EN for w in run):
+            return True
+        # A one-letter word ("I", "A") neither breaks a run nor counts in it.
+        if len(word) != 1:
+            run = []
+    return False

@@ -59,9 +59,18 @@ def test_an_email_address_is_not_a_handle_and_nothing_becomes_empty() -> None:
         ("switching from AT&T, can I keep my number?", False),
         ("my APN and SIM settings are wrong", False),
         ("OK", False),
+        (
+            "the last agent I spoke with on the phone basically told me there is NO MANAGER"
+            " OR SUPERVISOR TO ESCALATE MY ISSUE TO!",
+            True,
+        ),
+        ("I told them twice on the phone and again in the store: I DO NOT WANT THIS PLAN", True),
+        ("please reset the APN SIM PIN PUK codes", False),
+        ("check the LTE VPN DNS MMS settings on my new phone please", False),
+        ("is the NO SIM error on my phone", False),
     ],
 )
-def test_shouting_is_most_words_in_capitals(text: str, loud: bool) -> None:
+def test_shouting_is_most_words_or_a_phrase_in_capitals(text: str, loud: bool) -> None:
     assert shouting(text) is loud
 
 
