@@ -41,13 +41,20 @@ from supportflow.conversation.reading import read_message, reports_attempt
 from supportflow.escalation.policy import (
     FRUSTRATION,
     LOW_CONFIDENCE,
+    EscalationDecision,
     EscalationPolicy,
 )
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import Retrieval
-from supportflow.llm.answer import Answer, Answerer, retrieval_evidence
+from supportflow.llm.answer import (
+    Answer,
+    Answerer,
+    calibrated_confidence,
+    retrieval_evidence,
+)
 from supportflow.llm.condense import QuestionCondenser
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
+from supportflow.rooms.streaming import not_streaming
 
 HANDOVER_TEXT = (
     "I'm not confident I can answer that correctly, so I'm bringing in a member of our team."
@@ -121,10 +128,54 @@ class BotResponder:
             query, retrieval = await self._read_in_context(
                 history, text, own, memory, Reading(fused, contextual)
             )
-            answer = await self._answerer.answer(text, retrieval, history)
-            decision = await self._policy.decide(
-                clean, answer.confidence, questions_asked(room, history)
+            asked = questions_asked(room, history)
+            # What the reply will be is known before a word of the answer is written: its
+            # confidence comes from retrieval (an answerer may lower it, never raise it),
+            # and neither the close call nor the rival check reads it. So the answer
+            # streams only when its words are the reply.
+            verdict = await self._judge(
+                clean, query, retrieval, calibrated_confidence(retrieval), asked, pending
             )
+            answer = await self._answer_for(verdict, text, retrieval, history)
+            if answer.confidence != verdict.confidence:
+                # Groq said it cannot answer (words it never streams): decided again.
+                verdict = await self._judge(
+                    clean, query, retrieval, answer.confidence, asked, pending
+                )
+        decision = verdict.decision
+        if verdict.asks:
+            return clarifying(verdict.coin_toss, query, retrieval, answer)
+        if decision.reasons == (LOW_CONFIDENCE,):
+            unsure = await self._when_unsure(text, query, retrieval, answer, pending, history)
+            if unsure is not None:
+                return unsure
+        named = citations(
+            answer.cited, retrieval.documents, quoted=verdict.quotes, offered=not decision.escalate
+        )
+        return Reply(
+            text=answer.text if not decision.escalate else handover_text(answer, verdict.quotes),
+            confidence=answer.confidence,
+            sources=named.sources,
+            escalate=decision.escalate,
+            reasons=decision.reasons,
+            provider=answer.provider,
+            query=query,
+            related=named.related,
+            considered=named.considered,
+        )
+
+    async def _judge(
+        self,
+        clean: str,
+        query: str,
+        retrieval: Retrieval,
+        confidence: float,
+        asked: int,
+        pending: Pending | None,
+    ) -> Verdict:
+        """What the reply will be when the answer has `confidence`: whether a person takes
+        over and why, and whether to ask which article the customer means."""
+        decision = await self._policy.decide(clean, confidence, asked)
         if reports_attempt(clean):
             # The customer already did what an article would say ("I already restarted
             # it", "tried that, still nothing"): the next step is a person.
@@ -143,27 +194,23 @@ class BotResponder:
                 self._knowledge.embedder.embed_documents,
                 self.support_spread,
             )
-        if coin_toss and not decision.escalate:
-            return clarifying(coin_toss, query, retrieval, answer)
-        if decision.reasons == (LOW_CONFIDENCE,):
-            unsure = await self._when_unsure(text, query, retrieval, answer, pending, history)
-            if unsure is not None:
-                return unsure
-        quoted = not (decision.escalate and (LOW_CONFIDENCE in decision.reasons or coin_toss))
-        named = citations(
-            answer.cited, retrieval.documents, quoted=quoted, offered=not decision.escalate
-        )
-        return Reply(
-            text=answer.text if not decision.escalate else handover_text(answer, quoted),
-            confidence=answer.confidence,
-            sources=named.sources,
-            escalate=decision.escalate,
-            reasons=decision.reasons,
-            provider=answer.provider,
-            query=query,
-            related=named.related,
-            considered=named.considered,
-        )
+        return Verdict(decision, coin_toss, confidence)
+
+    async def _answer_for(
+        self, verdict: Verdict, text: str, retrieval: Retrieval, history: Sequence[Turn]
+    ) -> Answer:
+        """The answer, streamed only when the customer reads its words; not written at all
+        when nothing it could say would change the reply."""
+        if verdict.quotes:
+            return await self._answerer.answer(text, retrieval, history)
+        if LOW_CONFIDENCE in verdict.decision.reasons:
+            # Unsure already, and an answerer can only lower confidence: no Groq call.
+            return unwritten(verdict.confidence, self._answerer.name)
+        # A close call, asked about or handed over unquoted: Groq may yet say it cannot
+        # answer, which changes the reply (the unsure one instead of the question, or
+        # low_confidence among the hand-over's reasons).
+        with not_streaming():
+            return await self._answerer.answer(text, retrieval, history)
 
     async def _when_unsure(
         self,
@@ -254,6 +301,28 @@ class BotResponder:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What the reply to a message will be, decided before its answer is written."""
+
+    decision: EscalationDecision
+    # The articles to ask about rather than answer from (a close call), else ().
+    coin_toss: tuple[Source, ...]
+    # The answer's confidence it was decided for.
+    confidence: float
+
+    @property
+    def asks(self) -> bool:
+        """ "Do you mean A or B?" rather than an answer."""
+        return bool(self.coin_toss) and not self.decision.escalate
+
+    @property
+    def quotes(self) -> bool:
+        """Whether the customer reads the answer's words: an answer, or a hand-over that
+        quotes it (`handover_text`)."""
+        return not self.coin_toss and LOW_CONFIDENCE not in self.decision.reasons
+
+
+@dataclass(frozen=True)
 class Reading:
     """A contextual reading searched ahead, or (None, None) when none was."""
 
@@ -306,6 +375,12 @@ def questions_asked(room: RoomView, history: Sequence[Turn]) -> int:
         1 for turn in history if turn.sender_type == "bot" and turn.metadata.get("act")
     )
     return max(1, room.exchange_count - small_talk)
+
+
+def unwritten(confidence: float, provider: str) -> Answer:
+    """An answer nobody wrote, for a reply that shows none of its words: what the reply
+    takes from it is the confidence and the provider."""
+    return Answer("", confidence, provider, ())
 
 
 def handover_text(answer: Answer, quoted: bool) -> str:

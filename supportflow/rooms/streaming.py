@@ -4,7 +4,8 @@ A room's bot turn opens `streaming_to(sink)` around the responder; a provider th
 stream (Groq) hands each new piece of text to `current_sink()`. Task-local like
 `Embedder.primed`, so one room's tokens never reach another, and nothing outlives the turn.
 Providers that cannot stream simply never call it: the stored reply is always complete on
-its own, so a client that ignores the pieces loses nothing.
+its own, so a client that ignores the pieces loses nothing. The responder runs an answerer
+inside `not_streaming()` when the answer's words will not be the reply (bot/responder.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ _SINK: ContextVar[DeltaSink | None] = ContextVar("supportflow_reply_stream", def
 @contextmanager
 def streaming_to(sink: DeltaSink) -> Iterator[None]:
     token = _SINK.set(sink)
+    try:
+        yield
+    finally:
+        _SINK.reset(token)
+
+
+@contextmanager
+def not_streaming() -> Iterator[None]:
+    """Inside the block, in this task only, no sink: what is written there is not shown."""
+    token = _SINK.set(None)
     try:
         yield
     finally:
