@@ -84,6 +84,10 @@ class WordRules:
         self._people = lexicon(rules.human_request.people)
         self._human_terms = lexicon(rules.human_request.terms)
         self._human_window = rules.human_request.window
+        staff = rules.staff_dealings
+        self._staff = lexicon(staff.subjects)
+        self._staff_verbs = lexicon(staff.verbs)
+        self._staff_window = staff.window
 
     def reasons(self, text: str) -> set[str]:
         tokens = tokenize(text)
@@ -95,6 +99,7 @@ class WordRules:
             or self._cancellation(tokens)
             or self._refund_request(tokens)
             or self._payment_problem(tokens)
+            or self._staff_dealings(tokens)
         ):
             found.add(SENSITIVE_TOPIC)
         if self._human_request(tokens):
@@ -145,6 +150,17 @@ class WordRules:
             for b in problems
         )
 
+    def _staff_dealings(self, tokens: Sequence[str]) -> bool:
+        """ "they wanted $75 to switch", "the agent told me", "they won't give me": a case
+        already under way with the company's people (negation does not undo it: "they
+        didn't say" is a dealing too)."""
+        verbs = self._staff_verbs.find(tokens)
+        return any(
+            near(subject, verb, self._staff_window)
+            for subject in self._staff.find(tokens)
+            for verb in verbs
+        )
+
     def _human_request(self, tokens: Sequence[str]) -> bool:
         if self._affirmed(self._human_terms, tokens):
             return True
@@ -184,11 +200,12 @@ def _aimed_at_customer(tokens: Sequence[str], verb: Hit) -> bool:
 
 
 def _all_terms(rules: EscalationRules) -> list[str]:
-    cancel, refund, payment, human = (
+    cancel, refund, payment, human, staff = (
         rules.cancellation,
         rules.refund,
         rules.payment_problem,
         rules.human_request,
+        rules.staff_dealings,
     )
     return [
         *rules.frustration_terms,
@@ -209,6 +226,8 @@ def _all_terms(rules: EscalationRules) -> list[str]:
         *human.verbs,
         *human.people,
         *human.terms,
+        *staff.subjects,
+        *staff.verbs,
     ]
 
 

@@ -51,6 +51,15 @@ class PaymentProblemRules:
 
 
 @dataclass(frozen=True)
+class StaffDealingsRules:
+    """The customer retelling what the company's people said, wanted or refused."""
+
+    subjects: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
+    window: int = 0
+
+
+@dataclass(frozen=True)
 class HumanRequestRules:
     verbs: tuple[str, ...]
     people: tuple[str, ...]
@@ -81,6 +90,9 @@ class EscalationRules:
     payment_problem: PaymentProblemRules
     human_request: HumanRequestRules
     semantic: SemanticRules
+    # Optional (an older rules file without [sensitive_topic.staff_dealings] still loads,
+    # with the rule off).
+    staff_dealings: StaffDealingsRules = StaffDealingsRules()
 
 
 def default_rules_path() -> Path:
@@ -115,6 +127,9 @@ def load_rules(path: Path | None = None) -> EscalationRules:
         human_request=HumanRequestRules(
             **reader.section("human_requested").fields(HumanRequestRules)
         ),
+        staff_dealings=StaffDealingsRules(
+            **sensitive.optional_section("staff_dealings").fields(StaffDealingsRules)
+        ),
         semantic=SemanticRules(
             threshold=semantic.number("threshold"),
             margin=semantic.number("margin"),
@@ -139,6 +154,10 @@ class _Section:
         if not isinstance(value, dict):
             raise ConfigurationError(f"{self._where}: [{key}] must be a table")
         return _Section(value, f"{self._where}:{key}")
+
+    def optional_section(self, key: str) -> _Section:
+        """`section`, or an empty one when the file has no such table."""
+        return self.section(key) if key in self._data else _Section({}, f"{self._where}:{key}")
 
     def number(self, key: str) -> float:
         value = self._data.get(key)

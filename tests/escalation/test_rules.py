@@ -64,6 +64,16 @@ def test_the_vocabulary_file_is_the_models(embedder: Embedder) -> None:
         ("could somebody ring me back tomorrow", {"human_requested"}),
         ("does my phone support eSIM?", set()),
         ("someone called me pretending to be you", set()),
+        # What the company's people said, wanted or refused: a case under way. Not the bot
+        # ("you said"), not a page ("the support page says"), not anyone else's wants.
+        ("they wanted $75 to switch my 3 phones", {"sensitive_topic"}),
+        ("the rep told me my upgrade was approved", {"sensitive_topic"}),
+        ("why are they asking for my password again", {"sensitive_topic"}),
+        ("they won't give me a PIN without the account holder", {"sensitive_topic"}),
+        ("you said to restart it, where is that setting?", set()),
+        ("the support page says I need a PIN", set()),
+        ("my kids want more data, which plan is best?", set()),
+        ("what do they charge for roaming in Spain?", set()),
     ],
 )
 def test_word_rules(words: WordRules, text: str, expected: set[str]) -> None:
@@ -149,3 +159,18 @@ def test_a_broken_rules_file_names_the_key(tmp_path: Path) -> None:
     path.write_text(shipped.replace("min_confidence = 0.6", "min_confidence = 'high'"), "utf-8")
     with pytest.raises(ConfigurationError, match="min_confidence"):
         load_rules(path)
+
+
+def test_a_rules_file_without_the_staff_dealings_table_still_loads(tmp_path: Path) -> None:
+    # Operators' copies of rules.toml predate the table: the rule is off, nothing else moves.
+    from supportflow.escalation.rules_file import default_rules_path
+
+    shipped = default_rules_path().read_text(encoding="utf-8")
+    start = shipped.index("[sensitive_topic.staff_dealings]")
+    end = shipped.index("[human_requested]")
+    path = tmp_path / "rules.toml"
+    path.write_text(shipped[:start] + shipped[end:], "utf-8")
+    older = load_rules(path)
+    assert older.staff_dealings.subjects == ()
+    assert WordRules(older, model_vocabulary()).reasons("they wanted $75 to switch") == set()
+    assert older.human_request == RULES.human_request
