@@ -106,8 +106,8 @@ SHOUTED_SHARE = 0.6
 # never hold "to" or "the" ("reset the APN SIM PIN" is not shouted); a shouted phrase does.
 SHOUTED_RUN = 4
 _LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
-# Words and the gaps between them: a run of capitals is broken by a word in lower case, not by
-# punctuation ("NO MANAGER, NO SUPERVISOR").
+# Every word, one letter or more: a run of capitals is broken by a word in lower case, not by
+# punctuation ("NO MANAGER, NO SUPERVISOR" is one run).
 _ANY_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
