@@ -28,7 +28,9 @@ from tests.support import (
     admin_http,
     served_parts,
     server_settings,
+    shared_demo_folder,
     shared_encoder_cache,
+    shared_server,
 )
 
 # Redis, PostgreSQL and Chroma server fixtures (and the banner when one is missing); how
@@ -84,6 +86,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Server processes started by tests inherit the environment: one ONNX export for the run.
 os.environ.setdefault("SUPPORTFLOW_ENCODER_CACHE_DIR", str(shared_encoder_cache()))
+# Made here, before pytest-xdist starts its workers, so that they inherit it: one demo store.
+shared_demo_folder()
+
+
+# One real-model server with the demo articles per test session, that is per xdist worker,
+# shared by the browser and conversation tests (tests/parallel.py); ids keep them apart.
+demo_server, demo_admin = shared_server("demo_server", "demo_admin", "session", demo_kb=True)
 
 
 @pytest.fixture(name="settings")

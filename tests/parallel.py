@@ -1,11 +1,14 @@
 """How `make test` shares the tests out among pytest-xdist workers (docs/testing.md).
 
 Loaded as a pytest plugin by tests/conftest.py. With `--dist loadfile` a worker runs a whole
-test file, so a module-scoped server starts once; but a package-scoped server (the browser
-tests', the conversation tests') would start again each time a worker came back to its
-package after a file of another one. So the packages in PACKAGE_GROUPS go to one worker
-whole, each a single unit of work. (pytest-xdist's own `--dist loadgroup` would do this from
-`xdist_group` marks, but xdist 3.8 cannot rename pytest 9's node ids, so it ignores them.)
+test file, so a module-scoped server starts once. What several files share (the demo-KB
+server of the browser and conversation tests) is session-scoped: once per worker, each
+worker being a pytest session of its own. A package-scoped fixture would start again each
+time a worker came back to its package after a file of another one, so it is refused.
+
+The files in SPLIT_FILES share nothing but session fixtures: each of their tests is a unit
+of its own, so their long tests run side by side. The units go out longest first (by
+UNIT_SECONDS, else by their number of tests), so no long one starts last.
 """
 
 from __future__ import annotations
@@ -14,14 +17,51 @@ from typing import Any
 
 import pytest
 
-# Packages whose tests share a package-scoped fixture: one unit of work each.
-PACKAGE_GROUPS = ("tests/browser/", "tests/conversation/")
+# Files whose tests are each a unit of work: no module-scoped fixture, long tests.
+SPLIT_FILES = ("tests/knowledge/test_encoder.py",)
+
+# Seconds a unit took on four workers (a run of 2026-12-07 at a load average of 5 to 10,
+# rounded): only the order of the queue depends on them. Another unit counts SECONDS_A_TEST
+# a test (most take a fraction of a second).
+SECONDS_A_TEST = 0.5
+UNIT_SECONDS = {
+    "tests/cluster/test_three_nodes.py": 60,
+    "tests/api/test_contract.py": 60,
+    "tests/conversation/test_chat.py": 55,
+    "tests/security/test_rest_schema.py": 50,
+    "tests/realtime/test_room_flow.py": 45,
+    "tests/reliability/test_shutdown.py": 40,
+    "tests/cluster/test_workers.py": 40,
+    "tests/browser/test_widget.py": 35,
+    "tests/knowledge/test_chroma_server.py": 35,
+    "tests/browser/test_help_center.py": 30,
+    "tests/knowledge/test_encoder.py::test_the_serving_process_never_imports_torch": 30,
+    "tests/conversation/test_acts.py": 30,
+    "tests/reliability/test_crash.py": 25,
+    "tests/browser/test_dropped.py": 20,
+    "tests/cluster/test_team_alerts.py": 20,
+    "tests/browser/test_chat.py": 20,
+    "tests/browser/test_admin.py": 20,
+    "tests/browser/test_console.py": 20,
+    "tests/browser/test_console_tools.py": 20,
+    "tests/realtime/test_teams.py": 20,
+    "tests/browser/test_screenshots.py": 15,
+    "tests/store/test_fencing.py": 15,
+    "tests/reports/test_reports.py": 15,
+    "tests/llm/test_groq.py": 15,
+    "tests/escalation/test_rules.py": 15,
+    "tests/realtime/test_office_hours.py": 15,
+}
 
 
 def work_unit(nodeid: str) -> str:
-    """The unit of work a test belongs to: its package in PACKAGE_GROUPS, else its file."""
+    """The unit of work a test belongs to: the test itself in SPLIT_FILES, else its file."""
     path = nodeid.split("::", 1)[0]
-    return next((package for package in PACKAGE_GROUPS if path.startswith(package)), path)
+    return nodeid.split("[", 1)[0] if path in SPLIT_FILES else path
+
+
+def expected_seconds(unit: str, tests: int) -> float:
+    return UNIT_SECONDS.get(unit, SECONDS_A_TEST * tests)
 
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)  # an xdist hook: never called without it
@@ -30,23 +70,34 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class LoadFileOrPackage(LoadScopeScheduling):
+    class LongestFirst(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
 
-    return LoadFileOrPackage(config, log)
+        def _assign_work_unit(self, node: Any) -> None:
+            # xdist queues units by their number of tests; reorder by expected time before
+            # each pick (the queue is only filled once, so the first pick sorts it for good).
+            ordered = sorted(
+                self.workqueue.items(), key=lambda item: -expected_seconds(item[0], len(item[1]))
+            )
+            self.workqueue.clear()
+            self.workqueue.update(ordered)
+            super()._assign_work_unit(node)
+
+    return LongestFirst(config, log)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Refuse a package-scoped fixture in a package PACKAGE_GROUPS does not name: its server
-    would start once per file under xdist, quietly."""
+    """Refuse a package-scoped fixture: under xdist its server would start once per file,
+    quietly. What several files share is session-scoped (once per worker)."""
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         for name in getattr(item, "fixturenames", ()):
             for definition in info.name2fixturedefs.get(name, ()) if info else ():
-                place = item.path.relative_to(config.rootpath).as_posix()
-                if definition.scope == "package" and work_unit(place) == place:
+                if definition.scope == "package":
+                    place = item.path.relative_to(config.rootpath).as_posix()
                     raise pytest.UsageError(
-                        f"{place} uses the package-scoped fixture {name!r}: add its package "
-                        "to PACKAGE_GROUPS in tests/parallel.py"
+                        f"{place} uses the package-scoped fixture {name!r}: make it "
+                        "session-scoped (one per xdist worker), as tests/conftest.py's "
+                        "demo_server"
                     )

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
+from filelock import FileLock
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart
@@ -57,6 +59,8 @@ def free_port() -> int:
 # The run's export cache, passed down to the processes the run starts: pytest-xdist's
 # workers (the controller loads conftest.py, which makes it, before it starts them).
 SHARED_ENCODER_CACHE = "SUPPORTFLOW_TESTS_ENCODER_CACHE"
+# The run's store of the demo articles, passed down the same way.
+SHARED_DEMO_STORE = "SUPPORTFLOW_TESTS_DEMO_STORE"
 
 
 @functools.cache
@@ -64,18 +68,25 @@ def shared_encoder_cache() -> Path:
     """One ONNX export of the model for the whole test run, which every server (threads and
     processes: conftest.py puts it in the environment) and every xdist worker reuses: one
     export, not one a server or a worker. The process that made it removes it at exit."""
-    inherited = os.environ.get(SHARED_ENCODER_CACHE)
+    return _run_folder(SHARED_ENCODER_CACHE, "supportflow-test-encoder-")
+
+
+@functools.cache
+def _run_folder(variable: str, prefix: str) -> Path:
+    """A folder for the whole run: inherited in `variable`, else made (and removed at exit)
+    by this process, which passes it down in `variable`."""
+    inherited = os.environ.get(variable)
     if inherited:
         return Path(inherited)
-    root = Path(tempfile.mkdtemp(prefix="supportflow-test-encoder-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    os.environ[SHARED_ENCODER_CACHE] = str(root)
+    os.environ[variable] = str(root)
     return root
 
 
 def server_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test server: its own data dir, a known admin token, no demo KB, the
-    run's shared ONNX export."""
+    run's shared ONNX export. With the demo KB, the data dir gets the run's copy of it."""
     base = Settings(
         data_dir=data_dir,
         admin_token=ADMIN_TOKEN,
@@ -83,7 +94,64 @@ def server_settings(data_dir: Path, **overrides: Any) -> Settings:
         port=free_port(),
         encoder_cache_dir=shared_encoder_cache(),
     )
-    return base.with_overrides(**overrides)
+    settings = base.with_overrides(**overrides)
+    if settings.demo_kb and _stores_as(settings) == _stores_as(base):
+        shutil.copytree(shared_demo_store(), settings.chroma_dir, dirs_exist_ok=True)
+    return settings
+
+
+_BUILD_DEMO_STORE = """
+import asyncio, sys
+from pathlib import Path
+from quart.testing.app import TestApp
+from supportflow.app import create_app
+from supportflow.settings import Settings
+
+async def start_and_stop() -> None:
+    settings = Settings(
+        data_dir=Path(sys.argv[1]), demo_kb=True, encoder_cache_dir=Path(sys.argv[2])
+    )
+    async with TestApp(create_app(settings), startup_timeout=300, shutdown_timeout=60):
+        pass
+
+asyncio.run(start_and_stop())
+"""
+
+
+def _stores_as(settings: Settings) -> tuple[Any, ...]:
+    """What decides the demo store's contents: the same, the run's copy is what it would
+    have ingested itself."""
+    knowledge = settings.knowledge
+    return (
+        knowledge.chroma_url,
+        knowledge.embedding_model,
+        knowledge.encoder,
+        knowledge.chunk_chars,
+        knowledge.chunk_overlap_chars,
+    )
+
+
+def shared_demo_folder() -> Path:
+    """Where the run's demo store is made (tests/conftest.py makes it before the workers)."""
+    return _run_folder(SHARED_DEMO_STORE, "supportflow-test-demo-store-")
+
+
+def shared_demo_store() -> Path:
+    """The vector store of the demo articles (a Chroma folder), made once for the whole run
+    (the first process to ask makes it, the others wait for it) by a server process that
+    starts with the demo KB and stops. A test server with the demo KB starts with a copy and
+    finds the articles there, instead of embedding them all again (seconds of CPU a start);
+    the demo KB's load at start is what made the copy."""
+    root = shared_demo_folder()
+    with FileLock(str(root / ".lock")):
+        if not (root / "chroma").is_dir():
+            building = root / "building"
+            shutil.rmtree(building, ignore_errors=True)
+            encoders = str(shared_encoder_cache())
+            build = [sys.executable, "-c", _BUILD_DEMO_STORE, str(building), encoders]
+            subprocess.run(build, check=True, timeout=STARTUP_SECONDS)
+            (building / "chroma").rename(root / "chroma")
+    return root / "chroma"
 
 
 @dataclass
@@ -213,13 +281,13 @@ async def admin_http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 def shared_server(
     server_name: str,
     admin_name: str,
-    scope: Literal["module", "package"] = "module",
+    scope: Literal["module", "session"] = "module",
     *,
     both_engines: bool = False,
     parts: AppParts | None = None,
     **overrides: Any,
 ) -> tuple[Any, Any]:
-    """Two fixtures: one live server shared by a module (or package), and an admin client on it.
+    """Two fixtures: one live server shared by a module (or session), and an admin client on it.
 
     Bind both at module level where they are used (`room_server, room_admin = shared_server(
     "room_server", "room_admin", demo_kb=True)`); pytest finds fixtures by the module's names.

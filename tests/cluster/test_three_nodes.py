@@ -101,6 +101,7 @@ def fixture_cluster(
                 node.process.wait(60)
             except subprocess.TimeoutExpired:
                 node.process.kill()
+                node.process.wait()  # reaped: an unreaped one warns (an error) in a later test
 
 
 def room_holder(redis_url: str, prefix: str, room: str) -> str | None:

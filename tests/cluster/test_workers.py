@@ -81,6 +81,9 @@ def test_a_node_that_dies_stops_the_others(
     finally:
         if runner.poll() is None:
             runner.kill()
+        runner.wait()
+        if runner.stdout is not None:  # left open, it warns (an error) in a later test
+            runner.stdout.close()
     assert runner.returncode == 1
     assert f"(pid {pids[0]}) exited with status -9; stopping the others" in output
     with pytest.raises(ProcessLookupError):

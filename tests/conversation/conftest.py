@@ -1,7 +1,18 @@
-"""One live server (demo knowledge base) for the conversation tests over sockets."""
+"""The conversation tests over sockets run on the worker's demo server (tests/conftest.py)."""
 
 from __future__ import annotations
 
-from tests.support import shared_server
+import httpx
+import pytest
 
-chat_server, chat_admin = shared_server("chat_server", "chat_admin", "package", demo_kb=True)
+from tests.support import LiveServer
+
+
+@pytest.fixture(name="chat_server")
+def fixture_chat_server(demo_server: LiveServer) -> LiveServer:
+    return demo_server
+
+
+@pytest.fixture(name="chat_admin")
+def fixture_chat_admin(demo_admin: httpx.AsyncClient) -> httpx.AsyncClient:
+    return demo_admin

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from supportflow.errors import ConfigurationError
-from supportflow.knowledge import encoder_choice, export_process
+from supportflow.knowledge import encoder_choice
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.encoder_choice import load_encoder
 from supportflow.knowledge.onnx_encoder import OnnxEncoder
-from supportflow.knowledge.onnx_export import TOLERANCE, ExportCache, model_identity
+from supportflow.knowledge.onnx_export import TOLERANCE, ExportCache, ExportManifest, model_identity
 from supportflow.knowledge.sentence_encoder import TorchEncoder, default_model_path
 from tests.knowledge.shared import ARTICLES
 from tests.support import shared_encoder_cache
@@ -36,15 +36,25 @@ TEXTS = [
 
 
 class ExportSpy:
-    """Counts exports (each in its child process) while letting the real one run."""
+    """Counts exports. The export itself (torch, in a child process: the run's first one,
+    and test_the_serving_process_never_imports_torch's, are real) is stood in for by a copy
+    of the run's: what these tests check is what the loader decides and does around it,
+    which is all real (the check against torch's vectors, the manifest, the fallback)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls = 0
-        real = export_process.export_in_child
 
-        def counted(*args: Any) -> Any:
+        def counted(
+            name_or_path: str | None, cache_root: Path, model_dir: Path, identity: dict[str, Any]
+        ) -> tuple[ExportManifest, Any]:
             self.calls += 1
-            return real(*args)
+            made = ExportCache(shared_encoder_cache(), Path(default_model_path()))
+            manifest = made.manifest()
+            assert manifest is not None
+            target = ExportCache(cache_root, model_dir)
+            for part in ("graph", "tokenizer", "reference"):
+                shutil.copyfile(getattr(made, part), getattr(target, part))
+            return replace(manifest, identity=identity), made.reference_vectors()
 
         monkeypatch.setattr(encoder_choice, "export_in_child", counted)
 

@@ -48,4 +48,5 @@ def start_server_process(
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
+    process.wait()
     raise AssertionError("the server never answered")

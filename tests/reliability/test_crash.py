@@ -65,6 +65,7 @@ async def test_acknowledged_messages_and_states_survive_sigkill(tmp_path: Path) 
             await client.close()
         if process.poll() is None:
             process.kill()
+            process.wait()
 
     assert sum(len(v) for v in acked.values()) > ROOMS, "no traffic was acknowledged"
     restarted = start_server_process(tmp_path / "data", port)

@@ -55,6 +55,7 @@ async def test_sigterm_drains_replies_and_no_customer_is_left_in_silence(tmp_pat
             await client.close()
         if process.poll() is None:
             process.kill()
+            process.wait()
 
     server_log = log_path.read_text(errors="replace")
     assert code == 0, server_log[-3000:]
