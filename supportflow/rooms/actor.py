@@ -10,6 +10,10 @@ work (the bot's reply) runs after that, still inside the room's turn.
 In a cluster the actor runs under a `RoomHold` (a lease): if the hold is lost, or the
 store refuses a write because another node took the room (`LeaseLost`), the actor stops at
 once and refuses its mail with `ActorStopped`, so every caller retries through the owner.
+A command already writing when the hold is lost is seen through: its writes carry the
+hold's fence, so the store keeps them only if no other node took the room, and its caller
+hears which (cut off, it could have been refused after its write landed, and a retry would
+store it twice).
 """
 
 from __future__ import annotations
@@ -84,6 +88,9 @@ class RoomActor:
         self._accepting = True
         self._busy = False
         self._current: _Letter[Any] | None = None
+        # The current command is applying (writing); a lost hold lets it finish.
+        self._applying = False
+        self._lost = False
         self.last_used = asyncio.get_running_loop().time()
 
     @property
@@ -152,16 +159,21 @@ class RoomActor:
         The command in progress is cut off (its writes would be refused anyway) and every
         letter is refused with `ActorStopped`: the registry sends it to the new owner.
         """
-        if self.stopped:
+        if self.stopped or self._lost:
             return
         log.warning("room hold lost", extra={"room_id": self.room_id})
+        self._lost = True
         self._accepting = False
-        if self._current is not None:
-            _refuse(self._current.reply, ActorStopped(self.room_id))
         while not self._mailbox.empty():
             item = self._mailbox.get_nowait()
             if item is not None:
                 _refuse(item.reply, ActorStopped(self.room_id))
+        if self._applying:
+            # Writing now: the fence decides whether its writes stand (`_handle` answers
+            # its caller either way), and the consumer ends after it.
+            return
+        if self._current is not None:
+            _refuse(self._current.reply, ActorStopped(self.room_id))
         if self._task is not None:
             self._task.cancel()
 
@@ -186,14 +198,19 @@ class RoomActor:
                     await self._handle(item)
                 finally:
                     self._busy, self._current = False, None
+                if self._lost:
+                    return
         finally:
             self._accepting = False
             on_stop(self)
 
     async def _handle(self, letter: _Letter[R]) -> None:
+        self._applying = True
         try:
             outcome = await letter.command.apply(self)
         except LeaseLost:
+            # Another node holds the room: nothing was written, the caller retries there.
+            _refuse(letter.reply, ActorStopped(self.room_id))
             self._lose()
             return
         except SupportflowError as error:
@@ -203,7 +220,11 @@ class RoomActor:
             log.exception("room command failed", extra={"room_id": self.room_id})
             _refuse(letter.reply, error)
             return
+        finally:
+            self._applying = False
         _answer(letter.reply, outcome.result)
+        if self._lost:
+            return  # the hold went while it wrote: no follow-up for a room held elsewhere
         if outcome.follow_up is not None:
             try:
                 await outcome.follow_up()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -92,4 +94,77 @@ async def test_seq_is_gap_free_when_customer_and_agent_write_at_once(store: Stor
     results = await asyncio.gather(*(registry.submit(room, w) for w in writes))
     seqs = sorted(r.message.seq for r in results)
     assert seqs == list(range(seqs[0], seqs[0] + 30))
+    await registry.drain()
+
+
+class LosableHold:
+    """A hold the test loses on cue (a lease whose renewal failed)."""
+
+    fence = None
+
+    def __init__(self) -> None:
+        self.lose: Callable[[], None] = lambda: None
+
+    def watch(self, on_lost: Callable[[], None]) -> None:
+        self.lose = on_lost
+
+    async def release(self) -> None:
+        pass
+
+
+class RedisGoesDown:
+    """A placement that hands out one hold, then cannot reach Redis (the outage)."""
+
+    retry_seconds = 0.0
+
+    def __init__(self) -> None:
+        self.held = LosableHold()
+        self.down = False
+
+    async def hold(self, room_id: str) -> LosableHold:
+        if self.down:
+            raise Unavailable("the cluster's Redis is unreachable", "cluster_unavailable")
+        return self.held
+
+    async def forward(self, node_id: str, room_id: str, command: Any) -> Any:
+        raise AssertionError("one node: nothing is forwarded")
+
+
+async def test_a_hold_lost_while_a_message_is_written_answers_what_was_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lease is lost just after the message's write landed (its COMMIT seen through),
+    # before the command returned. Cut off there, the caller heard a refusal for a stored
+    # message, and its retry stored it twice. The write's fence decides, and the caller
+    # hears what happened.
+    placement = RedisGoesDown()
+    effects = RoomEffects(store, EchoResponder(), RecordingNotifier(), 50, Metrics())
+    registry = RoomRegistry(effects, idle_seconds=60, max_live=10, placement=placement)
+    room = await new_room(store, "u1")
+    await registry.submit(room, Escalate(("human_requested",)))  # no bot reply follows
+    written, go_on = asyncio.Event(), asyncio.Event()
+    append = store.append_message
+
+    async def append_then_wait(*args: Any, **kwargs: Any) -> Any:
+        stored = await append(*args, **kwargs)
+        written.set()
+        await go_on.wait()
+        return stored
+
+    monkeypatch.setattr(store, "append_message", append_then_wait)
+    sending = asyncio.create_task(registry.submit(room, PostMessage("user", "u1", "hello")))
+    await asyncio.wait_for(written.wait(), 10)
+    placement.down = True
+    placement.held.lose()
+    go_on.set()
+    posted = await asyncio.wait_for(sending, 10)
+    history = [m for m in await store.messages_after(room, 0) if m.sender_type == "user"]
+    assert [m.body for m in history] == ["hello"]
+    assert posted.message.seq == history[0].seq
+    # The room is no longer held here: the next message is refused, and not stored.
+    with pytest.raises(Unavailable) as refused:
+        await registry.submit(room, PostMessage("user", "u1", "again"))
+    assert refused.value.code == "cluster_unavailable"
+    stored = await store.messages_after(room, 0)
+    assert [m.body for m in stored if m.sender_type == "user"] == ["hello"]
     await registry.drain()
