@@ -26,40 +26,6 @@ from supportflow.text import (
 
 _MATCH_CACHE_SIZE = 50_000
 
-# "isn't working" is "is not working": a contraction's "not" is read as a word of its own, in
-# rules and messages alike, so "not working" matches both and "isn't" still negates. With or
-# without the apostrophe: customers type "isnt", "doesnt", "cant". The stems English does not
-# get by dropping "n't": "won't" -> "will", "can't" -> "can", "shan't" -> "shall".
-_IRREGULAR_STEMS = {
-    "won": "will",
-    "wo": "will",
-    "ca": "can",
-    "can": "can",
-    "shan": "shall",
-    "ai": "is",
-}
-_BARE_CONTRACTIONS = frozenset(
-    (
-        "isnt", "arent", "wasnt", "werent", "doesnt", "dont", "didnt", "hasnt", "havent",
-        "hadnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "aint",
-    )
-)  # fmt: skip
-
-
-def rule_tokens(text: str) -> list[str]:
-    """`tokenize(text)` with each "n't" contraction read as two words ("is", "not")."""
-    tokens: list[str] = []
-    for token in tokenize(text):
-        if token.endswith("n't"):
-            stem = token[:-3]
-        elif token in _BARE_CONTRACTIONS:
-            stem = token[:-2]
-        else:
-            tokens.append(token)
-            continue
-        tokens += [_IRREGULAR_STEMS.get(stem, stem), "not"] if stem else [token]
-    return tokens
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -130,7 +96,7 @@ class Lexicon:
         # Terms by their first word: only terms whose first word matched a token are tried.
         self._by_first_word: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
         for order, term in enumerate(terms):
-            parts = tuple(rule_tokens(term))
+            parts = tuple(tokenize(term))
             missing = [word for word in parts if word not in matcher]
             if missing:
                 raise ValueError(f"the matcher does not know the words {missing} of {term!r}")

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from supportflow.escalation.lexicon import Hit, Lexicon, Negation, WordMatcher, near, rule_tokens
+from supportflow.escalation.lexicon import Hit, Lexicon, Negation, WordMatcher, near
 from supportflow.escalation.rules_file import EscalationRules
 from supportflow.escalation.semantic import ExemplarIndex
 from supportflow.escalation.tone import sounds_negative
 from supportflow.social_text import shouting
+from supportflow.text import tokenize
 
 LOW_CONFIDENCE = "low_confidence"
 LONG_CONVERSATION = "long_conversation"
@@ -52,7 +53,7 @@ class WordRules:
     def __init__(self, rules: EscalationRules, known_words: frozenset[str]) -> None:
         # A word that appears in any rule is a real word, never a typo of another rule word
         # ("outage" is not a misspelt "outraged").
-        rule_words = frozenset(word for term in _all_terms(rules) for word in rule_tokens(term))
+        rule_words = frozenset(word for term in _all_terms(rules) for word in tokenize(term))
         matcher = WordMatcher(rule_words, known_words | rule_words)
 
         def lexicon(terms: Sequence[str]) -> Lexicon:
@@ -89,7 +90,7 @@ class WordRules:
         self._staff_window = staff.window
 
     def reasons(self, text: str) -> set[str]:
-        tokens = rule_tokens(text)
+        tokens = tokenize(text)
         found: set[str] = set()
         if self._profanity.find(tokens) or self._affirmed(self._frustration, tokens):
             found.add(FRUSTRATION)
