@@ -8,6 +8,7 @@ import contextlib
 import functools
 import inspect
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -54,6 +55,31 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+# Below Linux's ephemeral range (32768-60999): the kernel hands those out to every outgoing
+# connection, so the port after a free one (what `--workers N` binds next) may be taken by a
+# client socket of another test at any moment. Ports here are only ever bound on purpose.
+_RUN_PORTS = range(20_000, 32_000)
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports (`supportflow serve --workers
+    N --port P` binds P to P+N-1)."""
+    for _ in range(200):
+        base = random.randrange(_RUN_PORTS.start, _RUN_PORTS.stop - count)
+        if all(_bindable(base + offset) for offset in range(count)):
+            return base
+    raise RuntimeError(f"no {count} consecutive free ports in {_RUN_PORTS}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 # The run's export cache, passed down to the processes the run starts: pytest-xdist's

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.services import RedisNamespace
-from tests.support import ADMIN_TOKEN, free_port, wait_for_health
+from tests.support import ADMIN_TOKEN, free_ports, wait_for_health
 
 
 def serve_workers(tmp_path: Path, workers: int, **env: str) -> subprocess.Popen[str]:
@@ -54,7 +54,7 @@ def test_several_workers_need_redis_and_a_chroma_server(tmp_path: Path) -> None:
 def test_a_node_that_dies_stops_the_others(
     tmp_path: Path, redis_namespace: RedisNamespace, chroma_server: str
 ) -> None:
-    port = free_port()
+    port = free_ports(2)
     runner = serve_workers(
         tmp_path,
         2,
