@@ -93,8 +93,9 @@ shared_demo_folder()
 # One real-model server with the demo articles per test session, that is per xdist worker,
 # shared by the browser and conversation tests (tests/parallel.py); ids keep them apart.
 # Every page those tests open signs a customer in from 127.0.0.1, many in a minute, which the
-# default 10 sessions a minute per address would refuse (the widget then never answered, in
-# test_screenshots); the limit itself is tested on a server of its own (test_costs.py).
+# default 10 sessions a minute per address would refuse (most likely why test_screenshots'
+# widget once never answered); the limit itself is tested on a server of its own
+# (test_costs.py).
 demo_server, demo_admin = shared_server(
     "demo_server", "demo_admin", "session", demo_kb=True, sessions_per_minute=1000
 )
