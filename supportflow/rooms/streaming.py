@@ -11,7 +11,7 @@ inside `not_streaming()` when the answer's words will not be the reply (bot/resp
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 DeltaSink = Callable[[str], Awaitable[None]]
@@ -20,7 +20,8 @@ _SINK: ContextVar[DeltaSink | None] = ContextVar("supportflow_reply_stream", def
 
 
 @contextmanager
-def streaming_to(sink: DeltaSink) -> Iterator[None]:
+def streaming_to(sink: DeltaSink | None) -> Iterator[None]:
+    """Inside the block, in this task only, written text goes to `sink` (None: nowhere)."""
     token = _SINK.set(sink)
     try:
         yield
@@ -28,14 +29,9 @@ def streaming_to(sink: DeltaSink) -> Iterator[None]:
         _SINK.reset(token)
 
 
-@contextmanager
-def not_streaming() -> Iterator[None]:
+def not_streaming() -> AbstractContextManager[None]:
     """Inside the block, in this task only, no sink: what is written there is not shown."""
-    token = _SINK.set(None)
-    try:
-        yield
-    finally:
-        _SINK.reset(token)
+    return streaming_to(None)
 
 
 def current_sink() -> DeltaSink | None:
