@@ -105,10 +105,9 @@ SHOUTED_SHARE = 0.6
 # a function word ("NO MANAGER TO ESCALATE MY ISSUE TO"). Acronyms come in ones and twos and
 # never hold "to" or "the" ("reset the APN SIM PIN" is not shouted); a shouted phrase does.
 SHOUTED_RUN = 4
+# Words of two letters or more: "I" and "a" neither count nor break a run of capitals, and
+# punctuation does not break one ("NO MANAGER, NO SUPERVISOR" is one run).
 _LETTER_WORD = re.compile(r"[A-Za-z]{2,}")
-# Every word, one letter or more: a run of capitals is broken by a word in lower case, not by
-# punctuation ("NO MANAGER, NO SUPERVISOR" is one run).
-_ANY_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
 def shouting(text: str) -> bool:
@@ -118,18 +117,16 @@ def shouting(text: str) -> bool:
     loud = [word for word in found if word.isupper()]
     if len(loud) >= SHOUTED_WORDS and len(loud) >= SHOUTED_SHARE * len(found):
         return True
-    return _shouted_phrase(_ANY_WORD.findall(text))
+    return _shouted_phrase(found)
 
 
 def _shouted_phrase(words: list[str]) -> bool:
     run: list[str] = []
     for word in [*words, ""]:
-        if len(word) >= 2 and word.isupper():
+        if word.isupper():
             run.append(word.lower())
             continue
         if len(run) >= SHOUTED_RUN and any(w in STOPWORDS_EN for w in run):
             return True
-        # A one-letter word ("I", "A") neither breaks a run nor counts in it.
-        if len(word) != 1:
-            run = []
+        run = []
     return False
