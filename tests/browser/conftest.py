@@ -10,27 +10,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from tests.browser.support import CHROMIUM, CHROMIUM_ARGS
-from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Route
 
 NewContext = Callable[..., Awaitable["BrowserContext"]]
-
-
-# The worker's demo server (tests/conftest.py), shared with the conversation tests.
-@pytest.fixture(name="web_server")
-def fixture_web_server(demo_server: LiveServer) -> LiveServer:
-    return demo_server
-
-
-@pytest.fixture(name="web_admin")
-def fixture_web_admin(demo_admin: httpx.AsyncClient) -> httpx.AsyncClient:
-    return demo_admin
 
 
 @pytest.fixture(name="browser")

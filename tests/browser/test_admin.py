@@ -48,15 +48,15 @@ async def ask_off_topic(url: str, user_id: str, question: str) -> None:
 
 
 async def test_reports_and_gaps_are_drawn(
-    web_server: LiveServer, new_context: NewContext, uid: str
+    demo_server: LiveServer, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     for index, question in enumerate(OFF_TOPIC):
-        await ask_off_topic(web_server.url, f"parrot-{index}-{uid}", question)
+        await ask_off_topic(demo_server.url, f"parrot-{index}-{uid}", question)
     # Off-topic questions get the bot's "what I can help with" reply (issue 22), not the
     # queue: one chat asks for a person, so there is an escalation to chart.
-    customer, session = await new_customer(web_server.url, f"hand-off-{uid}")
+    customer, session = await new_customer(demo_server.url, f"hand-off-{uid}")
     try:
         await customer.ok(
             "send_message", {"room_id": session["room_id"], "message": "I want to talk to a human"}
@@ -64,7 +64,7 @@ async def test_reports_and_gaps_are_drawn(
         await customer.wait_for("room_state", lambda m: m["state"] == "escalating")
     finally:
         await customer.close()
-    page = await admin_page(new_context, web_server.url)
+    page = await admin_page(new_context, demo_server.url)
 
     summary = page.get_by_test_id("report-summary")
     await expect(summary).to_be_visible()
@@ -83,9 +83,9 @@ async def test_reports_and_gaps_are_drawn(
 
 
 async def test_knowledge_base_upload_and_delete(
-    web_server: LiveServer,
+    demo_server: LiveServer,
     new_context: NewContext,
-    web_admin: httpx.AsyncClient,
+    demo_admin: httpx.AsyncClient,
     tmp_path: Path,
     uid: str,
 ) -> None:
@@ -97,25 +97,25 @@ async def test_knowledge_base_upload_and_delete(
         "Guide dogs are welcome in every Nimbus shop. Other pets are not allowed inside.\n",
         encoding="utf-8",
     )
-    page = await admin_page(new_context, web_server.url)
+    page = await admin_page(new_context, demo_server.url)
     await page.get_by_test_id("kb-upload").set_input_files(str(article))
     await page.get_by_test_id("kb-upload-button").click()
     await expect(page.locator("#kb-status")).to_contain_text("Added 1 article(s)")
     row = page.locator(f'[data-testid="kb-row"][data-doc-id="pets-{uid}"]')
     await expect(row).to_contain_text("Pets in our shops")
-    assert (await web_admin.get(f"/api/knowledge/pets-{uid}")).status_code == 200
+    assert (await demo_admin.get(f"/api/knowledge/pets-{uid}")).status_code == 200
 
     await row.get_by_test_id("kb-delete").click()
     await expect(row).to_have_count(0)
-    assert (await web_admin.get(f"/api/knowledge/pets-{uid}")).status_code == 404
+    assert (await demo_admin.get(f"/api/knowledge/pets-{uid}")).status_code == 404
 
 
 async def test_agents_are_created_toggled_and_given_new_tokens(
-    web_server: LiveServer, new_context: NewContext, web_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, new_context: NewContext, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    page = await admin_page(new_context, web_server.url)
+    page = await admin_page(new_context, demo_server.url)
     form = page.locator("#agent-form")
     await form.get_by_test_id("agent-name").fill("Dana Lopez")
     await form.get_by_test_id("agent-id").fill(f"dana-{uid}")
@@ -125,7 +125,7 @@ async def test_agents_are_created_toggled_and_given_new_tokens(
     await expect(row).to_contain_text("dana@nimbus.example")
     first_token = await page.get_by_test_id("agent-token").inner_text()
     assert first_token.startswith("sfa_")
-    me = await web_admin.get("/api/agents/me", headers={"Authorization": f"Bearer {first_token}"})
+    me = await demo_admin.get("/api/agents/me", headers={"Authorization": f"Bearer {first_token}"})
     assert me.json()["agent_id"] == f"dana-{uid}"
 
     toggle = row.get_by_test_id("agent-available")
@@ -133,7 +133,7 @@ async def test_agents_are_created_toggled_and_given_new_tokens(
     await toggle.check()
 
     async def available() -> bool:
-        agents = (await web_admin.get("/api/agents")).json()["agents"]
+        agents = (await demo_admin.get("/api/agents")).json()["agents"]
         return any(a["agent_id"] == f"dana-{uid}" and a["is_available"] for a in agents)
 
     for _ in range(50):
@@ -145,7 +145,7 @@ async def test_agents_are_created_toggled_and_given_new_tokens(
     await row.get_by_test_id("agent-rotate").click()
     await expect(page.get_by_test_id("agent-token")).not_to_have_text(first_token)
     new_token = await page.get_by_test_id("agent-token").inner_text()
-    old = await web_admin.get("/api/agents/me", headers={"Authorization": f"Bearer {first_token}"})
+    old = await demo_admin.get("/api/agents/me", headers={"Authorization": f"Bearer {first_token}"})
     assert old.status_code == 401
-    new = await web_admin.get("/api/agents/me", headers={"Authorization": f"Bearer {new_token}"})
+    new = await demo_admin.get("/api/agents/me", headers={"Authorization": f"Bearer {new_token}"})
     assert new.status_code == 200

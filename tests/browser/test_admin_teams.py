@@ -14,13 +14,13 @@ pytestmark = needs_browser
 
 
 async def test_admin_manages_teams_and_sees_the_chart_by_team(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    created = await web_admin.post("/api/agents", json={"agent_id": f"ann-{uid}", "name": "Ann"})
+    created = await demo_admin.post("/api/agents", json={"agent_id": f"ann-{uid}", "name": "Ann"})
     assert created.status_code == 201
-    page = await admin_page(new_context, web_server.url)
+    page = await admin_page(new_context, demo_server.url)
     await expect(page.get_by_test_id("chart-teams")).to_have_attribute("data-drawn", "true")
 
     # Topics of this test's own: no other browser test's chat is routed to this team.
@@ -38,14 +38,14 @@ async def test_admin_manages_teams_and_sees_the_chart_by_team(
     await row.get_by_test_id("team-member-add").click()
     member = row.locator(f'[data-testid="team-member"][data-agent-id="ann-{uid}"]')
     await expect(member).to_have_text("Ann remove")
-    stored = (await web_admin.get(f"/api/teams/{team_id}")).json()
+    stored = (await demo_admin.get(f"/api/teams/{team_id}")).json()
     assert stored["agent_ids"] == [f"ann-{uid}"]
     assert stored["categories"] == [f"bill-{uid}", f"plans-{uid}"]
 
     await member.get_by_role("button").click()
     await expect(member).to_have_count(0)
-    assert (await web_admin.get(f"/api/teams/{team_id}")).json()["agent_ids"] == []
+    assert (await demo_admin.get(f"/api/teams/{team_id}")).json()["agent_ids"] == []
 
     await row.get_by_test_id("team-delete").click()
     await expect(row).to_have_count(0)
-    assert (await web_admin.get(f"/api/teams/{team_id}")).status_code == 404
+    assert (await demo_admin.get(f"/api/teams/{team_id}")).status_code == 404

@@ -13,12 +13,12 @@ pytestmark = needs_browser
 
 
 async def test_the_bot_answers_with_a_cited_article(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await ask_in_chat(page, web_server.url, "How do I reset my voicemail PIN?")
+    await ask_in_chat(page, demo_server.url, "How do I reset my voicemail PIN?")
 
     answer = page.get_by_test_id("bot-message").first
     await expect(answer).to_be_visible(timeout=60_000)
@@ -29,12 +29,12 @@ async def test_the_bot_answers_with_a_cited_article(
 
 
 async def test_reload_restores_the_transcript_and_the_agent_s_reply_arrives(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context(width=375, height=740)).new_page()
-    await page.goto(f"{web_server.url}/chat")
+    await page.goto(f"{demo_server.url}/chat")
     await page.get_by_test_id("message-input").fill("My bill looks wrong")
     await page.get_by_test_id("send-button").click()
     await expect(page.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
@@ -50,7 +50,7 @@ async def test_reload_restores_the_transcript_and_the_agent_s_reply_arrives(
     await expect(page.locator("#queue-info")).to_contain_text("in the queue")
     stored = await page.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))")
 
-    agent, record = await new_agent(web_admin, f"fay-{uid}")
+    agent, record = await new_agent(demo_admin, f"fay-{uid}")
     await agent.ok("join_room", {"room_id": stored["room_id"]})
     await agent.ok("claim_room", {"room_id": stored["room_id"]})
     await expect(page.locator("#agent-info")).to_contain_text(f"{record['name']} is helping you")
@@ -75,7 +75,7 @@ async def test_reload_restores_the_transcript_and_the_agent_s_reply_arrives(
 
 
 async def test_pages_say_so_when_the_socket_io_client_is_missing(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import Route, expect
 
@@ -86,15 +86,15 @@ async def test_pages_say_so_when_the_socket_io_client_is_missing(
     await context.route("**/web/vendor/socket.io.min.js", missing)
     page = await context.new_page()
     for path in ("/chat", "/console"):
-        response = await page.goto(f"{web_server.url}{path}")
+        response = await page.goto(f"{demo_server.url}{path}")
         assert response is not None and response.ok
         assert "default-src 'self'" in (await response.all_headers())["content-security-policy"]
         await expect(page.locator("#library-missing")).to_be_visible()
         await expect(page.locator("#library-missing")).to_contain_text("make install")
 
 
-async def test_the_installed_socket_io_client_is_served(web_server: LiveServer) -> None:
-    async with httpx.AsyncClient(base_url=web_server.url) as http:
+async def test_the_installed_socket_io_client_is_served(demo_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=demo_server.url) as http:
         script = await http.get("/web/vendor/socket.io.min.js")
         style = await http.get("/web/static/style.css")
     assert script.status_code == 200
@@ -103,12 +103,12 @@ async def test_the_installed_socket_io_client_is_served(web_server: LiveServer) 
 
 
 async def test_quick_replies_answer_a_clarifying_question(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await ask_in_chat(page, web_server.url, "internet")
+    await ask_in_chat(page, demo_server.url, "internet")
 
     choices = page.get_by_test_id("quick-reply")
     await expect(choices.first).to_be_visible(timeout=60_000)
@@ -121,12 +121,12 @@ async def test_quick_replies_answer_a_clarifying_question(
 
 
 async def test_thumbs_down_hands_the_chat_over(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await ask_in_chat(page, web_server.url, "How do I set up voicemail?")
+    await ask_in_chat(page, demo_server.url, "How do I set up voicemail?")
     down = page.get_by_test_id("bot-message").first.get_by_test_id("thumb-down")
     await expect(down).to_be_visible(timeout=60_000)
     await down.click()

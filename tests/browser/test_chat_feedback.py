@@ -17,12 +17,12 @@ pytestmark = needs_browser
 
 
 async def test_a_closed_chat_asks_for_a_rating(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context(width=420, height=820)).new_page()
-    await ask_in_chat(page, web_server.url, "How do I reset my voicemail PIN?")
+    await ask_in_chat(page, demo_server.url, "How do I reset my voicemail PIN?")
     await expect(page.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
     await page.get_by_test_id("close-button").click()
     await expect(page.get_by_test_id("room-state")).to_have_attribute("data-state", "closed")
@@ -37,7 +37,7 @@ async def test_a_closed_chat_asks_for_a_rating(
     await expect(page.get_by_test_id("feedback-thanks")).to_have_text("Thank you for your rating!")
 
     stored = await page.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))")
-    rating = await web_server.services.store.rating_for(stored["room_id"])
+    rating = await demo_server.services.store.rating_for(stored["room_id"])
     assert rating is not None and (rating.score, rating.comment) == (4, "Quick answer, thanks")
 
 

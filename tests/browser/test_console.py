@@ -25,25 +25,25 @@ async def _agent_page(new_context: NewContext, url: str, token: str) -> Page:
 
 
 async def test_agent_claims_a_live_escalation_and_talks_to_the_customer(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    agent_socket, agent = await new_agent(web_admin, f"ann-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"ann-{uid}")
     await agent_socket.close()
-    page = await _agent_page(new_context, web_server.url, agent["token"])
+    page = await _agent_page(new_context, demo_server.url, agent["token"])
     await expect(page.get_by_test_id("availability-toggle")).to_be_checked()
     await expect(page.locator("#me-name")).to_have_text(agent["name"])
 
     # The escalation happens after sign-in: it must arrive live, not from the first load.
     customer, session = await escalated_customer(
-        web_server.url, f"cara-{uid}", "My phone is not working, I want to talk to a person"
+        demo_server.url, f"cara-{uid}", "My phone is not working, I want to talk to a person"
     )
     room_id = session["room_id"]
     item = queue_item(page, room_id)
     await expect(item).to_be_visible()
     await expect(item).to_contain_text(f"cara-{uid}")
-    pending = (await web_admin.get("/api/escalations", params={"status": "pending"})).json()
+    pending = (await demo_admin.get("/api/escalations", params={"status": "pending"})).json()
     [escalation] = [e for e in pending["escalations"] if e["room_id"] == room_id]
     for reason in escalation["reasons"]:
         await expect(item.locator(".chip")).to_contain_text([reason.replace("_", " ")])
@@ -81,19 +81,19 @@ async def test_agent_claims_a_live_escalation_and_talks_to_the_customer(
 
 
 async def test_a_claim_removes_the_item_from_another_agent_s_queue(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     tokens = []
     for name in (f"bo-{uid}", f"cy-{uid}"):
-        agent_socket, agent = await new_agent(web_admin, name)
+        agent_socket, agent = await new_agent(demo_admin, name)
         await agent_socket.close()
         tokens.append(agent["token"])
-    first = await _agent_page(new_context, web_server.url, tokens[0])
-    second = await _agent_page(new_context, web_server.url, tokens[1])
+    first = await _agent_page(new_context, demo_server.url, tokens[0])
+    second = await _agent_page(new_context, demo_server.url, tokens[1])
 
-    customer, session = await escalated_customer(web_server.url, f"dee-{uid}", "hello")
+    customer, session = await escalated_customer(demo_server.url, f"dee-{uid}", "hello")
     for page in (first, second):
         await expect(queue_item(page, session["room_id"])).to_be_visible()
 
@@ -106,24 +106,24 @@ async def test_a_claim_removes_the_item_from_another_agent_s_queue(
 
 
 async def test_a_bad_token_is_refused_and_sign_out_forgets_the_token(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await page.goto(f"{web_server.url}/console")
+    await page.goto(f"{demo_server.url}/console")
     await page.get_by_test_id("token-input").fill("sfa_not-a-token")
     await page.get_by_test_id("token-input").press("Enter")
     await expect(page.locator("#sign-in-error")).to_contain_text("not a valid agent token")
 
-    agent_socket, agent = await new_agent(web_admin, f"eve-{uid}", available=False)
+    agent_socket, agent = await new_agent(demo_admin, f"eve-{uid}", available=False)
     await agent_socket.close()
-    await sign_in(page, web_server.url, agent["token"])
+    await sign_in(page, demo_server.url, agent["token"])
     toggle = page.get_by_test_id("availability-toggle")
     await expect(toggle).not_to_be_checked()
     await toggle.check()
     await expect(page.locator("#availability-label")).to_have_text("Available")
-    me = await web_admin.get("/api/agents/available")
+    me = await demo_admin.get("/api/agents/available")
     assert agent["agent_id"] in {a["agent_id"] for a in me.json()["agents"]}
 
     await page.get_by_role("button", name="Sign out").click()

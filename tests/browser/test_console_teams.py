@@ -31,24 +31,24 @@ async def new_team(admin: httpx.AsyncClient, name: str, **fields: Any) -> dict[s
 
 
 async def test_my_teams_and_all_queues_and_a_transfer_to_a_team(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    ann_socket, ann = await new_agent(web_admin, f"ann-{uid}")
-    bo, bo_account = await new_agent(web_admin, f"bo-{uid}")
+    ann_socket, ann = await new_agent(demo_admin, f"ann-{uid}")
+    bo, bo_account = await new_agent(demo_admin, f"bo-{uid}")
     await ann_socket.close()
     await new_team(
-        web_admin, f"Billing {uid}", reasons=[f"bill-{uid}"], agent_ids=[ann["agent_id"]]
+        demo_admin, f"Billing {uid}", reasons=[f"bill-{uid}"], agent_ids=[ann["agent_id"]]
     )
-    retention = await new_team(web_admin, f"Retention {uid}", agent_ids=[bo_account["agent_id"]])
+    retention = await new_team(demo_admin, f"Retention {uid}", agent_ids=[bo_account["agent_id"]])
     page: Page = await (await new_context()).new_page()
-    await sign_in(page, web_server.url, ann["token"])
+    await sign_in(page, demo_server.url, ann["token"])
     # In a team: the console opens on "My teams".
     await expect(page.get_by_test_id("queue-mine")).to_have_attribute("aria-pressed", "true")
 
-    mine, mine_session = await new_customer(web_server.url, f"cara-{uid}")
-    other, other_session = await new_customer(web_server.url, f"dan-{uid}")
+    mine, mine_session = await new_customer(demo_server.url, f"cara-{uid}")
+    other, other_session = await new_customer(demo_server.url, f"dan-{uid}")
     try:
         await mine.ok("escalate", {"room_id": mine_session["room_id"], "reason": f"bill-{uid}"})
         await other.ok("escalate", {"room_id": other_session["room_id"]})

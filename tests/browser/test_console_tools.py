@@ -19,22 +19,22 @@ pytestmark = needs_browser
 
 
 async def _agent_page(
-    new_context: NewContext, web_server: LiveServer, admin: httpx.AsyncClient, name: str
+    new_context: NewContext, demo_server: LiveServer, admin: httpx.AsyncClient, name: str
 ) -> tuple[Page, dict[str, str]]:
     agent_socket, agent = await new_agent(admin, name)
     await agent_socket.close()
     page = await (await new_context()).new_page()
-    await sign_in(page, web_server.url, agent["token"])
+    await sign_in(page, demo_server.url, agent["token"])
     return page, agent
 
 
 async def _claimed(
-    page: Page, web_server: LiveServer, user_id: str
+    page: Page, demo_server: LiveServer, user_id: str
 ) -> tuple[ChatClient, dict[str, str], Locator]:
     """A customer who asked the bot a question, then for a person; the page claims it."""
     from playwright.async_api import expect
 
-    customer, session = await new_customer(web_server.url, user_id)
+    customer, session = await new_customer(demo_server.url, user_id)
     room_id = session["room_id"]
     await customer.ok("send_message", {"room_id": room_id, "message": "How do I set up voicemail?"})
     await customer.wait_for("new_message", lambda m: m["sender_type"] == "bot")
@@ -50,18 +50,18 @@ async def _claimed(
 
 
 async def test_claim_shows_the_context_and_notes_stay_with_agents(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    page, _ = await _agent_page(new_context, web_server, web_admin, f"cora-{uid}")
-    customer, session, room = await _claimed(page, web_server, f"vic-{uid}")
+    page, _ = await _agent_page(new_context, demo_server, demo_admin, f"cora-{uid}")
+    customer, session, room = await _claimed(page, demo_server, f"vic-{uid}")
     try:
         context = room.get_by_test_id("room-context")
         await expect(context).to_be_visible()
         await expect(context.get_by_test_id("context-reasons")).to_contain_text("human requested")
         transcript = (
-            await web_admin.get(f"/api/sessions/{session['session_id']}/messages")
+            await demo_admin.get(f"/api/sessions/{session['session_id']}/messages")
         ).json()["messages"]
         used = {
             s["title"]
@@ -87,13 +87,13 @@ async def test_claim_shows_the_context_and_notes_stay_with_agents(
 
 
 async def test_transfer_picker_hands_the_chat_to_another_agent(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    first, _ = await _agent_page(new_context, web_server, web_admin, f"dana-{uid}")
-    second, bo = await _agent_page(new_context, web_server, web_admin, f"eli-{uid}")
-    customer, _, room = await _claimed(first, web_server, f"wes-{uid}")
+    first, _ = await _agent_page(new_context, demo_server, demo_admin, f"dana-{uid}")
+    second, bo = await _agent_page(new_context, demo_server, demo_admin, f"eli-{uid}")
+    customer, _, room = await _claimed(first, demo_server, f"wes-{uid}")
     try:
         await room.get_by_test_id("transfer-button").click()
         select = room.get_by_test_id("transfer-select")
@@ -125,12 +125,12 @@ async def test_transfer_picker_hands_the_chat_to_another_agent(
 
 
 async def test_slash_offers_canned_replies_filled_in_for_the_room(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     shortcut = f"hi{uid}"
-    created = await web_admin.post(
+    created = await demo_admin.post(
         "/api/canned-replies",
         json={
             "shortcut": shortcut,
@@ -139,8 +139,8 @@ async def test_slash_offers_canned_replies_filled_in_for_the_room(
         },
     )
     assert created.status_code == 201, created.text
-    page, _ = await _agent_page(new_context, web_server, web_admin, f"fay-{uid}")
-    customer, _, room = await _claimed(page, web_server, f"xia-{uid}")
+    page, _ = await _agent_page(new_context, demo_server, demo_admin, f"fay-{uid}")
+    customer, _, room = await _claimed(page, demo_server, f"xia-{uid}")
     try:
         box = room.get_by_test_id("message-input")
         await box.press_sequentially(f"/{shortcut[:4]}")

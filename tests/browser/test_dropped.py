@@ -22,16 +22,16 @@ TOKEN_TTL_SECONDS = 5.0
 
 
 async def test_the_console_says_so_when_an_admin_disables_the_agent(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    agent_socket, agent = await new_agent(web_admin, f"dora-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"dora-{uid}")
     await agent_socket.close()
     page = await (await new_context()).new_page()
-    await sign_in(page, web_server.url, agent["token"])
+    await sign_in(page, demo_server.url, agent["token"])
 
-    disabled = await web_admin.post(f"/api/agents/{agent['agent_id']}/disable")
+    disabled = await demo_admin.post(f"/api/agents/{agent['agent_id']}/disable")
     assert disabled.status_code == 200, disabled.text
 
     await expect(page.locator("#sign-in-error")).to_contain_text("disabled by an administrator")
@@ -80,12 +80,12 @@ async def test_chat_says_the_chat_expired_when_the_customer_token_runs_out(
 
 
 async def test_a_customer_typing_as_the_chat_closes_can_still_rate_it(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await ask_in_chat(page, web_server.url, "How do I reset my voicemail PIN?")
+    await ask_in_chat(page, demo_server.url, "How do I reset my voicemail PIN?")
     await expect(page.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
 
     # Typing sends `typing`; its "stopped typing" follows 2.5 s later, by then into a

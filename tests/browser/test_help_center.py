@@ -28,12 +28,12 @@ STEPS = [
 
 
 async def test_a_numbered_answer_is_a_numbered_list_in_chat_and_in_the_console(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     chat = await (await new_context(width=420, height=760)).new_page()
-    await ask_in_chat(chat, web_server.url, "How do I set up voicemail?")
+    await ask_in_chat(chat, demo_server.url, "How do I set up voicemail?")
     answer = chat.get_by_test_id("bot-message").first
     steps = answer.locator(".text ol > li")
     await expect(steps).to_have_count(3, timeout=60_000)
@@ -44,10 +44,10 @@ async def test_a_numbered_answer_is_a_numbered_list_in_chat_and_in_the_console(
     await expect(answer.locator(".text")).not_to_contain_text("Source:")
     await expect(answer.get_by_test_id("citation")).to_have_count(1)
 
-    agent_socket, agent = await new_agent(web_admin, f"lou-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"lou-{uid}")
     await agent_socket.close()
     console = await (await new_context()).new_page()
-    await sign_in(console, web_server.url, agent["token"])
+    await sign_in(console, demo_server.url, agent["token"])
     await chat.get_by_test_id("escalate-button").click()
     room_id = (await chat.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))"))[
         "room_id"
@@ -60,13 +60,13 @@ async def test_a_numbered_answer_is_a_numbered_list_in_chat_and_in_the_console(
 
 
 async def test_a_citation_opens_its_help_center_article(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     context = await new_context()
     chat = await context.new_page()
-    await ask_in_chat(chat, web_server.url, "How do I reset my voicemail PIN?")
+    await ask_in_chat(chat, demo_server.url, "How do I reset my voicemail PIN?")
     citation = chat.get_by_test_id("bot-message").first.get_by_test_id("citation").locator("a")
     await expect(citation).to_have_attribute("href", f"/help/{VOICEMAIL}", timeout=60_000)
     async with context.expect_page() as opened:
@@ -82,12 +82,12 @@ async def test_a_citation_opens_its_help_center_article(
 
 
 async def test_help_search_finds_an_article_and_a_vote_is_counted(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    response = await page.goto(f"{web_server.url}/help")
+    response = await page.goto(f"{demo_server.url}/help")
     assert response is not None and response.ok
     assert "default-src 'self'" in (await response.all_headers())["content-security-policy"]
     await expect(page.get_by_test_id("help-category").first).to_be_visible()
@@ -97,41 +97,41 @@ async def test_help_search_finds_an_article_and_a_vote_is_counted(
     await expect(first).to_have_attribute("data-article-id", VOICEMAIL, timeout=60_000)
     assert "q=how" in page.url
 
-    before = await _votes(web_admin, "up")
+    before = await _votes(demo_admin, "up")
     await first.locator("a").click()
     await expect(page.get_by_test_id("article-title")).to_contain_text("voicemail")
     await page.get_by_test_id("helpful-up").click()
     await expect(page.get_by_test_id("helpful-thanks")).to_have_text("Thank you for your feedback.")
     await expect(page.get_by_test_id("helpful-up")).to_be_disabled()
-    assert await _votes(web_admin, "up") == before + 1
+    assert await _votes(demo_admin, "up") == before + 1
 
 
 async def test_an_unknown_article_says_so_with_a_404(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    response = await page.goto(f"{web_server.url}/help/no-such-article")
+    response = await page.goto(f"{demo_server.url}/help/no-such-article")
     assert response is not None and response.status == 404
     await expect(page.get_by_test_id("article-title")).to_have_text("Article not found")
 
 
 async def test_the_help_center_and_an_answer_pass_axe(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context(bypass_csp=True)).new_page()
-    await page.goto(f"{web_server.url}/help?q=voicemail")
+    await page.goto(f"{demo_server.url}/help?q=voicemail")
     await expect(page.get_by_test_id("help-result").first).to_be_visible(timeout=60_000)
     assert await accessibility_violations(page) == []
 
-    await page.goto(f"{web_server.url}/help/{VOICEMAIL}")
+    await page.goto(f"{demo_server.url}/help/{VOICEMAIL}")
     await expect(page.get_by_test_id("article-body").locator("ol")).to_be_visible()
     assert await accessibility_violations(page) == []
 
-    await ask_in_chat(page, web_server.url, "How do I set up voicemail?")
+    await ask_in_chat(page, demo_server.url, "How do I set up voicemail?")
     await expect(page.get_by_test_id("bot-message").locator("ol")).to_be_visible(timeout=60_000)
     assert await accessibility_violations(page) == []
 
@@ -145,12 +145,12 @@ async def _votes(admin: httpx.AsyncClient, verdict: str) -> float:
 
 
 async def test_a_related_article_is_offered_and_answers_when_picked(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await ask_in_chat(page, web_server.url, "how do I keep my number")
+    await ask_in_chat(page, demo_server.url, "how do I keep my number")
     answer = page.get_by_test_id("bot-message").first
     await expect(answer.get_by_test_id("citation")).to_have_count(1, timeout=60_000)
     also = page.get_by_test_id("related-reply")

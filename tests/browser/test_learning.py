@@ -36,15 +36,15 @@ async def examples_of(admin: httpx.AsyncClient, session_id: str) -> list[dict[st
 
 
 async def test_the_agent_picks_the_article_and_the_admin_edits_and_removes_it(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    agent_socket, agent = await new_agent(web_admin, f"lena-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"lena-{uid}")
     await agent_socket.close()
     page = await (await new_context(bypass_csp=True)).new_page()
-    await sign_in(page, web_server.url, agent["token"])
-    customer, session = await escalated_customer(web_server.url, f"tom-{uid}", QUESTION)
+    await sign_in(page, demo_server.url, agent["token"])
+    customer, session = await escalated_customer(demo_server.url, f"tom-{uid}", QUESTION)
     try:
         await queue_item(page, session["room_id"]).get_by_test_id("claim-button").click()
         room = page.locator(".room:not([hidden])")
@@ -60,7 +60,7 @@ async def test_the_agent_picks_the_article_and_the_admin_edits_and_removes_it(
         await expect(pick.get_by_test_id("pick-status")).to_contain_text(
             "Calling and texting other countries"
         )
-        (example,) = await examples_of(web_admin, session["session_id"])
+        (example,) = await examples_of(demo_admin, session["session_id"])
         assert (example["article_id"], example["text"], example["origin"]) == (
             ARTICLE,
             QUESTION,
@@ -76,13 +76,13 @@ async def test_the_agent_picks_the_article_and_the_admin_edits_and_removes_it(
         assert chosen and chosen != ARTICLE
         await found.first.click()
         await expect(found.first).to_have_attribute("aria-pressed", "true")
-        picked = {e["article_id"] for e in await examples_of(web_admin, session["session_id"])}
+        picked = {e["article_id"] for e in await examples_of(demo_admin, session["session_id"])}
         assert picked == {ARTICLE, chosen}
         assert await accessibility_violations(page) == []
     finally:
         await customer.close()
 
-    admin = await admin_page(new_context, web_server.url)
+    admin = await admin_page(new_context, demo_server.url)
     row = admin.locator(f'[data-testid="learned-row"][data-example-id="{example["example_id"]}"]')
     await expect(row).to_be_visible()
     await expect(row.get_by_test_id("learned-text")).to_have_text(QUESTION)
@@ -96,16 +96,16 @@ async def test_the_agent_picks_the_article_and_the_admin_edits_and_removes_it(
         "my mother in Canada pays for her calls"
     )
     await expect(row.get_by_test_id("learned-who")).to_contain_text("admin")
-    edited = (await web_admin.get(f"/api/learned-examples/{example['example_id']}")).json()
+    edited = (await demo_admin.get(f"/api/learned-examples/{example['example_id']}")).json()
     assert edited["text"] == "my mother in Canada pays for her calls"
 
     await row.get_by_test_id("learned-delete").click()  # the confirm dialog is accepted
     await expect(row).to_have_count(0)
     for _ in range(50):
-        gone = await web_admin.get(f"/api/learned-examples/{example['example_id']}")
+        gone = await demo_admin.get(f"/api/learned-examples/{example['example_id']}")
         if gone.status_code == 404:
             break
         await asyncio.sleep(0.1)
     assert gone.status_code == 404
-    for other in await examples_of(web_admin, session["session_id"]):
-        await web_admin.delete(f"/api/learned-examples/{other['example_id']}")
+    for other in await examples_of(demo_admin, session["session_id"]):
+        await demo_admin.delete(f"/api/learned-examples/{other['example_id']}")

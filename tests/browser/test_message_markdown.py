@@ -23,15 +23,15 @@ HOSTILE = (
 
 
 async def test_html_and_javascript_links_in_a_message_render_as_inert_text(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import Page, expect
 
-    agent_socket, agent = await new_agent(web_admin, f"ivy-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"ivy-{uid}")
     await agent_socket.close()
     console = await (await new_context()).new_page()
-    await sign_in(console, web_server.url, agent["token"])
-    customer, session = await new_customer(web_server.url, f"tom-{uid}")
+    await sign_in(console, demo_server.url, agent["token"])
+    customer, session = await new_customer(demo_server.url, f"tom-{uid}")
     room_id = session["room_id"]
     try:
         # The customer's own HTML too: a customer's message is never Markdown.
@@ -45,7 +45,7 @@ async def test_html_and_javascript_links_in_a_message_render_as_inert_text(
         await customer.wait_for("new_message", lambda m: m["sender_type"] == "agent")
 
         chat = await (await new_context()).new_page()
-        await chat.goto(f"{web_server.url}/chat")
+        await chat.goto(f"{demo_server.url}/chat")
         await chat.evaluate(
             "s => localStorage.setItem('supportflow.chat.session', JSON.stringify(s))",
             {key: session[key] for key in ("session_id", "room_id", "token", "user_id")},

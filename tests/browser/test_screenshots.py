@@ -16,9 +16,9 @@ pytestmark = needs_browser
 
 
 async def test_screenshots_are_small_pngs(
-    web_server: LiveServer, browser: Browser, tmp_path: Path
+    demo_server: LiveServer, browser: Browser, tmp_path: Path
 ) -> None:
-    paths = await take_screenshots(browser, web_server.url, tmp_path)
+    paths = await take_screenshots(browser, demo_server.url, tmp_path)
     assert [path.name for path in paths] == [
         "chat.png",
         "console.png",

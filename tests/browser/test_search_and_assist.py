@@ -19,25 +19,25 @@ pytestmark = needs_browser
 
 
 async def test_on_claim_the_console_shows_earlier_chats_and_a_draft_it_never_sends(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     # The customer's earlier chat, handled and closed by another agent.
     old_customer, old, old_agent, _ = await claimed_room(
-        web_server.url, web_admin, f"hana-{uid}", f"otto-{uid}"
+        demo_server.url, demo_admin, f"hana-{uid}", f"otto-{uid}"
     )
     await old_customer.ok("send_message", {"room_id": old["room_id"], "message": "SIM blocked"})
     await old_agent.ok("close_room", {"room_id": old["room_id"]})
     await old_customer.close()
     await old_agent.close()
 
-    agent_socket, agent = await new_agent(web_admin, f"pia-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"pia-{uid}")
     await agent_socket.close()
     page = await (await new_context(bypass_csp=True)).new_page()
-    await sign_in(page, web_server.url, agent["token"])
+    await sign_in(page, demo_server.url, agent["token"])
     customer, session = await escalated_customer(
-        web_server.url, f"hana-{uid}", "How do I set up voicemail?"
+        demo_server.url, f"hana-{uid}", "How do I set up voicemail?"
     )
     try:
         await queue_item(page, session["room_id"]).get_by_test_id("claim-button").click()
@@ -76,12 +76,12 @@ async def test_on_claim_the_console_shows_earlier_chats_and_a_draft_it_never_sen
 
 
 async def test_search_finds_highlights_pages_and_opens_conversations(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
     customer, session, agent, account = await claimed_room(
-        web_server.url, web_admin, f"ida-{uid}", f"uma-{uid}"
+        demo_server.url, demo_admin, f"ida-{uid}", f"uma-{uid}"
     )
     word = f"modem{uid}"
     try:
@@ -93,7 +93,7 @@ async def test_search_finds_highlights_pages_and_opens_conversations(
 
         # The agent, in the console: their own chat, their note among the results.
         console = await (await new_context()).new_page()
-        await sign_in(console, web_server.url, account["token"])
+        await sign_in(console, demo_server.url, account["token"])
         await console.get_by_test_id("search-toggle").click()
         await console.get_by_test_id("search-text").fill(word)
         await console.get_by_test_id("search-button").click()
@@ -109,7 +109,7 @@ async def test_search_finds_highlights_pages_and_opens_conversations(
         # The admin, on /search: a phrase, then the conversation opened at the hit.
         await agent.ok("close_room", {"room_id": session["room_id"]})
         page = await (await new_context(bypass_csp=True)).new_page()
-        await page.goto(f"{web_server.url}/search")
+        await page.goto(f"{demo_server.url}/search")
         await page.get_by_test_id("token-input").fill(ADMIN_TOKEN)
         await page.get_by_test_id("login-button").click()
         await page.get_by_test_id("search-text").fill(f'"{word} light 7"')

@@ -37,12 +37,12 @@ def state_nodes(svg: str) -> dict[str, str]:
 
 
 async def test_statecharts_page_draws_the_room_machine(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import expect
 
     page = await (await new_context()).new_page()
-    await page.goto(f"{web_server.url}/statecharts")
+    await page.goto(f"{demo_server.url}/statecharts")
     card = page.locator('[data-machine="room"]')
     await expect(card.locator("h2")).to_have_text("Room lifecycle")
     drawing = card.get_by_test_id("statechart")
@@ -56,7 +56,7 @@ async def test_statecharts_page_draws_the_room_machine(
 
 
 async def test_statecharts_page_explains_a_missing_mermaid(
-    web_server: LiveServer, new_context: NewContext
+    demo_server: LiveServer, new_context: NewContext
 ) -> None:
     from playwright.async_api import Route, expect
 
@@ -67,22 +67,22 @@ async def test_statecharts_page_explains_a_missing_mermaid(
 
     await context.route("**/web/vendor/mermaid.min.js", missing)
     page = await context.new_page()
-    await page.goto(f"{web_server.url}/statecharts")
+    await page.goto(f"{demo_server.url}/statecharts")
     await expect(page.locator("#statecharts-error")).to_contain_text("(mermaid) is not installed")
     await expect(page.locator(".statechart-source")).to_contain_text("stateDiagram-v2")
     await expect(page.get_by_test_id("statechart")).to_have_count(0)
 
 
 async def test_console_draws_the_room_with_its_current_state_highlighted(
-    web_server: LiveServer, web_admin: httpx.AsyncClient, new_context: NewContext, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, new_context: NewContext, uid: str
 ) -> None:
     from playwright.async_api import expect
 
-    agent_socket, agent = await new_agent(web_admin, f"sam-{uid}")
+    agent_socket, agent = await new_agent(demo_admin, f"sam-{uid}")
     await agent_socket.close()
     page = await (await new_context()).new_page()
-    await sign_in(page, web_server.url, agent["token"])
-    customer, session = await escalated_customer(web_server.url, f"ria-{uid}", "hello")
+    await sign_in(page, demo_server.url, agent["token"])
+    customer, session = await escalated_customer(demo_server.url, f"ria-{uid}", "hello")
     try:
         await queue_item(page, session["room_id"]).get_by_test_id("claim-button").click()
         room = page.locator(".room:not([hidden])")

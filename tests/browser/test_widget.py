@@ -77,26 +77,26 @@ async def events(page: Page, name: str) -> list[dict[str, Any]]:
 
 
 async def test_a_customer_chats_escalates_is_answered_from_the_console_and_rates(
-    web_server: LiveServer,
-    web_admin: httpx.AsyncClient,
+    demo_server: LiveServer,
+    demo_admin: httpx.AsyncClient,
     new_context: NewContext,
     shop: HostSite,
     uid: str,
 ) -> None:
     from playwright.async_api import expect
 
-    site = await new_site(web_admin, uid, [shop.origin])
+    site = await new_site(demo_admin, uid, [shop.origin])
     url = shop.add(
         f"/plans-{uid}",
-        HostPage(site["site_id"], web_server.url, attributes={"plan": "unlimited-plus"}),
+        HostPage(site["site_id"], demo_server.url, attributes={"plan": "unlimited-plus"}),
     )
     agent = (
-        await web_admin.post(
+        await demo_admin.post(
             "/api/agents", json={"agent_id": f"ann-{uid}", "name": "Ann", "is_available": True}
         )
     ).json()
     console = await (await new_context()).new_page()
-    await sign_in(console, web_server.url, agent["token"])
+    await sign_in(console, demo_server.url, agent["token"])
 
     page = await (await new_context()).new_page()
     await open_page(page, url)
@@ -163,7 +163,7 @@ async def test_a_customer_chats_escalates_is_answered_from_the_console_and_rates
     await chat.get_by_test_id("csat-comment").fill("Quick and kind.")
     await chat.get_by_test_id("csat-submit").click()
     await expect(chat.get_by_test_id("feedback-thanks")).to_contain_text("Thank you")
-    rating = web_server.call(lambda: web_server.services.store.rating_for(room_id))
+    rating = demo_server.call(lambda: demo_server.services.store.rating_for(room_id))
     assert rating is not None and (rating.score, rating.comment, rating.agent_id) == (
         4,
         "Quick and kind.",
@@ -172,8 +172,8 @@ async def test_a_customer_chats_escalates_is_answered_from_the_console_and_rates
 
 
 async def test_a_page_of_an_origin_not_allowed_gets_nothing(
-    web_server: LiveServer,
-    web_admin: httpx.AsyncClient,
+    demo_server: LiveServer,
+    demo_admin: httpx.AsyncClient,
     new_context: NewContext,
     shop: HostSite,
     stranger: HostSite,
@@ -181,8 +181,8 @@ async def test_a_page_of_an_origin_not_allowed_gets_nothing(
 ) -> None:
     from playwright.async_api import expect
 
-    site = await new_site(web_admin, uid, [shop.origin])
-    page_of = HostPage(site["site_id"], web_server.url)
+    site = await new_site(demo_admin, uid, [shop.origin])
+    page_of = HostPage(site["site_id"], demo_server.url)
     page = await (await new_context()).new_page()
     await page.goto(stranger.add(f"/copy-{uid}", page_of))
     await page.wait_for_function("widgetEvents.some((e) => e.name === 'error')")
@@ -192,10 +192,10 @@ async def test_a_page_of_an_origin_not_allowed_gets_nothing(
 
     # Framing the chat by hand: refused by the server for this origin, and by the browser
     # (frame-ancestors) when the page claims to be the shop.
-    chat = await web_admin.post(f"/api/sites/{site['site_id']}/sessions", json={})
+    chat = await demo_admin.post(f"/api/sites/{site['site_id']}/sessions", json={})
     token = chat.json()["token"]
     for claimed in (stranger.origin, shop.origin):
-        src = f"{web_server.url}/widget/frame?site={site['site_id']}&origin={claimed}"
+        src = f"{demo_server.url}/widget/frame?site={site['site_id']}&origin={claimed}"
         await page.evaluate(
             "(src) => new Promise((done) => { const f = document.createElement('iframe');"
             " f.src = src; f.onload = done; setTimeout(done, 5000); document.body.append(f); })",
@@ -208,14 +208,14 @@ async def test_a_page_of_an_origin_not_allowed_gets_nothing(
 
     # The socket: refused from this origin, while the shop's own page may open it.
     async def connect_from(origin_page: Page) -> str:
-        await origin_page.add_script_tag(url=f"{web_server.url}/web/vendor/socket.io.min.js")
+        await origin_page.add_script_tag(url=f"{demo_server.url}/web/vendor/socket.io.min.js")
         result: str = await origin_page.evaluate(
             "([url, token]) => new Promise((done) => {"
             " const s = io(url, {auth: {token}, transports: ['websocket'], reconnection: false});"
             " s.on('connect', () => { done('connected'); s.close(); });"
             " s.on('connect_error', (e) => done('refused: ' + e.message));"
             " setTimeout(() => done('timeout'), 15000); })",
-            [web_server.url, token],
+            [demo_server.url, token],
         )
         return result
 
@@ -226,18 +226,18 @@ async def test_a_page_of_an_origin_not_allowed_gets_nothing(
 
 
 async def test_identify_resumes_the_customer_s_chat_on_another_device_and_a_bad_hash_is_refused(
-    web_server: LiveServer,
-    web_admin: httpx.AsyncClient,
+    demo_server: LiveServer,
+    demo_admin: httpx.AsyncClient,
     new_context: NewContext,
     shop: HostSite,
     uid: str,
 ) -> None:
     from playwright.async_api import expect
 
-    site = await new_site(web_admin, uid, [shop.origin], prechat_fields=["name"])
+    site = await new_site(demo_admin, uid, [shop.origin], prechat_fields=["name"])
     user_id = f"cust-{uid}"
     good = {"user_id": user_id, "user_hash": sign_user_id(site["secret"], user_id), "name": "Dana"}
-    url = shop.add(f"/account-{uid}", HostPage(site["site_id"], web_server.url, identify=good))
+    url = shop.add(f"/account-{uid}", HostPage(site["site_id"], demo_server.url, identify=good))
 
     laptop = await (await new_context()).new_page()
     await open_page(laptop, url)
@@ -260,7 +260,9 @@ async def test_identify_resumes_the_customer_s_chat_on_another_device_and_a_bad_
     assert (await stored_chat(phone, site["site_id"]))["room_id"] == first["room_id"]
 
     forged = {**good, "user_hash": sign_user_id("not-the-secret", user_id)}
-    bad_url = shop.add(f"/forged-{uid}", HostPage(site["site_id"], web_server.url, identify=forged))
+    bad_url = shop.add(
+        f"/forged-{uid}", HostPage(site["site_id"], demo_server.url, identify=forged)
+    )
     intruder = await (await new_context()).new_page()
     await open_page(intruder, bad_url)
     await intruder.wait_for_function("widgetEvents.some((e) => e.name === 'error')")
@@ -292,8 +294,8 @@ async def axe_violations(frame: Frame) -> list[dict[str, Any]]:
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (`make install` with npm)")
 async def test_the_widget_has_no_wcag_a_or_aa_violations_and_offers_quick_replies(
-    web_server: LiveServer,
-    web_admin: httpx.AsyncClient,
+    demo_server: LiveServer,
+    demo_admin: httpx.AsyncClient,
     new_context: NewContext,
     shop: HostSite,
     uid: str,
@@ -301,10 +303,10 @@ async def test_the_widget_has_no_wcag_a_or_aa_violations_and_offers_quick_replie
     from playwright.async_api import expect
 
     site = await new_site(
-        web_admin, uid, [shop.origin], prechat_fields=["name", "email"], brand_color="#ffd400"
+        demo_admin, uid, [shop.origin], prechat_fields=["name", "email"], brand_color="#ffd400"
     )
     page = await (await new_context()).new_page()
-    await open_page(page, shop.add(f"/a11y-{uid}", HostPage(site["site_id"], web_server.url)))
+    await open_page(page, shop.add(f"/a11y-{uid}", HostPage(site["site_id"], demo_server.url)))
     assert await axe_violations(page.main_frame) == []  # the launcher, on the host page
     await page.get_by_test_id("widget-launcher").click()
     chat = page.frame_locator('[data-testid="widget-frame"]')
@@ -328,7 +330,7 @@ async def test_the_widget_has_no_wcag_a_or_aa_violations_and_offers_quick_replie
     assert await axe_violations(frame_of(page)) == []
     assert await axe_violations(page.main_frame) == []
     context = (
-        await web_admin.get(
+        await demo_admin.get(
             f"/api/sessions/{(await stored_chat(page, site['site_id']))['session_id']}/context"
         )
     ).json()
@@ -340,18 +342,18 @@ async def test_the_widget_has_no_wcag_a_or_aa_violations_and_offers_quick_replie
 
 
 async def test_keyboard_phone_screens_and_reduced_motion(
-    web_server: LiveServer,
-    web_admin: httpx.AsyncClient,
+    demo_server: LiveServer,
+    demo_admin: httpx.AsyncClient,
     new_context: NewContext,
     shop: HostSite,
     uid: str,
 ) -> None:
     from playwright.async_api import expect
 
-    site = await new_site(web_admin, uid, [shop.origin], launcher_position="bottom-left")
+    site = await new_site(demo_admin, uid, [shop.origin], launcher_position="bottom-left")
     page = await (await new_context(width=375, height=700)).new_page()
     await page.emulate_media(reduced_motion="reduce")
-    await open_page(page, shop.add(f"/phone-{uid}", HostPage(site["site_id"], web_server.url)))
+    await open_page(page, shop.add(f"/phone-{uid}", HostPage(site["site_id"], demo_server.url)))
     launcher = page.get_by_test_id("widget-launcher")
     box = await launcher.bounding_box()
     assert box is not None and box["x"] < 100  # bottom left, as the site chose

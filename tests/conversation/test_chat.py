@@ -15,9 +15,9 @@ pytestmark = pytest.mark.real_model
 
 
 async def test_small_talk_is_answered_and_never_escalates(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    async with customer_session(chat_server.url, f"talk-{uid}") as (customer, session):
+    async with customer_session(demo_server.url, f"talk-{uid}") as (customer, session):
         room = session["room_id"]
         for text in ("hiya 👋", "are you a bot?", "ok", "thx!!", "bye"):
             reply = await say(customer, room, text)
@@ -25,12 +25,12 @@ async def test_small_talk_is_answered_and_never_escalates(
             assert reply.get("sources") == [], text
             assert "query" not in reply or reply["query"] is None
         assert customer.received("room_state") == []
-        state = (await chat_admin.get(f"/api/sessions/{session['session_id']}")).json()
+        state = (await demo_admin.get(f"/api/sessions/{session['session_id']}")).json()
         assert state["status"] == "bot_active"
 
 
-async def test_a_greeting_with_a_question_is_a_question(chat_server: LiveServer, uid: str) -> None:
-    async with customer_session(chat_server.url, f"greetq-{uid}") as (customer, session):
+async def test_a_greeting_with_a_question_is_a_question(demo_server: LiveServer, uid: str) -> None:
+    async with customer_session(demo_server.url, f"greetq-{uid}") as (customer, session):
         reply = await say(customer, session["room_id"], "hi, how do I set up voicemail?")
         assert reply.get("act") is None
         assert any("voicemail" in source["id"] for source in reply["sources"])
@@ -53,9 +53,9 @@ async def test_small_talk_does_not_count_toward_a_long_conversation(
 
 
 async def test_a_follow_up_is_searched_with_its_topic_and_agents_see_the_query(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    async with customer_session(chat_server.url, f"follow-{uid}") as (customer, session):
+    async with customer_session(demo_server.url, f"follow-{uid}") as (customer, session):
         room = session["room_id"]
         first = await say(customer, room, "How do I turn on roaming for my trip to Spain?")
         assert first["sources"][0]["id"].startswith("roaming")
@@ -65,13 +65,13 @@ async def test_a_follow_up_is_searched_with_its_topic_and_agents_see_the_query(
         assert "roaming" in follow["query"].lower()
         assert any(source["id"].startswith("roaming") for source in follow["sources"][:3])
         transcript = (
-            await chat_admin.get(f"/api/sessions/{session['session_id']}/messages")
+            await demo_admin.get(f"/api/sessions/{session['session_id']}/messages")
         ).json()["messages"]
         bot_lines = [m for m in transcript if m["sender_type"] == "bot"]
         assert bot_lines[-1]["query"] == follow["query"]
         # /api/ask with the session reads the same conversation (nothing stored).
         asked = (
-            await chat_admin.post(
+            await demo_admin.post(
                 "/api/ask",
                 json={"message": "and is there a daily pass?", "session_id": session["session_id"]},
             )
@@ -80,8 +80,8 @@ async def test_a_follow_up_is_searched_with_its_topic_and_agents_see_the_query(
         assert any(source["id"].startswith("roaming") for source in asked["sources"])
 
 
-async def test_ask_answers_small_talk_with_its_act(chat_server: LiveServer, uid: str) -> None:
-    async with httpx.AsyncClient(base_url=chat_server.url, timeout=60) as http:
+async def test_ask_answers_small_talk_with_its_act(demo_server: LiveServer, uid: str) -> None:
+    async with httpx.AsyncClient(base_url=demo_server.url, timeout=60) as http:
         session = (await http.post("/api/sessions", json={})).json()
         asked = await http.post(
             "/api/ask",
@@ -93,22 +93,22 @@ async def test_ask_answers_small_talk_with_its_act(chat_server: LiveServer, uid:
 
 
 async def test_that_did_not_help_hands_over_as_bot_unhelpful(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    async with customer_session(chat_server.url, f"unhelp-{uid}") as (customer, session):
+    async with customer_session(demo_server.url, f"unhelp-{uid}") as (customer, session):
         room = session["room_id"]
         await say(customer, room, "How do I set up voicemail?")
         reply = await say(customer, room, "that didn't help")
         assert reply["act"] == "unhelpful"
         queued = await customer.wait_for("new_message", lambda m: "queue_position" in m)
         assert queued["sender_type"] == "system"
-        assert await queued_reasons(chat_admin, room) == ["bot_unhelpful"]
+        assert await queued_reasons(demo_admin, room) == ["bot_unhelpful"]
 
 
 async def test_unsure_bot_asks_once_and_answers_the_pick(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    async with customer_session(chat_server.url, f"clarify-{uid}") as (customer, session):
+    async with customer_session(demo_server.url, f"clarify-{uid}") as (customer, session):
         room = session["room_id"]
         asked = await say(customer, room, "internet")
         suggestions = asked["suggestions"]
@@ -125,15 +125,15 @@ async def test_unsure_bot_asks_once_and_answers_the_pick(
 # The second unsure turn is about nothing the knowledge base holds, alone or with "internet".
 @pytest.mark.parametrize("second", ["none of these", "xylophone lessons for my kids"])
 async def test_none_of_these_or_unsure_again_hands_over(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str, second: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str, second: str
 ) -> None:
-    async with customer_session(chat_server.url, f"none-{second[:4]}-{uid}") as (customer, session):
+    async with customer_session(demo_server.url, f"none-{second[:4]}-{uid}") as (customer, session):
         room = session["room_id"]
         asked = await say(customer, room, "internet")
         assert asked["suggestions"]
         await say(customer, room, second)
         await customer.wait_for("new_message", lambda m: "queue_position" in m)
-        assert await queued_reasons(chat_admin, room) == ["low_confidence"]
+        assert await queued_reasons(demo_admin, room) == ["low_confidence"]
 
 
 @pytest.mark.parametrize(
@@ -147,16 +147,16 @@ async def test_none_of_these_or_unsure_again_hands_over(
     ],
 )
 async def test_situations_escalate_questions_about_them_are_answered(
-    chat_admin: httpx.AsyncClient, text: str, escalates: bool
+    demo_admin: httpx.AsyncClient, text: str, escalates: bool
 ) -> None:
-    decision = (await chat_admin.post("/api/ask", json={"message": text})).json()
+    decision = (await demo_admin.post("/api/ask", json={"message": text})).json()
     assert decision["escalate"] is escalates, decision["reasons"]
     if escalates:
         assert "sensitive_topic" in decision["reasons"]
 
 
-async def test_the_bot_is_seen_typing_before_its_reply(chat_server: LiveServer, uid: str) -> None:
-    async with customer_session(chat_server.url, f"typing-{uid}") as (customer, session):
+async def test_the_bot_is_seen_typing_before_its_reply(demo_server: LiveServer, uid: str) -> None:
+    async with customer_session(demo_server.url, f"typing-{uid}") as (customer, session):
         room = session["room_id"]
         reply = await say(customer, room, "How do I set up voicemail?")
         typing = [e for e in customer.received("typing") if e["sender_type"] == "bot"]

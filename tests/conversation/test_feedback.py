@@ -17,11 +17,11 @@ def feedback_count(metrics: str, verdict: str) -> float:
 
 
 async def test_thumbs_are_stored_and_counted_and_down_escalates(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"thumbs-{uid}")
+    customer, session = await new_customer(demo_server.url, f"thumbs-{uid}")
     room = session["room_id"]
-    before = (await chat_admin.get("/metrics")).text
+    before = (await demo_admin.get("/metrics")).text
     try:
         answer = await say(customer, room, "How do I set up voicemail?")
         up = await customer.ok("feedback", {"room_id": room, "seq": answer["seq"], "verdict": "up"})
@@ -39,11 +39,11 @@ async def test_thumbs_are_stored_and_counted_and_down_escalates(
         )
         assert down["escalated"] is True
         await customer.wait_for("new_message", lambda m: "queue_position" in m)
-        assert await queued_reasons(chat_admin, room) == ["bot_unhelpful"]
+        assert await queued_reasons(demo_admin, room) == ["bot_unhelpful"]
         # The stored verdict is the last one given.
-        stored = await chat_server_feedback(chat_server, room)
+        stored = await chat_server_feedback(demo_server, room)
         assert stored == {answer["seq"]: "down"}
-        after = (await chat_admin.get("/metrics")).text
+        after = (await demo_admin.get("/metrics")).text
         assert feedback_count(after, "up") == feedback_count(before, "up") + 1
         assert feedback_count(after, "down") == feedback_count(before, "down") + 1
     finally:
@@ -51,10 +51,10 @@ async def test_thumbs_are_stored_and_counted_and_down_escalates(
 
 
 async def test_only_the_customer_gives_feedback(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
-    customer, session = await new_customer(chat_server.url, f"thumbs2-{uid}")
-    agent, _ = await new_agent(chat_admin, f"thumbs-agent-{uid}")
+    customer, session = await new_customer(demo_server.url, f"thumbs2-{uid}")
+    agent, _ = await new_agent(demo_admin, f"thumbs-agent-{uid}")
     try:
         answer = await say(customer, session["room_id"], "How do I set up voicemail?")
         refused = await agent.call(
@@ -67,27 +67,27 @@ async def test_only_the_customer_gives_feedback(
 
 
 async def test_one_vote_per_reply_in_the_metric_and_the_report(
-    chat_server: LiveServer, chat_admin: httpx.AsyncClient, uid: str
+    demo_server: LiveServer, demo_admin: httpx.AsyncClient, uid: str
 ) -> None:
     # Issue 20.6: 15 thumbs up on one reply counted 15 in the metric, 1 in the report.
-    customer, session = await new_customer(chat_server.url, f"thumbs3-{uid}")
+    customer, session = await new_customer(demo_server.url, f"thumbs3-{uid}")
     room = session["room_id"]
     since = utc_now()
 
     def reported_ups() -> int:
-        store = chat_server.services.store
-        return chat_server.call(lambda: store.thumb_counts(since, "9999-12-31")).up
+        store = demo_server.services.store
+        return demo_server.call(lambda: store.thumb_counts(since, "9999-12-31")).up
 
     try:
         answer = await say(customer, room, "How do I set up voicemail?")
-        before = (await chat_admin.get("/metrics")).text
+        before = (await demo_admin.get("/metrics")).text
         ups_before = reported_ups()
         vote = {"room_id": room, "seq": answer["seq"], "verdict": "up"}
         for _ in range(15):
             assert (await customer.ok("feedback", vote))["escalated"] is False
-        after = (await chat_admin.get("/metrics")).text
+        after = (await demo_admin.get("/metrics")).text
         assert feedback_count(after, "up") == feedback_count(before, "up") + 1
-        mine = chat_server.call(lambda: chat_server.services.store.feedback_for(room))
+        mine = demo_server.call(lambda: demo_server.services.store.feedback_for(room))
         assert mine == {answer["seq"]: "up"}
         assert reported_ups() == ups_before + 1
     finally:
