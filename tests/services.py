@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,6 +34,8 @@ import asyncpg
 import httpx
 import pytest
 import redis
+
+from tests.support import free_port
 
 # Module attributes rather than constants in the functions, so a test can point them at a
 # closed port to prove the skip/fail logic.
@@ -164,13 +165,6 @@ def fixture_postgres_url() -> Iterator[str]:
 
 
 # --- Chroma --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def chroma_command() -> Path:

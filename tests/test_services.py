@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from tests import services
+from tests.support import free_port
 
 
 @pytest.fixture(name="missing")
@@ -24,7 +25,7 @@ def fixture_missing(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def closed_port() -> int:
-    return services.free_port()  # nothing listens on a port just handed back
+    return free_port()  # nothing listens on a port just handed back
 
 
 def test_unreachable_redis_skips_loudly(

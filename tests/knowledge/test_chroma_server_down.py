@@ -17,8 +17,8 @@ import pytest
 from supportflow.rooms.effects import APOLOGY
 from tests.fakes import FAKE_BOT
 from tests.realtime.clients import new_agent, new_customer, say
-from tests.services import free_port, running_chroma
-from tests.support import admin_http, serving
+from tests.services import running_chroma
+from tests.support import admin_http, free_port, serving
 
 pytestmark = pytest.mark.slow
 

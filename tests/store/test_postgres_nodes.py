@@ -12,7 +12,8 @@ import pytest
 
 from supportflow.errors import Conflict, Unavailable
 from supportflow.store import RoomState, Store
-from tests.services import free_port, postgres_database
+from tests.services import postgres_database
+from tests.support import free_port
 
 S = RoomState
 NODES = 2
