@@ -40,8 +40,16 @@ async def test_html_and_javascript_links_in_a_message_render_as_inert_text(
         await customer.ok("escalate", {"room_id": room_id})
         await queue_item(console, room_id).get_by_test_id("claim-button").click()
         room = console.locator(".room:not([hidden])")
+        # The claim is through (the console and the customer both know) before the agent types.
+        await expect(room.get_by_test_id("room-state")).to_have_attribute(
+            "data-state", "agent_assigned"
+        )
+        await customer.wait_for("agent_joined", lambda e: e["agent_id"] == agent["agent_id"])
         await room.get_by_test_id("message-input").fill(HOSTILE)
         await room.get_by_test_id("send-button").click()
+        # The console shows what it sent once the server took it; a refusal fails here, not
+        # as a silent wait on the customer's side.
+        await expect(room.get_by_test_id("agent-message")).to_have_count(1)
         await customer.wait_for("new_message", lambda m: m["sender_type"] == "agent")
 
         chat = await (await new_context()).new_page()

@@ -75,10 +75,16 @@ class ChatClient:
     ) -> Event:
         """The first recorded `event` whose payload satisfies `match` (waiting if needed)."""
         async with self._arrived:
-            found = await asyncio.wait_for(
-                self._arrived.wait_for(lambda: self._find(event, match) is not None), timeout
-            )
-            del found
+            try:
+                await asyncio.wait_for(
+                    self._arrived.wait_for(lambda: self._find(event, match) is not None), timeout
+                )
+            except TimeoutError:
+                # Say what did arrive: a dropped socket and a message never sent read alike.
+                raise AssertionError(
+                    f"no matching {event!r} in {timeout} s; connected={self.sio.connected}; "
+                    f"last events: {[(name, data) for name, data in self.inbox[-6:]]}"
+                ) from None
             result = self._find(event, match)
             assert result is not None
             return result
