@@ -44,6 +44,21 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
+# Chatty libraries stay at WARNING unless asked for DEBUG (transitions logs an INFO line
+# for every state entered and every callback run).
+CHATTY_LIBRARIES = (
+    "httpx",
+    "chromadb",
+    "sentence_transformers",
+    "engineio",
+    "socketio",
+    "transitions",
+)
+# aiosqlite logs every statement with its parameters at DEBUG (message bodies, token
+# digests): never, whatever the level asked for.
+QUIETED_LIBRARY = "aiosqlite"
+
+
 def configure_logging(level: str, log_dir: Path | None = None) -> None:
     """Route supportflow's logs (and the libraries') through one formatter."""
     formatter = KeyValueFormatter()
@@ -63,18 +78,6 @@ def configure_logging(level: str, log_dir: Path | None = None) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(level)
-    # Chatty libraries stay at WARNING unless asked for DEBUG (transitions logs an INFO line
-    # for every state entered and every callback run).
-    libraries = (
-        "httpx",
-        "chromadb",
-        "sentence_transformers",
-        "engineio",
-        "socketio",
-        "transitions",
-    )
-    for name in libraries:
+    for name in CHATTY_LIBRARIES:
         logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
-    # aiosqlite logs every statement with its parameters at DEBUG (message bodies, token
-    # digests): never, whatever the level asked for.
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    logging.getLogger(QUIETED_LIBRARY).setLevel(logging.INFO)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -19,6 +20,7 @@ from supportflow.app import create_app
 from supportflow.app_parts import AppParts
 from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.embedder import Embedder
+from supportflow.logs import CHATTY_LIBRARIES, QUIETED_LIBRARY
 from supportflow.settings import Settings
 from tests.fakes import FAKE_BOT
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
@@ -171,6 +173,27 @@ async def fixture_admin(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 def fixture_uid() -> str:
     """A short unique suffix, so tests sharing a server never share ids."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(name="restored_logging")
+def fixture_restored_logging() -> Iterator[None]:
+    """For a test that calls `configure_logging`: the root logger's handlers and level, and
+    the levels it sets on libraries, come back after it. A library left at DEBUG logged every
+    Socket.IO packet and transition into every later test of that worker."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    names = (*CHATTY_LIBRARIES, QUIETED_LIBRARY)
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        if handler not in handlers:
+            handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name, library_level in levels.items():
+        logging.getLogger(name).setLevel(library_level)
 
 
 @pytest.fixture(name="fake")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,21 +100,9 @@ async def test_invisible_questions_are_refused_over_rest(
     assert asked.status_code == 400 and asked.json()["error"]["code"] == "empty_message"
 
 
-@pytest.fixture(name="root_logging")
-def fixture_root_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    logging.getLogger("aiosqlite").setLevel(logging.NOTSET)
-
-
-async def test_debug_logs_never_carry_sql_parameters(tmp_path: Path, root_logging: None) -> None:
+async def test_debug_logs_never_carry_sql_parameters(
+    tmp_path: Path, restored_logging: None
+) -> None:
     configure_logging("DEBUG", tmp_path / "logs")
     seen: list[logging.LogRecord] = []
 

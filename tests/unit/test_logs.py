@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-
-import pytest
 
 from supportflow.logs import configure_logging
 from supportflow.rooms.machine import RoomLifecycle, RoomState, Trigger
-
-
-@pytest.fixture(name="restored_logging")
-def fixture_restored_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    library = logging.getLogger("transitions")
-    library_level = library.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    library.setLevel(library_level)
 
 
 class Collect(logging.Handler):
