@@ -61,6 +61,7 @@ class WebhookDispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._attempts: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
+        self._making_client = asyncio.Lock()
         self.dropped = 0
 
     def publish(self, event: str, data: Mapping[str, object]) -> None:
@@ -77,11 +78,6 @@ class WebhookDispatcher:
             log.warning("webhook queue full, event dropped", extra={"event": event})
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=self._timeout,
-            follow_redirects=False,
-            headers={"User-Agent": f"supportflow/{__version__}"},
-        )
         self._tasks = [
             asyncio.create_task(self._fan_out(), name="webhooks-fan-out"),
             asyncio.create_task(self._send_due(), name="webhooks-sender"),
@@ -132,6 +128,21 @@ class WebhookDispatcher:
         moment = datetime.fromisoformat(due_at.replace("Z", "+00:00"))
         return min(_IDLE_SECONDS, max(0.0, (moment - datetime.now(UTC)).total_seconds()))
 
+    async def _http(self) -> httpx.AsyncClient:
+        """The HTTP client, made for the first delivery: most installs have no webhook, and
+        its TLS context reads the whole CA bundle (tens of ms of CPU), off the event loop."""
+        # Attempts queue on the lock in the order they started, and post in that order.
+        async with self._making_client:
+            if self._client is None:
+                tls = await asyncio.to_thread(httpx.create_ssl_context)
+                self._client = httpx.AsyncClient(
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                    headers={"User-Agent": f"supportflow/{__version__}"},
+                    verify=tls,
+                )
+        return self._client
+
     async def _attempt(self, due: DueDelivery) -> None:
         async with self._slots:
             status_code, error = await self._post(due)
@@ -151,12 +162,12 @@ class WebhookDispatcher:
 
     async def _post(self, due: DueDelivery) -> tuple[int | None, str | None]:
         """The receiver's status code, or None and what went wrong."""
-        assert self._client is not None
+        client = await self._http()
         body = due.delivery.body.encode()
         timestamp = int(time.time())
         try:
             target = await checked_target(due.url, self._refuse_private)
-            response = await self._client.post(
+            response = await client.post(
                 target.url,
                 content=body,
                 headers={
