@@ -26,6 +26,7 @@ from tests.fakes import FAKE_BOT
 from tests.knowledge.shared import ARTICLES, open_knowledge_base, shared_embedder
 from tests.llm.fake_groq import FakeGroq
 from tests.support import (
+    LOOPBACK_TLS,
     LiveServer,
     admin_http,
     served_parts,
@@ -158,7 +159,7 @@ def fixture_server(start_server: Callable[..., LiveServer]) -> LiveServer:
 
 @pytest.fixture(name="http")
 async def fixture_http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30, verify=LOOPBACK_TLS) as client:
         yield client
 
 

@@ -35,7 +35,7 @@ import httpx
 import pytest
 import redis
 
-from tests.support import free_port
+from tests.support import LOOPBACK_TLS, free_port
 
 # Module attributes rather than constants in the functions, so a test can point them at a
 # closed port to prove the skip/fail logic.
@@ -179,7 +179,10 @@ def _wait_for_heartbeat(url: str, server: subprocess.Popen[bytes], timeout: floa
         if server.poll() is not None:
             return f"chroma exited with status {server.returncode}"
         try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=CONNECT_TIMEOUT).status_code == 200:
+            heartbeat = httpx.get(
+                f"{url}/api/v2/heartbeat", timeout=CONNECT_TIMEOUT, verify=LOOPBACK_TLS
+            )
+            if heartbeat.status_code == 200:
                 return ""
         except httpx.HTTPError as error:
             last = repr(error)

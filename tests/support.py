@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,10 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 # How long a live server may take to answer /api/health: start-up loads the model and may
 # embed the demo KB, several servers at once on parallel workers of a loaded 2-core machine.
 STARTUP_SECONDS = 300.0
+# Test traffic is plain HTTP on loopback, yet httpx builds a TLS context for each client it
+# makes, reading the whole CA bundle: tens of ms of CPU a client, and the health polls made
+# one every 0.2 s (a seventh of the suite's Python CPU, py-spy). Often-made clients share it.
+LOOPBACK_TLS = ssl.create_default_context()
 T = TypeVar("T")
 # Set to 1 to serve every test app on the real model, fake bot or not (the suite as it was
 # before tests/fakes.py's FAKE_BOT; slower): to tell whether the fake hides a difference.
@@ -262,7 +267,7 @@ class LiveServer:
     async def _wait_until_serving(self, task: asyncio.Task[None]) -> None:
         # A deadline, not a count of tries: a try takes up to its timeout on a loaded machine.
         deadline = asyncio.get_running_loop().time() + STARTUP_SECONDS
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(verify=LOOPBACK_TLS) as client:
             while asyncio.get_running_loop().time() < deadline:
                 if task.done():
                     task.result()
@@ -299,7 +304,7 @@ def serving(
 async def admin_http(server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on `server` that sends the admin token."""
     async with httpx.AsyncClient(
-        base_url=server.url, headers=admin_headers(), timeout=60
+        base_url=server.url, headers=admin_headers(), timeout=60, verify=LOOPBACK_TLS
     ) as client:
         yield client
 
@@ -392,7 +397,7 @@ def wait_for_health(
         if process.poll() is not None:
             raise AssertionError(f"{url}: the server exited early:\n{_output(process, log)}")
         try:
-            response = httpx.get(f"{url}/api/health", timeout=2)
+            response = httpx.get(f"{url}/api/health", timeout=2, verify=LOOPBACK_TLS)
             if not healthy or response.status_code == 200:
                 return response
         except httpx.TransportError:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import socketio
 
-from tests.support import admin_headers
+from tests.support import LOOPBACK_TLS, admin_headers
 
 ADMIN = admin_headers()
 
@@ -101,7 +101,7 @@ class ChatClient:
 
 async def new_customer(url: str, user_id: str) -> tuple[ChatClient, dict[str, Any]]:
     """A session for `user_id` and a connected client that has joined its room."""
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, verify=LOOPBACK_TLS) as http:
         # The admin token chooses the user_id (anonymous callers get one chosen for them).
         response = await http.post("/api/sessions", json={"user_id": user_id}, headers=ADMIN)
         session = response.json()

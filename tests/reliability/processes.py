@@ -11,7 +11,7 @@ from typing import IO
 
 import httpx
 
-from tests.support import ADMIN_TOKEN
+from tests.support import ADMIN_TOKEN, LOOPBACK_TLS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def start_server_process(
     while time.monotonic() < deadline:
         assert process.poll() is None, "the server exited during start-up"
         try:
-            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1, verify=LOOPBACK_TLS)
             return process
         except httpx.TransportError:
             time.sleep(0.2)
