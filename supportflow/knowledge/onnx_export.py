@@ -44,9 +44,10 @@ TOLERANCE = 1e-5
 _OPSET = 17
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
-# Fixed sentences both encoders must agree on: short and long (past the model's 256 tokens,
-# so truncation is checked), cased, accented and non-Latin, blank, and a batch of unequal
-# lengths (so padding is checked).
+# Past the model's 256 tokens, so truncation is checked.
+LONG_CHECK_SENTENCE = " ".join(["The router keeps dropping the connection every few minutes."] * 60)
+# Fixed sentences both encoders must agree on: short and long, cased, accented and
+# non-Latin, blank, and a batch of unequal lengths (so padding is checked).
 CHECK_SENTENCES = (
     "How do I reset my voicemail PIN?",
     "hi",
@@ -55,7 +56,7 @@ CHECK_SENTENCES = (
     "Ünïcödé café naïve façade: Straße, 東京, привет, 😀",
     "",
     "My phone says 'SIM not provisioned' (error #7) — what now?",
-    " ".join(["The router keeps dropping the connection every few minutes."] * 60),
+    LONG_CHECK_SENTENCE,
 )
 
 

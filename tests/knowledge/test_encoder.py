@@ -3,6 +3,7 @@ model changes, and torch takes over (with a warning) when ONNX cannot run."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import subprocess
@@ -18,8 +19,15 @@ from supportflow.errors import ConfigurationError
 from supportflow.knowledge import encoder_choice
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.encoder_choice import load_encoder
-from supportflow.knowledge.onnx_encoder import OnnxEncoder
-from supportflow.knowledge.onnx_export import TOLERANCE, ExportCache, ExportManifest, model_identity
+from supportflow.knowledge.onnx_encoder import OnnxEncoder, difference_from_reference
+from supportflow.knowledge.onnx_export import (
+    CHECK_SENTENCES,
+    LONG_CHECK_SENTENCE,
+    TOLERANCE,
+    ExportCache,
+    ExportManifest,
+    model_identity,
+)
 from supportflow.knowledge.sentence_encoder import TorchEncoder, default_model_path
 from tests.knowledge.shared import ARTICLES
 from tests.support import shared_encoder_cache
@@ -68,10 +76,17 @@ def fixture_cache_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def test_the_onnx_encoder_agrees_with_torch(embedder: Embedder) -> None:
+@functools.cache
+def torch_encoder() -> TorchEncoder:
+    """The model on torch, loaded once per worker that runs these tests (the rest of the suite
+    runs the ONNX export, as the servers do)."""
+    return TorchEncoder.load(None)
+
+
+def test_the_onnx_encoder_agrees_with_torch() -> None:
     onnx = load_encoder(None, "onnx", shared_encoder_cache()).encoder
     assert isinstance(onnx, OnnxEncoder)
-    torch_vectors = embedder.encoder.encode(TEXTS)
+    torch_vectors = torch_encoder().encode(TEXTS)
     together = onnx.encode(TEXTS)
     alone = np.vstack([onnx.encode([text]) for text in TEXTS])
     assert together.shape == torch_vectors.shape == (len(TEXTS), 384)
@@ -79,8 +94,8 @@ def test_the_onnx_encoder_agrees_with_torch(embedder: Embedder) -> None:
     assert np.abs(alone - torch_vectors).max() < TOLERANCE
     assert onnx.encode([]).shape == (0, 384)
     # The tokenizer is the model's own: the same vocabulary, the same ids.
-    assert onnx.vocabulary() == embedder.encoder.vocabulary()
-    assert onnx.token_ids("Which APN?") == embedder.encoder.token_ids("Which APN?")
+    assert onnx.vocabulary() == torch_encoder().vocabulary()
+    assert onnx.token_ids("Which APN?") == torch_encoder().token_ids("Which APN?")
 
 
 def test_the_export_is_checked_and_its_figure_kept() -> None:
@@ -89,6 +104,17 @@ def test_the_export_is_checked_and_its_figure_kept() -> None:
     assert manifest is not None
     assert 0 <= manifest.max_difference < TOLERANCE
     assert manifest.max_seq_length == 256 and manifest.dimension == 384
+
+
+def test_the_check_at_start_up_still_sees_one_vector_change() -> None:
+    onnx = load_encoder(None, "onnx", shared_encoder_cache()).encoder
+    assert isinstance(onnx, OnnxEncoder)
+    reference = ExportCache(shared_encoder_cache(), Path(default_model_path())).reference_vectors()
+    assert difference_from_reference(onnx, reference, pad_the_long_one=False) < TOLERANCE
+    for row in (0, CHECK_SENTENCES.index(LONG_CHECK_SENTENCE)):
+        changed = reference.copy()
+        changed[row, 7] += 0.01
+        assert difference_from_reference(onnx, changed, pad_the_long_one=False) > TOLERANCE
 
 
 def test_a_cached_export_is_reused_without_torch(
@@ -165,14 +191,13 @@ def test_a_damaged_export_is_made_again(cache_copy: Path, monkeypatch: pytest.Mo
 
 
 @pytest.fixture(name="torch_loads")
-def fixture_torch_loads(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+def fixture_torch_loads(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """Torch loads, answered with the run's loaded model (loading it again proves nothing)."""
     loads: list[str | None] = []
 
     def load(name_or_path: str | None) -> Any:
         loads.append(name_or_path)
-        assert isinstance(embedder.encoder, TorchEncoder)
-        return embedder.encoder
+        return torch_encoder()
 
     monkeypatch.setattr(TorchEncoder, "load", staticmethod(load))
     return loads
@@ -201,7 +226,7 @@ def test_an_export_that_disagrees_with_torch_is_not_used(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     spy = ExportSpy(monkeypatch)
-    monkeypatch.setattr(encoder_choice, "difference_from_reference", lambda *args: 0.25)
+    monkeypatch.setattr(encoder_choice, "difference_from_reference", lambda *_, **__: 0.25)
     with caplog.at_level(logging.WARNING, logger=encoder_choice.__name__):
         chosen = load_encoder(None, "auto", cache_copy)
     # The cached export failed its check, so it was made again, and failed again.
