@@ -9,9 +9,10 @@ from pathlib import Path
 from supportflow.knowledge.base import IngestLimits, KnowledgeBase
 from supportflow.knowledge.documents import Document
 from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.encoder_choice import load_encoder
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retriever
-from supportflow.knowledge.sentence_encoder import TorchEncoder
+from tests.support import shared_encoder_cache
 
 # Small telecom articles written for the tests (the demo KB may change under them).
 ARTICLES = (
@@ -54,8 +55,11 @@ LIMITS = IngestLimits(chunk_chars=800, overlap_chars=120, max_documents=5, max_d
 
 @functools.cache
 def shared_embedder() -> Embedder:
-    """The real all-MiniLM-L6-v2, loaded once per test run (thread-safe, loop-independent)."""
-    return Embedder(TorchEncoder.load(None), "all-MiniLM-L6-v2")
+    """The real all-MiniLM-L6-v2, loaded once per test worker (thread-safe, loop-independent),
+    as the servers run it: ONNX Runtime on the run's export. Torch in every worker cost its
+    import and slower encoding (a tenth of the suite's CPU); its agreement with this export is
+    tests/knowledge/test_encoder.py's to check."""
+    return Embedder(load_encoder(None, "onnx", shared_encoder_cache()).encoder, "all-MiniLM-L6-v2")
 
 
 def open_knowledge_base(chroma_dir: Path) -> KnowledgeBase:
