@@ -152,7 +152,12 @@ async def _widget_screenshot(browser: Browser, base_url: str, path: Path) -> Non
         await chat.get_by_test_id("message-input").fill("How do I set up voicemail?")
         await chat.get_by_test_id("message-input").press("Enter")
         answer = chat.get_by_test_id("bot-message").first
-        await expect(answer.get_by_test_id("citation").first).to_be_visible(timeout=60_000)
+        try:
+            await expect(answer.get_by_test_id("citation").first).to_be_visible(timeout=60_000)
+        except AssertionError as error:
+            # Twice under load the answer never showed a citation: say what the widget showed.
+            shown = await chat.locator("body").inner_text()
+            raise AssertionError(f"{error}\nthe widget showed:\n{shown}") from None
         await chat.locator("body").evaluate("() => document.activeElement.blur()")
         await page.screenshot(path=str(path))
         await page.close()

@@ -194,10 +194,11 @@ def test_a_damaged_export_is_made_again(cache_copy: Path, monkeypatch: pytest.Mo
 def fixture_torch_loads(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """Torch loads, answered with the run's loaded model (loading it again proves nothing)."""
     loads: list[str | None] = []
+    model = torch_encoder()  # loaded before TorchEncoder.load is replaced below
 
     def load(name_or_path: str | None) -> Any:
         loads.append(name_or_path)
-        return torch_encoder()
+        return model
 
     monkeypatch.setattr(TorchEncoder, "load", staticmethod(load))
     return loads
