@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 import httpx
 
 from tests.browser.conftest import NewContext
 from tests.browser.support import ask_in_chat, needs_browser
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
+
+if TYPE_CHECKING:
+    from playwright.async_api import Route
 
 pytestmark = needs_browser
 
@@ -77,7 +83,7 @@ async def test_reload_restores_the_transcript_and_the_agent_s_reply_arrives(
 async def test_pages_say_so_when_the_socket_io_client_is_missing(
     demo_server: LiveServer, new_context: NewContext
 ) -> None:
-    from playwright.async_api import Route, expect
+    from playwright.async_api import expect
 
     async def missing(route: Route) -> None:
         await route.fulfill(status=404, body="not installed")
@@ -132,3 +138,29 @@ async def test_thumbs_down_hands_the_chat_over(
     await down.click()
     await expect(down).to_have_attribute("aria-pressed", "true")
     await expect(page.get_by_test_id("room-state")).to_have_attribute("data-state", "escalating")
+
+
+async def test_the_message_box_waits_for_the_page_s_code(
+    demo_server: LiveServer, new_context: NewContext
+) -> None:
+    """A message typed before chat.js had loaded was lost (Enter did nothing yet): the box and
+    Send start disabled, and chat.js enables them."""
+    from playwright.async_api import expect
+
+    page = await (await new_context()).new_page()
+    release = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await release.wait()
+        await route.fallback()
+
+    await page.route("**/web/static/chat.js", hold)
+    await page.goto(f"{demo_server.url}/chat", wait_until="commit")
+    box = page.get_by_test_id("message-input")
+    await expect(box).to_be_disabled()
+    await expect(page.get_by_test_id("send-button")).to_be_disabled()
+    release.set()
+    await expect(box).to_be_enabled()
+    await box.fill("How do I reset my voicemail PIN?")
+    await box.press("Enter")
+    await expect(page.get_by_test_id("bot-message").first).to_be_visible(timeout=60_000)
