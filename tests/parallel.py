@@ -7,7 +7,8 @@ worker being a pytest session of its own. A package-scoped fixture would start a
 time a worker came back to its package after a file of another one, so it is refused.
 
 The files in SPLIT_FILES share nothing but session fixtures: each of their tests is a unit
-of its own, so their long tests run side by side. The units go out longest first (by
+of its own, so their long tests run side by side; the tests that load torch (TORCH_TESTS)
+are one unit, so only one worker loads it. The units go out longest first (by
 UNIT_SECONDS, else by their number of tests), so no long one starts last.
 """
 
@@ -19,6 +20,20 @@ import pytest
 
 # Files whose tests are each a unit of work: no module-scoped fixture, long tests.
 SPLIT_FILES = ("tests/knowledge/test_encoder.py",)
+# Except the tests of a split file that use its torch model (`torch_model`, ~10 s of CPU a
+# load): one unit, so one worker loads it once. Collection refuses one missing here.
+TORCH_FIXTURE = "torch_model"
+TORCH_UNIT = "tests/knowledge/test_encoder.py::torch_model"
+TORCH_TESTS = frozenset(
+    f"tests/knowledge/test_encoder.py::{name}"
+    for name in (
+        "test_the_onnx_encoder_agrees_with_torch",
+        "test_without_onnxruntime_auto_runs_torch_and_warns",
+        "test_an_export_that_disagrees_with_torch_is_not_used",
+        "test_torch_never_exports",
+        "test_the_embedder_reports_the_fallback",
+    )
+)
 
 # Seconds a unit took on four workers (a run of 2026-12-07 at a load average of 5 to 10,
 # rounded): only the order of the queue depends on them. Another unit counts SECONDS_A_TEST
@@ -51,13 +66,17 @@ UNIT_SECONDS = {
     "tests/llm/test_groq.py": 15,
     "tests/escalation/test_rules.py": 15,
     "tests/realtime/test_office_hours.py": 15,
+    TORCH_UNIT: 20,
 }
 
 
 def work_unit(nodeid: str) -> str:
     """The unit of work a test belongs to: the test itself in SPLIT_FILES, else its file."""
     path = nodeid.split("::", 1)[0]
-    return nodeid.split("[", 1)[0] if path in SPLIT_FILES else path
+    if path not in SPLIT_FILES:
+        return path
+    test = nodeid.split("[", 1)[0]
+    return TORCH_UNIT if test in TORCH_TESTS else test
 
 
 def expected_seconds(unit: str, tests: int) -> float:
@@ -91,6 +110,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Refuse a package-scoped fixture: under xdist its server would start once per file,
     quietly. What several files share is session-scoped (once per worker)."""
     for item in items:
+        test = item.nodeid.split("[", 1)[0]
+        uses_torch = TORCH_FIXTURE in getattr(item, "fixturenames", ())
+        if item.nodeid.split("::", 1)[0] in SPLIT_FILES and uses_torch != (test in TORCH_TESTS):
+            raise pytest.UsageError(
+                f"{test} {'uses' if uses_torch else 'does not use'} {TORCH_FIXTURE!r}: "
+                "tests/parallel.py's TORCH_TESTS must list exactly the tests that do"
+            )
         info = getattr(item, "_fixtureinfo", None)
         for name in getattr(item, "fixturenames", ()):
             for definition in info.name2fixturedefs.get(name, ()) if info else ():

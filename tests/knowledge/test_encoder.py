@@ -3,7 +3,6 @@ model changes, and torch takes over (with a warning) when ONNX cannot run."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import subprocess
@@ -76,17 +75,18 @@ def fixture_cache_copy(tmp_path: Path) -> Path:
     return copy
 
 
-@functools.cache
-def torch_encoder() -> TorchEncoder:
-    """The model on torch, loaded once per worker that runs these tests (the rest of the suite
-    runs the ONNX export, as the servers do)."""
+@pytest.fixture(name="torch_model", scope="session")
+def fixture_torch_model() -> TorchEncoder:
+    """The model on torch (the rest of the suite runs the ONNX export, as the servers do).
+    The tests that use it are one unit of work (tests/parallel.py: TORCH_TESTS), so one
+    worker loads it, once."""
     return TorchEncoder.load(None)
 
 
-def test_the_onnx_encoder_agrees_with_torch() -> None:
+def test_the_onnx_encoder_agrees_with_torch(torch_model: TorchEncoder) -> None:
     onnx = load_encoder(None, "onnx", shared_encoder_cache()).encoder
     assert isinstance(onnx, OnnxEncoder)
-    torch_vectors = torch_encoder().encode(TEXTS)
+    torch_vectors = torch_model.encode(TEXTS)
     together = onnx.encode(TEXTS)
     alone = np.vstack([onnx.encode([text]) for text in TEXTS])
     assert together.shape == torch_vectors.shape == (len(TEXTS), 384)
@@ -94,8 +94,8 @@ def test_the_onnx_encoder_agrees_with_torch() -> None:
     assert np.abs(alone - torch_vectors).max() < TOLERANCE
     assert onnx.encode([]).shape == (0, 384)
     # The tokenizer is the model's own: the same vocabulary, the same ids.
-    assert onnx.vocabulary() == torch_encoder().vocabulary()
-    assert onnx.token_ids("Which APN?") == torch_encoder().token_ids("Which APN?")
+    assert onnx.vocabulary() == torch_model.vocabulary()
+    assert onnx.token_ids("Which APN?") == torch_model.token_ids("Which APN?")
 
 
 def test_the_export_is_checked_and_its_figure_kept() -> None:
@@ -191,14 +191,15 @@ def test_a_damaged_export_is_made_again(cache_copy: Path, monkeypatch: pytest.Mo
 
 
 @pytest.fixture(name="torch_loads")
-def fixture_torch_loads(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+def fixture_torch_loads(
+    torch_model: TorchEncoder, monkeypatch: pytest.MonkeyPatch
+) -> list[str | None]:
     """Torch loads, answered with the run's loaded model (loading it again proves nothing)."""
     loads: list[str | None] = []
-    model = torch_encoder()  # loaded before TorchEncoder.load is replaced below
 
     def load(name_or_path: str | None) -> Any:
         loads.append(name_or_path)
-        return model
+        return torch_model
 
     monkeypatch.setattr(TorchEncoder, "load", staticmethod(load))
     return loads
