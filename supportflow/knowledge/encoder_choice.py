@@ -17,6 +17,7 @@ Everything here blocks: `Embedder.load` runs it in a worker thread.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +27,13 @@ from filelock import FileLock
 from supportflow.errors import ConfigurationError
 from supportflow.knowledge.export_process import export_in_child
 from supportflow.knowledge.onnx_encoder import OnnxEncoder, difference_from_reference
-from supportflow.knowledge.onnx_export import TOLERANCE, ExportCache, ExportFailed, model_identity
+from supportflow.knowledge.onnx_export import (
+    TOLERANCE,
+    ExportCache,
+    ExportFailed,
+    ExportManifest,
+    model_identity,
+)
 from supportflow.knowledge.sentence_encoder import SentenceEncoder, TorchEncoder, default_model_path
 
 log = logging.getLogger(__name__)
@@ -85,10 +92,38 @@ def checked_onnx_encoder(name_or_path: str | None, cache_root: Path | None) -> O
     return encoder
 
 
+# Exports this process has loaded and checked, by their files as they were then. A second
+# app in one process (the test suite's servers, a host embedding several apps) shares the
+# session instead of loading and checking the same files again (half a second of CPU).
+_checked: dict[tuple[Path, tuple[int, ...]], OnnxEncoder] = {}
+_checked_lock = threading.Lock()
+
+
 def _cached(cache: ExportCache, identity: dict[str, Any]) -> OnnxEncoder | None:
     manifest = cache.manifest()
     if manifest is None or manifest.identity != identity:
         return None
+    try:
+        files = (cache.manifest_file, cache.graph, cache.tokenizer, cache.reference)
+        key = (cache.directory, tuple(n for f in files for n in _size_and_time(f)))
+    except OSError:
+        return None  # a file missing: exported again
+    with _checked_lock:
+        if key in _checked:
+            return _checked[key]
+    encoder = _open_checked(cache, manifest)
+    if encoder is not None:
+        with _checked_lock:
+            _checked[key] = encoder
+    return encoder
+
+
+def _size_and_time(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _open_checked(cache: ExportCache, manifest: ExportManifest) -> OnnxEncoder | None:
     try:
         encoder = OnnxEncoder.open(cache.graph, cache.tokenizer, manifest)
         difference = difference_from_reference(

@@ -128,6 +128,17 @@ def test_a_cached_export_is_reused_without_torch(
     assert spy.calls == 0 and graph.stat().st_mtime_ns == written
 
 
+def test_one_process_loads_and_checks_an_export_once_until_its_files_change(
+    cache_copy: Path,
+) -> None:
+    first = load_encoder(None, "onnx", cache_copy).encoder
+    assert load_encoder(None, "onnx", cache_copy).encoder is first
+    manifest = ExportCache(cache_copy, Path(default_model_path())).manifest_file
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = load_encoder(None, "onnx", cache_copy).encoder
+    assert isinstance(again, OnnxEncoder) and again is not first
+
+
 _LOADS_WITHOUT_TORCH = """
 import sys
 from pathlib import Path
