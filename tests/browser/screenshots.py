@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.host_pages import HostPage, host_site
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, escalated_customer, queue_item, sign_in
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    claim,
+    escalated_customer,
+    queue_item,
+    sign_in,
+)
 from tests.realtime.clients import new_customer
 from tests.support import ADMIN_TOKEN, LiveServer, server_settings
 
@@ -62,11 +69,7 @@ async def take_screenshots(browser: Browser, base_url: str, out_dir: Path) -> li
     room_id = (await chat.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))"))[
         "room_id"
     ]
-    await queue_item(console, room_id).get_by_test_id("claim-button").click()
-    room = console.locator(".room:not([hidden])")
-    await expect(room.get_by_test_id("room-state")).to_have_attribute(
-        "data-state", "agent_assigned"
-    )
+    room = await claim(console, queue_item(console, room_id))
     await room.get_by_test_id("message-input").fill("Hi, Ann here. I'm opening your last bill now.")
     await room.get_by_test_id("send-button").click()
     await expect(chat.get_by_test_id("agent-message")).to_be_visible()

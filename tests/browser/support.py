@@ -92,3 +92,16 @@ async def accessibility_violations(page: Page) -> list[str]:
 
 def queue_item(page: Page, room_id: str) -> Locator:
     return page.locator(f'[data-testid="queue-item"][data-room-id="{room_id}"]')
+
+
+async def claim(page: Page, item: Locator) -> Locator:
+    """Claim a queue `item` in the console on `page`; the chat's panel, once it shows the
+    room assigned (only then may the agent type, hand back or transfer)."""
+    from playwright.async_api import expect
+
+    await item.get_by_test_id("claim-button").click()
+    room = page.locator(".room:not([hidden])")
+    await expect(room.get_by_test_id("room-state")).to_have_attribute(
+        "data-state", "agent_assigned"
+    )
+    return room

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser, queue_item, sign_in
+from tests.browser.support import claim, needs_browser, queue_item, sign_in
 from tests.realtime.clients import new_agent, new_customer
 from tests.support import LiveServer
 
@@ -66,11 +66,7 @@ async def test_my_teams_and_all_queues_and_a_transfer_to_a_team(
         await expect(everyone).to_be_hidden()
 
         # Ann claims her team's chat and sends it to the Retention team's queue.
-        await routed.get_by_test_id("claim-button").click()
-        room = page.locator(".room:not([hidden])")
-        await expect(room.get_by_test_id("room-state")).to_have_attribute(
-            "data-state", "agent_assigned"
-        )
+        room = await claim(page, routed)
         await room.get_by_test_id("transfer-button").click()
         await room.get_by_test_id("transfer-select").select_option(f"team:{retention['team_id']}")
         await room.get_by_test_id("transfer-confirm").click()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser, queue_item, sign_in
+from tests.browser.support import claim, needs_browser, queue_item, sign_in
 from tests.realtime.clients import ChatClient, new_agent, new_customer
 from tests.support import LiveServer
 
@@ -32,7 +32,6 @@ async def _claimed(
     page: Page, demo_server: LiveServer, user_id: str
 ) -> tuple[ChatClient, dict[str, str], Locator]:
     """A customer who asked the bot a question, then for a person; the page claims it."""
-    from playwright.async_api import expect
 
     customer, session = await new_customer(demo_server.url, user_id)
     room_id = session["room_id"]
@@ -41,11 +40,7 @@ async def _claimed(
     ack = await customer.call("escalate", {"room_id": room_id})
     assert ack["ok"] or ack["error"]["code"] == "invalid_transition", ack
     await customer.wait_for("room_state", lambda s: s["state"] == "escalating")
-    await queue_item(page, room_id).get_by_test_id("claim-button").click()
-    room = page.locator(".room:not([hidden])")
-    await expect(room.get_by_test_id("room-state")).to_have_attribute(
-        "data-state", "agent_assigned"
-    )
+    room = await claim(page, queue_item(page, room_id))
     return customer, session, room
 
 

@@ -10,6 +10,7 @@ from tests.browser.conftest import NewContext
 from tests.browser.support import (
     accessibility_violations,
     ask_in_chat,
+    claim,
     needs_browser,
     queue_item,
     sign_in,
@@ -52,8 +53,7 @@ async def test_a_numbered_answer_is_a_numbered_list_in_chat_and_in_the_console(
     room_id = (await chat.evaluate("JSON.parse(localStorage.getItem('supportflow.chat.session'))"))[
         "room_id"
     ]
-    await queue_item(console, room_id).get_by_test_id("claim-button").click()
-    room = console.locator(".room:not([hidden])")
+    room = await claim(console, queue_item(console, room_id))
     listed = room.get_by_test_id("bot-message").first.locator(".text ol > li")
     await expect(listed).to_have_count(3)
     await expect(listed.first).to_contain_text(STEPS[0])

@@ -12,6 +12,7 @@ import httpx
 from tests.browser.conftest import NewContext
 from tests.browser.support import (
     accessibility_violations,
+    claim,
     escalated_customer,
     needs_browser,
     queue_item,
@@ -46,8 +47,7 @@ async def test_the_agent_picks_the_article_and_the_admin_edits_and_removes_it(
     await sign_in(page, demo_server.url, agent["token"])
     customer, session = await escalated_customer(demo_server.url, f"tom-{uid}", QUESTION)
     try:
-        await queue_item(page, session["room_id"]).get_by_test_id("claim-button").click()
-        room = page.locator(".room:not([hidden])")
+        room = await claim(page, queue_item(page, session["room_id"]))
         pick = room.get_by_test_id("article-pick")
         await expect(pick).to_be_visible()
         await expect(pick).to_contain_text("Which article answered this?")

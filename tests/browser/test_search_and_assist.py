@@ -7,6 +7,7 @@ import httpx
 from tests.browser.conftest import NewContext
 from tests.browser.support import (
     accessibility_violations,
+    claim,
     escalated_customer,
     needs_browser,
     queue_item,
@@ -40,8 +41,7 @@ async def test_on_claim_the_console_shows_earlier_chats_and_a_draft_it_never_sen
         demo_server.url, f"hana-{uid}", "How do I set up voicemail?"
     )
     try:
-        await queue_item(page, session["room_id"]).get_by_test_id("claim-button").click()
-        room = page.locator(".room:not([hidden])")
+        room = await claim(page, queue_item(page, session["room_id"]))
         history = room.get_by_test_id("customer-history")
         await expect(history.get_by_test_id("history-item")).to_have_count(1)
         await expect(history).to_contain_text("SIM blocked")

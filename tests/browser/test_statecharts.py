@@ -11,7 +11,7 @@ import httpx
 from supportflow.rooms.machine import RoomState, Trigger
 from supportflow.rooms.statechart import HIGHLIGHT_STYLE
 from tests.browser.conftest import NewContext
-from tests.browser.support import escalated_customer, needs_browser, queue_item, sign_in
+from tests.browser.support import claim, escalated_customer, needs_browser, queue_item, sign_in
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
@@ -84,11 +84,7 @@ async def test_console_draws_the_room_with_its_current_state_highlighted(
     await sign_in(page, demo_server.url, agent["token"])
     customer, session = await escalated_customer(demo_server.url, f"ria-{uid}", "hello")
     try:
-        await queue_item(page, session["room_id"]).get_by_test_id("claim-button").click()
-        room = page.locator(".room:not([hidden])")
-        await expect(room.get_by_test_id("room-state")).to_have_attribute(
-            "data-state", "agent_assigned"
-        )
+        room = await claim(page, queue_item(page, session["room_id"]))
         await room.get_by_role("button", name="Statechart").click()
         drawing = room.get_by_test_id("statechart")
         await expect(drawing).to_have_attribute("data-current", "agent_assigned")

@@ -14,7 +14,7 @@ from supportflow.sites import sign_user_id
 from supportflow.web.pages import NODE_MODULES
 from tests.browser.conftest import NewContext
 from tests.browser.host_pages import HostPage, HostSite, host_site
-from tests.browser.support import needs_browser, queue_item, sign_in
+from tests.browser.support import claim, needs_browser, queue_item, sign_in
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
@@ -120,8 +120,7 @@ async def test_a_customer_chats_escalates_is_answered_from_the_console_and_rates
     room_id = (await stored_chat(page, site["site_id"]))["room_id"]
 
     # The agent claims it from the console and sees where it came from.
-    await queue_item(console, room_id).get_by_test_id("claim-button").click()
-    room = console.locator(".room:not([hidden])")
+    room = await claim(console, queue_item(console, room_id))
     await expect(room.get_by_test_id("context-customer")).to_contain_text("on Nimbus Mobile")
     await expect(room.get_by_test_id("context-attributes")).to_contain_text("plan: unlimited-plus")
     await room.get_by_test_id("message-input").fill("Hi, Ann here: I can reset it for you.")
