@@ -156,8 +156,9 @@ class RoomActor:
     def _lose(self) -> None:
         """The hold is gone (another node may own the room now): stop at once.
 
-        The command in progress is cut off (its writes would be refused anyway) and every
-        letter is refused with `ActorStopped`: the registry sends it to the new owner.
+        Every letter waiting is refused with `ActorStopped` (the registry sends it to the
+        new owner). The command in progress is cut off too, unless it is writing: then it
+        is seen through, its fenced writes standing only if no other node took the room.
         """
         if self.stopped or self._lost:
             return
