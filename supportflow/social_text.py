@@ -12,12 +12,15 @@ no internet and nobody helps". Each step is a maintained library where one exist
 - elongated words ("sooo", "pleeease") folded to the most frequent English spelling of
   their letter runs (wordsegment's counts again): "sooo" -> "so", "hellooo" -> "hello".
 
-Nothing here downloads anything: wordsegment reads its bundled files on `load_words()`,
-which start-up runs off the event loop.
+Nothing here downloads anything: wordsegment reads its bundled files on `load_words()`.
+That costs a third of a second of CPU and most messages never need it (no hashtag, no
+elongation), so it is read for the first message that does: `words_ready` reads it off the
+event loop before such a message is read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import re
@@ -46,6 +49,24 @@ def load_words() -> None:
     with _loaded:
         if not wordsegment.UNIGRAMS:
             wordsegment.load()
+
+
+# What may need the word counts once ftfy and html.unescape have run: a hashtag (an entity
+# such as "&#35;" can become one), a run of three letters, or anything not ASCII, which ftfy
+# may turn into either (full-width letters).
+_MAY_NEED_WORDS = re.compile(r"[#&]|([A-Za-z])\1{2,}|[^\x00-\x7f]")
+
+
+def needs_words(text: str) -> bool:
+    """True when reading `text` would read wordsegment's word counts first."""
+    return not wordsegment.UNIGRAMS and _MAY_NEED_WORDS.search(text) is not None
+
+
+async def words_ready(*texts: str) -> None:
+    """Read the word counts off the event loop if reading any of `texts` needs them, so
+    `readable` never reads them on the loop."""
+    if any(needs_words(text) for text in texts):
+        await asyncio.to_thread(load_words)
 
 
 def _count(word: str) -> float:

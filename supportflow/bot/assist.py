@@ -16,6 +16,7 @@ from supportflow.knowledge.base import KnowledgeBase
 from supportflow.knowledge.retrieval import DocumentMatch
 from supportflow.llm.answer import Answerer
 from supportflow.rooms.responder import Turn
+from supportflow.social_text import words_ready
 
 MAX_ARTICLES = 3
 
@@ -71,6 +72,7 @@ class AgentAssist:
 
     async def suggest(self, message: str, history: Sequence[Turn]) -> Suggestion:
         """The best articles for `message` and a draft grounded in them."""
+        await words_ready(message)
         query = searchable(message)
         retrieval = await self._knowledge.search(query, max_documents=MAX_ARTICLES)
         articles = tuple(AssistArticle.of(document) for document in retrieval.documents)

@@ -55,6 +55,7 @@ from supportflow.llm.answer import (
 from supportflow.llm.condense import QuestionCondenser
 from supportflow.rooms.responder import Reply, RoomView, Source, Turn
 from supportflow.rooms.streaming import not_streaming
+from supportflow.social_text import words_ready
 
 HANDOVER_TEXT = (
     "I'm not confident I can answer that correctly, so I'm bringing in a member of our team."
@@ -105,6 +106,7 @@ class BotResponder:
         # one after the other cost a second encode and a second pair of Chroma round
         # trips. Groq's rewrite is a network call and only worth making once the message
         # is known not to be small talk: it still runs afterwards.
+        await words_ready(text)
         clean = searchable(text)
         fused = (
             fuse(memory.query, clean) if memory is not None and self._condenser is None else None

@@ -34,7 +34,6 @@ from supportflow.llm.offline import OfflineAnswerer
 from supportflow.metrics import UNOBSERVED, Metrics
 from supportflow.rooms.responder import Responder
 from supportflow.settings import Settings
-from supportflow.social_text import load_words
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +118,8 @@ async def assemble_bot(
     """
     policy = _batch_policy(settings)
     store = await PassageStore.open(settings.chroma_dir, settings.chroma_url, policy, metrics)
-    # Social text's word counts (hashtags, elongations) and the tone lexicon, read once
-    # before any message is.
-    await asyncio.to_thread(load_words)
+    # The tone lexicon, read once before any message is. Social text's word counts wait for
+    # the first message that needs them (social_text.words_ready).
     await asyncio.to_thread(load_tone)
     retriever = Retriever(embedder, store, metrics=metrics)
     knowledge = KnowledgeBase(

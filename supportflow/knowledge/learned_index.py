@@ -87,6 +87,9 @@ class LearnedIndex:
         self._lock = asyncio.Lock()
         self._writes = 0
 
+    def _prepare_all(self, texts: list[str]) -> list[str]:
+        return [self._prepare(text) for text in texts]
+
     def forget(self) -> None:
         """An example changed here: the next search re-reads them first."""
         self._checked_at = None
@@ -136,7 +139,9 @@ class LearnedIndex:
             self._checked_at = checked_at
             return
         examples = list(await self._source.learned_examples())
-        texts = [self._prepare(example.text) for example in examples]
+        # Off the loop: a whole table of examples through `prepare` (social text's reading,
+        # which may first read its word counts) is CPU work.
+        texts = await asyncio.to_thread(self._prepare_all, [e.text for e in examples])
         new = [text for text in dict.fromkeys(texts) if text not in self._vectors]
         for text, found in zip(new, await self._embed(new), strict=True):
             self._vectors[text] = _unit(np.asarray(found, dtype=np.float32))
