@@ -7,6 +7,7 @@ warm when node A writes: a B that did not notice A's writes would answer from th
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from tests.knowledge.test_cli import parse
 from tests.services import running_chroma
-from tests.support import ADMIN_TOKEN, LiveServer, admin_http, serving
+from tests.support import ADMIN_TOKEN, LiveServer, admin_http, serving, shared_demo_store
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,12 @@ def femtocell_article(dollars: int) -> bytes:
 
 @pytest.fixture(name="chroma_url", scope="module")
 def fixture_chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_chroma(tmp_path_factory.mktemp("chroma") / "data") as url:
+    # The server starts on a copy of the run's demo store (the demo articles already
+    # embedded, as an embedded Chroma folder: `chroma run` keeps the same files), so node A's
+    # demo KB load finds them instead of embedding all of them again.
+    data = tmp_path_factory.mktemp("chroma") / "data"
+    shutil.copytree(shared_demo_store(), data)
+    with running_chroma(data) as url:
         yield url
 
 
