@@ -164,9 +164,14 @@ class WordHashEncoder:
         return [known.get(word, 100) for word in words(text)]  # 100: [UNK]
 
 
+# One for every fake bot of a process, as encoder_choice.py shares the real model's: what is
+# kept per encoder (Embedder.embed_fixed) is kept across the process's apps here too.
+WORD_HASH = WordHashEncoder()
+
+
 async def open_fake_bot(settings: Settings, metrics: Metrics) -> BotRuntime:
     """The real bot of `settings` (its Chroma, rules, answerer) over `WordHashEncoder`."""
-    embedder = Embedder(WordHashEncoder(), "word-hash (tests/fakes.py)", metrics=metrics)
+    embedder = Embedder(WORD_HASH, "word-hash (tests/fakes.py)", metrics=metrics)
     return await assemble_bot(settings, embedder, metrics)
 
 

@@ -41,7 +41,7 @@ class QueryEmbedder(Protocol):
 
     async def embed_query(self, text: str) -> list[float]: ...
 
-    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+    async def embed_fixed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class DialogueActs:
             for exemplar in spec.exemplars:
                 acts.append(name)
                 texts.append(" ".join(clauses(normalise(exemplar, rules))) or exemplar.lower())
-        vectors = await embedder.embed_documents(texts)
+        vectors = await embedder.embed_fixed(texts)
         return cls(rules, embedder, acts, texts, vectors)
 
     async def score_clauses(self, text: str) -> list[ClauseScore] | None:

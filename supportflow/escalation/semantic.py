@@ -19,7 +19,7 @@ import numpy.typing as npt
 class QueryEmbedder(Protocol):
     async def embed_query(self, text: str) -> list[float]: ...
 
-    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+    async def embed_fixed(self, texts: Sequence[str]) -> list[list[float]]: ...
 
 
 def _matrix(vectors: Sequence[Sequence[float]]) -> npt.NDArray[np.float64]:
@@ -60,10 +60,10 @@ class ExemplarIndex:
         margin: float,
     ) -> ExemplarIndex:
         vectors = {
-            reason: await embedder.embed_documents(list(phrases))
+            reason: await embedder.embed_fixed(list(phrases))
             for reason, phrases in exemplars.items()
         }
-        neutral_vectors = await embedder.embed_documents(list(neutral))
+        neutral_vectors = await embedder.embed_fixed(list(neutral))
         return cls(embedder, vectors, neutral_vectors, threshold, margin)
 
     async def similarities(self, text: str) -> tuple[dict[str, float], float]:

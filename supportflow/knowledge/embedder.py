@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from supportflow.knowledge.batching import BatchObserver, BatchPolicy, MicroBatcher
 from supportflow.knowledge.encoder_choice import EncoderChoice, load_encoder
@@ -25,6 +26,12 @@ Vector = list[float]
 # Vectors one task has already computed (`Embedder.primed`); task-local, so one room's
 # turn never answers another's, and nothing outlives the turn that computed it.
 _PRIMED: ContextVar[Mapping[str, Vector] | None] = ContextVar("supportflow_primed", default=None)
+# Vectors of texts the configuration fixes (`Embedder.embed_fixed`), per encoder object. A
+# server makes one app, so this changes nothing there; the test suite makes some 200 apps
+# in a few processes, on one shared encoder each (encoder_choice.py), and each app
+# embedded the same 166 exemplars again (a fifth of the suite's encoding).
+_FIXED: WeakKeyDictionary[SentenceEncoder, dict[str, Vector]] = WeakKeyDictionary()
+_FIXED_LOCK = threading.Lock()
 
 
 def _ignores_case(encoder: SentenceEncoder) -> bool:
@@ -122,6 +129,21 @@ class Embedder:
         if not texts:
             return []
         return await asyncio.to_thread(self.encode_blocking, list(texts))
+
+    async def embed_fixed(self, texts: Sequence[str]) -> list[Vector]:
+        """Vectors of texts the configuration fixes (dialogue-act and escalation exemplars):
+        each is encoded once per process and encoder, whichever app asks.
+
+        The returned lists are shared: read them, never change them.
+        """
+        with _FIXED_LOCK:
+            known = _FIXED.setdefault(self.encoder, {})
+            missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            encoded = await self.embed_documents(missing)
+            with _FIXED_LOCK:
+                known.update(zip(missing, encoded, strict=True))
+        return [known[text] for text in texts]
 
     def encode_blocking(self, texts: list[str]) -> list[Vector]:
         """Encode on the calling thread; for worker threads and offline scripts only."""

@@ -112,8 +112,8 @@ class Recording:
         self.texts.append(text)
         return await self.inner.embed_query(text)
 
-    async def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        return await self.inner.embed_documents(texts)
+    async def embed_fixed(self, texts: Sequence[str]) -> list[list[float]]:
+        return await self.inner.embed_fixed(texts)
 
 
 @pytest.mark.parametrize(
