@@ -41,6 +41,9 @@ def _why_not() -> str | None:
 
 SKIP_REASON = _why_not()
 needs_browser = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
+# A module's tests run on one event loop, so they share one Chromium (conftest.py's
+# `browser`): a launch costs about a second of CPU, a new context a fifth of that.
+module_loop = pytest.mark.asyncio(loop_scope="module")
 
 
 async def sign_in(page: Page, base_url: str, token: str) -> None:

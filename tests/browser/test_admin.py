@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser
+from tests.browser.support import module_loop, needs_browser
 from tests.realtime.clients import new_customer
 from tests.support import ADMIN_TOKEN, LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 OFF_TOPIC = ["Can I bring my parrot to your shop?", "are birds like parrots allowed in the store"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import needs_browser
+from tests.browser.support import module_loop, needs_browser
 from tests.browser.test_admin import admin_page
 from tests.support import LiveServer
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def test_admin_manages_teams_and_sees_the_chart_by_team(

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import ask_in_chat, needs_browser
+from tests.browser.support import ask_in_chat, module_loop, needs_browser
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Route
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def test_the_bot_answers_with_a_cited_article(

@@ -10,10 +10,10 @@ import pytest
 
 from supportflow.office_hours import DAYS, parse_office_hours
 from tests.browser.conftest import NewContext
-from tests.browser.support import ask_in_chat, needs_browser
+from tests.browser.support import ask_in_chat, module_loop, needs_browser
 from tests.support import LiveServer, serving
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def test_a_closed_chat_asks_for_a_rating(

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import ask_in_chat, needs_browser
+from tests.browser.support import ask_in_chat, module_loop, needs_browser
 from tests.llm.fake_groq import FakeGroq
 from tests.support import LiveServer
 
-pytestmark = [needs_browser, pytest.mark.real_model]  # the demo articles' answers
+pytestmark = [needs_browser, module_loop, pytest.mark.real_model]  # the demo articles' answers
 
 ANSWER = "Turn on roaming in Settings before you travel [roaming-international-roaming]."
 # What the page shows: the bracketed id is the reply's source, linked under it.

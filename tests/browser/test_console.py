@@ -8,14 +8,20 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import escalated_customer, needs_browser, queue_item, sign_in
+from tests.browser.support import (
+    escalated_customer,
+    module_loop,
+    needs_browser,
+    queue_item,
+    sign_in,
+)
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def _agent_page(new_context: NewContext, url: str, token: str) -> Page:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import claim, needs_browser, queue_item, sign_in
+from tests.browser.support import claim, module_loop, needs_browser, queue_item, sign_in
 from tests.realtime.clients import ChatClient, new_agent, new_customer
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator, Page
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def _agent_page(

@@ -12,11 +12,11 @@ from collections.abc import Callable
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import ask_in_chat, needs_browser, sign_in
+from tests.browser.support import ask_in_chat, module_loop, needs_browser, sign_in
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 TOKEN_TTL_SECONDS = 5.0
 

@@ -11,6 +11,7 @@ from tests.browser.support import (
     accessibility_violations,
     ask_in_chat,
     claim,
+    module_loop,
     needs_browser,
     queue_item,
     sign_in,
@@ -18,7 +19,7 @@ from tests.browser.support import (
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 VOICEMAIL = "calls-voicemail-setup-and-reset"
 STEPS = [

@@ -14,6 +14,7 @@ from tests.browser.support import (
     accessibility_violations,
     claim,
     escalated_customer,
+    module_loop,
     needs_browser,
     queue_item,
     sign_in,
@@ -25,7 +26,7 @@ from tests.support import LiveServer
 if TYPE_CHECKING:
     from playwright.async_api import Locator
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 ARTICLE = "calls-international-calling-from-the-us"
 QUESTION = "my mom in Toronto keeps getting charged when she calls me"

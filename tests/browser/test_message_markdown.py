@@ -6,11 +6,11 @@ from __future__ import annotations
 import httpx
 
 from tests.browser.conftest import NewContext
-from tests.browser.support import claim, needs_browser, queue_item, sign_in
+from tests.browser.support import claim, module_loop, needs_browser, queue_item, sign_in
 from tests.realtime.clients import new_agent, new_customer
 from tests.support import LiveServer
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 HOSTILE = (
     "**Done.** <img src=x onerror=\"window.pwned='img'\"> "

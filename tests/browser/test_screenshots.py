@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tests.browser.screenshots import take_screenshots
-from tests.browser.support import needs_browser
+from tests.browser.support import module_loop, needs_browser
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def test_screenshots_are_small_pngs(

@@ -9,6 +9,7 @@ from tests.browser.support import (
     accessibility_violations,
     claim,
     escalated_customer,
+    module_loop,
     needs_browser,
     queue_item,
     sign_in,
@@ -16,7 +17,7 @@ from tests.browser.support import (
 from tests.realtime.clients import claimed_room, new_agent
 from tests.support import ADMIN_TOKEN, LiveServer
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 async def test_on_claim_the_console_shows_earlier_chats_and_a_draft_it_never_sends(

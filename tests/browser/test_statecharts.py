@@ -11,14 +11,21 @@ import httpx
 from supportflow.rooms.machine import RoomState, Trigger
 from supportflow.rooms.statechart import HIGHLIGHT_STYLE
 from tests.browser.conftest import NewContext
-from tests.browser.support import claim, escalated_customer, needs_browser, queue_item, sign_in
+from tests.browser.support import (
+    claim,
+    escalated_customer,
+    module_loop,
+    needs_browser,
+    queue_item,
+    sign_in,
+)
 from tests.realtime.clients import new_agent
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Locator
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 HIGHLIGHT_FILL = re.search(r"fill:(#\w+)", HIGHLIGHT_STYLE)[1]  # type: ignore[index]
 
 

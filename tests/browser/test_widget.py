@@ -14,13 +14,13 @@ from supportflow.sites import sign_user_id
 from supportflow.web.pages import NODE_MODULES
 from tests.browser.conftest import NewContext
 from tests.browser.host_pages import HostPage, HostSite, host_site
-from tests.browser.support import claim, needs_browser, queue_item, sign_in
+from tests.browser.support import claim, module_loop, needs_browser, queue_item, sign_in
 from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.async_api import Frame, Page
 
-pytestmark = needs_browser
+pytestmark = [needs_browser, module_loop]
 
 
 @pytest.fixture(name="shop", scope="module")
