@@ -71,8 +71,8 @@ class FoldExamples:
     async def learned_examples(self) -> list[Example]:
         return self._examples
 
-    async def learned_examples_mark(self) -> tuple[int, str]:
-        return len(self._examples), ""
+    async def learned_examples_mark(self) -> tuple[int, int]:
+        return len(self._examples), 0
 
 
 @dataclass

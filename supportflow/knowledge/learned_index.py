@@ -48,7 +48,7 @@ class Example(Protocol):
 class ExampleSource(Protocol):
     async def learned_examples(self) -> Sequence[Example]: ...
 
-    async def learned_examples_mark(self) -> tuple[int, str]:
+    async def learned_examples_mark(self) -> tuple[int, int]:
         """Changes whenever an example is added, edited or removed."""
         ...
 
@@ -59,10 +59,10 @@ class Snapshot:
 
     articles: tuple[str, ...]
     vectors: Matrix
-    mark: tuple[int, str]
+    mark: tuple[int, int]
 
 
-_EMPTY = Snapshot((), np.zeros((0, 0), dtype=np.float32), (0, ""))
+_EMPTY = Snapshot((), np.zeros((0, 0), dtype=np.float32), (0, 0))
 
 
 class LearnedIndex:

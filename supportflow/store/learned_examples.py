@@ -18,7 +18,12 @@ from supportflow.errors import NotFound
 from supportflow.store.database import Database, IntegrityError, Row
 from supportflow.store.query import Query, named_binds
 from supportflow.store.records import from_columns, utc_now
-from supportflow.store.schema import agents, escalations, learned_examples
+from supportflow.store.schema import (
+    agents,
+    escalations,
+    learned_examples,
+    learned_examples_changes,
+)
 
 ORIGINS = ("pick", "link", "admin")  # the console's pick, a link the agent sent, the admin
 
@@ -104,8 +109,14 @@ _HANDLED_CHAT = Query(
 )
 _MARK = Query(
     select(
-        func.count().label("n"), func.max(learned_examples.c.updated_at).label("latest")
-    ).select_from(learned_examples)
+        select(func.count()).select_from(learned_examples).scalar_subquery().label("n"),
+        learned_examples_changes.c.changes,
+    )
+)
+# In the transaction of every write to learned_examples (PostgreSQL: the row lock orders
+# concurrent writers, so each raises it once).
+_COUNT_CHANGE = Query(
+    update(learned_examples_changes).values(changes=learned_examples_changes.c.changes + 1)
 )
 
 
@@ -169,6 +180,7 @@ class LearnedExamplesRepository:
                     updated_at=now,
                     example_id=example_id,
                 )
+            await sql.run(_COUNT_CHANGE)
         return str(example_id)
 
     async def learned_example(self, example_id: str) -> LearnedExampleRecord:
@@ -201,6 +213,7 @@ class LearnedExamplesRepository:
             )
             if done.rowcount == 0:
                 raise _missing(example_id)
+            await sql.run(_COUNT_CHANGE)
         return await self.learned_example(example_id)
 
     async def delete_learned_example(self, example_id: str) -> None:
@@ -208,6 +221,7 @@ class LearnedExamplesRepository:
             done = await sql.run(_DELETE_EXAMPLE, example_id=example_id)
             if done.rowcount == 0:
                 raise _missing(example_id)
+            await sql.run(_COUNT_CHANGE)
 
     async def handled_chat(self, session_id: str, agent_id: str) -> bool:
         """Whether `agent_id` claimed (or was handed) an escalation of this chat: it may
@@ -215,13 +229,13 @@ class LearnedExamplesRepository:
         row = await self._db.read_one(_HANDLED_CHAT, session_id=session_id, agent_id=agent_id)
         return row is not None
 
-    async def learned_examples_mark(self) -> tuple[int, str]:
-        """(how many examples, the latest change): changes whenever one is added, edited or
-        removed, so a node re-reads the examples only when this moved."""
+    async def learned_examples_mark(self) -> tuple[int, int]:
+        """(how many examples, how many writes they have seen): changes whenever one is
+        added, edited or removed, so a node re-reads the examples only when this moved."""
         row = await self._db.read_one(_MARK)
-        if row is None:  # an aggregate always answers one row; typed as optional
-            return 0, ""
-        return int(row["n"]), str(row["latest"] or "")
+        if row is None:  # the migration writes the counter's row; typed as optional
+            return 0, 0
+        return int(row["n"]), int(row["changes"])
 
 
 def _missing(example_id: str) -> NotFound:

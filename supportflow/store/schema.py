@@ -280,6 +280,16 @@ learned_examples = Table(
     Index("learned_examples_by_article", "article_id"),
 )
 
+# One row: how many writes learned_examples has seen, raised in each write's transaction.
+# Nodes re-read the examples when it moves (LearnedExamplesRepository.learned_examples_mark):
+# the latest `updated_at` missed an edit made in the same millisecond as the write before
+# it, or by a node whose clock is behind.
+learned_examples_changes = Table(
+    "learned_examples_changes",
+    metadata,
+    Column("changes", BigInteger, nullable=False),
+)
+
 # Teams of agents and the topics each takes (issue 25): knowledge-base categories and
 # escalation reasons, JSON arrays of lower-case names.
 teams = Table(

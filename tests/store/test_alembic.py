@@ -117,7 +117,7 @@ async def store_opens(path: Path) -> int:
 async def test_alembic_builds_the_old_runners_schema_on_sqlite(tmp_path: Path) -> None:
     old_runner_database(tmp_path / "old.db")
     version, drift = await migrated(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
-    assert version == LATEST_SCHEMA_VERSION == 14
+    assert version == LATEST_SCHEMA_VERSION == 15
     # Stamped as 010 (nothing of the old runner re-run), then Alembic's own revisions on.
     assert await store_opens(tmp_path / "old.db") == LATEST_SCHEMA_VERSION
     assert drift == []

@@ -9,6 +9,7 @@ import pytest
 
 from supportflow.errors import NotFound
 from supportflow.store import RoomState, Store, utc_in
+from supportflow.store import learned_examples as learned_examples_sql
 
 
 async def test_a_chat_confirms_an_article_once_and_refreshes_it(store: Store) -> None:
@@ -79,8 +80,10 @@ async def test_examples_are_edited_removed_and_outlive_their_chat(store: Store) 
     kept = await store.learned_example(example.example_id)
     assert kept.session_id is None and kept.text == "calls drop"
 
+    edited_mark = await store.learned_examples_mark()
     await store.delete_learned_example(example.example_id)
-    assert await store.learned_examples_mark() == (0, "")
+    emptied = await store.learned_examples_mark()
+    assert emptied[0] == 0 and emptied != edited_mark
     for missing in (
         store.delete_learned_example(example.example_id),
         store.learned_example(example.example_id),
@@ -107,3 +110,28 @@ async def test_an_agent_who_handled_a_chat_is_known_after_it_left(store: Store) 
     await store.set_room_state(session.room_id, RoomState.CLOSED, (RoomState.AGENT_ASSIGNED,))
     assert await store.handled_chat(session.session_id, "bea")
     assert not await store.handled_chat(session.session_id, "cal")
+
+
+async def test_the_mark_moves_on_writes_in_one_millisecond(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every write stamped with the same time: a fast node's writes, or one whose clock is
+    # behind. The latest `updated_at` would not move; each write must still move the mark.
+    monkeypatch.setattr(learned_examples_sql, "utc_now", lambda: "2026-12-07T12:00:00.000Z")
+    session = await store.create_session("erin", token_digest="d-erin")
+    example = await store.confirm_example(
+        "calls-wifi-calling", "calls drop at home", "admin", "admin", session.session_id
+    )
+    marks = [await store.learned_examples_mark()]
+    await store.update_learned_example(example.example_id, "admin", "calls drop", None)
+    marks.append(await store.learned_examples_mark())
+    await store.confirm_example(
+        "calls-wifi-calling", "calls drop at home again", "admin", "admin", session.session_id
+    )
+    marks.append(await store.learned_examples_mark())
+    await store.delete_learned_example(example.example_id)
+    marks.append(await store.learned_examples_mark())
+    assert len(set(marks)) == len(marks), marks
+    with pytest.raises(NotFound):
+        await store.delete_learned_example(example.example_id)
+    assert await store.learned_examples_mark() == marks[-1]  # a refused write is no change
