@@ -58,7 +58,7 @@ _MAY_NEED_WORDS = re.compile(r"[#&]|([A-Za-z])\1{2,}|[^\x00-\x7f]")
 
 
 def needs_words(text: str) -> bool:
-    """True when reading `text` would read wordsegment's word counts first."""
+    """True when the word counts are not read yet and reading `text` may need them."""
     return not wordsegment.UNIGRAMS and _MAY_NEED_WORDS.search(text) is not None
 
 
