@@ -189,12 +189,15 @@ def export(model: SentenceTransformer, cache: ExportCache, identity: dict[str, A
     except Exception as error:  # the exporter raises many kinds; all mean "no export"
         raise ExportFailed(f"torch.onnx.export failed: {type(error).__name__}: {error}") from error
     _write_atomically(cache.tokenizer, lambda path: tokenizer.save(str(path)))
-    reference = model.encode(
-        list(CHECK_SENTENCES),
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=False,
-    ).astype(np.float32)
+    reference: Matrix = np.asarray(
+        model.encode(
+            list(CHECK_SENTENCES),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ),
+        dtype=np.float32,
+    )
 
     def write_reference(path: Path) -> None:
         with path.open("wb") as file:

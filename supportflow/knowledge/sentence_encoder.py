@@ -68,7 +68,7 @@ def load_sentence_model(name_or_path: str | None) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # no bars in logs
+    transformers_logging.disable_progress_bar()  # no bars in logs
     model = SentenceTransformer(
         name_or_path or default_model_path(), device="cpu", local_files_only=True
     )
