@@ -32,7 +32,7 @@ from tests.support import (
     served_parts,
     server_settings,
     shared_demo_folder,
-    shared_encoder_cache,
+    shared_encoder_folder,
     shared_server,
 )
 
@@ -88,7 +88,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Server processes started by tests inherit the environment: one ONNX export for the run.
-os.environ.setdefault("SUPPORTFLOW_ENCODER_CACHE_DIR", str(shared_encoder_cache()))
+os.environ.setdefault("SUPPORTFLOW_ENCODER_CACHE_DIR", str(shared_encoder_folder()))
 # Made here, before pytest-xdist starts its workers, so that they inherit it: one demo store.
 shared_demo_folder()
 

@@ -50,7 +50,6 @@ UNIT_SECONDS = {
     "tests/browser/test_widget.py": 35,
     "tests/knowledge/test_chroma_server.py": 35,
     "tests/browser/test_help_center.py": 30,
-    "tests/knowledge/test_encoder.py::test_the_serving_process_never_imports_torch": 30,
     "tests/conversation/test_acts.py": 30,
     "tests/reliability/test_crash.py": 25,
     "tests/browser/test_dropped.py": 20,

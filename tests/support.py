@@ -94,12 +94,47 @@ SHARED_ENCODER_CACHE = "SUPPORTFLOW_TESTS_ENCODER_CACHE"
 SHARED_DEMO_STORE = "SUPPORTFLOW_TESTS_DEMO_STORE"
 
 
+def shared_encoder_folder() -> Path:
+    """Where the run's ONNX export is kept (conftest.py hands it to every process the run
+    starts, before it is made). The process that made the folder removes it at exit."""
+    return _run_folder(SHARED_ENCODER_CACHE, "supportflow-test-encoder-")
+
+
+# A serving process's start on an empty cache, as `supportflow serve` makes it: the export
+# runs in its child; it prints the torch modules the process itself then holds.
+LOADS_WITHOUT_TORCH = """
+import sys
+from pathlib import Path
+from supportflow.knowledge.encoder_choice import load_encoder
+from supportflow.knowledge.onnx_encoder import OnnxEncoder
+chosen = load_encoder(None, "onnx", Path(sys.argv[1]))
+assert isinstance(chosen.encoder, OnnxEncoder), chosen
+print(sorted(name for name in sys.modules if name == "torch" or name.startswith("torch.")))
+"""
+# What the start that made the run's export printed, beside the export.
+FIRST_EXPORT_RECORD = "first-start.txt"
+
+
 @functools.cache
 def shared_encoder_cache() -> Path:
     """One ONNX export of the model for the whole test run, which every server (threads and
-    processes: conftest.py puts it in the environment) and every xdist worker reuses: one
-    export, not one a server or a worker. The process that made it removes it at exit."""
-    return _run_folder(SHARED_ENCODER_CACHE, "supportflow-test-encoder-")
+    processes) and every xdist worker reuses: one export, not one a server or a worker.
+
+    The first process to ask makes it by starting LOADS_WITHOUT_TORCH on the empty folder,
+    and keeps what that start printed (FIRST_EXPORT_RECORD):
+    test_the_serving_process_never_imports_torch reads it instead of exporting once more
+    (tens of seconds of CPU)."""
+    root = shared_encoder_folder()
+    with FileLock(str(root / ".first-start.lock")):
+        if not any(root.glob("*/manifest.json")):
+            start = [sys.executable, "-c", LOADS_WITHOUT_TORCH, str(root)]
+            made = subprocess.run(
+                start, capture_output=True, text=True, timeout=STARTUP_SECONDS, check=False
+            )
+            if made.returncode == 0:
+                (root / FIRST_EXPORT_RECORD).write_text(made.stdout)
+            # else: the next load exports (or says why it cannot), as a server would
+    return root
 
 
 @functools.cache
