@@ -428,6 +428,8 @@ def wait_for_health(
     """Poll a server PROCESS's /api/health until it answers (200 when `healthy`), failing
     with the process's output (or `log`) if it exits first or never does."""
     deadline = time.monotonic() + timeout
+    # What the last poll got, for the failure: up but unhealthy (which part) or not up.
+    last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"{url}: the server exited early:\n{_output(process, log)}")
@@ -435,10 +437,13 @@ def wait_for_health(
             response = httpx.get(f"{url}/api/health", timeout=2, verify=LOOPBACK_TLS)
             if not healthy or response.status_code == 200:
                 return response
-        except httpx.TransportError:
-            pass
+            last = f"{response.status_code} {response.text[:500]}"
+        except httpx.TransportError as error:
+            last = repr(error)
         time.sleep(0.3)
-    raise AssertionError(f"{url} never became healthy:\n{_output(process, log)}")
+    raise AssertionError(
+        f"{url} never became healthy (last poll: {last}):\n{_output(process, log)}"
+    )
 
 
 def _output(process: subprocess.Popen[Any], log: Path | None) -> str:

@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -14,7 +16,21 @@ from tests.services import RedisNamespace
 from tests.support import ADMIN_TOKEN, free_ports, wait_for_health
 
 
-def serve_workers(tmp_path: Path, workers: int, **env: str) -> subprocess.Popen[str]:
+def node_pids(log: Path, runner: subprocess.Popen[str], count: int) -> list[int]:
+    """The pids of the nodes the runner says it started ("node <id> <url> pid <pid>")."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        lines = [line for line in log.read_text().splitlines() if line.startswith("node ")]
+        if len(lines) >= count:
+            return [int(line.split(" pid ")[1]) for line in lines[:count]]
+        assert runner.poll() is None, log.read_text()[-3000:]
+        time.sleep(0.1)
+    raise AssertionError(f"the runner named no {count} nodes:\n{log.read_text()[-3000:]}")
+
+
+def serve_workers(
+    tmp_path: Path, workers: int, output: IO[str] | int = subprocess.PIPE, **env: str
+) -> subprocess.Popen[str]:
     base = {
         key: value
         for key, value in os.environ.items()
@@ -32,7 +48,7 @@ def serve_workers(tmp_path: Path, workers: int, **env: str) -> subprocess.Popen[
         ],
         cwd=tmp_path,
         env={**base, "SUPPORTFLOW_DATA_DIR": str(tmp_path / "data"), **env},
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -55,36 +71,35 @@ def test_a_node_that_dies_stops_the_others(
     tmp_path: Path, redis_namespace: RedisNamespace, chroma_server: str
 ) -> None:
     port = free_ports(2)
-    runner = serve_workers(
-        tmp_path,
-        2,
-        args=f"--port {port}",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
-        SUPPORTFLOW_ADMIN_TOKEN=ADMIN_TOKEN,
-        SUPPORTFLOW_DEMO_KB="0",
-        SUPPORTFLOW_REDIS_URL=redis_namespace.url,
-        SUPPORTFLOW_REDIS_PREFIX=redis_namespace.prefix.rstrip(":"),
-        SUPPORTFLOW_CHROMA_URL=chroma_server,
-        HF_HUB_OFFLINE="1",
-    )
+    # The nodes' logs go to a file, not a pipe: nobody reads a pipe while the nodes start,
+    # and a failure shows what they said.
+    log = tmp_path / "workers.log"
+    with log.open("w") as output:
+        runner = serve_workers(
+            tmp_path,
+            2,
+            output,
+            args=f"--port {port}",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'shared.db'}",
+            SUPPORTFLOW_ADMIN_TOKEN=ADMIN_TOKEN,
+            SUPPORTFLOW_DEMO_KB="0",
+            SUPPORTFLOW_REDIS_URL=redis_namespace.url,
+            SUPPORTFLOW_REDIS_PREFIX=redis_namespace.prefix.rstrip(":"),
+            SUPPORTFLOW_CHROMA_URL=chroma_server,
+            HF_HUB_OFFLINE="1",
+        )
     try:
-        assert runner.stdout is not None
-        pids = []
-        for _ in range(2):
-            line = runner.stdout.readline()
-            assert line.startswith("node "), line
-            pids.append(int(line.split(" pid ")[1]))
+        pids = node_pids(log, runner, 2)
         for offset in range(2):
-            wait_for_health(f"http://127.0.0.1:{port + offset}", runner)
+            wait_for_health(f"http://127.0.0.1:{port + offset}", runner, log=log)
         os.kill(pids[0], signal.SIGKILL)
-        output, _ = runner.communicate(timeout=90)
+        runner.wait(timeout=90)
     finally:
         if runner.poll() is None:
             runner.kill()
         runner.wait()
-        if runner.stdout is not None:  # left open, it warns (an error) in a later test
-            runner.stdout.close()
+    said = log.read_text()
     assert runner.returncode == 1
-    assert f"(pid {pids[0]}) exited with status -9; stopping the others" in output
+    assert f"(pid {pids[0]}) exited with status -9; stopping the others" in said
     with pytest.raises(ProcessLookupError):
         os.kill(pids[1], 0)  # the other node was stopped (and reaped) too
