@@ -115,6 +115,14 @@ print(sorted(name for name in sys.modules if name == "torch" or name.startswith(
 FIRST_EXPORT_RECORD = "first-start.txt"
 
 
+def encoder_start(cache_root: Path) -> subprocess.CompletedProcess[str]:
+    """Run LOADS_WITHOUT_TORCH on `cache_root` (its output captured)."""
+    start = [sys.executable, "-c", LOADS_WITHOUT_TORCH, str(cache_root)]
+    return subprocess.run(
+        start, capture_output=True, text=True, timeout=STARTUP_SECONDS, check=False
+    )
+
+
 @functools.cache
 def shared_encoder_cache() -> Path:
     """One ONNX export of the model for the whole test run, which every server (threads and
@@ -127,10 +135,7 @@ def shared_encoder_cache() -> Path:
     root = shared_encoder_folder()
     with FileLock(str(root / ".first-start.lock")):
         if not any(root.glob("*/manifest.json")):
-            start = [sys.executable, "-c", LOADS_WITHOUT_TORCH, str(root)]
-            made = subprocess.run(
-                start, capture_output=True, text=True, timeout=STARTUP_SECONDS, check=False
-            )
+            made = encoder_start(root)
             if made.returncode == 0:
                 (root / FIRST_EXPORT_RECORD).write_text(made.stdout)
             # else: the next load exports (or says why it cannot), as a server would

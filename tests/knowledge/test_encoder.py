@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import logging
 import shutil
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +29,7 @@ from supportflow.knowledge.onnx_export import (
 )
 from supportflow.knowledge.sentence_encoder import TorchEncoder, default_model_path
 from tests.knowledge.shared import ARTICLES
-from tests.support import FIRST_EXPORT_RECORD, LOADS_WITHOUT_TORCH, shared_encoder_cache
+from tests.support import FIRST_EXPORT_RECORD, encoder_start, shared_encoder_cache
 
 pytestmark = pytest.mark.slow  # the real model, exported and loaded
 
@@ -142,13 +141,7 @@ def test_one_process_loads_and_checks_an_export_once_until_its_files_change(
 
 def _start(cache_root: Path) -> list[str]:
     """A serving process's start on `cache_root`: the torch modules it holds afterwards."""
-    result = subprocess.run(
-        [sys.executable, "-c", LOADS_WITHOUT_TORCH, str(cache_root)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = encoder_start(cache_root)
     assert result.returncode == 0, result.stderr[-2000:]
     held: list[str] = ast.literal_eval(result.stdout.strip())
     return held
