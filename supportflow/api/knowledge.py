@@ -80,6 +80,12 @@ class DocumentIn(BaseModel):
     title: Annotated[str, NotBlank, StringConstraints(max_length=300)]
     category: str = "general"
     id: Annotated[str, StringConstraints(max_length=200, pattern=r"^(:?[^:])*:?$")] | None = None
+    examples: list[Annotated[str, NotBlank, StringConstraints(max_length=300)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="messages this article answers, in customers' words: searched to find"
+        " the article, never shown (docs/reading.md)",
+    )
 
 
 class IngestRequest(BaseModel):
@@ -120,6 +126,7 @@ class PassageOut(BaseModel):
 
 class DocumentDetailOut(DocumentOut):
     chunks: list[PassageOut]
+    examples: list[str]
 
 
 class Deleted(BaseModel):
@@ -198,6 +205,7 @@ async def get_document(doc_id: str) -> DocumentDetailOut:
     return DocumentDetailOut(
         **DocumentOut.of(detail.summary).model_dump(),
         chunks=[PassageOut(position=p.position, text=p.text) for p in detail.passages],
+        examples=list(detail.examples),
     )
 
 
@@ -220,7 +228,8 @@ async def _documents_from_request() -> list[Document]:
         for upload in uploads:
             documents.extend(documents_from_bytes(upload.filename or "upload.txt", upload.read()))
         for document in documents:
-            ensure_encodable((document.id, document.title, document.category, document.content))
+            fields = (document.id, document.title, document.category, document.content)
+            ensure_encodable((*fields, *document.examples))
         return documents
     body = await request.get_json(force=True, silent=True)
     ensure_encodable(body, "body")
@@ -230,4 +239,7 @@ async def _documents_from_request() -> list[Document]:
         parsed = IngestRequest.model_validate(body)
     except ValidationError as error:
         raise invalid_input(error, "body") from None
-    return [Document(d.id or "", d.title, d.category, d.content) for d in parsed.documents]
+    return [
+        Document(d.id or "", d.title, d.category, d.content, tuple(d.examples))
+        for d in parsed.documents
+    ]

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sentencex import segment
 
@@ -33,6 +34,11 @@ MAX_CLAUSES = 6
 # problem).
 RRF_K = 10
 WHOLE_WEIGHT = 2.0
+# The articles whose examples the message is closest to (knowledge/article_examples.py) are
+# one more reading of it, in customers' words rather than the articles': a clause's weight,
+# half the whole message's, since the examples are a few tens of sentences per article, not
+# the article. Chosen, not fitted.
+EXAMPLES_WEIGHT = 1.0
 # How far an article the customer already tried falls: half a first place in one reading,
 # enough to drop it below a close alternative, not below an unrelated one. Chosen.
 ATTEMPTED_PENALTY = 0.05
@@ -58,7 +64,13 @@ _FAILED = re.compile(
 # follows ("I tried again and the download still fails") is the problem, not the attempt.
 _ATTEMPT_ENDS = re.compile(r"\s*(?:[,;]|\.\.+|\b(?:and|but|then)\b)\s*", re.IGNORECASE)
 
-Search = Callable[[str], Awaitable[Retrieval]]
+
+class Search(Protocol):
+    """KnowledgeBase.search, as a reading uses it."""
+
+    def __call__(
+        self, question: str, max_documents: int = 5, with_examples: bool = False
+    ) -> Awaitable[Retrieval]: ...
 
 
 @dataclass(frozen=True)
@@ -123,37 +135,42 @@ def reports_attempt(text: str) -> bool:
 
 
 async def read_message(search: Search, text: str) -> Retrieval:
-    """`text`'s retrieval: whole, fused with its clauses' when it has two or more."""
+    """`text`'s retrieval: whole, fused with its clauses' when it has two or more, and with
+    the articles whose examples it is closest to when any article has examples."""
     parts = clauses(text)
+    whole_search = search(text, with_examples=True)
     if len(parts) < 2:
-        return await search(text)
-    whole, *by_clause = await asyncio.gather(search(text), *(search(part.text) for part in parts))
+        whole = await whole_search
+        return fuse_readings(whole, []) if whole.by_examples else whole
+    whole, *by_clause = await asyncio.gather(whole_search, *(search(part.text) for part in parts))
     return fuse_readings(whole, list(zip(parts, by_clause, strict=True)))
 
 
 def fuse_readings(whole: Retrieval, by_clause: list[tuple[Clause, Retrieval]]) -> Retrieval:
     """The articles of every reading by reciprocal rank fusion; tried articles lowered.
 
-    Each article keeps the match of the reading that ranked it best, so its scores stay
-    those of one real search (the confidence calibration reads them).
+    The readings are the whole message, its articles by their examples
+    (`whole.by_examples`) and each clause. Each article keeps the match of the reading that
+    ranked it best, so its scores stay those of one real search (the confidence calibration
+    reads them).
     """
     attempted = {
         reading.best.doc_id
         for clause, reading in by_clause
         if clause.attempted and reading.best is not None
     }
-    weighted = [(WHOLE_WEIGHT, whole)] + [
-        (1.0, reading) for clause, reading in by_clause if not clause.attempted
+    weighted = [(WHOLE_WEIGHT, whole.documents), (EXAMPLES_WEIGHT, whole.by_examples)] + [
+        (1.0, reading.documents) for clause, reading in by_clause if not clause.attempted
     ]
     fused: dict[str, float] = {}
     kept: dict[str, tuple[int, DocumentMatch]] = {}
-    for weight, reading in weighted:
-        for rank, doc in enumerate(reading.documents):
+    for weight, documents in weighted:
+        for rank, doc in enumerate(documents):
             fused[doc.doc_id] = fused.get(doc.doc_id, 0.0) + weight / (RRF_K + rank)
             if doc.doc_id not in kept or rank < kept[doc.doc_id][0]:
                 kept[doc.doc_id] = (rank, doc)
     for doc_id in attempted & fused.keys():
         fused[doc_id] -= ATTEMPTED_PENALTY
     order = sorted(fused, key=lambda doc_id: fused[doc_id], reverse=True)
-    count = max(len(reading.documents) for _, reading in weighted)
+    count = max(len(documents) for _, documents in weighted)
     return Retrieval(whole.question, tuple(kept[doc_id][1] for doc_id in order[:count]))

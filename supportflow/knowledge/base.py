@@ -24,13 +24,18 @@ from supportflow.knowledge.documents import (
     split_sentence_units,
 )
 from supportflow.knowledge.embedder import Embedder
+from supportflow.knowledge.example_store import StoredExample
 from supportflow.knowledge.freshness import ChangeWatch
 from supportflow.knowledge.passage_store import PassageStore
 from supportflow.knowledge.retrieval import Retrieval, Retriever
 from supportflow.knowledge.title_store import StoredArticle, StoredTitle
+from supportflow.social_text import readable
 
 MAX_TITLE_CHARS = 300
 MAX_ID_CHARS = 200
+# An example is one customer message, and an article needs tens, not thousands.
+MAX_EXAMPLE_CHARS = 300
+MAX_EXAMPLES = 100
 # Whole articles kept in memory for the answerer and the help center, most recent first.
 ARTICLES_CACHED = 256
 
@@ -63,6 +68,7 @@ class DocumentSummary:
 class DocumentDetail:
     summary: DocumentSummary
     passages: tuple[Passage, ...]
+    examples: tuple[str, ...] = ()
 
 
 class KnowledgeBase:
@@ -127,7 +133,8 @@ class KnowledgeBase:
         doc_id = doc.id.strip() or document_id_for(title, content)
         if len(doc_id) > MAX_ID_CHARS or "::" in doc_id:
             raise InvalidInput(f"{where}.id must be under {MAX_ID_CHARS} characters without '::'")
-        return Document(doc_id, title, category or "general", content)
+        examples = _checked_examples(where, doc.examples)
+        return Document(doc_id, title, category or "general", content, examples)
 
     async def ingest(self, documents: Sequence[Document]) -> IngestResult:
         """Validate, chunk, embed and upsert; each id's old passages are replaced."""
@@ -158,10 +165,22 @@ class KnowledgeBase:
         # One encode for the whole batch, the titles with it (retrieval reads their vectors
         # back rather than embedding them at a start), and one delete plus a few large
         # upserts: the model and Chroma both pay per call, not per row.
-        encoded = await self.embedder.embed_documents(
-            [_embedded_text(u) for u in flat] + list(titles.values())
+        examples = [(doc_id, checked[index].examples) for doc_id, index in last.items()]
+        # Read as questions are (social text as plain words), off the loop: it is CPU work.
+        example_texts = await asyncio.to_thread(
+            lambda: [readable(text) for _, texts in examples for text in texts]
         )
-        vectors, title_vectors = encoded[: len(flat)], encoded[len(flat) :]
+        encoded = await self.embedder.embed_documents(
+            [_embedded_text(u) for u in flat] + list(titles.values()) + example_texts
+        )
+        vectors = encoded[: len(flat)]
+        title_vectors = encoded[len(flat) : len(flat) + len(titles)]
+        example_vectors = iter(encoded[len(flat) + len(titles) :])
+        stored_examples = [
+            StoredExample(doc_id, position, text, next(example_vectors))
+            for doc_id, texts in examples
+            for position, text in enumerate(texts)
+        ]
         when = datetime.now(UTC).isoformat(timespec="seconds")
         kept = [
             (unit, vector)
@@ -179,6 +198,7 @@ class KnowledgeBase:
                     doc_id: StoredTitle(title, vector, _stored_article(checked[last[doc_id]], when))
                     for (doc_id, title), vector in zip(titles.items(), title_vectors, strict=True)
                 },
+                stored_examples,
             )
             self._forget_derived()
         chunks = sum(1 for unit in flat if unit.kind == PASSAGE)
@@ -204,7 +224,8 @@ class KnowledgeBase:
         summary = DocumentSummary(
             doc_id, first.title, first.category, len(rows), rows[0].updated_at
         )
-        return DocumentDetail(summary, tuple(row.passage for row in rows))
+        examples = await self.store.example_texts(doc_id)
+        return DocumentDetail(summary, tuple(row.passage for row in rows), tuple(examples))
 
     async def delete_document(self, doc_id: str) -> int:
         async with self._write_lock:
@@ -214,9 +235,11 @@ class KnowledgeBase:
             raise NotFound(f"no document {doc_id!r}", "document_not_found")
         return removed
 
-    async def search(self, question: str, max_documents: int = 5) -> Retrieval:
+    async def search(
+        self, question: str, max_documents: int = 5, with_examples: bool = False
+    ) -> Retrieval:
         await self._check_freshness()
-        return await self.retriever.search(question, max_documents)
+        return await self.retriever.search(question, max_documents, with_examples)
 
     async def catalogue(self) -> list[DocumentSummary]:
         """`list_documents`, kept until the knowledge base changes (the help center's index)."""
@@ -277,6 +300,26 @@ class KnowledgeBase:
 
     async def passage_count(self) -> int:
         return await self.store.count()
+
+
+def _checked_examples(where: str, examples: Sequence[str]) -> tuple[str, ...]:
+    if len(examples) > MAX_EXAMPLES:
+        raise InvalidInput(
+            f"{where}.examples holds {len(examples)} examples; at most {MAX_EXAMPLES}",
+            "too_many_examples",
+        )
+    checked: list[str] = []
+    for index, example in enumerate(examples):
+        text = " ".join(example.split())
+        if not text:
+            raise InvalidInput(f"{where}.examples[{index}] must not be empty", "empty_example")
+        if len(text) > MAX_EXAMPLE_CHARS:
+            raise InvalidInput(
+                f"{where}.examples[{index}] is longer than {MAX_EXAMPLE_CHARS} characters",
+                "example_too_long",
+            )
+        checked.append(text)
+    return tuple(dict.fromkeys(checked))  # a repeated example says nothing more
 
 
 def _slice_for(

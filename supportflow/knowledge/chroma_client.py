@@ -36,6 +36,7 @@ import httpx
 
 from supportflow.errors import ConfigurationError
 from supportflow.knowledge.chroma_errors import unavailable
+from supportflow.knowledge.example_store import ExampleStore, open_example_collection
 from supportflow.knowledge.title_store import TitleStore, open_title_collection
 
 COLLECTION_NAME = "supportflow_passages"
@@ -78,12 +79,17 @@ def open_client(chroma_dir: Path | None, chroma_url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
 
 
-def open_collections(client: Any) -> tuple[Any, TitleStore]:
-    """The passages' collection (cosine space; created if new) and the titles' beside it."""
+def open_collections(client: Any) -> tuple[Any, TitleStore, ExampleStore]:
+    """The passages' collection (cosine space; created if new), and the titles' and the
+    article examples' beside it."""
     passages = client.get_or_create_collection(
         COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
-    return passages, TitleStore(open_title_collection(client, COLLECTION_NAME))
+    return (
+        passages,
+        TitleStore(open_title_collection(client, COLLECTION_NAME)),
+        ExampleStore(open_example_collection(client, COLLECTION_NAME)),
+    )
 
 
 def close_client(client: Any) -> None:

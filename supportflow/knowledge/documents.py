@@ -34,6 +34,9 @@ class Document:
     title: str
     category: str
     content: str
+    # Messages this article answers, in customers' words (article_examples.py): searched,
+    # never shown.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Passages and their vectors in Chroma: the knowledge base's store, async and batched.
 
-One collection in cosine space, and beside it the documents' title vectors (title_store.py).
+One collection in cosine space, and beside it the documents' title vectors (title_store.py)
+and their articles' examples (example_store.py).
 Chroma's client is blocking, so every call runs in a worker thread, its failures mapped to
 Unavailable `knowledge_unavailable` (chroma_errors.py). Nearest-neighbour queries from
 concurrent rooms are micro-batched (batching.py) into one `collection.query` with many query
@@ -29,6 +30,12 @@ from supportflow.knowledge.chroma_client import (
 )
 from supportflow.knowledge.chroma_errors import guarded
 from supportflow.knowledge.documents import PASSAGE, SENTENCE, Passage
+from supportflow.knowledge.example_store import (
+    NO_EXAMPLES,
+    ExampleStore,
+    ExampleVectors,
+    StoredExample,
+)
 from supportflow.knowledge.nearest import FOLD_MAX_BATCH
 from supportflow.knowledge.title_store import StoredArticle, StoredTitle, TitleStore
 from supportflow.knowledge.unit_cache import UnitCache
@@ -62,10 +69,14 @@ class PassageStore:
         policy: BatchPolicy | None = None,
         cache_units: bool = True,
         metrics: Metrics = UNOBSERVED,
+        examples: ExampleStore | None = None,
     ) -> None:
+        """`examples`: where article examples are kept; None for a store over a bare
+        collection (some tests), which keeps none and reads back none."""
         self._client = client
         self._collection = collection
         self.titles = titles
+        self.examples = examples
         self._cache = UnitCache() if cache_units else None
         self._nearest = {
             kind: MicroBatcher[NearestRequest, list[PassageHit]](
@@ -93,12 +104,12 @@ class PassageStore:
     ) -> PassageStore:
         """Open (creating if needed) the collection; Unavailable when no server answers."""
 
-        def open_blocking() -> tuple[Any, Any, TitleStore]:
+        def open_blocking() -> tuple[Any, Any, TitleStore, ExampleStore]:
             client = open_client(chroma_dir, chroma_url)
             return client, *open_collections(client)
 
-        client, collection, titles = await asyncio.to_thread(guarded, open_blocking)
-        return cls(client, collection, titles, policy, metrics=metrics)
+        client, collection, titles, examples = await asyncio.to_thread(guarded, open_blocking)
+        return cls(client, collection, titles, policy, metrics=metrics, examples=examples)
 
     async def close(self) -> None:
         """Close the connections to a Chroma server (nothing to do for the embedded store)."""
@@ -146,14 +157,17 @@ class PassageStore:
         vectors: Sequence[list[float]],
         when: str,
         titles: Mapping[str, StoredTitle],
+        examples: Sequence[StoredExample] = (),
     ) -> None:
         """Make `units` the whole of every document in `doc_ids`, in as few calls as possible,
-        and `titles` (by doc_id) their title vectors.
+        `titles` (by doc_id) their title vectors and `examples` their articles' examples.
 
         One delete for all the documents' old units, then upserts of thousands of rows:
         per-document round trips cost more than the writes themselves on a large ingest.
         """
-        await self._run(self._replace_many_blocking, doc_ids, units, vectors, when, titles)
+        await self._run(
+            self._replace_many_blocking, doc_ids, units, vectors, when, titles, examples
+        )
 
     def _replace_many_blocking(
         self,
@@ -162,12 +176,16 @@ class PassageStore:
         vectors: Sequence[list[float]],
         when: str,
         titles: Mapping[str, StoredTitle],
+        examples: Sequence[StoredExample],
     ) -> None:
         if not doc_ids:
             return
-        # Titles before passages: an index build reads passages, then titles, so one that
-        # sees a document's new passages finds its new title stored too.
+        # Titles and examples before passages: an index build reads passages, then the
+        # others, so one that sees a document's new passages finds its new title and
+        # examples stored too.
         self.titles.put(titles)
+        if self.examples is not None:
+            self.examples.replace(doc_ids, examples)
         where: dict[str, Any] = (
             {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
         )
@@ -197,6 +215,8 @@ class PassageStore:
                     self._collection.delete(ids=found["ids"])
                     # After the passages: a title without passages is never read into an index.
                     self.titles.delete([doc_id])
+                    if self.examples is not None:
+                        self.examples.delete([doc_id])
                 finally:
                     self.forget_cached_units()
                 self._stamp_write()
@@ -227,6 +247,18 @@ class PassageStore:
     async def title_vectors(self) -> dict[str, StoredTitle]:
         """Every stored title vector by doc_id, whole (one read; titles.py uses them)."""
         return await self._run(self.titles.read)
+
+    async def example_vectors(self) -> ExampleVectors:
+        """Every article example's doc_id and vector (one read; article_examples.py)."""
+        if self.examples is None:
+            return NO_EXAMPLES
+        return await self._run(self.examples.read)
+
+    async def example_texts(self, doc_id: str) -> list[str]:
+        """One article's examples as written (none for a store that keeps none)."""
+        if self.examples is None:
+            return []
+        return await self._run(self.examples.texts, doc_id)
 
     async def article(self, doc_id: str) -> StoredArticle | None:
         """The article as ingested (title_store.py), or None when it was not kept."""

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from supportflow.knowledge.article_examples import ExampleIndex
 from supportflow.knowledge.embedder import Embedder
 from supportflow.knowledge.learned_fusion import (
     learned_bonus,
@@ -68,6 +69,9 @@ class Retrieval:
 
     question: str
     documents: tuple[DocumentMatch, ...]
+    # Asked `with_examples`: the articles whose examples the question is closest to, in
+    # that order (article_examples.py); empty when not asked or none has examples.
+    by_examples: tuple[DocumentMatch, ...] = ()
 
     @property
     def best(self) -> DocumentMatch | None:
@@ -94,6 +98,7 @@ class Indexes:
     lexical: LexicalIndex
     vocabulary: Vocabulary
     titles: TitleIndex
+    examples: ExampleIndex
 
 
 class Retriever:
@@ -127,7 +132,11 @@ class Retriever:
         self._indexes = None
         self._invalidations += 1
 
-    async def search(self, question: str, max_documents: int = 5) -> Retrieval:
+    async def search(
+        self, question: str, max_documents: int = 5, with_examples: bool = False
+    ) -> Retrieval:
+        """The documents that best match `question`; `with_examples`: also the articles
+        whose examples it is closest to (`Retrieval.by_examples`)."""
         started = time.perf_counter()
         indexes = await self._current_indexes()
         query = indexes.vocabulary.clean_query(question) if self._repair_spelling else question
@@ -144,7 +153,10 @@ class Retriever:
         titles = indexes.titles.similarities(vector) if self._title_weight > 0 else {}
         documents = self._rank(passages, sentences, lexical, titles, learned)
         self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
-        return Retrieval(question, tuple(documents[:max_documents]))
+        by_examples = (
+            indexes.examples.reorder(vector, documents)[:max_documents] if with_examples else []
+        )
+        return Retrieval(question, tuple(documents[:max_documents]), tuple(by_examples))
 
     async def _current_indexes(self) -> Indexes:
         if self._indexes is None:
@@ -158,7 +170,8 @@ class Retriever:
                 if self._title_weight > 0
                 else TitleIndex([], [])
             )
-            built = Indexes(LexicalIndex(passages), vocabulary, titles)
+            examples = ExampleIndex(await self._store.example_vectors())
+            built = Indexes(LexicalIndex(passages), vocabulary, titles, examples)
             # Invalidated while the passages were read: they may predate the write, so they
             # serve this search but are not kept for the next.
             if invalidations == self._invalidations:

@@ -4,7 +4,8 @@ Used by the multipart upload of `POST /api/ingest`, by the demo knowledge base l
 the `supportflow ingest` CLI, so a file means the same document whichever way it arrives.
 
 - `.md`  : optional front matter (`---` / `key: value` lines / `---`) with id, title,
-           category; otherwise the first `# heading` (or the file name) is the title.
+           category, and `examples:` followed by `  - text` lines (article_examples.py);
+           otherwise the first `# heading` (or the file name) is the title.
 - `.txt` : the file name is the title.
 Files without an explicit id take their file name (without suffix) as id, so uploading a
 changed file again replaces its earlier version.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from supportflow.knowledge.documents import Document
 
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".json", ".jsonl", ".pdf")
 DEFAULT_CATEGORY = "general"
+# A front-matter list item: "  - text".
+_LIST_ITEM = re.compile(r"^\s*-\s+(.*\S)\s*$")
 
 
 def documents_from_bytes(filename: str, data: bytes) -> list[Document]:
@@ -58,23 +62,36 @@ def documents_from_bytes(filename: str, data: bytes) -> list[Document]:
 def markdown_document(text: str, fallback_id: str) -> Document:
     """A Markdown article; front matter wins over the heading and the file name."""
     meta: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
     body = text
     lines = text.lstrip("\ufeff").splitlines()
     if lines and lines[0].strip() == "---":
+        key = ""
         for index, line in enumerate(lines[1:], 1):
             if line.strip() == "---":
                 body = "\n".join(lines[index + 1 :])
                 break
-            key, sep, value = line.partition(":")
+            item = _LIST_ITEM.match(line)
+            if item is not None and key and not meta.get(key):
+                # A list under the last key ("examples:" then "  - ..." lines).
+                lists.setdefault(key, []).append(_unquoted(item.group(1)))
+                continue
+            name, sep, value = line.partition(":")
             if sep:
-                meta[key.strip().lower()] = value.strip().strip("\"'")
+                key = name.strip().lower()
+                meta[key] = _unquoted(value)
     title = meta.get("title") or _first_heading(body) or _title_from_name(fallback_id)
     return Document(
         meta.get("id", fallback_id),
         title,
         meta.get("category", DEFAULT_CATEGORY),
         body.strip(),
+        tuple(lists.get("examples", ())),
     )
+
+
+def _unquoted(value: str) -> str:
+    return value.strip().strip("\"'")
 
 
 def demo_documents() -> list[Document]:
@@ -118,9 +135,20 @@ def _from_json_value(filename: str, value: Any) -> list[Document]:
                 str(item.get("title") or ""),
                 str(item.get("category") or DEFAULT_CATEGORY),
                 str(item.get("content") or ""),
+                _examples(filename, item.get("examples")),
             )
         )
     return documents
+
+
+def _examples(filename: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(text, str) for text in value):
+        raise InvalidInput(
+            f"{filename}: a document's examples must be a list of strings", "unreadable_file"
+        )
+    return tuple(value)
 
 
 def _pdf_text(filename: str, data: bytes) -> str:

@@ -130,17 +130,55 @@ def test_the_article_already_tried_falls_below_the_next_step() -> None:
 
 
 async def test_a_one_clause_message_is_searched_once_as_it_is() -> None:
-    searched: list[str] = []
+    searched: list[tuple[str, bool]] = []
 
-    async def search(text: str) -> Retrieval:
-        searched.append(text)
+    async def search(text: str, max_documents: int = 5, with_examples: bool = False) -> Retrieval:
+        searched.append((text, with_examples))
         return _reading(text, "a")
 
-    await read_message(search, "how do I set up voicemail")
-    assert searched == ["how do I set up voicemail"]
+    reading = await read_message(search, "how do I set up voicemail")
+    assert searched == [("how do I set up voicemail", True)]
+    assert [doc.doc_id for doc in reading.documents] == ["a"]
     message = "Awful week again. How do I set up voicemail?"
     await read_message(search, message)
-    assert searched[1:] == [message, "Awful week again.", "How do I set up voicemail?"]
+    # Only the whole message asks for the articles by their examples.
+    assert searched[1:] == [
+        (message, True),
+        ("Awful week again.", False),
+        ("How do I set up voicemail?", False),
+    ]
+
+
+def _with_examples(reading: Retrieval, *doc_ids: str) -> Retrieval:
+    return Retrieval(reading.question, reading.documents, _reading("e", *doc_ids).documents)
+
+
+async def test_the_articles_customers_word_it_like_are_one_more_reading() -> None:
+    # Second for the whole message and first by its examples: first overall, as a clause
+    # agreeing with it would make it.
+    whole = _with_examples(_reading("all", "restart", "outage", "slow"), "outage")
+
+    async def search(text: str, max_documents: int = 5, with_examples: bool = False) -> Retrieval:
+        return whole
+
+    fused = await read_message(search, "everyone on my street is down")
+    assert [doc.doc_id for doc in fused.documents] == ["outage", "restart", "slow"]
+    assert fused.by_examples == ()  # a fused reading is a ranking, not a search to fuse again
+
+
+def test_the_examples_reading_weighs_a_clause_not_the_whole_message() -> None:
+    whole = _with_examples(_reading("all", "restart", "outage"), "outage", "restart")
+    clause = (Clause("my internet keeps dropping", False), _reading("c", "restart", "x"))
+    fused = fuse_readings(whole, [clause])
+    assert [doc.doc_id for doc in fused.documents][:2] == ["restart", "outage"]
+
+
+def test_an_article_only_its_examples_found_joins_the_ranking_below_the_whole() -> None:
+    whole = _with_examples(_reading("all", "a", "b"), "f", "g", "h")
+    assert [doc.doc_id for doc in fuse_readings(whole, []).documents] == ["a", "b", "f"]
+    # No more articles than the longest reading: a full ranking keeps its five.
+    full = _with_examples(_reading("all", "a", "b", "c", "d", "e"), "f")
+    assert [doc.doc_id for doc in fuse_readings(full, []).documents] == ["a", "b", "c", "d", "e"]
 
 
 def test_off_topic_names_the_largest_categories_and_remembers_it_asked() -> None:
