@@ -8,8 +8,8 @@ words. An article may also carry examples of the messages it answers, in custome
 article, as intent-based assistants are given training phrases). This index compares a
 message with those: each article scores the cosine similarity of the message to its
 closest example, and the articles in that order are one more reading of the message, fused
-with the others by rank (conversation/reading.py), as a clause is. Not added to the rank
-score: a short clause that happens to resemble one example would then outweigh what the
+with the others by rank (conversation/reading.py), as a clause is; an article without
+examples keeps its place in that reading. Not added to the rank score: a short clause that happens to resemble one example would then outweigh what the
 passages say, and a reading's place in a fusion bounds what it can move.
 
 The examples are embedded at ingest (example_store.py) and read back whole, with their
@@ -19,7 +19,7 @@ set's articles, any company's until it writes some) reads every message as befor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -47,11 +47,23 @@ class ExampleIndex:
     def __len__(self) -> int:
         return len(self._doc_ids)
 
-    def reorder(self, vector: Vector, found: Sequence[T]) -> list[T]:
-        """The articles of `found` that have examples, by the similarity of `vector` (unit
-        length) to each one's closest example, best first. Only what the search found: an
-        article no passage, sentence or title brought up is not fetched for its examples
-        alone (in a fusion by rank it could not come before the whole message's five)."""
+    def reorder(
+        self, vector: Vector, found: Sequence[T], learned: Mapping[str, float] | None = None
+    ) -> list[T]:
+        """`found` (the articles a search found, best first) with the articles that have
+        examples re-ordered among the places they hold, by the similarity of `vector` (unit
+        length) to each one's closest example; empty when none of them has any.
+
+        An article without examples keeps its place: in a knowledge base where only some
+        articles have examples (an admin adds one without), it is neither lifted nor pushed
+        down by a reading it has no part in. Only what the search found: an article no
+        passage, sentence or title brought up is not fetched for its examples alone.
+
+        `learned`: the question's similarity to each article's closest learned example
+        (learned_fusion.py). Those are examples of the article too, confirmed by an agent,
+        and count as such here: a wording an agent confirmed is not outvoted by the
+        examples the article was written with.
+        """
         if not self._doc_ids or not found:
             return []
         scores = self._matrix @ np.asarray(vector, dtype=np.float32)
@@ -59,5 +71,15 @@ class ExampleIndex:
         for doc_id, score in zip(self._doc_ids, scores.tolist(), strict=True):
             if score > best.get(doc_id, -2.0):
                 best[doc_id] = float(score)
-        with_examples = [match for match in found if match.doc_id in best]
-        return sorted(with_examples, key=lambda match: best[match.doc_id], reverse=True)
+        for doc_id, score in (learned or {}).items():
+            best[doc_id] = max(best.get(doc_id, -2.0), score)
+        places = [index for index, match in enumerate(found) if match.doc_id in best]
+        if not places:
+            return []
+        by_example = sorted(
+            (found[index] for index in places), key=lambda match: best[match.doc_id], reverse=True
+        )
+        reordered = list(found)
+        for index, match in zip(places, by_example, strict=True):
+            reordered[index] = match
+        return reordered

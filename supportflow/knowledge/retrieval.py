@@ -69,8 +69,8 @@ class Retrieval:
 
     question: str
     documents: tuple[DocumentMatch, ...]
-    # Asked `with_examples`: the articles whose examples the question is closest to, in
-    # that order (article_examples.py); empty when not asked or none has examples.
+    # Asked `with_examples`: the articles found, those with examples re-ordered by how close
+    # the question is to them (article_examples.py); empty when not asked or none has any.
     by_examples: tuple[DocumentMatch, ...] = ()
 
     @property
@@ -135,8 +135,8 @@ class Retriever:
     async def search(
         self, question: str, max_documents: int = 5, with_examples: bool = False
     ) -> Retrieval:
-        """The documents that best match `question`; `with_examples`: also the articles
-        whose examples it is closest to (`Retrieval.by_examples`)."""
+        """The documents that best match `question`; `with_examples`: also the same
+        articles as their examples order them (`Retrieval.by_examples`)."""
         started = time.perf_counter()
         indexes = await self._current_indexes()
         query = indexes.vocabulary.clean_query(question) if self._repair_spelling else question
@@ -154,7 +154,9 @@ class Retriever:
         documents = self._rank(passages, sentences, lexical, titles, learned)
         self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         by_examples = (
-            indexes.examples.reorder(vector, documents)[:max_documents] if with_examples else []
+            indexes.examples.reorder(vector, documents, learned)[:max_documents]
+            if with_examples
+            else []
         )
         return Retrieval(question, tuple(documents[:max_documents]), tuple(by_examples))
 

@@ -55,6 +55,18 @@ async def test_ingest_returns_counts_and_ids(app: Quart) -> None:
         ({"documents": [{"title": "T", "content": "x" * 5001}]}, 413, "document_too_large"),
         ({"documents": [{"title": "T", "content": "x"}] * 6}, 413, "too_many_documents"),
         ({"nothing": True}, 400, "invalid_input"),
+        ({"documents": [{"title": "T", "content": "x", "examples": [" "]}]}, 400, "invalid_input"),
+        (
+            {"documents": [{"title": "T", "content": "x", "examples": ["x" * 301]}]},
+            400,
+            "invalid_input",
+        ),
+        (
+            {"documents": [{"title": "T", "content": "x", "examples": ["x"] * 101}]},
+            400,
+            "invalid_input",
+        ),
+        ({"documents": [{"title": "T", "content": "x", "examples": "x"}]}, 400, "invalid_input"),
     ],
 )
 async def test_ingest_errors_have_the_error_shape(
@@ -113,6 +125,22 @@ async def test_list_get_delete(app: Quart) -> None:
         404,
         "document_not_found",
     )
+
+
+async def test_an_articles_examples_are_ingested_and_shown_to_staff(app: Quart) -> None:
+    client = app.test_client()
+    doc = {
+        "id": "coverage",
+        "title": "Coverage map",
+        "content": "See the coverage map in the app.",
+        "examples": ["no bars at my cabin", "do you work out in the hills?"],
+    }
+    response = await client.post("/api/ingest", json={"documents": [doc]}, headers=ADMIN)
+    assert response.status_code == 200, await response.get_data()
+    detail = await (await client.get("/api/knowledge/coverage", headers=ADMIN)).get_json()
+    assert detail["examples"] == ["no bars at my cabin", "do you work out in the hills?"]
+    plain = await (await client.get("/api/knowledge/esim", headers=ADMIN)).get_json()
+    assert plain["examples"] == []
 
 
 async def test_ask_answers_and_cites_the_document_id(app: Quart) -> None:

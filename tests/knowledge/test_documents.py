@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import pytest
+
+from supportflow.errors import InvalidInput
 from supportflow.knowledge.documents import Document, split_passages, split_sentence_units
 from supportflow.knowledge.sources import documents_from_bytes, markdown_document
 
@@ -52,6 +55,25 @@ def test_markdown_front_matter_sets_id_title_and_category() -> None:
         "sim",
         "Body text.",
     )
+
+
+def test_markdown_front_matter_lists_the_articles_examples() -> None:
+    text = (
+        "---\nid: outage\nexamples:\n  - everyone on my street is down\n"
+        '  - "is it just me: no internet since 8"\ntitle: Checking an outage\n---\nBody.'
+    )
+    doc = markdown_document(text, "x")
+    assert doc.examples == ("everyone on my street is down", "is it just me: no internet since 8")
+    assert (doc.id, doc.title, doc.content) == ("outage", "Checking an outage", "Body.")
+    # A list item under a key with a value is not an example, and no examples is none.
+    assert markdown_document("---\ntitle: T\n  - stray\n---\nBody.", "x").examples == ()
+
+
+def test_json_documents_carry_examples_as_a_list_of_strings() -> None:
+    data = b'{"title": "A", "content": "a", "examples": ["my bill doubled", "why so much"]}'
+    assert documents_from_bytes("kb.json", data)[0].examples == ("my bill doubled", "why so much")
+    with pytest.raises(InvalidInput, match="examples must be a list of strings"):
+        documents_from_bytes("kb.json", b'{"title": "A", "content": "a", "examples": "one"}')
 
 
 def test_jsonl_upload_holds_one_document_per_line() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from supportflow.conversation.off_topic import categories_named, follows_off_topic, off_topic_text
@@ -13,7 +14,9 @@ from supportflow.conversation.reading import (
     reports_attempt,
     says_attempted,
 )
+from supportflow.knowledge.article_examples import ExampleIndex
 from supportflow.knowledge.base import DocumentSummary
+from supportflow.knowledge.example_store import ExampleVectors
 from supportflow.knowledge.retrieval import DocumentMatch, Retrieval
 from supportflow.rooms.responder import Turn
 from supportflow.social_text import readable, shouting, split_hashtag, unelongate
@@ -215,3 +218,17 @@ def test_an_attempt_is_only_the_words_that_tell_it() -> None:
     ]
     # Still an attempt for the hand-over, however short the words that tell it.
     assert reports_attempt(again)
+
+
+def test_examples_reorder_only_the_places_of_articles_that_have_them() -> None:
+    index = ExampleIndex(
+        ExampleVectors(("b", "c", "c"), np.asarray([[0, 1], [1, 0], [0.6, 0.8]], np.float32))
+    )
+    found = _reading("q", "a", "b", "x", "c").documents
+    # "c" is closer to the question than "b": they swap; "a" and "x" have none and stay.
+    assert [doc.doc_id for doc in index.reorder([1.0, 0.0], found)] == ["a", "c", "x", "b"]
+    assert index.reorder([1.0, 0.0], _reading("q", "a", "x").documents) == []
+    assert ExampleIndex().reorder([1.0, 0.0], found) == []
+    # An agent's confirmed (learned) example is an example of its article too.
+    learned = index.reorder([0.0, 1.0], found, {"x": 0.9})
+    assert [doc.doc_id for doc in learned] == ["a", "b", "x", "c"]
