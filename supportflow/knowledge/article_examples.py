@@ -6,11 +6,12 @@ emergency calls"). Passages, sentences and titles all compare a message with the
 words. An article may also carry examples of the messages it answers, in customers' words
 (`examples` in an article's front matter or ingest JSON, written by whoever writes the
 article, as intent-based assistants are given training phrases). This index compares a
-message with those: each article scores the cosine similarity of the message to its
-closest example, and the articles in that order are one more reading of the message, fused
-with the others by rank (conversation/reading.py), as a clause is; an article without
-examples keeps its place in that reading. Not added to the rank score: a short clause that happens to resemble one example would then outweigh what the
-passages say, and a reading's place in a fusion bounds what it can move.
+message with those: the articles the search found, those with examples ordered by the
+message's similarity to each one's closest example (an article without examples keeps its
+place), are one more reading of the message, fused with the others by rank
+(conversation/reading.py) at a clause's weight. Not added to the rank score: measured that
+way, a clause that happened to resemble one example outweighed what the passages said
+(docs/reading.md), while a reading's place in a fusion bounds what it can move.
 
 The examples are embedded at ingest (example_store.py) and read back whole, with their
 vectors, when the retriever builds its indexes. A knowledge base without examples (the dev
