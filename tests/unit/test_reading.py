@@ -221,9 +221,11 @@ def test_an_attempt_is_only_the_words_that_tell_it() -> None:
 
 
 def test_examples_reorder_only_the_places_of_articles_that_have_them() -> None:
+    # Rows of one article need not be together.
     index = ExampleIndex(
-        ExampleVectors(("b", "c", "c"), np.asarray([[0, 1], [1, 0], [0.6, 0.8]], np.float32))
+        ExampleVectors(("c", "b", "c"), np.asarray([[1, 0], [0, 1], [0.6, 0.8]], np.float32))
     )
+    assert index.closest([0.0, 1.0]) == pytest.approx({"b": 1.0, "c": 0.8})
     found = _reading("q", "a", "b", "x", "c").documents
     # "c" is closer to the question than "b": they swap; "a" and "x" have none and stay.
     assert [doc.doc_id for doc in index.reorder([1.0, 0.0], found)] == ["a", "c", "x", "b"]
