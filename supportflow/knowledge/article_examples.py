@@ -61,7 +61,9 @@ class ExampleIndex:
         closest example."""
         if not self._articles:
             return {}
-        scores = self._matrix @ np.asarray(vector, dtype=np.float32)
+        # einsum, not `@`: a product this size goes to OpenBLAS's threads, which wait for
+        # cores the encoder's own threads hold; in a busy server it took 5 ms, not 0.2.
+        scores = np.einsum("ij,j->i", self._matrix, np.asarray(vector, dtype=np.float32))
         best = np.maximum.reduceat(scores, self._starts)
         return dict(zip(self._articles, best.tolist(), strict=True))
 

@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 # How long a batch stays open for more units after the first one ends: long enough for
 # the rooms that write "at the same time" to meet, short beside a 5 to 20 ms fsync.
 DEFAULT_COMMIT_WINDOW_SECONDS = 0.001
+# How long a start waits for another process's migration of the same file: a whole upgrade
+# on a slow, busy disk, not the 5 s sqlite3 waits for a lock by default.
+MIGRATION_WAIT_SECONDS = 120.0
 _TransactionStatement = Literal[
     "BEGIN IMMEDIATE", "SAVEPOINT unit", "RELEASE unit", "ROLLBACK TO unit", "COMMIT", "ROLLBACK"
 ]
@@ -95,7 +98,10 @@ class SqliteDatabase(Database):
             raise ValueError(f"not a SQLite synchronous mode: {synchronous!r}")
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         url = DatabaseUrl(path, None).sqlalchemy_url
-        migrator = create_async_engine(url)
+        # Nodes sharing one file start together, and each migrates under BEGIN IMMEDIATE:
+        # the second waits for the first's transaction, which on a loaded machine outlasts
+        # sqlite3's default 5 s ("database is locked" failed a node's start).
+        migrator = create_async_engine(url, connect_args={"timeout": MIGRATION_WAIT_SECONDS})
         try:
             await migrate(migrator)
         finally:

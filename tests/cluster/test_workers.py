@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,13 +17,19 @@ from tests.services import RedisNamespace
 from tests.support import ADMIN_TOKEN, free_ports, wait_for_health
 
 
+def named_pids(log: Path) -> list[int]:
+    """The pids of the nodes the runner said it started ("node <id> <url> pid <pid>")."""
+    lines = [line for line in log.read_text().splitlines() if line.startswith("node ")]
+    return [int(line.split(" pid ")[1]) for line in lines]
+
+
 def node_pids(log: Path, runner: subprocess.Popen[str], count: int) -> list[int]:
-    """The pids of the nodes the runner says it started ("node <id> <url> pid <pid>")."""
+    """The first `count` node pids, once the runner has named them."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        lines = [line for line in log.read_text().splitlines() if line.startswith("node ")]
-        if len(lines) >= count:
-            return [int(line.split(" pid ")[1]) for line in lines[:count]]
+        pids = named_pids(log)
+        if len(pids) >= count:
+            return pids[:count]
         assert runner.poll() is None, log.read_text()[-3000:]
         time.sleep(0.1)
     raise AssertionError(f"the runner named no {count} nodes:\n{log.read_text()[-3000:]}")
@@ -97,6 +104,11 @@ def test_a_node_that_dies_stops_the_others(
     finally:
         if runner.poll() is None:
             runner.kill()
+            # A killed runner stops no node: stop those it named, or a failed run leaves
+            # servers behind on the machine (seen: two, on their ports, half an hour later).
+            for pid in named_pids(log):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         runner.wait()
     said = log.read_text()
     assert runner.returncode == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -40,6 +41,26 @@ async def test_reopening_keeps_data_and_applies_nothing_twice(tmp_path: Path) ->
             await reopened.create_user("alice")
     finally:
         await reopened.close()
+
+
+async def test_a_start_waits_out_another_process_migrating_the_same_file(
+    tmp_path: Path,
+) -> None:
+    # Another node's migration holds the write lock longer than sqlite3's default 5 s wait
+    # (seen on a loaded CI machine: "database is locked" failed a node's start).
+    path = tmp_path / "db.sqlite"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    released = asyncio.get_running_loop().call_later(6.0, other.execute, "COMMIT")
+    try:
+        store = await Store.open(path)
+    finally:
+        released.cancel()
+        other.close()
+    try:
+        assert await store.schema_version() == LATEST_SCHEMA_VERSION
+    finally:
+        await store.close()
 
 
 async def test_an_older_database_is_migrated_forward(tmp_path: Path) -> None:
