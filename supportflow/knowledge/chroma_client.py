@@ -36,8 +36,8 @@ import httpx
 
 from supportflow.errors import ConfigurationError
 from supportflow.knowledge.chroma_errors import unavailable
-from supportflow.knowledge.example_store import ExampleStore, open_example_collection
-from supportflow.knowledge.title_store import TitleStore, open_title_collection
+from supportflow.knowledge.example_store import ExampleStore
+from supportflow.knowledge.title_store import TitleStore
 
 COLLECTION_NAME = "supportflow_passages"
 # A large upsert chunk fits well within; a hung server answers Unavailable after this.
@@ -82,13 +82,18 @@ def open_client(chroma_dir: Path | None, chroma_url: str | None) -> Any:
 def open_collections(client: Any) -> tuple[Any, TitleStore, ExampleStore]:
     """The passages' collection (cosine space; created if new), and the titles' and the
     article examples' beside it."""
-    passages = client.get_or_create_collection(
-        COLLECTION_NAME, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-    )
     return (
-        passages,
-        TitleStore(open_title_collection(client, COLLECTION_NAME)),
-        ExampleStore(open_example_collection(client, COLLECTION_NAME)),
+        _collection(client, COLLECTION_NAME),
+        TitleStore(_collection(client, f"{COLLECTION_NAME}-titles")),
+        ExampleStore(_collection(client, f"{COLLECTION_NAME}-examples")),
+    )
+
+
+def _collection(client: Any, name: str) -> Any:
+    """The collection `name`, created if new: cosine space, and our vectors only (never
+    Chroma's default embedding function)."""
+    return client.get_or_create_collection(
+        name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
 
 

@@ -52,15 +52,6 @@ class ExampleVectors:
 NO_EXAMPLES = ExampleVectors((), np.zeros((0, 0), dtype=np.float32))
 
 
-def open_example_collection(client: Any, passages_name: str) -> Any:
-    """The examples' collection for the passage collection `passages_name` (created if new)."""
-    return client.get_or_create_collection(
-        f"{passages_name}-examples",
-        embedding_function=None,
-        configuration={"hnsw": {"space": "cosine"}},
-    )
-
-
 class ExampleStore:
     """Blocking reads and writes of article examples by doc_id."""
 

@@ -50,15 +50,6 @@ class StoredArticle:
     updated_at: str
 
 
-def open_title_collection(client: Any, passages_name: str) -> Any:
-    """The titles' collection for the passage collection `passages_name` (created if new)."""
-    return client.get_or_create_collection(
-        f"{passages_name}-titles",
-        embedding_function=None,
-        configuration={"hnsw": {"space": "cosine"}},
-    )
-
-
 class TitleStore:
     """Blocking reads and writes of title vectors by doc_id."""
 
