@@ -92,7 +92,11 @@ async def test_transfer_picker_hands_the_chat_to_another_agent(
     try:
         await room.get_by_test_id("transfer-button").click()
         select = room.get_by_test_id("transfer-select")
-        await expect(select.locator(f'option[value="{bo["agent_id"]}"]')).to_have_count(1)
+        # The picker lists agents from two REST calls to a server the other browser tests
+        # share: on a loaded CI machine they once took longer than the default 5 s.
+        await expect(select.locator(f'option[value="{bo["agent_id"]}"]')).to_have_count(
+            1, timeout=30_000
+        )
         await select.select_option(bo["agent_id"])
         await room.get_by_test_id("transfer-confirm").click()
         await expect(room.get_by_test_id("room-state")).to_contain_text(bo["name"])
