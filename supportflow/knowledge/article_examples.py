@@ -53,9 +53,6 @@ class ExampleIndex:
         )
         self._articles = [grouped[row] for row in self._starts.tolist()]
 
-    def __len__(self) -> int:
-        return len(self._articles)
-
     def closest(self, vector: Vector) -> dict[str, float]:
         """Per article with examples, the similarity of `vector` (unit length) to its
         closest example."""

@@ -162,9 +162,10 @@ class KnowledgeBase:
         # A document repeated in one batch: its last copy wins, as if ingested in order.
         last = {doc.id: index for index, doc in enumerate(checked)}
         titles = {doc_id: checked[index].title for doc_id, index in last.items()}
-        # One encode for the whole batch, the titles with it (retrieval reads their vectors
-        # back rather than embedding them at a start), and one delete plus a few large
-        # upserts: the model and Chroma both pay per call, not per row.
+        # One encode for the whole batch, the titles and the articles' examples with it
+        # (retrieval reads their vectors back rather than embedding them at a start), and
+        # one delete plus a few large upserts: the model and Chroma both pay per call, not
+        # per row.
         examples = [(doc_id, checked[index].examples) for doc_id, index in last.items()]
         # Read as questions are (social text as plain words), off the loop: it is CPU work.
         example_texts = await asyncio.to_thread(
