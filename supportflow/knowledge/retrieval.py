@@ -152,12 +152,12 @@ class Retriever:
         lexical = indexes.lexical.document_scores(query) if self._lexical_weight > 0 else {}
         titles = indexes.titles.similarities(vector) if self._title_weight > 0 else {}
         documents = self._rank(passages, sentences, lexical, titles, learned)
-        self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         by_examples = (
             indexes.examples.reorder(vector, documents, learned)[:max_documents]
             if with_examples
             else []
         )
+        self._metrics.retrieval_seconds.observe(time.perf_counter() - started)
         return Retrieval(question, tuple(documents[:max_documents]), tuple(by_examples))
 
     async def _current_indexes(self) -> Indexes:
