@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from supportflow.knowledge.unit_rows import of_documents
+
 Vector = list[float]
 Matrix = npt.NDArray[np.float32]
 # Rows per upsert: below Chroma's maximum batch (~5,400 on SQLite), as for passages.
@@ -71,12 +73,8 @@ class ExampleStore:
             )
 
     def delete(self, doc_ids: Sequence[str]) -> None:
-        if not doc_ids:
-            return
-        where: dict[str, Any] = (
-            {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        )
-        self.collection.delete(where=where)
+        if doc_ids:  # of_documents needs one
+            self.collection.delete(where=of_documents(doc_ids))
 
     def texts(self, doc_id: str) -> list[str]:
         """One article's examples as written, in their order."""

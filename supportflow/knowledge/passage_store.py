@@ -46,7 +46,13 @@ from supportflow.knowledge.unit_queries import (
     nearest_of_both_kinds,
     nearest_of_kind,
 )
-from supportflow.knowledge.unit_rows import PassageHit, StoredPassage, stored_unit, unit_metadata
+from supportflow.knowledge.unit_rows import (
+    PassageHit,
+    StoredPassage,
+    of_documents,
+    stored_unit,
+    unit_metadata,
+)
 from supportflow.metrics import UNOBSERVED, Metrics
 
 __all__ = ["COLLECTION_NAME", "TOKEN_KEY", "PassageHit", "PassageStore", "StoredPassage"]
@@ -186,11 +192,8 @@ class PassageStore:
         self.titles.put(titles)
         if self.examples is not None:
             self.examples.replace(doc_ids, examples)
-        where: dict[str, Any] = (
-            {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        )
         try:
-            self._collection.delete(where=where)
+            self._collection.delete(where=of_documents(doc_ids))
             for start in range(0, len(units), _UPSERT_CHUNK):
                 chunk = units[start : start + _UPSERT_CHUNK]
                 self._collection.upsert(

@@ -6,6 +6,7 @@ document, title, category, position, kind and ingest time as metadata.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +28,14 @@ class PassageHit:
 
     passage: Passage
     similarity: float
+
+
+def of_documents(doc_ids: Sequence[str]) -> dict[str, Any]:
+    """The `where` filter of every row of the documents `doc_ids` (at least one), in any
+    collection whose rows carry their `doc_id` (units, article examples)."""
+    if len(doc_ids) == 1:
+        return {"doc_id": doc_ids[0]}
+    return {"doc_id": {"$in": list(doc_ids)}}
 
 
 def unit_metadata(passage: Passage, when: str) -> dict[str, str | int]:
